@@ -1,0 +1,683 @@
+//! The predicate language of `circuitBreaker.expression` and `buffering.retryExpression`
+//! (vulcand/oxy): metric calls compared with numbers, combined with `&&`, `||` and parentheses.
+
+use std::fmt;
+
+/// Deepest parenthesis nesting accepted.
+const MAX_DEPTH: usize = 32;
+/// Most conditions (comparisons or boolean calls) in one expression.
+const MAX_CONDITIONS: usize = 128;
+
+/// Which functions an expression may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredicateDialect {
+    /// `circuitBreaker.expression`.
+    CircuitBreaker,
+    /// `buffering.retryExpression`.
+    Retry,
+}
+
+/// A parsed predicate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    And(Box<Predicate>, Box<Predicate>),
+    Or(Box<Predicate>, Box<Predicate>),
+    /// `Metric() <op> number`.
+    Compare {
+        metric: PredicateMetric,
+        op: CompareOp,
+        value: PredicateNumber,
+    },
+    /// A boolean function on its own (`IsNetworkError()`).
+    Is(PredicateMetric),
+}
+
+/// A function of the language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredicateMetric {
+    NetworkErrorRatio,
+    /// Ratio of responses with codes in `[from, to)` to those in `[div_from, div_to)`.
+    ResponseCodeRatio {
+        from: i64,
+        to: i64,
+        div_from: i64,
+        div_to: i64,
+    },
+    /// `LatencyAtQuantileMS(q)`.
+    LatencyAtQuantileMs(f64),
+    RequestThreshold,
+    Attempts,
+    ResponseCode,
+    IsNetworkError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+}
+
+/// A number literal, keeping whether it was written as an integer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PredicateNumber {
+    Int(i64),
+    Float(f64),
+}
+
+/// Why an expression did not parse; `column` is 1-based, in characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PredicateError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for PredicateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.column, self.message)
+    }
+}
+
+impl std::error::Error for PredicateError {}
+
+#[derive(Clone, Copy)]
+enum Args {
+    None,
+    FourInts,
+    OneFloat,
+}
+
+struct Func {
+    name: &'static str,
+    dialect: PredicateDialect,
+    boolean: bool,
+    args: Args,
+}
+
+const FUNCS: &[Func] = &[
+    func(
+        "NetworkErrorRatio",
+        PredicateDialect::CircuitBreaker,
+        false,
+        Args::None,
+    ),
+    func(
+        "ResponseCodeRatio",
+        PredicateDialect::CircuitBreaker,
+        false,
+        Args::FourInts,
+    ),
+    func(
+        "LatencyAtQuantileMS",
+        PredicateDialect::CircuitBreaker,
+        false,
+        Args::OneFloat,
+    ),
+    func(
+        "RequestThreshold",
+        PredicateDialect::CircuitBreaker,
+        false,
+        Args::None,
+    ),
+    func("Attempts", PredicateDialect::Retry, false, Args::None),
+    func("ResponseCode", PredicateDialect::Retry, false, Args::None),
+    func("IsNetworkError", PredicateDialect::Retry, true, Args::None),
+];
+
+const fn func(name: &'static str, dialect: PredicateDialect, boolean: bool, args: Args) -> Func {
+    Func {
+        name,
+        dialect,
+        boolean,
+        args,
+    }
+}
+
+/// Parses `input` in `dialect`.
+pub fn parse_predicate(
+    input: &str,
+    dialect: PredicateDialect,
+) -> Result<Predicate, PredicateError> {
+    let tokens = lex(input);
+    let mut p = Parser {
+        tokens,
+        next: 0,
+        dialect,
+        conditions: 0,
+    };
+    if p.peek().tok == Tok::End {
+        return Err(p.error_here("the expression is empty"));
+    }
+    let expr = p.or(0)?;
+    match p.peek().tok {
+        Tok::End => Ok(expr),
+        _ => Err(p.error_here(&format!("unexpected {}", p.peek().tok))),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Int(i64),
+    Float(f64),
+    LParen,
+    RParen,
+    Comma,
+    And,
+    Or,
+    Cmp(CompareOp),
+    /// A lexical error (always the last token before `End`).
+    Error(String),
+    End,
+}
+
+impl fmt::Display for Tok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tok::Ident(s) => write!(f, "`{s}`"),
+            Tok::Int(n) => write!(f, "`{n}`"),
+            Tok::Float(n) => write!(f, "`{n:?}`"),
+            Tok::LParen => f.write_str("`(`"),
+            Tok::RParen => f.write_str("`)`"),
+            Tok::Comma => f.write_str("`,`"),
+            Tok::And => f.write_str("`&&`"),
+            Tok::Or => f.write_str("`||`"),
+            Tok::Cmp(op) => write!(f, "`{}`", op_text(*op)),
+            Tok::Error(m) => f.write_str(m),
+            Tok::End => f.write_str("the end of the expression"),
+        }
+    }
+}
+
+fn op_text(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Eq => "==",
+        CompareOp::Ne => "!=",
+    }
+}
+
+struct Token {
+    tok: Tok,
+    column: usize,
+}
+
+/// Lexes `input`; a lexical error becomes a final `Error` token so that the parser reports
+/// problems in source order.
+fn lex(input: &str) -> Vec<Token> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let column = i + 1;
+        let at = |j: usize| chars.get(j).copied();
+        let two = |tok: Tok| (tok, 2);
+        let (tok, len) = match c {
+            c if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            '(' => (Tok::LParen, 1),
+            ')' => (Tok::RParen, 1),
+            ',' => (Tok::Comma, 1),
+            '&' if at(i + 1) == Some('&') => two(Tok::And),
+            '|' if at(i + 1) == Some('|') => two(Tok::Or),
+            '>' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Ge)),
+            '<' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Le)),
+            '=' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Eq)),
+            '!' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Ne)),
+            '>' => (Tok::Cmp(CompareOp::Gt), 1),
+            '<' => (Tok::Cmp(CompareOp::Lt), 1),
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let len = chars[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    .count();
+                (Tok::Ident(chars[i..i + len].iter().collect()), len)
+            }
+            c if c.is_ascii_digit()
+                || (c == '.' && at(i + 1).is_some_and(|d| d.is_ascii_digit())) =>
+            {
+                match number(&chars[i..], column) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.push(Token {
+                            tok: Tok::Error(e.message),
+                            column,
+                        });
+                        break;
+                    }
+                }
+            }
+            c => {
+                out.push(Token {
+                    tok: Tok::Error(format!("unexpected character `{c}`")),
+                    column,
+                });
+                break;
+            }
+        };
+        out.push(Token { tok, column });
+        i += len;
+    }
+    out.push(Token {
+        tok: Tok::End,
+        column: chars.len() + 1,
+    });
+    out
+}
+
+/// Lexes a Go-style decimal number at the start of `chars`.
+fn number(chars: &[char], column: usize) -> Result<(Tok, usize), PredicateError> {
+    let digits = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut len = digits(0);
+    let mut float = false;
+    if chars.get(len) == Some(&'.') {
+        float = true;
+        len += 1 + digits(len + 1);
+    }
+    if matches!(chars.get(len), Some('e' | 'E')) {
+        let sign = usize::from(matches!(chars.get(len + 1), Some('+' | '-')));
+        let exp = digits(len + 1 + sign);
+        if exp > 0 {
+            float = true;
+            len += 1 + sign + exp;
+        }
+    }
+    let text: String = chars[..len].iter().collect();
+    let bad = |what: &str| PredicateError {
+        column,
+        message: format!("invalid number `{text}`{what}"),
+    };
+    if chars
+        .get(len)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+    {
+        return Err(bad(""));
+    }
+    let tok = if float {
+        let f: f64 = text.parse().map_err(|_| bad(""))?;
+        if !f.is_finite() {
+            return Err(bad(" (out of range)"));
+        }
+        Tok::Float(f)
+    } else {
+        Tok::Int(text.parse().map_err(|_| bad(" (out of range)"))?)
+    };
+    Ok((tok, len))
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    next: usize,
+    dialect: PredicateDialect,
+    conditions: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        // `lex` always ends the list with `End`, which is never consumed past.
+        &self.tokens[self.next.min(self.tokens.len() - 1)]
+    }
+
+    fn bump(&mut self) -> Tok {
+        let tok = self.peek().tok.clone();
+        if tok != Tok::End {
+            self.next += 1;
+        }
+        tok
+    }
+
+    fn error_here(&self, message: &str) -> PredicateError {
+        let message = match &self.peek().tok {
+            Tok::Error(lexical) => lexical,
+            _ => message,
+        };
+        PredicateError {
+            column: self.peek().column,
+            message: message.to_string(),
+        }
+    }
+
+    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), PredicateError> {
+        if &self.peek().tok == tok {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.error_here(&format!("expected {what}, found {}", self.peek().tok)))
+        }
+    }
+
+    fn or(&mut self, depth: usize) -> Result<Predicate, PredicateError> {
+        let mut left = self.and(depth)?;
+        while self.peek().tok == Tok::Or {
+            self.bump();
+            let right = self.and(depth)?;
+            left = Predicate::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self, depth: usize) -> Result<Predicate, PredicateError> {
+        let mut left = self.primary(depth)?;
+        while self.peek().tok == Tok::And {
+            self.bump();
+            let right = self.primary(depth)?;
+            left = Predicate::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn primary(&mut self, depth: usize) -> Result<Predicate, PredicateError> {
+        match self.peek().tok.clone() {
+            Tok::LParen => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.error_here(&format!(
+                        "parentheses nested too deeply (at most {MAX_DEPTH} levels)"
+                    )));
+                }
+                self.bump();
+                let inner = self.or(depth + 1)?;
+                self.expect(&Tok::RParen, "`)`")?;
+                Ok(inner)
+            }
+            Tok::Ident(name) => self.condition(&name),
+            other => {
+                Err(self.error_here(&format!("expected a function call or `(`, found {other}")))
+            }
+        }
+    }
+
+    fn condition(&mut self, name: &str) -> Result<Predicate, PredicateError> {
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(self.error_here(&format!("too many conditions (at most {MAX_CONDITIONS})")));
+        }
+        let Some(func) = FUNCS
+            .iter()
+            .find(|f| f.name == name && f.dialect == self.dialect)
+        else {
+            let known: Vec<_> = FUNCS
+                .iter()
+                .filter(|f| f.dialect == self.dialect)
+                .map(|f| format!("{}()", f.name))
+                .collect();
+            return Err(self.error_here(&format!(
+                "unknown function `{name}`; expected one of {}",
+                known.join(", ")
+            )));
+        };
+        self.bump();
+        self.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
+        let metric = self.arguments(func)?;
+        self.expect(
+            &Tok::RParen,
+            &format!("`)` closing the arguments of `{name}`"),
+        )?;
+        if func.boolean {
+            if let Tok::Cmp(_) = self.peek().tok {
+                return Err(
+                    self.error_here(&format!("`{name}()` is a condition and cannot be compared"))
+                );
+            }
+            return Ok(Predicate::Is(metric));
+        }
+        let Tok::Cmp(op) = self.peek().tok else {
+            return Err(self.error_here(&format!(
+                "expected a comparison (>, >=, <, <=, ==, !=) after `{name}()`, found {}",
+                self.peek().tok
+            )));
+        };
+        self.bump();
+        let value = match self.peek().tok {
+            Tok::Int(n) => PredicateNumber::Int(n),
+            Tok::Float(n) => PredicateNumber::Float(n),
+            ref other => return Err(self.error_here(&format!("expected a number, found {other}"))),
+        };
+        self.bump();
+        Ok(Predicate::Compare { metric, op, value })
+    }
+
+    fn arguments(&mut self, func: &Func) -> Result<PredicateMetric, PredicateError> {
+        let name = func.name;
+        let metric = match func.args {
+            Args::None => match name {
+                "NetworkErrorRatio" => PredicateMetric::NetworkErrorRatio,
+                "RequestThreshold" => PredicateMetric::RequestThreshold,
+                "Attempts" => PredicateMetric::Attempts,
+                "ResponseCode" => PredicateMetric::ResponseCode,
+                _ => PredicateMetric::IsNetworkError,
+            },
+            Args::OneFloat => match self.peek().tok {
+                Tok::Float(q) => {
+                    self.bump();
+                    PredicateMetric::LatencyAtQuantileMs(q)
+                }
+                _ => {
+                    return Err(self.error_here(&format!(
+                        "`{name}` takes one float literal such as `50.0`, found {}",
+                        self.peek().tok
+                    )));
+                }
+            },
+            Args::FourInts => {
+                let mut ints = [0i64; 4];
+                for (i, slot) in ints.iter_mut().enumerate() {
+                    if i > 0 {
+                        self.expect(
+                            &Tok::Comma,
+                            &format!("`,` (`{name}` takes 4 integer arguments)"),
+                        )?;
+                    }
+                    let Tok::Int(n) = self.peek().tok else {
+                        return Err(self.error_here(&format!(
+                            "`{name}` takes 4 integer arguments (from, to, divFrom, divTo), found {}",
+                            self.peek().tok
+                        )));
+                    };
+                    self.bump();
+                    *slot = n;
+                }
+                let [from, to, div_from, div_to] = ints;
+                PredicateMetric::ResponseCodeRatio {
+                    from,
+                    to,
+                    div_from,
+                    div_to,
+                }
+            }
+        };
+        if matches!(func.args, Args::None) && self.peek().tok != Tok::RParen {
+            return Err(self.error_here(&format!("`{name}` takes no arguments")));
+        }
+        Ok(metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cb(s: &str) -> Result<Predicate, PredicateError> {
+        parse_predicate(s, PredicateDialect::CircuitBreaker)
+    }
+
+    fn err(s: &str) -> String {
+        cb(s).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn parses_valid_expressions() {
+        assert_eq!(
+            cb("NetworkErrorRatio() > 0.30"),
+            Ok(Predicate::Compare {
+                metric: PredicateMetric::NetworkErrorRatio,
+                op: CompareOp::Gt,
+                value: PredicateNumber::Float(0.30),
+            })
+        );
+        let e = cb("ResponseCodeRatio(500, 600, 0, 600) > 0.25 || LatencyAtQuantileMS(50.0) > 100")
+            .expect("valid");
+        let Predicate::Or(l, r) = e else {
+            panic!("expected ||")
+        };
+        assert!(matches!(
+            *l,
+            Predicate::Compare {
+                metric: PredicateMetric::ResponseCodeRatio {
+                    from: 500,
+                    to: 600,
+                    div_from: 0,
+                    div_to: 600
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            *r,
+            Predicate::Compare { metric: PredicateMetric::LatencyAtQuantileMs(q), op: CompareOp::Gt, value: PredicateNumber::Int(100) } if q == 50.0
+        ));
+        // `&&` binds tighter than `||`; parentheses group.
+        let e = cb(
+            "(NetworkErrorRatio() >= 1 || RequestThreshold() != 2) && NetworkErrorRatio() <= .5",
+        )
+        .expect("valid");
+        assert!(matches!(e, Predicate::And(ref l, _) if matches!(**l, Predicate::Or(..))));
+        let e =
+            cb("NetworkErrorRatio() < 1 || NetworkErrorRatio() == 2 && NetworkErrorRatio() > 3")
+                .expect("valid");
+        assert!(matches!(e, Predicate::Or(_, ref r) if matches!(**r, Predicate::And(..))));
+        let retry = parse_predicate(
+            "IsNetworkError() && Attempts() < 2",
+            PredicateDialect::Retry,
+        );
+        assert!(retry.is_ok(), "{retry:?}");
+    }
+
+    #[test]
+    fn rejects_invalid_expressions() {
+        assert_eq!(
+            err("NetworkErrorRatio() > 0.5 && RecentRequests#10s > 10"),
+            "column 30: unknown function `RecentRequests`; expected one of NetworkErrorRatio(), \
+             ResponseCodeRatio(), LatencyAtQuantileMS(), RequestThreshold()"
+        );
+        assert_eq!(
+            err("NetworkErrorRatio() > 0.5 #"),
+            "column 27: unexpected character `#`"
+        );
+        assert_eq!(
+            err("LatencyAtQuantileMS(50) > 100"),
+            "column 21: `LatencyAtQuantileMS` takes one float literal such as `50.0`, found `50`"
+        );
+        assert!(err("ResponseCodeRatio(500, 600, 0) > 0.5").starts_with("column 30: expected `,`"));
+        assert!(err("ResponseCodeRatio(500, 600.0, 0, 600) > 0.5").starts_with("column 24:"));
+        assert_eq!(
+            err("NetworkErrorRatio()"),
+            "column 20: expected a comparison (>, >=, <, <=, ==, !=) after `NetworkErrorRatio()`, found the end of the expression"
+        );
+        assert_eq!(
+            err("NetworkErrorRatio() > x"),
+            "column 23: expected a number, found `x`"
+        );
+        assert_eq!(
+            err("NetworkErrorRatio(1) > 1"),
+            "column 19: `NetworkErrorRatio` takes no arguments"
+        );
+        assert_eq!(
+            err("(NetworkErrorRatio() > 1"),
+            "column 25: expected `)`, found the end of the expression"
+        );
+        assert_eq!(err("NetworkErrorRatio() > 1)"), "column 24: unexpected `)`");
+        assert_eq!(err("  "), "column 3: the expression is empty");
+        assert_eq!(
+            err("networkErrorRatio() > 1").split(';').next(),
+            Some("column 1: unknown function `networkErrorRatio`")
+        );
+        assert!(
+            err("NetworkErrorRatio() > 1 & NetworkErrorRatio() > 2")
+                .contains("unexpected character `&`")
+        );
+        assert!(err("NetworkErrorRatio() > 99999999999999999999").contains("out of range"));
+        assert!(err("Attempts() < 2").contains("unknown function `Attempts`"));
+        let r = parse_predicate("IsNetworkError() == 1", PredicateDialect::Retry);
+        assert_eq!(
+            r.map_err(|e| e.message),
+            Err("`IsNetworkError()` is a condition and cannot be compared".into())
+        );
+    }
+
+    #[test]
+    fn limits_nesting_and_size() {
+        let deep = format!(
+            "{}NetworkErrorRatio() > 1{}",
+            "(".repeat(40),
+            ")".repeat(40)
+        );
+        assert!(err(&deep).contains("nested too deeply"));
+        let ok = format!(
+            "{}NetworkErrorRatio() > 1{}",
+            "(".repeat(32),
+            ")".repeat(32)
+        );
+        assert!(cb(&ok).is_ok());
+        let long = vec!["NetworkErrorRatio() > 1"; 200].join(" && ");
+        assert!(err(&long).contains("too many conditions"));
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for s in [
+            "(",
+            ")",
+            "((",
+            "&&",
+            "||",
+            "1",
+            "1.",
+            ".",
+            "..5",
+            "1e",
+            "1e+",
+            "1.5e3x",
+            "é",
+            "NetworkErrorRatio(",
+            "ResponseCodeRatio(",
+            "ResponseCodeRatio(1,",
+            "LatencyAtQuantileMS(",
+            "NetworkErrorRatio() >",
+            "NetworkErrorRatio() > 1 &&",
+            "\u{0}",
+            "a b c",
+            "NetworkErrorRatio() > 1e400",
+        ] {
+            assert!(cb(s).is_err(), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "[A-Za-z()0-9., <>=!&|#é_-]{0,60}") {
+            let _ = parse_predicate(&s, PredicateDialect::CircuitBreaker);
+            let _ = parse_predicate(&s, PredicateDialect::Retry);
+        }
+
+        #[test]
+        fn never_panics_near_valid(a in 0i64..1000, op in "(>|>=|<|<=|==|!=|=|!)", cut in 0usize..80) {
+            let s = format!("(ResponseCodeRatio({a}, 600, 0, 600) {op} 0.5) || LatencyAtQuantileMS(50.0) > {a}");
+            let s: String = s.chars().take(cut).collect();
+            let _ = parse_predicate(&s, PredicateDialect::CircuitBreaker);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The static configuration's three exclusive sources (reference §2.1): a file if one is found,
+//! else CLI flags if any, else `TRAEFIK_*`/`WAYGATE_*` environment variables.
+
+use crate::decode::decode;
+use crate::flat::{env_to_node, flags_to_node};
+use crate::format::Format;
+use crate::issue::{Issue, IssueKind};
+use crate::node::Node;
+use crate::static_config::{StaticConfig, TOP_LEVEL};
+use crate::validate::{Scope, Validate, locate};
+
+/// What the caller (who does the I/O) found.
+#[derive(Debug, Default)]
+pub struct StaticInputs {
+    /// The configuration file found (`--configFile` or the search list), with its contents.
+    pub file: Option<(String, String)>,
+    /// CLI flags other than `--configFile`, as `(key, value)` without dashes.
+    pub flags: Vec<(String, String)>,
+    /// The process environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// Where the static configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticSource {
+    File(String),
+    Flags,
+    Env,
+    /// Nothing was given: every default applies.
+    Defaults,
+}
+
+#[derive(Debug)]
+pub struct StaticLoad {
+    pub config: StaticConfig,
+    pub source: StaticSource,
+    /// The tree it was decoded from (for locating later issues).
+    pub tree: Node,
+    pub issues: Vec<Issue>,
+}
+
+/// The configuration file search list (§2.2), Waygate's names before Traefik's at each base.
+pub fn search_paths(home: Option<&str>, xdg_config_home: Option<&str>) -> Vec<String> {
+    let mut bases = vec![
+        "/etc/waygate/waygate".to_string(),
+        "/etc/traefik/traefik".to_string(),
+    ];
+    if let Some(x) = xdg_config_home.filter(|x| !x.is_empty()) {
+        bases.push(format!("{x}/waygate"));
+        bases.push(format!("{x}/traefik"));
+    }
+    if let Some(h) = home.filter(|h| !h.is_empty()) {
+        bases.push(format!("{h}/.config/waygate"));
+        bases.push(format!("{h}/.config/traefik"));
+    }
+    bases.push("./waygate".to_string());
+    bases.push("./traefik".to_string());
+    bases
+        .iter()
+        .flat_map(|b| ["toml", "yaml", "yml"].map(|ext| format!("{b}.{ext}")))
+        .collect()
+}
+
+/// Decodes and validates the static configuration from the first source that has anything.
+pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
+    let mut issues = Vec::new();
+    let (tree, source, name) = if let Some((path, contents)) = &inputs.file {
+        if !inputs.flags.is_empty() {
+            let keys: Vec<String> = inputs.flags.iter().map(|(k, _)| format!("--{k}")).collect();
+            issues.push(Issue::warning(
+                IssueKind::Conflict,
+                "",
+                format!("flags {} are ignored: the configuration file {path} is used (sources are exclusive)", keys.join(" ")),
+            ));
+        }
+        let tree = match Format::from_path(path) {
+            Some(format) => format.parse(contents).unwrap_or_else(|e| {
+                issues.push(e.into_issue(path));
+                Node::null()
+            }),
+            None => {
+                issues.push(Issue::error(
+                    IssueKind::Syntax,
+                    "",
+                    format!("{path}: unsupported file extension (use .yml, .yaml or .toml)"),
+                ));
+                Node::null()
+            }
+        };
+        (tree, StaticSource::File(path.clone()), path.clone())
+    } else if !inputs.flags.is_empty() {
+        let (tree, flat) =
+            flags_to_node(inputs.flags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        issues.extend(flat);
+        (tree, StaticSource::Flags, "flag".to_string())
+    } else {
+        let (tree, flat) = env_to_node(
+            inputs.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            TOP_LEVEL,
+        );
+        issues.extend(flat);
+        let source = if tree.entries().is_empty() {
+            StaticSource::Defaults
+        } else {
+            StaticSource::Env
+        };
+        (tree, source, "env".to_string())
+    };
+    let decoded = decode::<StaticConfig>(&tree, "", &name);
+    issues.extend(decoded.issues);
+    let config = decoded.value.unwrap_or_default();
+    let mut checks = Vec::new();
+    config.validate(&mut Scope::new(&mut checks, ""));
+    for mut issue in checks {
+        locate(&mut issue, &tree, &name);
+        issues.push(issue);
+    }
+    StaticLoad {
+        config,
+        source,
+        tree,
+        issues,
+    }
+}

@@ -1,0 +1,233 @@
+//! The static ("install") configuration model (reference §1): entry points, providers, API,
+//! logs, metrics, tracing, certificate resolvers, transports. Read once at startup from exactly
+//! one source: a file, CLI flags or environment variables (§2.1).
+
+mod acme;
+mod entrypoint;
+mod observe;
+mod providers;
+mod transport;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::acme::{
+    Acme, CertificateResolver, DnsChallenge, Eab, HttpChallenge, LETS_ENCRYPT_PRODUCTION,
+    LETS_ENCRYPT_STAGING, Propagation, TlsChallenge,
+};
+pub use self::entrypoint::{
+    EncodedCharacters, EntryPoint, EntryPointHttp, EntryPointObservability, EntryPointTls,
+    ForwardedHeaders, Http2, Http3, LifeCycle, ProxyProtocol, RedirectEntryPoint, Redirections,
+    RespondingTimeouts, Transport, Udp,
+};
+pub use self::observe::{
+    AccessLog, AccessLogFields, AccessLogFilters, FieldHeaders, Log, Metrics, Prometheus, Tracing,
+};
+pub use self::providers::{
+    ClientTls, Docker, FileProvider, HttpProvider, KubernetesCrd, KubernetesIngress, Kv, Providers,
+    Rest,
+};
+pub use self::transport::{
+    ForwardingTimeouts, ServersTransportDefaults, TcpServersTransportDefaults,
+};
+
+/// Arbitrary settings Waygate accepts but does not interpret (plugins, exporters it lacks).
+pub type Opaque = serde_json::Value;
+
+/// The whole static configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StaticConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global: Option<Global>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub servers_transport: Option<ServersTransportDefaults>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_servers_transport: Option<TcpServersTransportDefaults>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub entry_points: BTreeMap<String, EntryPoint>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub providers: Option<Providers>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api: Option<Api>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ping: Option<Ping>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log: Option<Log>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_log: Option<AccessLog>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracing: Option<Tracing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_resolver: Option<HostResolver>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub certificates_resolvers: BTreeMap<String, CertificateResolver>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experimental: Option<Experimental>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core: Option<Core>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<Opaque>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spiffe: Option<Opaque>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Global {
+    pub check_new_version: bool,
+    pub send_anonymous_usage: bool,
+    #[serde(rename = "notAppendXForwardedFor")]
+    pub not_append_x_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Api {
+    pub insecure: bool,
+    pub dashboard: bool,
+    pub debug: bool,
+    pub disable_dashboard_ad: bool,
+    pub base_path: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dashboard_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Ping {
+    pub entry_point: String,
+    pub manual_routing: bool,
+    pub terminating_status_code: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HostResolver {
+    pub cname_flattening: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resolv_config: String,
+    pub resolv_depth: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Experimental {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub plugins: BTreeMap<String, Plugin>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub local_plugins: BTreeMap<String, Plugin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_proxy: Option<Opaque>,
+    #[serde(rename = "otlplogs")]
+    pub otlp_logs: bool,
+    pub knative: bool,
+    pub kubernetes_gateway: bool,
+    #[serde(rename = "kubernetesIngressNGINX")]
+    pub kubernetes_ingress_nginx: bool,
+    pub abort_on_plugin_failure: bool,
+}
+
+/// `experimental.plugins.<name>` / `experimental.localPlugins.<name>`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Plugin {
+    pub module_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Opaque>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Core {
+    pub default_rule_syntax: String,
+}
+
+// === impl defaults ===
+
+impl Default for Global {
+    fn default() -> Self {
+        Self {
+            check_new_version: true,
+            send_anonymous_usage: false,
+            not_append_x_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self {
+            insecure: false,
+            dashboard: true,
+            debug: false,
+            disable_dashboard_ad: false,
+            base_path: "/".to_string(),
+            dashboard_name: String::new(),
+        }
+    }
+}
+
+impl Default for Ping {
+    fn default() -> Self {
+        Self {
+            entry_point: "traefik".to_string(),
+            manual_routing: false,
+            terminating_status_code: 503,
+        }
+    }
+}
+
+impl Default for Core {
+    fn default() -> Self {
+        Self {
+            default_rule_syntax: "v3".to_string(),
+        }
+    }
+}
+
+/// Names of the top-level sections (for `TRAEFIK_<SECTION>` environment filtering).
+pub const TOP_LEVEL: &[&str] = &[
+    "global",
+    "serversTransport",
+    "tcpServersTransport",
+    "entryPoints",
+    "providers",
+    "api",
+    "metrics",
+    "ping",
+    "log",
+    "accessLog",
+    "tracing",
+    "hostResolver",
+    "certificatesResolvers",
+    "experimental",
+    "core",
+    "ocsp",
+    "spiffe",
+];

@@ -1,0 +1,120 @@
+//! Finding and reading what `check` checks: the static source (§2.1, §2.2) and the file
+//! provider's file or directory.
+
+use std::path::Path;
+
+use waygate_config::format::Format;
+use waygate_config::load::{
+    DynamicLoad, StaticInputs, StaticSource, decode_dynamic, load_static, merge, search_paths,
+};
+use waygate_config::node::Node;
+use waygate_config::validate::{Context, locate_in, validate_dynamic};
+use waygate_config::{Issue, IssueKind};
+
+use super::Summary;
+use crate::args::Args;
+use crate::files::{RealFiles, config_files};
+
+/// Loads and validates everything; `Err` only when nothing could be checked at all.
+pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
+    let mut summary = Summary::default();
+    let file = match &args.config_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some((path.clone(), text)),
+            Err(e) => return Err(format!("configuration file {path}: {e}")),
+        },
+        None => {
+            let home = std::env::var("HOME").ok();
+            let xdg = std::env::var("XDG_CONFIG_HOME").ok();
+            search_paths(home.as_deref(), xdg.as_deref())
+                .into_iter()
+                .find(|p| Path::new(p).is_file())
+                .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
+        }
+    };
+    let inputs = StaticInputs {
+        file,
+        flags: args.flags.clone(),
+        env: std::env::vars().collect(),
+    };
+    let st = load_static(&inputs);
+    let mut issues = st.issues;
+    summary.static_source = match &st.source {
+        StaticSource::File(p) => p.clone(),
+        StaticSource::Flags => "flags".to_string(),
+        StaticSource::Env => "environment".to_string(),
+        StaticSource::Defaults => "defaults".to_string(),
+    };
+    summary.entry_points = st.config.entry_points.len().max(1);
+
+    let Some(fp) = st.config.providers.as_ref().and_then(|p| p.file.as_ref()) else {
+        return Ok((summary, issues));
+    };
+    let mut load = DynamicLoad::default();
+    let mut trees: Vec<(String, Node)> = Vec::new();
+    let paths: Vec<String> = if !fp.filename.is_empty() {
+        vec![fp.filename.clone()]
+    } else if !fp.directory.is_empty() {
+        match config_files(Path::new(&fp.directory)) {
+            Ok(list) => list
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            Err(e) => {
+                issues.push(Issue::error(
+                    IssueKind::File,
+                    "providers.file.directory",
+                    format!("cannot read directory {}: {e}", fp.directory),
+                ));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    for path in paths {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                issues.push(
+                    Issue::error(
+                        IssueKind::File,
+                        "providers.file",
+                        format!("cannot read {path}: {e}"),
+                    )
+                    .with_provider("file"),
+                );
+                continue;
+            }
+        };
+        let Some(format) = Format::from_path(&path) else {
+            continue;
+        };
+        match format.parse(&text) {
+            Ok(tree) => {
+                merge(&mut load, decode_dynamic(&tree, &path, "file"), &path);
+                trees.push((path.clone(), tree));
+            }
+            Err(e) => issues.push(e.into_issue(&path).with_provider("file")),
+        }
+        summary.dynamic_sources.push(path);
+    }
+    let mut ctx = Context::new(&st.config, "file", &RealFiles);
+    ctx.broken = load.broken.clone();
+    let mut checks = Vec::new();
+    validate_dynamic(&load.config, &ctx, &mut checks);
+    for mut issue in load.issues.into_iter().chain(checks) {
+        let exact = trees
+            .iter()
+            .any(|(path, tree)| locate_in(&mut issue, tree, path, true));
+        if !exact && let Some((path, tree)) = trees.first() {
+            locate_in(&mut issue, tree, path, false);
+        }
+        issues.push(issue);
+    }
+    let (routers, services, middlewares) = load.config.counts();
+    summary.routers = routers;
+    summary.services = services;
+    summary.middlewares = middlewares;
+    Ok((summary, issues))
+}

@@ -1,0 +1,51 @@
+//! `waygate`: the command line. Parses the subcommand and Traefik-style flags, then hands over
+//! to the command; maps failures to exit codes.
+
+mod args;
+mod check;
+mod files;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Usage: waygate <command> [--configFile=FILE] [--<traefik.static.option>=VALUE ...]
+
+Commands:
+  check      load the static configuration and the file provider's dynamic files, print every
+             problem as file:line:col: key.path: message; exit 1 on errors (--format json)
+  version    print the version
+  help       print this help
+
+The static configuration comes from exactly one source, as with Traefik: a file
+(--configFile, else waygate.{toml,yaml,yml} or traefik.* in /etc/waygate, /etc/traefik,
+$XDG_CONFIG_HOME, ~/.config, .), else CLI flags, else TRAEFIK_* / WAYGATE_* variables.";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match argv.split_first() {
+        Some((c, rest)) if !c.starts_with('-') => (c.as_str(), rest),
+        _ => ("help", argv.as_slice()),
+    };
+    let parsed = match args::parse(rest) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("waygate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        "check" => check::run(&parsed),
+        "version" => {
+            println!("waygate {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("waygate: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

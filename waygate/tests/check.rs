@@ -1,0 +1,141 @@
+//! `waygate check` through the real binary, on the seeds' configuration and on broken files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn check(args: &[&str], dir: &Path) -> (i32, String) {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TRAEFIK_LOG_LEVEL")
+        .output()
+        .expect("run waygate");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn accepts_the_seed_configuration() {
+    let (code, out) = check(&["--configFile=examples/seeds/traefik.yml"], &repo());
+    assert_eq!(code, 0, "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; examples/seeds/dynamic.yml)"
+    );
+}
+
+#[test]
+fn rejects_the_broken_configuration_naming_each_culprit() {
+    let (code, out) = check(&["--configFile=examples/broken/traefik.yml"], &repo());
+    assert_eq!(code, 1, "{out}");
+    let expect = [
+        "examples/broken/traefik.yml:7:1: accessLogs: unknown key `accessLogs` (did you mean `accessLog`?)",
+        "examples/broken/dynamic.yml:6:7: http.routers.misspelled.servce: unknown key `servce` (did you mean `service`?)",
+        "examples/broken/dynamic.yml:8:13: http.routers.unquoted.rule: invalid rule `Host(example.com)`",
+        "examples/broken/dynamic.yml:12:16: http.routers.dangling.service: service `no-such-service` does not exist",
+        "examples/broken/dynamic.yml:22:21: http.middlewares.seed-breaker.circuitBreaker.expression:",
+    ];
+    for line in expect {
+        assert!(
+            out.lines().any(|l| l.starts_with(line)),
+            "missing `{line}` in:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn json_format_and_missing_config_file() {
+    let (code, out) = check(
+        &[
+            "--configFile=examples/broken/traefik.yml",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json report");
+    assert_eq!(v["ok"], false);
+    let first = &v["issues"][0];
+    assert_eq!(first["kind"], "unknownKey");
+    assert_eq!(first["location"]["line"], 7);
+    assert_eq!(first["suggestion"], "accessLog");
+
+    let (code, out) = check(&["--configFile=does-not-exist.yml"], &repo());
+    assert_eq!(code, 1);
+    assert!(out.contains("does-not-exist.yml"), "{out}");
+}
+
+#[test]
+fn directory_with_one_broken_file_still_checks_the_others() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-{}", std::process::id()));
+    let dynamic = dir.join("dynamic");
+    std::fs::create_dir_all(dynamic.join("nested")).expect("mkdir");
+    std::fs::write(
+        dir.join("waygate.toml"),
+        "[entryPoints.web]\naddress = \":8000\"\n\n[providers.file]\ndirectory = \"dynamic\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dynamic.join("a.yml"),
+        "http:\n  routers:\n    r:\n      rule: Path(`/`)\n      service: s\n",
+    )
+    .expect("write");
+    std::fs::write(dynamic.join("nested/b.toml"), "[http.services.s.loadBalancer]\n[[http.services.s.loadBalancer.servers]]\nurl = \"http://127.0.0.1:1\"\n").expect("write");
+    std::fs::write(dynamic.join("c.yml"), "http:\n  routers: [oops\n").expect("write");
+    // No --configFile: ./waygate.toml is found by the search list.
+    let (code, out) = check(&[], &dir);
+    assert_eq!(code, 1, "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains("c.yml:")).collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        !out.contains("service `s` does not exist"),
+        "other files still checked:\n{out}"
+    );
+    std::fs::remove_file(dynamic.join("c.yml")).expect("rm");
+    let (code, out) = check(&[], &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok: 1 entry points, 1 routers, 1 services, 0 middlewares"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn static_config_from_flags_and_env() {
+    let dir = std::env::temp_dir().join(format!("waygate-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (code, out) = check(
+        &[
+            "--entryPoints.web.address=:80",
+            "--entryPoints.web.adress=:81",
+            "--api.insecure",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("flag --entryPoints.web.adress: entryPoints.web.adress: unknown key `adress` (did you mean `address`?)"), "{out}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .args(["check"])
+        .current_dir(&dir)
+        .env("TRAEFIK_ENTRYPOINTS_WEB_ADDRESS", ":80")
+        .env("WAYGATE_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT", "maybe")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("env WAYGATE_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT: providers.docker.exposedByDefault: expected a boolean"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
