@@ -107,3 +107,25 @@ proptest! {
         prop_assert_eq!(via_labels(&cfg), cfg);
     }
 }
+
+#[test]
+fn seed_static_config_round_trips_through_flags() {
+    use waygate_config::load::{StaticInputs, load_static};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/seeds/traefik.yml"
+    );
+    let text = std::fs::read_to_string(path).expect("seed file");
+    let from_file = load_static(&StaticInputs {
+        file: Some(("traefik.yml".into(), text)),
+        ..StaticInputs::default()
+    });
+    assert!(from_file.issues.is_empty(), "{:#?}", from_file.issues);
+    let flags = encode(&to_node(&from_file.config));
+    let from_flags = load_static(&StaticInputs {
+        flags,
+        ..StaticInputs::default()
+    });
+    assert!(from_flags.issues.is_empty(), "{:#?}", from_flags.issues);
+    assert_eq!(from_flags.config, from_file.config);
+}

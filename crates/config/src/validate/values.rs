@@ -33,11 +33,16 @@ pub(crate) fn absolute_url(value: &str, schemes: &[&str], key: &str, s: &mut Sco
     }
 }
 
+/// Checks that `value` is an absolute URL with one of `schemes`, a host, and a valid port if
+/// any (IPv6 hosts in brackets).
 pub(crate) fn check_url(value: &str, schemes: &[&str]) -> Result<(), String> {
+    if value.contains(char::is_whitespace) {
+        return Err(format!("`{value}` contains whitespace"));
+    }
     let Some((scheme, rest)) = value.split_once("://") else {
         return Err(format!(
             "`{value}` is not an absolute URL (expected {}://host[:port])",
-            schemes[0]
+            schemes.first().copied().unwrap_or("http")
         ));
     };
     if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
@@ -49,26 +54,33 @@ pub(crate) fn check_url(value: &str, schemes: &[&str]) -> Result<(), String> {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (h, after) = v6
+        let (ip, after) = v6
             .split_once(']')
             .ok_or_else(|| format!("`{value}`: unclosed `[` in host"))?;
-        (h, after.strip_prefix(':'))
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("`{value}`: `{ip}` is not an IPv6 address"));
+        }
+        match after {
+            "" => (ip, None),
+            p => (
+                ip,
+                Some(
+                    p.strip_prefix(':')
+                        .ok_or_else(|| format!("`{value}`: unexpected text after `]`"))?,
+                ),
+            ),
+        }
     } else {
-        match hostport.rsplit_once(':') {
+        match hostport.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (hostport, None),
         }
     };
-    if host.is_empty() || host.contains(|c: char| c.is_whitespace()) {
+    if host.is_empty() {
         return Err(format!("`{value}` has no host"));
     }
-    if let Some(p) = port
-        && p.parse::<u16>().is_err()
-    {
+    if let Some(p) = port.filter(|p| !p.is_empty() && p.parse::<u16>().is_err()) {
         return Err(format!("`{value}`: `{p}` is not a port number"));
-    }
-    if value.contains(char::is_whitespace) {
-        return Err(format!("`{value}` contains whitespace"));
     }
     Ok(())
 }

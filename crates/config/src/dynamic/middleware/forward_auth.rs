@@ -94,61 +94,13 @@ impl Validate for ClientTls {
     }
 }
 
-/// Checks that `s` is an absolute `http`/`https` URL with a host (and a valid port, if any).
-pub(crate) fn check_http_url(s: &str) -> Result<(), String> {
-    if s.chars().any(char::is_whitespace) {
-        return Err("a URL must not contain spaces".into());
-    }
-    let lower = s.to_ascii_lowercase();
-    let rest = if lower.starts_with("http://") {
-        &s[7..]
-    } else if lower.starts_with("https://") {
-        &s[8..]
-    } else {
-        return Err("expected an absolute http:// or https:// URL".into());
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-        let (ip, after) = v6.split_once(']').ok_or("unclosed `[` in the host")?;
-        if ip.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("`{ip}` is not an IPv6 address"));
-        }
-        match after {
-            "" => (ip, None),
-            p => (
-                ip,
-                Some(p.strip_prefix(':').ok_or("unexpected text after `]`")?),
-            ),
-        }
-    } else {
-        match host_port.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (host_port, None),
-        }
-    };
-    if host.is_empty() {
-        return Err("the URL has no host".into());
-    }
-    if let Some(p) = port
-        && !p.is_empty()
-        && p.parse::<u16>().is_err()
-    {
-        return Err(format!("`{p}` is not a port"));
-    }
-    Ok(())
-}
-
 impl Validate for ForwardAuth {
     fn validate(&self, scope: &mut Scope<'_>) {
         if self.address.is_empty() {
             scope.error("address", IssueKind::Missing, "address is required");
-        } else if let Err(e) = check_http_url(&self.address) {
-            scope.error(
-                "address",
-                IssueKind::InvalidValue,
-                format!("invalid address `{}`: {e}", self.address),
-            );
+        } else if let Err(e) = crate::validate::values::check_url(&self.address, &["http", "https"])
+        {
+            scope.error("address", IssueKind::InvalidValue, e);
         }
         if let Some(tls) = &self.tls {
             tls.validate(&mut scope.at("tls"));
@@ -183,7 +135,11 @@ mod tests {
             "HTTP://[::1]:80/",
             "http://u:p@h",
         ] {
-            assert_eq!(check_http_url(ok), Ok(()), "{ok}");
+            assert_eq!(
+                crate::validate::values::check_url(ok, &["http", "https"]),
+                Ok(()),
+                "{ok}"
+            );
         }
         for bad in [
             "auth:80",
@@ -194,7 +150,10 @@ mod tests {
             "http://[::1",
             "http://a b",
         ] {
-            assert!(check_http_url(bad).is_err(), "{bad}");
+            assert!(
+                crate::validate::values::check_url(bad, &["http", "https"]).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -225,7 +184,7 @@ mod tests {
         assert_eq!(issues.len(), 5, "{issues:?}");
         assert_eq!(
             issues[0],
-            "address: invalid address `auth:9000`: expected an absolute http:// or https:// URL"
+            "address: `auth:9000` is not an absolute URL (expected http://host[:port])"
         );
         assert_eq!(issues[1], "tls.key: key is required when cert is set");
         assert!(issues[2].starts_with("tls.caOptional: deprecated:"));
