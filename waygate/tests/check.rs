@@ -139,3 +139,36 @@ fn static_config_from_flags_and_env() {
     assert!(text.contains("env WAYGATE_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT: providers.docker.exposedByDefault: expected a boolean"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn tls_files_two_type_middlewares_and_duplicates_across_files() {
+    let dir = std::env::temp_dir().join(format!("waygate-more-{}", std::process::id()));
+    let dynamic = dir.join("dyn");
+    std::fs::create_dir_all(&dynamic).expect("mkdir");
+    std::fs::write(
+        dir.join("traefik.yml"),
+        "entryPoints:\n  web:\n    address: ':80'\nproviders:\n  file:\n    directory: dyn\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dynamic.join("a.yml"),
+        "tls:\n  options:\n    mtls:\n      minVersion: VersionTLS11\n      clientAuth:\n        caFiles: [/nonexistent/ca.pem]\n        clientAuthType: RequireAndVerifyClientCerts\nhttp:\n  middlewares:\n    both:\n      addPrefix: {prefix: /a}\n      stripPrefix: {prefixes: [/b]}\n  routers:\n    r:\n      rule: Path(`/`)\n      service: s\n      middlewares: [both]\n  services:\n    s:\n      loadBalancer:\n        servers: [{url: 'http://127.0.0.1:1'}]\n",
+    )
+    .expect("write");
+    std::fs::write(dynamic.join("b.yml"), "http:\n  services:\n    s:\n      loadBalancer:\n        servers: [{url: 'http://127.0.0.1:2'}]\n").expect("write");
+    let (code, out) = check(&[], &dir);
+    assert_eq!(code, 1, "{out}");
+    for expected in [
+        "dyn/a.yml:4:19: tls.options.mtls.minVersion: VersionTLS11 is not offered by Waygate",
+        "dyn/a.yml:6:19: tls.options.mtls.clientAuth.caFiles[0]: file `/nonexistent/ca.pem` does not exist",
+        "dyn/a.yml:7:25: tls.options.mtls.clientAuth.clientAuthType: unknown value `RequireAndVerifyClientCerts`",
+        "dyn/a.yml:10:5: http.middlewares.both: a middleware has exactly one type, found: addPrefix, stripPrefix",
+        "dyn/b.yml:3:5: warning: http.services.s: service `s` is already defined in an earlier file",
+    ] {
+        assert!(
+            out.lines().any(|l| l.contains(expected)),
+            "missing `{expected}` in:\n{out}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

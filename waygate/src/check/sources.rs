@@ -92,7 +92,12 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
         };
         match format.parse(&text) {
             Ok(tree) => {
-                merge(&mut load, decode_dynamic(&tree, &path, "file"), &path);
+                merge(
+                    &mut load,
+                    decode_dynamic(&tree, &path, "file"),
+                    &path,
+                    &tree,
+                );
                 trees.push((path.clone(), tree));
             }
             Err(e) => issues.push(e.into_issue(&path).with_provider("file")),

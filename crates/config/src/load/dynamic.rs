@@ -227,9 +227,10 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// Merges `next` (from a later file of the same provider) into `into`: a name already defined
-/// keeps its first definition and the later one is reported (reference §1.4, directory mode).
-pub fn merge(into: &mut DynamicLoad, next: DynamicLoad, next_source: &str) {
+/// Merges `next` (from a later file of the same provider, decoded from `next_tree`) into
+/// `into`: a name already defined keeps its first definition and the later one is reported at
+/// its position in `next_source` (reference §1.4, directory mode).
+pub fn merge(into: &mut DynamicLoad, next: DynamicLoad, next_source: &str, next_tree: &Node) {
     let mut issues = next.issues;
     let c = next.config;
     macro_rules! merge_maps {
@@ -274,6 +275,9 @@ pub fn merge(into: &mut DynamicLoad, next: DynamicLoad, next_source: &str) {
     if let Some(tls) = &c.tls {
         let dst = into.config.tls.get_or_insert_with(Default::default);
         dst.certificates.extend(tls.certificates.iter().cloned());
+    }
+    for issue in &mut issues {
+        crate::validate::locate(issue, next_tree, next_source);
     }
     into.issues.extend(issues);
     into.broken.extend(next.broken);
