@@ -4,13 +4,18 @@
 mod args;
 mod check;
 mod files;
+mod logging;
+mod run;
+mod static_load;
+mod workers;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-Usage: waygate <command> [--configFile=FILE] [--<traefik.static.option>=VALUE ...]
+Usage: waygate [command] [--configFile=FILE] [--<traefik.static.option>=VALUE ...]
 
 Commands:
+  run        (default) serve with the static configuration and its providers
   check      load the static configuration and the file provider's dynamic files, print every
              problem as file:line:col: key.path: message; exit 1 on errors (--format json)
   version    print the version
@@ -24,7 +29,7 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (command, rest) = match argv.split_first() {
         Some((c, rest)) if !c.starts_with('-') => (c.as_str(), rest),
-        _ => ("help", argv.as_slice()),
+        _ => ("run", argv.as_slice()),
     };
     let parsed = match args::parse(rest) {
         Ok(p) => p,
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
         }
     };
     match command {
+        "run" => run::run(&parsed),
         "check" => check::run(&parsed),
         "version" => {
             println!("waygate {}", env!("CARGO_PKG_VERSION"));

@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use waygate_config::format::Format;
-use waygate_config::load::{
-    DynamicLoad, StaticInputs, StaticSource, decode_dynamic, load_static, merge, search_paths,
-};
+use waygate_config::load::{DynamicLoad, StaticSource, decode_dynamic, merge};
 use waygate_config::node::Node;
 use waygate_config::validate::{Context, locate_in, validate_dynamic};
 use waygate_config::{Issue, IssueKind};
@@ -18,26 +16,7 @@ use crate::files::{RealFiles, config_files};
 /// Loads and validates everything; `Err` only when nothing could be checked at all.
 pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     let mut summary = Summary::default();
-    let file = match &args.config_file {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some((path.clone(), text)),
-            Err(e) => return Err(format!("configuration file {path}: {e}")),
-        },
-        None => {
-            let home = std::env::var("HOME").ok();
-            let xdg = std::env::var("XDG_CONFIG_HOME").ok();
-            search_paths(home.as_deref(), xdg.as_deref())
-                .into_iter()
-                .find(|p| Path::new(p).is_file())
-                .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
-        }
-    };
-    let inputs = StaticInputs {
-        file,
-        flags: args.flags.clone(),
-        env: std::env::vars().collect(),
-    };
-    let st = load_static(&inputs);
+    let st = crate::static_load::load(args)?;
     let mut issues = st.issues;
     summary.static_source = match &st.source {
         StaticSource::File(p) => p.clone(),

@@ -1,0 +1,162 @@
+//! The aggregator: one control loop that receives every provider's snapshots, throttles
+//! them per provider, ignores unchanged ones, and publishes the merged, qualified,
+//! validated configuration on a `watch` channel (reference §10).
+//!
+//! Nothing is published before the `internal` provider has reported. Each provider's
+//! snapshot is validated and qualified once, when it is applied; a publish only merges the
+//! prepared providers, fills default entry points and checks cross-provider references.
+
+mod check;
+mod merge;
+mod qualify;
+mod refs;
+mod throttle;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use waygate_config::Issue;
+use waygate_config::dynamic::DynamicConfig;
+use waygate_config::static_config::StaticConfig;
+
+use self::throttle::Throttle;
+use crate::internal::INTERNAL;
+use crate::snapshot::Snapshot;
+
+/// The merge of every provider's latest snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Merged {
+    /// Every name and reference qualified (`web@file`); routers have their entry points.
+    pub config: DynamicConfig,
+    /// Snapshot and validation issues of every provider; `item` names are qualified. Items
+    /// with an error stay in `config`: the data plane disables them.
+    pub issues: Vec<Issue>,
+    /// 1 for the first publish, +1 on each later one (0: nothing published yet).
+    pub generation: u64,
+}
+
+/// Merges provider snapshots; see the module documentation.
+#[derive(Debug)]
+pub struct Aggregator {
+    static_cfg: Arc<StaticConfig>,
+    throttle: Throttle,
+    providers: BTreeMap<String, Prepared>,
+    generation: u64,
+    tx: watch::Sender<Arc<Merged>>,
+}
+
+/// One provider's applied snapshot, validated and qualified.
+#[derive(Debug)]
+struct Prepared {
+    snapshot: Snapshot,
+    config: DynamicConfig,
+    issues: Vec<Issue>,
+}
+
+// === impl Aggregator ===
+
+impl Aggregator {
+    /// `throttle` is `providers.providersThrottleDuration`.
+    pub fn new(
+        static_cfg: Arc<StaticConfig>,
+        throttle: Duration,
+    ) -> (Aggregator, watch::Receiver<Arc<Merged>>) {
+        let (tx, rx) = watch::channel(Arc::new(Merged::default()));
+        let aggregator = Aggregator {
+            static_cfg,
+            throttle: Throttle::new(throttle),
+            providers: BTreeMap::new(),
+            generation: 0,
+            tx,
+        };
+        (aggregator, rx)
+    }
+
+    /// Runs until every sender of `rx` is dropped (held snapshots are applied first).
+    pub async fn run(mut self, mut rx: mpsc::Receiver<Snapshot>) {
+        loop {
+            let due = self.throttle.next_due();
+            let ready = tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(snap) => self.throttle.offer(snap, Instant::now()).into_iter().collect(),
+                    None => {
+                        let rest = self.throttle.drain();
+                        self.apply(rest);
+                        return;
+                    }
+                },
+                () = sleep_until(due) => self.throttle.due(Instant::now()),
+            };
+            self.apply(ready);
+        }
+    }
+
+    /// Applies snapshots that passed the throttle and publishes if anything changed.
+    fn apply(&mut self, snapshots: Vec<Snapshot>) {
+        let mut changed = false;
+        for snap in snapshots {
+            if self
+                .providers
+                .get(&snap.provider)
+                .is_some_and(|p| p.snapshot == snap)
+            {
+                tracing::debug!(provider = %snap.provider, "configuration unchanged");
+                continue;
+            }
+            let prepared = Prepared {
+                config: qualify::qualify(&snap.config, &snap.provider),
+                issues: check::provider_issues(&snap, &self.static_cfg),
+                snapshot: snap,
+            };
+            self.providers
+                .insert(prepared.snapshot.provider.clone(), prepared);
+            changed = true;
+        }
+        if changed && self.providers.contains_key(INTERNAL) {
+            self.publish();
+        }
+    }
+
+    fn publish(&mut self) {
+        let parts = self.providers.iter().map(|(n, p)| (n.as_str(), &p.config));
+        let (mut config, merge_issues) = merge::merge(parts);
+        merge::default_entry_points(&mut config, &self.static_cfg);
+        let mut issues: Vec<Issue> = self
+            .providers
+            .values()
+            .flat_map(|p| p.issues.iter().cloned())
+            .collect();
+        issues.extend(merge_issues);
+        issues.extend(check::cross_provider(&mut config));
+        self.generation += 1;
+        let (routers, services, middlewares) = config.counts();
+        let errors = issues.iter().filter(|i| i.is_error()).count();
+        tracing::info!(
+            generation = self.generation,
+            routers,
+            services,
+            middlewares,
+            errors,
+            "configuration published"
+        );
+        let generation = self.generation;
+        self.tx.send_replace(Arc::new(Merged {
+            config,
+            issues,
+            generation,
+        }));
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,118 @@
+//! Validation of what the aggregator publishes.
+//!
+//! Each provider's snapshot is validated on its own, **before** qualification, with that
+//! provider as the validation context: unqualified references resolve in it (exactly the
+//! qualification rule), errors get the model's did-you-mean hints, and items that failed to
+//! decode (named by the snapshot's error issues) are not reported again as missing. The model
+//! can only warn that a reference into another provider "is not checked here"; those warnings
+//! are replaced by [`cross_provider`], which checks such references (and TLS option names,
+//! which the model does not check) against the merged, qualified configuration.
+
+use std::path::Path;
+
+use waygate_config::dynamic::DynamicConfig;
+use waygate_config::static_config::StaticConfig;
+use waygate_config::validate::{Context, Files, validate_dynamic};
+use waygate_config::{Issue, IssueKind, Severity};
+
+use super::qualify;
+use super::refs::{self, Target};
+use crate::internal::INTERNAL;
+use crate::snapshot::Snapshot;
+
+/// Existence checks against the real filesystem (certificate and CA files).
+struct RealFiles;
+
+impl Files for RealFiles {
+    fn exists(&self, path: &str) -> bool {
+        Path::new(path).is_file()
+    }
+}
+
+/// The snapshot's own issues plus validation, with item names qualified.
+///
+/// The internal provider's generated items are not validated: its redirect routers use the
+/// reserved priorities users may not.
+pub(super) fn provider_issues(snap: &Snapshot, st: &StaticConfig) -> Vec<Issue> {
+    let mut issues = snap.issues.clone();
+    if snap.provider != INTERNAL {
+        let mut ctx = Context::new(st, &snap.provider, &RealFiles);
+        ctx.broken = snap
+            .issues
+            .iter()
+            .filter(|i| i.is_error())
+            .filter_map(|i| i.item.as_ref())
+            .map(|item| (item.kind, item.name.clone()))
+            .collect();
+        let mut checks = Vec::new();
+        validate_dynamic(&snap.config, &ctx, &mut checks);
+        issues.extend(checks.into_iter().filter(|i| !unchecked_cross_ref(i)));
+    }
+    issues
+        .into_iter()
+        .map(|i| qualify::issue(i, &snap.provider))
+        .collect()
+}
+
+/// References into another provider, and TLS option names, checked in the merged
+/// configuration. References into `internal` are left to the model (it knows the built-in
+/// services such as `api@internal`).
+pub(super) fn cross_provider(config: &mut DynamicConfig) -> Vec<Issue> {
+    let mut found = Vec::new();
+    refs::visit(config, &mut |site, r| {
+        let owner = provider_of(site.owner.name);
+        let target = provider_of(r);
+        let check = match site.target {
+            Target::TlsOption => r.as_str() != "default",
+            _ => target != owner && target != INTERNAL,
+        };
+        if check {
+            let name = site.owner.name.rsplit_once('@').map_or("", |(n, _)| n);
+            let key = format!("{}.{name}.{}", site.owner.section, site.key);
+            let item = (site.owner.kind, site.owner.name.to_string());
+            found.push((item, key, site.target, r.clone()));
+        }
+    });
+    let mut issues = Vec::new();
+    for ((kind, name), key, target, r) in found {
+        if exists(config, target, &r) {
+            continue;
+        }
+        let provider = provider_of(&name).to_string();
+        let message = format!("{} `{r}` does not exist", target.kind());
+        let issue = Issue::error(IssueKind::MissingReference, key, message)
+            .with_item(kind, name)
+            .with_provider(provider);
+        issues.push(issue);
+    }
+    issues
+}
+
+/// The model's "comes from the X provider and is not checked here" warning.
+fn unchecked_cross_ref(i: &Issue) -> bool {
+    i.severity == Severity::Warning
+        && i.kind == IssueKind::MissingReference
+        && i.message.ends_with("is not checked here")
+}
+
+fn provider_of(name: &str) -> &str {
+    name.rsplit_once('@').map_or("", |(_, p)| p)
+}
+
+fn exists(c: &DynamicConfig, target: Target, name: &str) -> bool {
+    let (http, tcp) = (c.http.as_ref(), c.tcp.as_ref());
+    match target {
+        Target::Router => http.is_some_and(|h| h.routers.contains_key(name)),
+        Target::Service => http.is_some_and(|h| h.services.contains_key(name)),
+        Target::Middleware => http.is_some_and(|h| h.middlewares.contains_key(name)),
+        Target::ServersTransport => http.is_some_and(|h| h.servers_transports.contains_key(name)),
+        Target::TlsOption => c.tls.as_ref().is_some_and(|t| t.options.contains_key(name)),
+        Target::TcpService => tcp.is_some_and(|t| t.services.contains_key(name)),
+        Target::TcpMiddleware => tcp.is_some_and(|t| t.middlewares.contains_key(name)),
+        Target::TcpServersTransport => tcp.is_some_and(|t| t.servers_transports.contains_key(name)),
+        Target::UdpService => c
+            .udp
+            .as_ref()
+            .is_some_and(|u| u.services.contains_key(name)),
+    }
+}

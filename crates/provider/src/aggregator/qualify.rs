@@ -1,0 +1,86 @@
+//! Qualification (reference §3.0): every item name becomes `name@provider`, and every
+//! reference without `@` is resolved in the referencing item's provider. The TLS option and
+//! store named `default` are global and stay unqualified.
+
+use std::collections::BTreeMap;
+
+use waygate_config::Issue;
+use waygate_config::dynamic::DynamicConfig;
+
+use super::refs::{self, Target};
+
+/// `name@provider`, or `name` when it already names a provider.
+pub(super) fn qualified(name: &str, provider: &str) -> String {
+    if name.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}@{provider}")
+    }
+}
+
+/// `provider`'s configuration with every name and reference qualified.
+pub(super) fn qualify(config: &DynamicConfig, provider: &str) -> DynamicConfig {
+    let mut c = config.clone();
+    refs::visit(&mut c, &mut |site, r| {
+        let global = site.target == Target::TlsOption && r.as_str() == "default";
+        if !global && !r.contains('@') {
+            *r = format!("{r}@{provider}");
+        }
+    });
+    if let Some(h) = c.http.as_mut() {
+        keys(&mut h.routers, provider);
+        keys(&mut h.services, provider);
+        keys(&mut h.middlewares, provider);
+        keys(&mut h.servers_transports, provider);
+    }
+    if let Some(t) = c.tcp.as_mut() {
+        keys(&mut t.routers, provider);
+        keys(&mut t.services, provider);
+        keys(&mut t.middlewares, provider);
+        keys(&mut t.servers_transports, provider);
+    }
+    if let Some(u) = c.udp.as_mut() {
+        keys(&mut u.routers, provider);
+        keys(&mut u.services, provider);
+    }
+    if let Some(tls) = c.tls.as_mut() {
+        tls_keys(&mut tls.options, provider);
+        tls_keys(&mut tls.stores, provider);
+    }
+    c
+}
+
+/// Qualifies the item an issue is about, so the data plane can find it in the merged
+/// configuration. Certificates (identified by index) and entry points are left as they are.
+pub(super) fn issue(mut issue: Issue, provider: &str) -> Issue {
+    if issue.provider.is_none() {
+        issue.provider = Some(provider.to_string());
+    }
+    if let Some(item) = issue.item.as_mut() {
+        let global = matches!(item.kind, "tlsOption" | "tlsStore") && item.name == "default";
+        let named = !matches!(item.kind, "tls" | "tlsCertificate" | "entryPoint");
+        if named && !global && !item.name.contains('@') {
+            item.name = format!("{}@{provider}", item.name);
+        }
+    }
+    issue
+}
+
+fn keys<T>(map: &mut BTreeMap<String, T>, provider: &str) {
+    rename(map, provider, false);
+}
+
+/// TLS options and stores keep `default` global.
+fn tls_keys<T>(map: &mut BTreeMap<String, T>, provider: &str) {
+    rename(map, provider, true);
+}
+
+fn rename<T>(map: &mut BTreeMap<String, T>, provider: &str, keep_default: bool) {
+    *map = std::mem::take(map)
+        .into_iter()
+        .map(|(k, v)| match keep_default && k == "default" {
+            true => (k, v),
+            false => (qualified(&k, provider), v),
+        })
+        .collect();
+}

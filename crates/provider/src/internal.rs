@@ -1,0 +1,159 @@
+//! The `internal` provider: items Traefik generates from static configuration.
+//!
+//! For each entry point with `http.redirections.entryPoint` it creates the router
+//! `<ep>-to-<to>` (normalized) matching every host on that entry point, with the middleware
+//! `redirect-<ep>-to-<to>` (a `redirectScheme` to the target port) and the service
+//! `noop@internal` (reference §1.2). `noop` is **not** defined as a service object: like
+//! Traefik's other internal services (`api@internal`, `ping@internal`, …) it is a name the
+//! data plane implements itself, and validation already accepts references to it.
+
+use waygate_config::dynamic::middleware::RedirectScheme;
+use waygate_config::dynamic::{DynamicConfig, HttpConfig, Middleware, Router};
+use waygate_config::static_config::StaticConfig;
+use waygate_config::{Issue, IssueKind};
+
+use crate::snapshot::Snapshot;
+
+/// The internal provider's name.
+pub const INTERNAL: &str = "internal";
+
+/// The internal provider's complete snapshot for `static_cfg`.
+pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
+    let mut http = HttpConfig::default();
+    let mut issues = Vec::new();
+    for (ep, def) in &static_cfg.entry_points {
+        let Some(redirect) = def
+            .http
+            .as_ref()
+            .and_then(|h| h.redirections.as_ref())
+            .and_then(|r| r.entry_point.as_ref())
+        else {
+            continue;
+        };
+        let key = format!("entryPoints.{ep}.http.redirections.entryPoint.to");
+        let port = if let Some(port) = redirect.to.strip_prefix(':') {
+            port.to_string()
+        } else if let Some(target) = static_cfg.entry_points.get(&redirect.to) {
+            port_of(&target.address).to_string()
+        } else {
+            let message = format!(
+                "redirection target `{}` is neither an entry point nor `:port`",
+                redirect.to
+            );
+            issues.push(
+                Issue::error(IssueKind::MissingReference, key, message)
+                    .with_provider(INTERNAL)
+                    .with_item("entryPoint", ep.clone()),
+            );
+            continue;
+        };
+        let router = normalize(&format!("{ep}-to-{}", redirect.to));
+        let middleware = format!("redirect-{router}");
+        let mut rule = "HostRegexp(`^.+$`)".to_string();
+        if def.allow_acme_bypass {
+            rule.push_str(" && !PathPrefix(`/.well-known/acme-challenge/`)");
+        }
+        http.routers.insert(
+            router,
+            Router {
+                entry_points: vec![ep.clone()],
+                middlewares: vec![middleware.clone()],
+                service: format!("noop@{INTERNAL}"),
+                rule,
+                priority: redirect.priority,
+                ..Router::default()
+            },
+        );
+        let redirect_scheme = RedirectScheme {
+            scheme: redirect.scheme.clone(),
+            port,
+            permanent: redirect.permanent,
+        };
+        http.middlewares.insert(
+            middleware,
+            Middleware {
+                redirect_scheme: Some(redirect_scheme),
+                ..Middleware::default()
+            },
+        );
+    }
+    let config = DynamicConfig {
+        http: Some(http),
+        ..DynamicConfig::default()
+    };
+    Snapshot::new(INTERNAL, config, issues)
+}
+
+/// Traefik's `provider.Normalize`: runs of characters other than letters and digits become
+/// one `-` (`web-to-:443` → `web-to-443`).
+fn normalize(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The port of an entry point address `[host]:port[/tcp|/udp]`.
+fn port_of(address: &str) -> &str {
+    let address = address.rsplit_once('/').map_or(address, |(a, _)| a);
+    address.rsplit_once(':').map_or(address, |(_, p)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::static_yaml;
+
+    #[test]
+    fn redirect_router_shape() {
+        let st = static_yaml(
+            "entryPoints:\n  web:\n    address: ':80'\n    http:\n      redirections:\n        entryPoint:\n          to: websecure\n  websecure:\n    address: '[::]:8443/tcp'\n  alt:\n    address: ':81'\n    http:\n      redirections:\n        entryPoint:\n          to: ':9443'\n          scheme: http\n          permanent: false\n          priority: 10\n",
+        );
+        let snap = internal(&st);
+        assert_eq!(snap.provider, "internal");
+        assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+        let http = snap.config.http.as_ref().expect("http section");
+        let r = &http.routers["web-to-websecure"];
+        assert_eq!(r.rule, "HostRegexp(`^.+$`)");
+        assert_eq!(r.entry_points, ["web"]);
+        assert_eq!(r.priority, i64::MAX - 1);
+        assert_eq!(r.service, "noop@internal");
+        assert_eq!(r.middlewares, ["redirect-web-to-websecure"]);
+        let m = &http.middlewares["redirect-web-to-websecure"];
+        let rs = m.redirect_scheme.as_ref().expect("redirectScheme");
+        assert_eq!(
+            (rs.scheme.as_str(), rs.port.as_str(), rs.permanent),
+            ("https", "8443", true)
+        );
+
+        let r = &http.routers["alt-to-9443"];
+        assert_eq!(r.priority, 10);
+        let rs = http.middlewares["redirect-alt-to-9443"]
+            .redirect_scheme
+            .as_ref();
+        let rs = rs.expect("redirectScheme");
+        assert_eq!(
+            (rs.scheme.as_str(), rs.port.as_str(), rs.permanent),
+            ("http", "9443", false)
+        );
+        assert_eq!(http.routers.len(), 2);
+    }
+
+    #[test]
+    fn unknown_target_is_reported() {
+        let st = static_yaml(
+            "entryPoints:\n  web:\n    address: ':80'\n    allowACMEBypass: true\n    http:\n      redirections:\n        entryPoint:\n          to: nowhere\n",
+        );
+        let snap = internal(&st);
+        assert_eq!(snap.issues.len(), 1);
+        assert!(snap.issues[0].message.contains("nowhere"));
+        assert!(
+            snap.config
+                .http
+                .as_ref()
+                .is_some_and(|h| h.routers.is_empty())
+        );
+        assert_eq!(normalize("web-to-:443"), "web-to-443");
+        assert_eq!(port_of("127.0.0.1:53/udp"), "53");
+    }
+}

@@ -1,0 +1,8 @@
+//! The **accept** stage: entry point listeners, bound once from the static configuration and
+//! kept for the whole life of the process (reloads never rebind).
+
+mod listen;
+mod serve;
+
+pub use self::listen::{Bound, bind, parse_address};
+pub(crate) use self::serve::{ServeSettings, serve};

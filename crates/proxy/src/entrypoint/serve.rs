@@ -1,0 +1,126 @@
+//! The accept loop of one entry point and the HTTP server on each connection: HTTP/1.1 and
+//! h2c (prior knowledge) on the same port, upgrades enabled, header-read timeout against
+//! slowloris, and graceful shutdown of every connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use http::HeaderValue;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::Watcher;
+use tokio::sync::watch;
+use tracing::{debug, warn};
+
+use super::Bound;
+use crate::handler::{ConnCtx, handle};
+use crate::table::RuntimeTable;
+
+/// Server settings derived from the entry point's static configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeSettings {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_concurrent_streams: u32,
+    pub(crate) server_name: HeaderValue,
+}
+
+impl ServeSettings {
+    pub(crate) fn new(bound: &Bound, server_name: HeaderValue) -> Self {
+        let cfg = &bound.config;
+        let read = cfg
+            .transport
+            .responding_timeouts
+            .read_timeout
+            .to_std()
+            .filter(|d| !d.is_zero());
+        // Headers must arrive well before the whole-request read timeout.
+        let header_read_timeout =
+            read.map_or(Duration::from_secs(30), |r| r.min(Duration::from_secs(30)));
+        let max_header_bytes = cfg
+            .http
+            .as_ref()
+            .and_then(|h| h.max_header_bytes)
+            .and_then(|b| usize::try_from(b).ok())
+            .unwrap_or(1 << 20)
+            .max(8192);
+        let max_concurrent_streams = cfg.http2.as_ref().map_or(250, |h| h.max_concurrent_streams);
+        Self {
+            header_read_timeout,
+            max_header_bytes,
+            max_concurrent_streams,
+            server_name,
+        }
+    }
+}
+
+/// Accepts connections until `stop` turns true; every connection is tied to `graceful` so
+/// shutdown can let in-flight requests finish.
+pub(crate) async fn serve(
+    bound: Bound,
+    settings: ServeSettings,
+    tables: Arc<ArcSwap<RuntimeTable>>,
+    mut stop: watch::Receiver<bool>,
+    watcher: impl Fn() -> Watcher,
+) {
+    let listener = match tokio::net::TcpListener::from_std(bound.listener) {
+        Ok(l) => l,
+        Err(e) => {
+            warn!(entry_point = %bound.name, error = %e, "cannot register listener");
+            return;
+        }
+    };
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout)
+        .max_buf_size(settings.max_header_bytes)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(settings.max_concurrent_streams);
+    let name: Arc<str> = bound.name.clone().into();
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, remote) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of file descriptors and friends: back off instead of spinning.
+                warn!(entry_point = %name, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = Arc::new(ConnCtx {
+            entry_point: name.to_string(),
+            remote,
+            tls: false,
+            server_name: settings.server_name.clone(),
+        });
+        let tables = tables.clone();
+        let svc = service_fn(move |req| {
+            let conn = conn.clone();
+            let table = tables.load_full();
+            async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) }
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+            .into_owned();
+        let fut = watcher().watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = fut.await {
+                debug!(%remote, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    debug!(entry_point = %name, "stopped accepting");
+}

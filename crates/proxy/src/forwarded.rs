@@ -1,0 +1,231 @@
+//! Entry-point header behaviour that is not a middleware (reference §4.0): `X-Forwarded-*`
+//! and `X-Real-Ip` trusted only from `forwardedHeaders.trustedIPs` (or `insecure`), then set
+//! for the backend; hop-by-hop headers removed.
+
+use std::net::IpAddr;
+
+use http::header::{CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, UPGRADE};
+use ipnet::IpNet;
+use waygate_config::static_config::ForwardedHeaders;
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+static X_FORWARDED_SERVER: HeaderName = HeaderName::from_static("x-forwarded-server");
+static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+
+/// Headers an untrusted client may not set (underscore spellings are removed too).
+const MANAGED: &[&str] = &[
+    "x-forwarded-proto",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-server",
+    "x-forwarded-uri",
+    "x-forwarded-method",
+    "x-forwarded-prefix",
+    "x-forwarded-tls-client-cert",
+    "x-forwarded-tls-client-cert-info",
+    "x-forwarded-scheme",
+    "x-scheme",
+    "x-real-ip",
+];
+
+/// Hop-by-hop headers never forwarded (RFC 9110 §7.6.1 plus the usual non-standard ones).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// An entry point's `forwardedHeaders` settings, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct ForwardedPolicy {
+    insecure: bool,
+    trusted: Vec<IpNet>,
+    keep_connection: Vec<HeaderName>,
+    not_append_xff: bool,
+}
+
+/// What the policy needs to know about one request.
+pub struct RequestFacts<'a> {
+    pub client_ip: IpAddr,
+    pub tls: bool,
+    pub websocket: bool,
+    /// The Host the client asked for (authority or Host header), with port if given.
+    pub host: Option<&'a str>,
+    /// `X-Forwarded-Server`: this machine's host name.
+    pub server: &'a HeaderValue,
+}
+
+// === impl ForwardedPolicy ===
+
+impl ForwardedPolicy {
+    pub fn new(cfg: Option<&ForwardedHeaders>, not_append_xff: bool) -> Self {
+        let Some(cfg) = cfg else {
+            return Self {
+                not_append_xff,
+                ..Self::default()
+            };
+        };
+        let trusted = cfg
+            .trusted_ips
+            .iter()
+            .filter_map(|s| {
+                s.parse::<IpNet>()
+                    .ok()
+                    .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+            })
+            .collect();
+        let keep_connection = cfg
+            .connection
+            .iter()
+            .filter_map(|h| h.parse().ok())
+            .collect();
+        Self {
+            insecure: cfg.insecure,
+            trusted,
+            keep_connection,
+            not_append_xff: not_append_xff || cfg.not_append_x_forwarded_for,
+        }
+    }
+
+    /// Whether `X-Forwarded-*` from this client are kept.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.insecure || self.trusted.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Applies §4.0 to the request headers.
+    pub fn apply(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
+        if !self.trusts(facts.client_ip) {
+            for name in MANAGED {
+                headers.remove(*name);
+            }
+            remove_underscore_spellings(headers);
+        }
+        let ip = canonical(facts.client_ip).to_string();
+        if !headers.contains_key(&X_REAL_IP) {
+            insert(headers, &X_REAL_IP, &ip);
+        }
+        if !headers.contains_key(&X_FORWARDED_PROTO) {
+            let proto = match (facts.websocket, facts.tls) {
+                (true, true) => "wss",
+                (true, false) => "ws",
+                (false, true) => "https",
+                (false, false) => "http",
+            };
+            headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
+        }
+        if let Some(host) = facts.host {
+            if !headers.contains_key(&X_FORWARDED_HOST) {
+                insert(headers, &X_FORWARDED_HOST, host);
+            }
+            if !headers.contains_key(&X_FORWARDED_PORT) {
+                let port = port_of(host).unwrap_or(if facts.tls { "443" } else { "80" });
+                insert(headers, &X_FORWARDED_PORT, port);
+            }
+        }
+        headers.insert(&X_FORWARDED_SERVER, facts.server.clone());
+        self.append_xff(headers, &ip);
+    }
+
+    fn append_xff(&self, headers: &mut HeaderMap, ip: &str) {
+        let existing: Vec<&str> = headers
+            .get_all(&X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let joined = existing.join(", ");
+        let value = match (joined.is_empty(), self.not_append_xff) {
+            (true, true) => return,
+            (true, false) => ip.to_string(),
+            (false, true) => joined,
+            (false, false) => format!("{joined}, {ip}"),
+        };
+        insert(headers, &X_FORWARDED_FOR, &value);
+    }
+
+    /// Removes hop-by-hop headers (and those the client listed in `Connection`, unless kept by
+    /// `forwardedHeaders.connection` or managed by the gateway). For an upgrade, `Upgrade` and
+    /// `Connection: upgrade` are kept.
+    pub fn strip_hop_by_hop(&self, headers: &mut HeaderMap, upgrade: bool) {
+        let listed: Vec<HeaderName> = headers
+            .get_all(CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|t| t.trim().parse::<HeaderName>().ok())
+            .collect();
+        for name in listed {
+            let managed = MANAGED.contains(&name.as_str());
+            if !managed && !self.keep_connection.contains(&name) && name != UPGRADE {
+                headers.remove(&name);
+            }
+        }
+        let upgrade_value = if upgrade {
+            headers.get(UPGRADE).cloned()
+        } else {
+            None
+        };
+        for name in HOP_BY_HOP {
+            headers.remove(*name);
+        }
+        if let Some(v) = upgrade_value {
+            headers.insert(UPGRADE, v);
+            headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        }
+    }
+}
+
+fn insert(headers: &mut HeaderMap, name: &HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(name, v);
+    }
+}
+
+fn remove_underscore_spellings(headers: &mut HeaderMap) {
+    let doomed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| k.as_str().contains('_'))
+        .filter(|k| MANAGED.contains(&k.as_str().replace('_', "-").as_str()))
+        .cloned()
+        .collect();
+    for name in doomed {
+        headers.remove(name);
+    }
+}
+
+/// IPv4-mapped IPv6 addresses as IPv4 (a dual-stack listener reports them).
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The port of a `host[:port]` authority, if any.
+fn port_of(host: &str) -> Option<&str> {
+    let after_bracket = host.rsplit_once(']').map_or(host, |(_, rest)| rest);
+    after_bracket
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// The Host the request addresses: the absolute-form/`:authority` wins over the Host header.
+pub fn request_host<'a>(uri: &'a http::Uri, headers: &'a HeaderMap) -> Option<&'a str> {
+    uri.authority()
+        .map(|a| a.as_str())
+        .or_else(|| headers.get(HOST).and_then(|h| h.to_str().ok()))
+}
+
+#[cfg(test)]
+mod tests;

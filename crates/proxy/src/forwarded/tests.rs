@@ -1,0 +1,84 @@
+//! §4.0 behaviour with and without trusted IPs.
+
+use super::*;
+
+fn facts<'a>(ip: &str, server: &'a HeaderValue) -> RequestFacts<'a> {
+    RequestFacts {
+        client_ip: ip.parse().expect("ip"),
+        tls: false,
+        websocket: false,
+        host: Some("example.com:8080"),
+        server,
+    }
+}
+
+fn spoofed() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4"));
+    h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+    h.insert("x-real-ip", HeaderValue::from_static("6.6.6.6"));
+    h.insert("x_forwarded_host", HeaderValue::from_static("evil"));
+    h
+}
+
+#[test]
+fn untrusted_client_headers_are_replaced() {
+    let server = HeaderValue::from_static("gw");
+    let policy = ForwardedPolicy::new(None, false);
+    let mut h = spoofed();
+    policy.apply(&mut h, &facts("10.0.0.7", &server));
+    assert_eq!(h["x-forwarded-for"], "10.0.0.7");
+    assert_eq!(h["x-forwarded-proto"], "http");
+    assert_eq!(h["x-real-ip"], "10.0.0.7");
+    assert_eq!(h["x-forwarded-host"], "example.com:8080");
+    assert_eq!(h["x-forwarded-port"], "8080");
+    assert_eq!(h["x-forwarded-server"], "gw");
+    assert!(!h.contains_key("x_forwarded_host"));
+}
+
+#[test]
+fn trusted_client_headers_are_kept_and_xff_appended() {
+    let server = HeaderValue::from_static("gw");
+    let cfg = ForwardedHeaders {
+        trusted_ips: vec!["10.0.0.0/8".into()],
+        ..ForwardedHeaders::default()
+    };
+    let policy = ForwardedPolicy::new(Some(&cfg), false);
+    let mut h = spoofed();
+    policy.apply(&mut h, &facts("10.0.0.7", &server));
+    assert_eq!(h["x-forwarded-for"], "1.2.3.4, 10.0.0.7");
+    assert_eq!(h["x-forwarded-proto"], "https");
+    assert_eq!(h["x-real-ip"], "6.6.6.6");
+    // Not trusted from outside the range.
+    let mut h = spoofed();
+    policy.apply(&mut h, &facts("192.168.1.1", &server));
+    assert_eq!(h["x-forwarded-for"], "192.168.1.1");
+}
+
+#[test]
+fn hop_by_hop_headers_are_removed() {
+    let policy = ForwardedPolicy::new(None, false);
+    let mut h = HeaderMap::new();
+    h.insert(
+        "connection",
+        HeaderValue::from_static("keep-alive, x-secret, x-forwarded-for"),
+    );
+    h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+    h.insert("x-secret", HeaderValue::from_static("1"));
+    h.insert("x-forwarded-for", HeaderValue::from_static("1.1.1.1"));
+    h.insert("te", HeaderValue::from_static("trailers"));
+    policy.strip_hop_by_hop(&mut h, false);
+    assert!(!h.contains_key("x-secret") && !h.contains_key("keep-alive") && !h.contains_key("te"));
+    assert!(!h.contains_key("connection"));
+    assert!(
+        h.contains_key("x-forwarded-for"),
+        "managed headers survive Connection listing"
+    );
+
+    let mut h = HeaderMap::new();
+    h.insert("connection", HeaderValue::from_static("Upgrade"));
+    h.insert("upgrade", HeaderValue::from_static("websocket"));
+    policy.strip_hop_by_hop(&mut h, true);
+    assert_eq!(h["upgrade"], "websocket");
+    assert_eq!(h["connection"], "Upgrade");
+}

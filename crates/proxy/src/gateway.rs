@@ -1,0 +1,201 @@
+//! The gateway: bound entry points, the current table, and the operations the application
+//! drives: apply a new configuration (compile, swap, sync health checks) and serve until a
+//! graceful shutdown.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use http::HeaderValue;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::sync::watch;
+use tracing::{info, warn};
+use waygate_config::Issue;
+use waygate_config::dynamic::DynamicConfig;
+use waygate_config::static_config::{EntryPoint, StaticConfig};
+
+use crate::entrypoint::{Bound, ServeSettings, bind, serve};
+use crate::service::health::HealthRegistry;
+use crate::table::{CompileInput, RuntimeTable, TransportCache, compile};
+
+/// Options that are not part of Traefik's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayOptions {
+    /// `X-Forwarded-Server`; defaults to the machine's host name.
+    pub server_name: Option<String>,
+}
+
+/// A running (or ready to run) gateway. Cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    static_cfg: Arc<StaticConfig>,
+    tables: Arc<ArcSwap<RuntimeTable>>,
+    bound: Mutex<Vec<Bound>>,
+    addrs: Vec<(String, SocketAddr)>,
+    health: HealthRegistry,
+    transports: TransportCache,
+    generation: AtomicU64,
+    server_name: HeaderValue,
+}
+
+// === impl Gateway ===
+
+impl Gateway {
+    /// Binds every TCP entry point of the static configuration (an implicit `http` on `:80`
+    /// when none is defined). Fails if any cannot be bound.
+    pub fn bind(static_cfg: Arc<StaticConfig>, options: GatewayOptions) -> io::Result<Self> {
+        let mut bound = Vec::new();
+        if static_cfg.entry_points.is_empty() {
+            let ep = EntryPoint {
+                address: ":80".to_string(),
+                ..EntryPoint::default()
+            };
+            bound.push(bind("http", &ep)?);
+        }
+        for (name, ep) in &static_cfg.entry_points {
+            match bind(name, ep) {
+                Ok(b) => bound.push(b),
+                Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                    warn!(entry_point = %name, error = %e, "entry point skipped")
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("entry point {name} ({}): {e}", ep.address),
+                    ));
+                }
+            }
+        }
+        let addrs = bound.iter().map(|b| (b.name.clone(), b.addr)).collect();
+        let name = options.server_name.unwrap_or_else(host_name);
+        let server_name =
+            HeaderValue::from_str(&name).unwrap_or_else(|_| HeaderValue::from_static("waygate"));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                static_cfg,
+                tables: Arc::new(ArcSwap::from_pointee(RuntimeTable::default())),
+                bound: Mutex::new(bound),
+                addrs,
+                health: HealthRegistry::default(),
+                transports: TransportCache::default(),
+                generation: AtomicU64::new(0),
+                server_name,
+            }),
+        })
+    }
+
+    /// The address an entry point listens on (useful with port 0).
+    pub fn local_addr(&self, entry_point: &str) -> Option<SocketAddr> {
+        self.inner
+            .addrs
+            .iter()
+            .find(|(n, _)| n == entry_point)
+            .map(|(_, a)| *a)
+    }
+
+    /// The current table.
+    pub fn table(&self) -> Arc<RuntimeTable> {
+        self.inner.tables.load_full()
+    }
+
+    /// Compiles `dynamic` (merged and qualified) and swaps it in; items named by error
+    /// `issues` are disabled. Returns the issues found while compiling. Must run inside a
+    /// tokio runtime (health checkers are spawned).
+    pub fn apply(&self, dynamic: &DynamicConfig, issues: &[Issue]) -> Vec<Issue> {
+        let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let compiled = compile(&CompileInput {
+            static_cfg: &self.inner.static_cfg,
+            dynamic,
+            issues,
+            health: &self.inner.health,
+            transports: &self.inner.transports,
+            generation,
+        });
+        self.inner.tables.store(Arc::new(compiled.table));
+        self.inner.health.sync(compiled.checked);
+        compiled.issues
+    }
+
+    /// Serves every entry point until `shutdown` resolves, then stops accepting (after each
+    /// entry point's `requestAcceptGraceTimeout`) and lets in-flight requests finish for up
+    /// to the longest `graceTimeOut`.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let bound: Vec<Bound> = std::mem::take(
+            &mut *self
+                .inner
+                .bound
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let graceful = Arc::new(Mutex::new(Some(GracefulShutdown::new())));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut accept_grace = Duration::ZERO;
+        let mut grace = Duration::ZERO;
+        let mut loops = Vec::new();
+        for b in bound {
+            let lc = &b.config.transport.life_cycle;
+            accept_grace =
+                accept_grace.max(lc.request_accept_grace_timeout.to_std().unwrap_or_default());
+            grace = grace.max(lc.grace_time_out.to_std().unwrap_or_default());
+            let settings = ServeSettings::new(&b, self.inner.server_name.clone());
+            info!(entry_point = %b.name, address = %b.addr, "entry point listening");
+            let g = graceful.clone();
+            let watcher = move || {
+                let guard = g.lock().unwrap_or_else(PoisonError::into_inner);
+                match guard.as_ref() {
+                    Some(gs) => gs.watcher(),
+                    None => GracefulShutdown::new().watcher(),
+                }
+            };
+            loops.push(tokio::spawn(serve(
+                b,
+                settings,
+                self.inner.tables.clone(),
+                stop_rx.clone(),
+                watcher,
+            )));
+        }
+        shutdown.await;
+        if !accept_grace.is_zero() {
+            info!(
+                ?accept_grace,
+                "shutting down: still accepting for requestAcceptGraceTimeout"
+            );
+            tokio::time::sleep(accept_grace).await;
+        }
+        let _ = stop_tx.send(true);
+        for l in loops {
+            let _ = l.await;
+        }
+        let gs = graceful
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(gs) = gs {
+            info!(?grace, "waiting for in-flight requests");
+            if tokio::time::timeout(grace, gs.shutdown()).await.is_err() {
+                warn!("graceTimeOut elapsed with requests still in flight; closing them");
+            }
+        }
+    }
+}
+
+/// This machine's host name (for `X-Forwarded-Server`).
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .unwrap_or_else(|| "waygate".to_string())
+}

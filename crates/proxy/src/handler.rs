@@ -1,0 +1,104 @@
+//! One request through the stages: **http** (path hygiene, forwarded headers) → **route** →
+//! **middlewares** → **service**. Runs against the table that was current when the request
+//! arrived; a reload during the request does not affect it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::header::{HeaderValue, UPGRADE};
+use hyper::body::Incoming;
+use waygate_rules::{normalize_host, routing_path};
+
+use crate::forwarded::{RequestFacts, request_host};
+use crate::middleware::{Flow, MwCtx, set_path};
+use crate::rescue::{ProxyError, respond};
+use crate::service::RequestCtx;
+use crate::table::RuntimeTable;
+use crate::{Body, Response};
+
+/// The connection a request arrived on.
+#[derive(Debug)]
+pub(crate) struct ConnCtx {
+    pub(crate) entry_point: String,
+    pub(crate) remote: SocketAddr,
+    pub(crate) tls: bool,
+    /// `X-Forwarded-Server`.
+    pub(crate) server_name: HeaderValue,
+}
+
+pub(crate) async fn handle(
+    req: http::Request<Incoming>,
+    conn: &ConnCtx,
+    table: Arc<RuntimeTable>,
+) -> Response {
+    let mut req = req.map(Body::from);
+    let Some(ep) = table.entry_points.get(&conn.entry_point) else {
+        return respond(&ProxyError::NoRoute);
+    };
+    if ep.sanitize_path
+        && let std::borrow::Cow::Owned(clean) = crate::path::sanitize(req.uri().path())
+    {
+        set_path(&mut req, &clean);
+    }
+    let router = {
+        let raw_host = request_host(req.uri(), req.headers()).unwrap_or("");
+        let host = normalize_host(raw_host);
+        let Ok(path) = routing_path(req.uri().path()) else {
+            return respond(&ProxyError::BadRequest(
+                "invalid percent-encoding in the path",
+            ));
+        };
+        let view = waygate_rules::Request {
+            method: req.method().as_str(),
+            host: &host,
+            path: &path,
+            query: req.uri().query().unwrap_or(""),
+            headers: req.headers(),
+            client_ip: Some(conn.remote.ip()),
+        };
+        match ep.routes.find(&view) {
+            Some(r) => r.clone(),
+            None => return respond(&ProxyError::NoRoute),
+        }
+    };
+
+    let upgrade = req.headers().contains_key(UPGRADE);
+    let websocket = req
+        .headers()
+        .get(UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let host_value = request_host(req.uri(), req.headers()).map(str::to_string);
+    let authority = host_value
+        .as_deref()
+        .and_then(|h| HeaderValue::from_str(h).ok());
+    let facts = RequestFacts {
+        client_ip: conn.remote.ip(),
+        tls: conn.tls,
+        websocket,
+        host: host_value.as_deref(),
+        server: &conn.server_name,
+    };
+    ep.forwarded.apply(req.headers_mut(), &facts);
+    ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
+
+    let mw_ctx = MwCtx { tls: conn.tls };
+    for (i, mw) in router.chain.iter().enumerate() {
+        if let Flow::Respond(mut resp) = mw.request(&mut req, mw_ctx) {
+            for m in router.chain[..i].iter().rev() {
+                m.response(&mut resp, mw_ctx);
+            }
+            return resp;
+        }
+    }
+    let ctx = RequestCtx {
+        client_ip: conn.remote.ip(),
+        authority,
+        upgrade,
+    };
+    let mut resp = router.service.serve(req, &ctx).await;
+    for mw in router.chain.iter().rev() {
+        mw.response(&mut resp, mw_ctx);
+    }
+    resp
+}

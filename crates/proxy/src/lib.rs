@@ -1,0 +1,29 @@
+//! Waygate's data plane.
+//!
+//! Stages, named the same in modules, logs and metrics: **accept** (`entrypoint`) → **http**
+//! (`entrypoint::serve`, `forwarded`) → **route** (`table`) → **middlewares** (`middleware`) →
+//! **service** (`service`) → **upstream** (`upstream`). The routing table is compiled once per
+//! configuration (`table::compile`) and swapped atomically (`Gateway::apply`); requests in
+//! flight keep the table they started with. Errors map to responses in one place (`rescue`).
+
+pub mod body;
+pub mod entrypoint;
+pub mod forwarded;
+mod handler;
+pub mod middleware;
+pub mod path;
+pub mod rescue;
+pub mod service;
+pub mod table;
+pub mod upstream;
+
+mod gateway;
+
+pub use self::body::Body;
+pub use self::gateway::{Gateway, GatewayOptions};
+pub use self::table::{RuntimeTable, TableStatus};
+
+/// A request as it flows through the data plane.
+pub type Request = http::Request<Body>;
+/// A response as it flows back.
+pub type Response = http::Response<Body>;

@@ -1,0 +1,84 @@
+//! The **service** stage (reference §3.2): where a routed request goes. A service is built once
+//! per table and shared by every router that names it.
+
+mod forward;
+pub mod health;
+mod lb;
+mod mirror;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::rescue::{ProxyError, respond};
+use crate::{Request, Response};
+
+pub use self::forward::RequestCtx;
+pub use self::lb::{LoadBalancer, Target};
+pub use self::mirror::Mirroring;
+
+/// A compiled service.
+#[derive(Debug)]
+pub enum Service {
+    LoadBalancer(LoadBalancer),
+    Weighted(Weighted),
+    Mirroring(Mirroring),
+    Failover {
+        main: Arc<Service>,
+        fallback: Arc<Service>,
+    },
+    /// `noop@internal`: routers whose middlewares always answer (redirects).
+    Noop,
+}
+
+/// `weighted`: smooth weighted round robin over child services.
+#[derive(Debug)]
+pub struct Weighted {
+    pub(crate) children: Vec<(Arc<Service>, i64)>,
+    pub(crate) state: lb::Smooth,
+}
+
+type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+
+// === impl Service ===
+
+impl Service {
+    /// Serves the request; errors become responses here.
+    pub fn serve<'a>(&'a self, req: Request, ctx: &'a RequestCtx) -> BoxFuture<'a> {
+        Box::pin(async move {
+            match self {
+                Service::LoadBalancer(lb) => match lb.serve(req, ctx).await {
+                    Ok(resp) => resp,
+                    Err(e) => respond(&e),
+                },
+                Service::Weighted(w) => {
+                    let c = &w.children;
+                    match w.state.pick(c.len(), |i| c[i].1, |i| c[i].0.is_up()) {
+                        Some(i) => w.children[i].0.serve(req, ctx).await,
+                        None => respond(&ProxyError::NoServer),
+                    }
+                }
+                Service::Mirroring(m) => m.serve(req, ctx).await,
+                Service::Failover { main, fallback } => {
+                    if main.is_up() {
+                        main.serve(req, ctx).await
+                    } else {
+                        fallback.serve(req, ctx).await
+                    }
+                }
+                Service::Noop => respond(&ProxyError::NoRoute),
+            }
+        })
+    }
+
+    /// Whether at least one server behind this service is healthy.
+    pub fn is_up(&self) -> bool {
+        match self {
+            Service::LoadBalancer(lb) => lb.is_up(),
+            Service::Weighted(w) => w.children.iter().any(|(c, _)| c.is_up()),
+            Service::Mirroring(m) => m.main().is_up(),
+            Service::Failover { main, fallback } => main.is_up() || fallback.is_up(),
+            Service::Noop => true,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `loadBalancer`: servers picked by smooth weighted round robin (nginx's algorithm: even
+//! spread, no bursts), skipping servers whose health check fails.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use http::uri::{Authority, Scheme};
+
+use super::forward::{self, RequestCtx};
+use crate::rescue::ProxyError;
+use crate::upstream::Transport;
+use crate::{Request, Response};
+
+/// One backend server.
+#[derive(Debug)]
+pub struct Target {
+    pub url: String,
+    pub scheme: Scheme,
+    pub authority: Authority,
+    /// Path prefix joined before the request path (`preservePath`); empty otherwise.
+    pub base_path: String,
+    pub h2c: bool,
+    pub weight: i64,
+    /// Health as seen by the active health check; shared with the checker and kept across
+    /// reloads for an unchanged service.
+    pub up: Arc<AtomicBool>,
+}
+
+#[derive(Debug)]
+pub struct LoadBalancer {
+    pub(crate) name: String,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) pass_host_header: bool,
+    pub(crate) transport: Arc<Transport>,
+    pub(crate) state: Smooth,
+}
+
+/// Smooth weighted round robin; equal weights take a lock-free counter.
+#[derive(Debug, Default)]
+pub(crate) struct Smooth {
+    counter: AtomicUsize,
+    current: Mutex<Vec<i64>>,
+}
+
+// === impl LoadBalancer ===
+
+impl LoadBalancer {
+    pub(crate) fn new(
+        name: String,
+        targets: Vec<Target>,
+        pass_host_header: bool,
+        transport: Arc<Transport>,
+    ) -> Self {
+        Self {
+            name,
+            targets,
+            pass_host_header,
+            transport,
+            state: Smooth::default(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.weight > 0 && t.up.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn pick(&self) -> Option<&Target> {
+        let t = &self.targets;
+        self.state
+            .pick(
+                t.len(),
+                |i| t[i].weight,
+                |i| t[i].up.load(Ordering::Relaxed),
+            )
+            .map(|i| &t[i])
+    }
+
+    pub(crate) async fn serve(
+        &self,
+        req: Request,
+        ctx: &RequestCtx,
+    ) -> Result<Response, ProxyError> {
+        let target = self.pick().ok_or(ProxyError::NoServer)?;
+        forward::forward(req, target, self.pass_host_header, &self.transport, ctx).await
+    }
+}
+
+// === impl Smooth ===
+
+impl Smooth {
+    /// Index of the next of `n` entries with weight > 0 that is up, or `None`. No allocation.
+    pub(crate) fn pick(
+        &self,
+        n: usize,
+        weight: impl Fn(usize) -> i64,
+        up: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let eligible = |i: usize| weight(i) > 0 && up(i);
+        let first = (0..n).find(|&i| eligible(i))?;
+        let w0 = weight(first);
+        if (0..n).all(|i| weight(i) == w0) {
+            let start = self.counter.fetch_add(1, Ordering::Relaxed);
+            return (0..n).map(|k| (start + k) % n).find(|&i| eligible(i));
+        }
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        current.resize(n, 0);
+        let mut total = 0;
+        let mut best: Option<usize> = None;
+        for i in (0..n).filter(|&i| eligible(i)) {
+            current[i] += weight(i);
+            total += weight(i);
+            if best.is_none_or(|b| current[i] > current[b]) {
+                best = Some(i);
+            }
+        }
+        let b = best?;
+        current[b] -= total;
+        Some(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Smooth;
+
+    #[test]
+    fn smooth_weighted_spread() {
+        let s = Smooth::default();
+        let pick = |w: &[i64], up: &[bool]| s.pick(w.len(), |i| w[i], |i| up[i]);
+        let picks: Vec<usize> = (0..7)
+            .map(|_| pick(&[5, 1, 1], &[true; 3]).expect("pick"))
+            .collect();
+        assert_eq!(picks, [0, 0, 1, 0, 2, 0, 0]);
+        let counts = (0..300).fold([0; 3], |mut c, _| {
+            c[pick(&[3, 2, 1], &[true; 3]).expect("pick")] += 1;
+            c
+        });
+        assert_eq!(counts, [150, 100, 50]);
+    }
+
+    #[test]
+    fn skips_down_and_zero_weight() {
+        let s = Smooth::default();
+        let pick = |w: &[i64], up: &[bool]| s.pick(w.len(), |i| w[i], |i| up[i]);
+        for _ in 0..10 {
+            assert_eq!(pick(&[1, 1, 1], &[false, true, false]), Some(1));
+            assert_eq!(pick(&[0, 2, 1], &[true, false, true]), Some(2));
+        }
+        assert_eq!(pick(&[1, 1], &[false, false]), None);
+        assert_eq!(pick(&[], &[]), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! The runtime table: everything a request needs, compiled once from the merged dynamic
+//! configuration and swapped in atomically. Never patched in place.
+
+mod compile;
+mod routes;
+mod services;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use waygate_rules::Rule;
+
+use crate::forwarded::ForwardedPolicy;
+use crate::middleware::Mw;
+use crate::service::Service;
+
+pub use self::compile::{CompileInput, Compiled, TransportCache, compile};
+pub(crate) use self::routes::Routes;
+
+/// The compiled configuration of every entry point.
+#[derive(Debug, Default)]
+pub struct RuntimeTable {
+    pub(crate) entry_points: HashMap<String, EntryPointTable>,
+    pub status: TableStatus,
+    pub generation: u64,
+}
+
+/// One entry point's routers and request policies.
+#[derive(Debug, Default)]
+pub(crate) struct EntryPointTable {
+    pub(crate) routes: Routes,
+    pub(crate) forwarded: ForwardedPolicy,
+    pub(crate) sanitize_path: bool,
+}
+
+/// A router ready to serve.
+#[derive(Debug)]
+pub struct CompiledRouter {
+    pub name: String,
+    pub priority: i64,
+    pub(crate) rule: Rule,
+    pub(crate) chain: Vec<Arc<Mw>>,
+    pub(crate) service: Arc<Service>,
+}
+
+/// What was enabled, and why the rest was not (for logs now, the API later).
+#[derive(Debug, Default, Clone)]
+pub struct TableStatus {
+    pub routers: BTreeMap<String, ItemStatus>,
+    pub services: BTreeMap<String, ItemStatus>,
+    pub middlewares: BTreeMap<String, ItemStatus>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ItemStatus {
+    pub enabled: bool,
+    pub errors: Vec<String>,
+    /// Entry points the router is actually attached to.
+    pub using: Vec<String>,
+}
+
+// === impl RuntimeTable ===
+
+impl RuntimeTable {
+    /// Names of the enabled routers of an entry point, in match order.
+    pub fn routers(&self, entry_point: &str) -> Vec<&str> {
+        self.entry_points
+            .get(entry_point)
+            .map(|ep| ep.routes.iter().map(|r| r.name.as_str()).collect())
+            .unwrap_or_default()
+    }
+}

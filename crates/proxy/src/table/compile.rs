@@ -1,0 +1,300 @@
+//! Compiling a runtime table from the static configuration and a merged (qualified) dynamic
+//! configuration. Items with configuration errors are disabled alone, with their reason
+//! recorded; everything else serves.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use waygate_config::dynamic::DynamicConfig;
+use waygate_config::static_config::StaticConfig;
+use waygate_config::{Issue, IssueKind};
+use waygate_rules::{Rule, Syntax};
+
+use super::routes::Routes;
+use super::services::ServiceBuilder;
+use super::{CompiledRouter, EntryPointTable, RuntimeTable};
+use crate::forwarded::ForwardedPolicy;
+use crate::middleware::{Built, Mw, build};
+use crate::service::health::{Checked, HealthRegistry};
+use crate::upstream::{Transport, TransportSettings};
+
+/// What compilation reads.
+pub struct CompileInput<'a> {
+    pub static_cfg: &'a StaticConfig,
+    pub dynamic: &'a DynamicConfig,
+    /// Issues found upstream (decoding, validation): items with errors are disabled.
+    pub issues: &'a [Issue],
+    pub health: &'a HealthRegistry,
+    pub transports: &'a TransportCache,
+    pub generation: u64,
+}
+
+/// The compiled table, the servers whose health must be checked, and compile-time issues.
+pub struct Compiled {
+    pub table: RuntimeTable,
+    pub checked: Vec<Checked>,
+    pub issues: Vec<Issue>,
+}
+
+/// Upstream pools by settings, shared across reloads so a reload keeps pooled connections.
+#[derive(Debug, Default)]
+pub struct TransportCache {
+    pools: Mutex<Vec<(TransportSettings, Arc<Transport>)>>,
+}
+
+impl TransportCache {
+    fn get(&self, settings: TransportSettings) -> Arc<Transport> {
+        let mut pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, t)) = pools.iter().find(|(s, _)| *s == settings) {
+            return t.clone();
+        }
+        let t = Arc::new(Transport::new(&settings));
+        pools.push((settings, t.clone()));
+        t
+    }
+}
+
+pub fn compile(input: &CompileInput<'_>) -> Compiled {
+    let st = input.static_cfg;
+    let mut issues = Vec::new();
+    let disabled: HashSet<(String, String)> = input
+        .issues
+        .iter()
+        .filter(|i| i.is_error())
+        .filter_map(|i| {
+            i.item
+                .as_ref()
+                .map(|it| (it.kind.to_string(), it.name.clone()))
+        })
+        .collect();
+    let defaults = st.servers_transport.clone().unwrap_or_default();
+    let http = input.dynamic.http.clone().unwrap_or_default();
+    let transport = |name: &str| -> Result<Arc<Transport>, String> {
+        if name.is_empty() || name == "default@internal" {
+            return Ok(input.transports.get(TransportSettings::new(
+                &defaults.forwarding_timeouts,
+                defaults.max_idle_conns_per_host,
+            )));
+        }
+        let t = http
+            .servers_transports
+            .get(name)
+            .ok_or_else(|| format!("serversTransport `{name}` does not exist"))?;
+        if t.insecure_skip_verify
+            || !t.root_cas.is_empty()
+            || !t.certificates.is_empty()
+            || !t.server_name.is_empty()
+        {
+            return Err(format!(
+                "serversTransport `{name}`: backend TLS settings are not implemented by Waygate yet"
+            ));
+        }
+        let timeouts = t.forwarding_timeouts.clone().unwrap_or_default();
+        let max_idle = if t.max_idle_conns_per_host == 0 {
+            2
+        } else {
+            t.max_idle_conns_per_host
+        };
+        Ok(input
+            .transports
+            .get(TransportSettings::new(&timeouts, max_idle)))
+    };
+    let mut services = ServiceBuilder {
+        dynamic: input.dynamic,
+        disabled: &disabled,
+        health: input.health,
+        transport: &transport,
+        built: HashMap::new(),
+        building: HashSet::new(),
+        checked: Vec::new(),
+    };
+    let mut middlewares = MiddlewareBuilder {
+        dynamic: input.dynamic,
+        disabled: &disabled,
+        built: HashMap::new(),
+    };
+    let default_syntax: Syntax = st
+        .core
+        .as_ref()
+        .and_then(|c| c.default_rule_syntax.parse().ok())
+        .unwrap_or_default();
+
+    let mut table = RuntimeTable {
+        generation: input.generation,
+        ..RuntimeTable::default()
+    };
+    let mut per_ep: HashMap<String, Vec<Arc<CompiledRouter>>> = HashMap::new();
+    for (name, r) in &http.routers {
+        let status = table.status.routers.entry(name.clone()).or_default();
+        let result = (|| -> Result<(Arc<CompiledRouter>, Vec<String>), String> {
+            if disabled.contains(&("router".to_string(), name.clone())) {
+                return Err("disabled by a configuration error (see the issues above)".to_string());
+            }
+            if r.tls.is_some() {
+                return Err("TLS routers are not served by Waygate yet".to_string());
+            }
+            if !r.parent_refs.is_empty() {
+                return Err(
+                    "multi-layer routing (parentRefs) is not implemented by Waygate yet"
+                        .to_string(),
+                );
+            }
+            let syntax = if r.rule_syntax.is_empty() {
+                default_syntax
+            } else {
+                r.rule_syntax
+                    .parse()
+                    .map_err(|_| "invalid ruleSyntax".to_string())?
+            };
+            let rule = Rule::parse(&r.rule, syntax).map_err(|e| format!("invalid rule: {e}"))?;
+            let service = services.get(&r.service)?;
+            let mut chain = Vec::new();
+            for m in &r.middlewares {
+                chain.extend(middlewares.get(m, &mut Vec::new())?);
+            }
+            let using: Vec<String> = r
+                .entry_points
+                .iter()
+                .filter(|e| {
+                    st.entry_points.contains_key(*e) || (st.entry_points.is_empty() && *e == "http")
+                })
+                .cloned()
+                .collect();
+            if using.is_empty() {
+                return Err("none of the router's entry points exists".to_string());
+            }
+            let router = CompiledRouter {
+                name: name.clone(),
+                priority: r.effective_priority(),
+                rule,
+                chain,
+                service,
+            };
+            Ok((Arc::new(router), using))
+        })();
+        match result {
+            Ok((router, using)) => {
+                status.enabled = true;
+                status.using = using.clone();
+                for ep in using {
+                    per_ep.entry(ep).or_default().push(router.clone());
+                }
+            }
+            Err(e) => {
+                status.errors.push(e.clone());
+                issues.push(
+                    Issue::error(
+                        IssueKind::Unsupported,
+                        format!("http.routers.{name}"),
+                        format!("router disabled: {e}"),
+                    )
+                    .with_item("router", name.clone()),
+                );
+            }
+        }
+    }
+    for (name, result) in &services.built {
+        let status = table.status.services.entry(name.clone()).or_default();
+        match result {
+            Ok(_) => status.enabled = true,
+            Err(e) => status.errors.push(e.clone()),
+        }
+    }
+    for (name, result) in &middlewares.built {
+        let status = table.status.middlewares.entry(name.clone()).or_default();
+        match result {
+            Ok(_) => status.enabled = true,
+            Err(e) => status.errors.push(e.clone()),
+        }
+    }
+    let ep_names: Vec<String> = if st.entry_points.is_empty() {
+        vec!["http".to_string()]
+    } else {
+        st.entry_points.keys().cloned().collect()
+    };
+    for ep_name in ep_names {
+        let ep_cfg = st.entry_points.get(&ep_name);
+        let mut routers = per_ep.remove(&ep_name).unwrap_or_default();
+        routers.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let not_append = st
+            .global
+            .as_ref()
+            .is_some_and(|g| g.not_append_x_forwarded_for);
+        let ep = EntryPointTable {
+            routes: Routes::new(routers),
+            forwarded: ForwardedPolicy::new(
+                ep_cfg.and_then(|e| e.forwarded_headers.as_ref()),
+                not_append,
+            ),
+            sanitize_path: ep_cfg
+                .and_then(|e| e.http.as_ref())
+                .and_then(|h| h.sanitize_path)
+                .unwrap_or(true),
+        };
+        table.entry_points.insert(ep_name, ep);
+    }
+    Compiled {
+        table,
+        checked: services.checked,
+        issues,
+    }
+}
+
+struct MiddlewareBuilder<'a> {
+    dynamic: &'a DynamicConfig,
+    disabled: &'a HashSet<(String, String)>,
+    built: HashMap<String, Result<Vec<Arc<Mw>>, String>>,
+}
+
+impl MiddlewareBuilder<'_> {
+    /// The flattened chain for middleware `name`; `stack` detects chain cycles.
+    fn get(&mut self, name: &str, stack: &mut Vec<String>) -> Result<Vec<Arc<Mw>>, String> {
+        if let Some(done) = self.built.get(name) {
+            return done.clone();
+        }
+        if stack.iter().any(|s| s == name) {
+            return Err(format!("middleware `{name}` is part of a chain cycle"));
+        }
+        stack.push(name.to_string());
+        let result = self.build(name, stack);
+        stack.pop();
+        self.built.insert(name.to_string(), result.clone());
+        result
+    }
+
+    fn build(&mut self, name: &str, stack: &mut Vec<String>) -> Result<Vec<Arc<Mw>>, String> {
+        if self
+            .disabled
+            .contains(&("middleware".to_string(), name.to_string()))
+        {
+            return Err(format!(
+                "middleware `{name}` is disabled by a configuration error"
+            ));
+        }
+        let cfg = self
+            .dynamic
+            .http
+            .as_ref()
+            .and_then(|h| h.middlewares.get(name))
+            .ok_or_else(|| format!("middleware `{name}` does not exist"))?;
+        match build(cfg).map_err(|e| format!("middleware `{name}`: {e}"))? {
+            Built::One(mw) => Ok(vec![Arc::new(mw)]),
+            Built::Chain(members) => {
+                let provider = name.rsplit_once('@').map(|(_, p)| p);
+                let mut out = Vec::new();
+                for m in members {
+                    let qualified = match (m.contains('@'), provider) {
+                        (false, Some(p)) => format!("{m}@{p}"),
+                        _ => m.clone(),
+                    };
+                    out.extend(self.get(&qualified, stack)?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! One entry point's routers: sorted by priority (highest first, then name), indexed by the
+//! literal hosts their rules require, so a request only evaluates the routers that can match
+//! its host (plus those that match any host), still in priority order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use waygate_rules::Hosts;
+
+use super::CompiledRouter;
+
+#[derive(Debug, Default)]
+pub(crate) struct Routes {
+    routers: Vec<Arc<CompiledRouter>>,
+    exact: HashMap<String, Vec<u32>>,
+    /// `(".example.com", index)` for `*.example.com` rules.
+    wildcard: Vec<(String, u32)>,
+    any: Vec<u32>,
+}
+
+// === impl Routes ===
+
+impl Routes {
+    /// Builds the index; `routers` must already be in match order.
+    pub(crate) fn new(routers: Vec<Arc<CompiledRouter>>) -> Self {
+        let mut r = Routes {
+            routers,
+            ..Routes::default()
+        };
+        for (i, router) in r.routers.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            match router.rule.hosts() {
+                Hosts::Any => r.any.push(i),
+                Hosts::Only {
+                    exact,
+                    wildcard_suffixes,
+                } => {
+                    for h in exact {
+                        r.exact.entry(h).or_default().push(i);
+                    }
+                    for s in wildcard_suffixes {
+                        r.wildcard.push((s, i));
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<CompiledRouter>> {
+        self.routers.iter()
+    }
+
+    /// The first router (in priority order) whose rule matches. `host` is the normalized
+    /// request host (lowercase, no port).
+    pub(crate) fn find(&self, req: &waygate_rules::Request<'_>) -> Option<&Arc<CompiledRouter>> {
+        let host = req.host.strip_suffix('.').unwrap_or(req.host);
+        let exact: &[u32] = self.exact.get(host).map_or(&[], Vec::as_slice);
+        let (mut e, mut a, mut w) = (0, 0, 0);
+        let wild = |w: &mut usize| -> Option<u32> {
+            while let Some((suffix, i)) = self.wildcard.get(*w) {
+                if host.ends_with(suffix.as_str()) {
+                    return Some(*i);
+                }
+                *w += 1;
+            }
+            None
+        };
+        loop {
+            let candidates = [
+                exact.get(e).copied(),
+                self.any.get(a).copied(),
+                wild(&mut w),
+            ];
+            let next = candidates.iter().flatten().min().copied()?;
+            while exact.get(e) == Some(&next) {
+                e += 1;
+            }
+            while self.any.get(a) == Some(&next) {
+                a += 1;
+            }
+            while self.wildcard.get(w).map(|x| x.1) == Some(next) {
+                w += 1;
+            }
+            let router = &self.routers[next as usize];
+            if router.rule.matches(req) {
+                return Some(router);
+            }
+        }
+    }
+}

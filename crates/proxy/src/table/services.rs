@@ -1,0 +1,178 @@
+//! Building services from configuration, recursively (weighted/mirroring/failover name other
+//! services), each exactly once per table.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use http::uri::{Authority, Scheme};
+use waygate_config::dynamic::{DynamicConfig, LoadBalancer as LbConfig, Service as Config};
+
+use crate::service::health::{Checked, HealthRegistry};
+use crate::service::{LoadBalancer, Mirroring, Service, Target, Weighted};
+use crate::upstream::Transport;
+
+pub(super) struct ServiceBuilder<'a> {
+    pub(super) dynamic: &'a DynamicConfig,
+    pub(super) disabled: &'a HashSet<(String, String)>,
+    pub(super) health: &'a HealthRegistry,
+    pub(super) transport: &'a dyn Fn(&str) -> Result<Arc<Transport>, String>,
+    pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
+    pub(super) building: HashSet<String>,
+    pub(super) checked: Vec<Checked>,
+}
+
+impl ServiceBuilder<'_> {
+    pub(super) fn get(&mut self, name: &str) -> Result<Arc<Service>, String> {
+        if let Some(done) = self.built.get(name) {
+            return done.clone();
+        }
+        if !self.building.insert(name.to_string()) {
+            return Err(format!("service `{name}` refers to itself (cycle)"));
+        }
+        let result = self.build(name);
+        self.building.remove(name);
+        self.built.insert(name.to_string(), result.clone());
+        result
+    }
+
+    fn build(&mut self, name: &str) -> Result<Arc<Service>, String> {
+        if name == "noop@internal" {
+            return Ok(Arc::new(Service::Noop));
+        }
+        if self
+            .disabled
+            .contains(&("service".to_string(), name.to_string()))
+        {
+            return Err(format!(
+                "service `{name}` is disabled by a configuration error"
+            ));
+        }
+        let cfg: &Config = self
+            .dynamic
+            .http
+            .as_ref()
+            .and_then(|h| h.services.get(name))
+            .ok_or_else(|| format!("service `{name}` does not exist"))?;
+        if cfg.kinds().len() != 1 {
+            return Err(format!("service `{name}` must have exactly one type"));
+        }
+        if !cfg.middlewares.is_empty() {
+            return Err(format!(
+                "service `{name}`: service middlewares are not implemented by Waygate yet"
+            ));
+        }
+        let service = if let Some(lb) = &cfg.load_balancer {
+            Service::LoadBalancer(self.load_balancer(name, lb)?)
+        } else if let Some(w) = cfg.weighted.as_ref().or(cfg.highest_random_weight.as_ref()) {
+            if w.sticky.is_some() {
+                return Err(format!(
+                    "service `{name}`: sticky sessions are not implemented by Waygate yet"
+                ));
+            }
+            let children = w
+                .services
+                .iter()
+                .map(|c| Ok((self.get(&c.name)?, c.weight.unwrap_or(1))))
+                .collect::<Result<Vec<_>, String>>()?;
+            Service::Weighted(Weighted {
+                children,
+                state: Default::default(),
+            })
+        } else if let Some(m) = &cfg.mirroring {
+            let mirrors = m
+                .mirrors
+                .iter()
+                .map(|c| Ok((self.get(&c.name)?, c.percent.min(100))))
+                .collect::<Result<Vec<_>, String>>()?;
+            Service::Mirroring(Mirroring {
+                main: self.get(&m.service)?,
+                mirrors,
+                mirror_body: m.mirror_body,
+                max_body_size: m.max_body_size,
+                counter: Default::default(),
+            })
+        } else if let Some(f) = &cfg.failover {
+            if f.errors.is_some() {
+                return Err(format!(
+                    "service `{name}`: failover on response status is not implemented by Waygate yet"
+                ));
+            }
+            Service::Failover {
+                main: self.get(&f.service)?,
+                fallback: self.get(&f.fallback)?,
+            }
+        } else {
+            return Err(format!("service `{name}` has no type"));
+        };
+        Ok(Arc::new(service))
+    }
+
+    fn load_balancer(&mut self, name: &str, lb: &LbConfig) -> Result<LoadBalancer, String> {
+        if lb.sticky.is_some() {
+            return Err(format!(
+                "service `{name}`: sticky sessions are not implemented by Waygate yet"
+            ));
+        }
+        if !lb.strategy.eq_ignore_ascii_case("wrr") {
+            return Err(format!(
+                "service `{name}`: load-balancing strategy `{}` is not implemented by Waygate yet (wrr is)",
+                lb.strategy
+            ));
+        }
+        let transport = (self.transport)(&lb.servers_transport)?;
+        let mut targets = Vec::with_capacity(lb.servers.len());
+        for server in &lb.servers {
+            let uri: http::Uri = server
+                .url
+                .parse()
+                .map_err(|_| format!("service `{name}`: invalid server URL `{}`", server.url))?;
+            let (scheme, h2c) = match uri.scheme_str() {
+                Some("http") => (Scheme::HTTP, false),
+                Some("h2c") => (Scheme::HTTP, true),
+                Some("https") => {
+                    return Err(format!(
+                        "service `{name}`: https:// servers need backend TLS, which is not implemented by Waygate yet"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "service `{name}`: unsupported server URL `{}`",
+                        server.url
+                    ));
+                }
+            };
+            let authority: Authority = uri.authority().cloned().ok_or_else(|| {
+                format!("service `{name}`: server URL `{}` has no host", server.url)
+            })?;
+            let base_path = if server.preserve_path {
+                uri.path().trim_end_matches('/').to_string()
+            } else {
+                String::new()
+            };
+            let up = self
+                .health
+                .flag(name, &server.url, lb.health_check.as_ref());
+            self.checked.push(Checked {
+                service: name.to_string(),
+                url: server.url.clone(),
+                spec: lb.health_check.clone(),
+                up: up.clone(),
+            });
+            targets.push(Target {
+                url: server.url.clone(),
+                scheme,
+                authority,
+                base_path,
+                h2c,
+                weight: server.weight.unwrap_or(1),
+                up,
+            });
+        }
+        Ok(LoadBalancer::new(
+            name.to_string(),
+            targets,
+            lb.pass_host_header,
+            transport,
+        ))
+    }
+}

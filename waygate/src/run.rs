@@ -1,0 +1,140 @@
+//! `waygate [--configFile=F]`: serve. Wires the static configuration, the providers, the
+//! aggregator and the gateway, and handles signals (SIGHUP re-reads files, SIGTERM/SIGINT
+//! shut down gracefully).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc};
+use tracing::{error, info, warn};
+use waygate_config::Issue;
+use waygate_config::static_config::StaticConfig;
+use waygate_provider::{Aggregator, FileProvider, internal};
+use waygate_proxy::{Gateway, GatewayOptions};
+
+use crate::args::Args;
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let st = match crate::static_load::load(args) {
+        Ok(st) => st,
+        Err(e) => {
+            eprintln!("waygate: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    crate::logging::init(st.config.log.as_ref());
+    let mut fatal = false;
+    for issue in &st.issues {
+        if issue.is_error() {
+            error!("{issue}");
+            fatal = true;
+        } else {
+            warn!("{issue}");
+        }
+    }
+    if fatal {
+        eprintln!(
+            "waygate: the static configuration has errors (see above); run `waygate check` for details"
+        );
+        return ExitCode::from(1);
+    }
+    let workers = crate::workers::count();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("waygate: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    info!(workers, "starting");
+    runtime.block_on(serve(Arc::new(st.config)))
+}
+
+async fn serve(st: Arc<StaticConfig>) -> ExitCode {
+    let gateway = match Gateway::bind(st.clone(), GatewayOptions::default()) {
+        Ok(g) => g,
+        Err(e) => {
+            error!("cannot bind: {e}");
+            eprintln!("waygate: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let throttle = st
+        .providers
+        .clone()
+        .unwrap_or_default()
+        .providers_throttle_duration;
+    let (aggregator, mut merged) =
+        Aggregator::new(st.clone(), throttle.to_std().unwrap_or_default());
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(aggregator.run(rx));
+    let _ = tx.send(internal(&st)).await;
+    let reload = Arc::new(Notify::new());
+    if let Some(fp) = st.providers.as_ref().and_then(|p| p.file.as_ref()) {
+        tokio::spawn(FileProvider::new(fp).run(tx.clone(), reload.clone()));
+    }
+    let applier = {
+        let gateway = gateway.clone();
+        tokio::spawn(async move {
+            let mut seen: Vec<Issue> = Vec::new();
+            while merged.changed().await.is_ok() {
+                let m = merged.borrow_and_update().clone();
+                let compile_issues = gateway.apply(&m.config, &m.issues);
+                let now: Vec<Issue> = m.issues.iter().chain(&compile_issues).cloned().collect();
+                log_new_issues(&now, &seen);
+                seen = now;
+                let table = gateway.table();
+                let enabled = table.status.routers.values().filter(|s| s.enabled).count();
+                info!(
+                    generation = m.generation,
+                    routers = enabled,
+                    "configuration applied"
+                );
+            }
+        })
+    };
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            info!("SIGHUP: re-reading the configuration files");
+            reload.notify_one();
+        }
+    });
+    gateway.run(shutdown_signal()).await;
+    applier.abort();
+    info!("stopped");
+    ExitCode::SUCCESS
+}
+
+/// Logs the issues of this configuration that the previous one did not already have.
+fn log_new_issues(now: &[Issue], before: &[Issue]) {
+    for i in now.iter().filter(|i| !before.contains(i)) {
+        if i.is_error() {
+            error!("{i}");
+        } else {
+            warn!("{i}");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => info!("SIGTERM: shutting down"),
+        _ = int.recv() => info!("SIGINT: shutting down"),
+    }
+}

@@ -1,0 +1,8 @@
+//! Data-plane tests through the real `waygate` binary: real sockets, real `whoami` backends.
+
+mod support;
+
+mod forwarded;
+mod reload;
+mod routing;
+mod streaming;

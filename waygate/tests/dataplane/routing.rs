@@ -1,0 +1,138 @@
+//! Routing end to end: rules, priorities, 404, absolute-form targets, load balancing.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Gw, LOCAL_EP, backend, client, get};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_priorities_and_not_found() {
+    let a = backend("a").await;
+    let b = backend("b").await;
+    let dynamic = format!(
+        r#"
+http:
+  routers:
+    by-host:
+      rule: Host(`a.example.com`)
+      service: a
+    by-path:
+      rule: Host(`a.example.com`) && PathPrefix(`/b`)
+      service: b
+    wildcard:
+      rule: Host(`*.wild.test`)
+      service: b
+    query:
+      rule: Query(`who`, `b`)
+      service: b
+      priority: 1
+  services:
+    a:
+      loadBalancer:
+        servers: [{{url: "{}"}}]
+    b:
+      loadBalancer:
+        servers: [{{url: "{}"}}]
+"#,
+        a.url(),
+        b.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let c = client();
+    let url = gw.url("web");
+    let who = |r: &crate::support::Resp| {
+        r.headers
+            .get("x-whoami-name")
+            .map(|v| v.to_str().unwrap_or("").to_string())
+    };
+    let r = get(&c, &format!("{url}/x"), "a.example.com").await;
+    assert_eq!((r.status, who(&r).as_deref()), (200, Some("a")), "{r:?}");
+    // The longer rule has the higher default priority.
+    let r = get(&c, &format!("{url}/b/c"), "A.EXAMPLE.COM:8080").await;
+    assert_eq!(who(&r).as_deref(), Some("b"));
+    let r = get(&c, &format!("{url}/"), "x.wild.test").await;
+    assert_eq!(who(&r).as_deref(), Some("b"));
+    let r = get(&c, &format!("{url}/"), "x.y.wild.test").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.body, "404 page not found\n");
+    let r = get(&c, &format!("{url}/?who=b"), "nowhere").await;
+    assert_eq!(who(&r).as_deref(), Some("b"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn absolute_form_target_wins_over_host_header() {
+    let a = backend("a").await;
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: Host(`example.com`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        a.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    s.write_all(
+        b"GET http://example.com/abs HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.contains("GET /abs HTTP/1.1"),
+        "the backend sees origin-form: {out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn weighted_round_robin_and_connection_reuse() {
+    let a = backend("a").await;
+    let b = backend("b").await;
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: \"{}\"\n            weight: 3\n          - url: \"{}\"\n",
+        a.url(),
+        b.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let c = client();
+    let mut counts = std::collections::HashMap::new();
+    for _ in 0..40 {
+        let r = get(&c, &format!("{}/", gw.url("web")), "any").await;
+        assert_eq!(r.status, 200);
+        *counts
+            .entry(
+                r.headers["x-whoami-name"]
+                    .to_str()
+                    .expect("name")
+                    .to_string(),
+            )
+            .or_insert(0) += 1;
+    }
+    assert_eq!((counts["a"], counts["b"]), (30, 10));
+    // Sequential requests reuse pooled upstream connections.
+    assert!(
+        a.connections() <= 2 && b.connections() <= 2,
+        "a={} b={}",
+        a.connections(),
+        b.connections()
+    );
+    let _ = Duration::ZERO;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_errors_map_to_traefik_statuses() {
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+    let dynamic = format!(
+        "http:\n  routers:\n    down:\n      rule: Path(`/down`)\n      service: down\n    empty:\n      rule: Path(`/empty`)\n      service: empty\n  services:\n    down:\n      loadBalancer:\n        servers: [{{url: \"http://{dead}\"}}]\n    empty:\n      loadBalancer:\n        servers: []\n"
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let c = client();
+    let r = get(&c, &format!("{}/down", gw.url("web")), "x").await;
+    assert_eq!(r.status, 502, "{r:?}");
+    let r = get(&c, &format!("{}/empty", gw.url("web")), "x").await;
+    assert_eq!((r.status, r.body.as_str()), (503, "no available server\n"));
+}

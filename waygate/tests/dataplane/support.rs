@@ -1,0 +1,226 @@
+//! The harness: start the `waygate` binary on a config in a temp dir (port 0 entry points,
+//! addresses read from its log), talk to it with a real HTTP client, wait for things that
+//! propagate with a bounded patience.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// A running gateway process.
+pub(crate) struct Gw {
+    child: Child,
+    pub(crate) addrs: HashMap<String, SocketAddr>,
+    pub(crate) dir: PathBuf,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Gw {
+    /// Starts the gateway with `static_yaml` (a `providers.file` pointing at the dynamic file
+    /// is appended) and `dynamic_yaml`, and waits until every entry point listens and the
+    /// first configuration is applied.
+    pub(crate) fn start(static_yaml: &str, dynamic_yaml: &str) -> Gw {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("waygate-it-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dynamic = dir.join("dynamic.yml");
+        std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
+        let static_full = format!(
+            "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n",
+            dynamic.display()
+        );
+        std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
+            .arg(format!(
+                "--configFile={}",
+                dir.join("traefik.yml").display()
+            ))
+            .env("RUST_LOG", "info,hyper=warn")
+            .env("WAYGATE_WORKERS", "2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn waygate");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().expect("logs").push(line);
+            }
+        });
+        let mut gw = Gw {
+            child,
+            addrs: HashMap::new(),
+            dir,
+            logs,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines = gw.logs();
+            for line in lines
+                .lines()
+                .filter(|l| l.contains("entry point listening"))
+            {
+                let field = |k: &str| {
+                    line.split(&format!("{k}="))
+                        .nth(1)
+                        .and_then(|r| r.split_whitespace().next())
+                        .map(str::to_string)
+                };
+                if let (Some(ep), Some(addr)) = (field("entry_point"), field("address")) {
+                    gw.addrs.insert(ep, addr.parse().expect("address"));
+                }
+            }
+            if lines.contains("configuration applied") {
+                return gw;
+            }
+            if let Ok(Some(status)) = gw.child.try_wait() {
+                panic!("waygate exited with {status}:\n{lines}");
+            }
+            assert!(Instant::now() < deadline, "waygate did not start:\n{lines}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Peak resident memory of the gateway process, in KiB (`VmHWM`).
+    pub(crate) fn peak_rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .expect("VmHWM")
+    }
+
+    pub(crate) fn url(&self, ep: &str) -> String {
+        format!("http://{}", self.addrs[ep])
+    }
+
+    pub(crate) fn logs(&self) -> String {
+        self.logs.lock().expect("logs").join("\n")
+    }
+
+    /// Replaces the dynamic file atomically (write + rename, as editors do).
+    pub(crate) fn write_dynamic(&self, yaml: &str) {
+        let tmp = self.dir.join(".dynamic.yml.tmp");
+        std::fs::write(&tmp, yaml).expect("write");
+        std::fs::rename(&tmp, self.dir.join("dynamic.yml")).expect("rename");
+    }
+
+    pub(crate) fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub(crate) fn wait_exit(&mut self, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// How many times a configuration has been applied so far.
+    pub(crate) fn applied(&self) -> usize {
+        self.logs().matches("configuration applied").count()
+    }
+}
+
+impl Drop for Gw {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: String,
+}
+
+pub(crate) fn client() -> Client<HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// `GET url` with `Host: host`.
+pub(crate) async fn get(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    url: &str,
+    host: &str,
+) -> Resp {
+    let req = http::Request::get(url)
+        .header("host", host)
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    send(client, req).await
+}
+
+pub(crate) async fn send(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    req: http::Request<Full<Bytes>>,
+) -> Resp {
+    let resp = client.request(req).await.expect("response");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// Polls `check` every 20 ms until it is true; panics with `what` after `patience`.
+pub(crate) async fn eventually<F, Fut>(patience: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + patience;
+    while !check().await {
+        assert!(Instant::now() < deadline, "not within {patience:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Starts a whoami backend named `name`.
+pub(crate) async fn backend(name: &str) -> whoami::Server {
+    whoami::Server::start(whoami::Config {
+        name: name.to_string(),
+        ..whoami::Config::default()
+    })
+    .await
+    .expect("whoami")
+}
+
+pub(crate) const LOCAL_EP: &str = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n";
