@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod demo;
 mod files;
 mod logging;
 mod run;
@@ -16,6 +17,7 @@ Usage: waygate [command] [--configFile=FILE] [--<traefik.static.option>=VALUE ..
 
 Commands:
   run        (default) serve with the static configuration and its providers
+  demo       run the gateway on an embedded demo configuration with three whoami backends
   check      load the static configuration and the file provider's dynamic files, print every
              problem as file:line:col: key.path: message; exit 1 on errors (--format json)
   version    print the version
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     match command {
         "run" => run::run(&parsed),
         "check" => check::run(&parsed),
+        "demo" => demo::run(&parsed),
         "version" => {
             println!("waygate {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

@@ -9,7 +9,7 @@ use tokio::sync::{Notify, mpsc};
 use tracing::{error, info, warn};
 use waygate_config::Issue;
 use waygate_config::static_config::StaticConfig;
-use waygate_provider::{Aggregator, FileProvider, internal};
+use waygate_provider::{Aggregator, FileProvider, Snapshot, internal};
 use waygate_proxy::{Gateway, GatewayOptions};
 
 use crate::args::Args;
@@ -38,7 +38,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let workers = crate::workers::count();
+    let workers = crate::workers::count(st.config.waygate.as_ref().map_or(0, |w| w.workers));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
@@ -51,10 +51,17 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     info!(workers, "starting");
-    runtime.block_on(serve(Arc::new(st.config)))
+    runtime.block_on(serve(Arc::new(st.config), Vec::new(), |_| {}))
 }
 
-async fn serve(st: Arc<StaticConfig>) -> ExitCode {
+/// Binds the entry points, starts the providers (the file provider if configured, plus
+/// `snapshots` given by the caller), applies every merged configuration, and serves until
+/// SIGTERM/SIGINT. `ready` runs once the entry points are bound.
+pub(crate) async fn serve(
+    st: Arc<StaticConfig>,
+    snapshots: Vec<Snapshot>,
+    ready: impl FnOnce(&Gateway),
+) -> ExitCode {
     let gateway = match Gateway::bind(st.clone(), GatewayOptions::default()) {
         Ok(g) => g,
         Err(e) => {
@@ -72,7 +79,10 @@ async fn serve(st: Arc<StaticConfig>) -> ExitCode {
         Aggregator::new(st.clone(), throttle.to_std().unwrap_or_default());
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(aggregator.run(rx));
-    let _ = tx.send(internal(&st)).await;
+    let _ = tx.send(internal(&with_bound_ports(&st, &gateway))).await;
+    for s in snapshots {
+        let _ = tx.send(s).await;
+    }
     let reload = Arc::new(Notify::new());
     if let Some(fp) = st.providers.as_ref().and_then(|p| p.file.as_ref()) {
         tokio::spawn(FileProvider::new(fp).run(tx.clone(), reload.clone()));
@@ -107,10 +117,25 @@ async fn serve(st: Arc<StaticConfig>) -> ExitCode {
             reload.notify_one();
         }
     });
+    ready(&gateway);
     gateway.run(shutdown_signal()).await;
     applier.abort();
     info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// The static configuration with each `:0` entry point address replaced by the port actually
+/// bound, so generated redirections point at a real port.
+fn with_bound_ports(st: &StaticConfig, gateway: &Gateway) -> StaticConfig {
+    let mut st = st.clone();
+    for (name, ep) in &mut st.entry_points {
+        if ep.address.ends_with(":0")
+            && let Some(addr) = gateway.local_addr(name)
+        {
+            ep.address = addr.to_string();
+        }
+    }
+    st
 }
 
 /// Logs the issues of this configuration that the previous one did not already have.

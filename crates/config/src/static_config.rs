@@ -91,6 +91,17 @@ pub struct StaticConfig {
     pub ocsp: Option<Opaque>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spiffe: Option<Opaque>,
+    /// Waygate's own options (not Traefik's; see docs/compat.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waygate: Option<WaygateOptions>,
+}
+
+/// `waygate:` — options Traefik does not have.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WaygateOptions {
+    /// Worker threads serving traffic (0 = one per core). `WAYGATE_WORKERS` overrides it.
+    pub workers: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,4 +241,5 @@ pub const TOP_LEVEL: &[&str] = &[
     "core",
     "ocsp",
     "spiffe",
+    "waygate",
 ];

@@ -62,6 +62,16 @@ pub(crate) async fn handle(
         }
     };
 
+    // `Upgrade: h2c` asks to switch this connection to HTTP/2; the gateway answers in
+    // HTTP/1.1 instead (allowed by RFC 9110) rather than tunnelling it to one backend.
+    if req
+        .headers()
+        .get(UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"h2c"))
+    {
+        req.headers_mut().remove(UPGRADE);
+        req.headers_mut().remove("http2-settings");
+    }
     let upgrade = req.headers().contains_key(UPGRADE);
     let websocket = req
         .headers()

@@ -3,6 +3,8 @@
 mod support;
 
 mod forwarded;
+mod middlewares;
 mod reload;
 mod routing;
+mod services;
 mod streaming;

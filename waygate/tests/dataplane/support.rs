@@ -31,13 +31,18 @@ impl Gw {
     /// is appended) and `dynamic_yaml`, and waits until every entry point listens and the
     /// first configuration is applied.
     pub(crate) fn start(static_yaml: &str, dynamic_yaml: &str) -> Gw {
+        Self::start_with(static_yaml, dynamic_yaml, true)
+    }
+
+    /// Like [`Gw::start`], with the file provider's `watch` set to `watch`.
+    pub(crate) fn start_with(static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("waygate-it-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let dynamic = dir.join("dynamic.yml");
         std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
         let static_full = format!(
-            "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n",
+            "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n    watch: {watch}\n",
             dynamic.display()
         );
         std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");

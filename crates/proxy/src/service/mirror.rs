@@ -14,7 +14,8 @@ use crate::{Body, Request, Response};
 #[derive(Debug)]
 pub struct Mirroring {
     pub(crate) main: Arc<Service>,
-    pub(crate) mirrors: Vec<(Arc<Service>, u32)>,
+    /// Each mirror with its percentage and how many requests it has been sent.
+    pub(crate) mirrors: Vec<(Arc<Service>, u32, AtomicU64)>,
     pub(crate) mirror_body: bool,
     pub(crate) max_body_size: i64,
     pub(crate) counter: AtomicU64,
@@ -28,13 +29,19 @@ impl Mirroring {
     }
 
     pub(crate) async fn serve(&self, req: Request, ctx: &RequestCtx) -> Response {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        // Deterministic spread: request n goes to a mirror with percent p when (n % 100) < p.
+        let total = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        // Even spread: a mirror gets the request while it has had less than its share.
         let chosen: Vec<Arc<Service>> = self
             .mirrors
             .iter()
-            .filter(|(_, p)| (n % 100) < u64::from(*p))
-            .map(|(s, _)| s.clone())
+            .filter(|(_, p, sent)| {
+                let due = sent.load(Ordering::Relaxed) * 100 < total * u64::from(*p);
+                if due {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+                due
+            })
+            .map(|(s, _, _)| s.clone())
             .collect();
         if chosen.is_empty() {
             return self.main.serve(req, ctx).await;

@@ -126,7 +126,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let mut per_ep: HashMap<String, Vec<Arc<CompiledRouter>>> = HashMap::new();
     for (name, r) in &http.routers {
         let status = table.status.routers.entry(name.clone()).or_default();
-        let result = (|| -> Result<(Arc<CompiledRouter>, Vec<String>), String> {
+        let result = (|| -> Result<Vec<(String, Arc<CompiledRouter>)>, String> {
             if disabled.contains(&("router".to_string(), name.clone())) {
                 return Err("disabled by a configuration error (see the issues above)".to_string());
             }
@@ -148,10 +148,6 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             };
             let rule = Rule::parse(&r.rule, syntax).map_err(|e| format!("invalid rule: {e}"))?;
             let service = services.get(&r.service)?;
-            let mut chain = Vec::new();
-            for m in &r.middlewares {
-                chain.extend(middlewares.get(m, &mut Vec::new())?);
-            }
             let using: Vec<String> = r
                 .entry_points
                 .iter()
@@ -163,21 +159,36 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             if using.is_empty() {
                 return Err("none of the router's entry points exists".to_string());
             }
-            let router = CompiledRouter {
-                name: name.clone(),
-                priority: r.effective_priority(),
-                rule,
-                chain,
-                service,
-            };
-            Ok((Arc::new(router), using))
+            let mut routers = Vec::new();
+            for ep in &using {
+                // Entry-point middlewares (`entryPoints.<ep>.http.middlewares`) come first;
+                // internal routers (redirections) skip them, as in Traefik.
+                let ep_mws: &[String] = match st.entry_points.get(ep).and_then(|e| e.http.as_ref())
+                {
+                    Some(h) if !name.ends_with("@internal") => &h.middlewares,
+                    _ => &[],
+                };
+                let mut chain = Vec::new();
+                for m in ep_mws.iter().chain(&r.middlewares) {
+                    chain.extend(middlewares.get(m, &mut Vec::new())?);
+                }
+                let router = CompiledRouter {
+                    name: name.clone(),
+                    priority: r.effective_priority(),
+                    rule: rule.clone(),
+                    chain,
+                    service: service.clone(),
+                };
+                routers.push((ep.clone(), Arc::new(router)));
+            }
+            Ok(routers)
         })();
         match result {
-            Ok((router, using)) => {
+            Ok(routers) => {
                 status.enabled = true;
-                status.using = using.clone();
-                for ep in using {
-                    per_ep.entry(ep).or_default().push(router.clone());
+                for (ep, router) in routers {
+                    status.using.push(ep.clone());
+                    per_ep.entry(ep).or_default().push(router);
                 }
             }
             Err(e) => {

@@ -82,7 +82,7 @@ impl ServiceBuilder<'_> {
             let mirrors = m
                 .mirrors
                 .iter()
-                .map(|c| Ok((self.get(&c.name)?, c.percent.min(100))))
+                .map(|c| Ok((self.get(&c.name)?, c.percent.min(100), Default::default())))
                 .collect::<Result<Vec<_>, String>>()?;
             Service::Mirroring(Mirroring {
                 main: self.get(&m.service)?,
