@@ -17,6 +17,8 @@ pub enum Body {
     Full(Option<Bytes>),
     /// Streamed from a client or an upstream connection.
     Incoming(Incoming),
+    /// Streamed from a pooled upstream connection, which goes back to its pool at the end.
+    Pooled(crate::upstream::PooledBody),
 }
 
 // === impl Body ===
@@ -50,6 +52,7 @@ impl http_body::Body for Body {
             Body::Empty => Poll::Ready(None),
             Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             Body::Incoming(b) => Pin::new(b).poll_frame(cx),
+            Body::Pooled(b) => Pin::new(b).poll_frame(cx),
         }
     }
 
@@ -58,6 +61,7 @@ impl http_body::Body for Body {
             Body::Empty => true,
             Body::Full(d) => d.is_none(),
             Body::Incoming(b) => b.is_end_stream(),
+            Body::Pooled(b) => b.is_end_stream(),
         }
     }
 
@@ -67,6 +71,7 @@ impl http_body::Body for Body {
             Body::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             Body::Full(None) => SizeHint::with_exact(0),
             Body::Incoming(b) => b.size_hint(),
+            Body::Pooled(b) => b.size_hint(),
         }
     }
 }

@@ -16,34 +16,40 @@ static X_FORWARDED_SERVER: HeaderName = HeaderName::from_static("x-forwarded-ser
 static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 /// Headers an untrusted client may not set (underscore spellings are removed too).
-const MANAGED: &[&str] = &[
-    "x-forwarded-proto",
-    "x-forwarded-for",
-    "x-forwarded-host",
-    "x-forwarded-port",
-    "x-forwarded-server",
-    "x-forwarded-uri",
-    "x-forwarded-method",
-    "x-forwarded-prefix",
-    "x-forwarded-tls-client-cert",
-    "x-forwarded-tls-client-cert-info",
-    "x-forwarded-scheme",
-    "x-scheme",
-    "x-real-ip",
-];
+fn is_managed(name: &str) -> bool {
+    matches!(
+        name,
+        "x-forwarded-proto"
+            | "x-forwarded-for"
+            | "x-forwarded-host"
+            | "x-forwarded-port"
+            | "x-forwarded-server"
+            | "x-forwarded-uri"
+            | "x-forwarded-method"
+            | "x-forwarded-prefix"
+            | "x-forwarded-tls-client-cert"
+            | "x-forwarded-tls-client-cert-info"
+            | "x-forwarded-scheme"
+            | "x-scheme"
+            | "x-real-ip"
+    )
+}
 
 /// Hop-by-hop headers never forwarded (RFC 9110 §7.6.1 plus the usual non-standard ones).
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+    )
+}
 
 /// An entry point's `forwardedHeaders` settings, compiled.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +69,15 @@ pub struct RequestFacts<'a> {
     pub host: Option<&'a str>,
     /// `X-Forwarded-Server`: this machine's host name.
     pub server: &'a HeaderValue,
+    /// The client IP as a header value (`X-Real-Ip`, `X-Forwarded-For`), made once per
+    /// connection by [`client_ip_value`].
+    pub client_ip_value: &'a HeaderValue,
+}
+
+/// The client IP as it appears in `X-Real-Ip` / `X-Forwarded-For` (IPv4-mapped IPv6 as IPv4).
+pub fn client_ip_value(ip: IpAddr) -> HeaderValue {
+    HeaderValue::from_str(&canonical(ip).to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 // === impl ForwardedPolicy ===
@@ -106,14 +121,21 @@ impl ForwardedPolicy {
     /// Applies §4.0 to the request headers.
     pub fn apply(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
         if !self.trusts(facts.client_ip) {
-            for name in MANAGED {
-                headers.remove(*name);
+            // One pass over what the client sent; removals only for what is there.
+            let doomed: Vec<HeaderName> = headers
+                .keys()
+                .filter(|k| {
+                    let n = k.as_str();
+                    is_managed(n) || (n.contains('_') && is_managed(&n.replace('_', "-")))
+                })
+                .cloned()
+                .collect();
+            for name in doomed {
+                headers.remove(name);
             }
-            remove_underscore_spellings(headers);
         }
-        let ip = canonical(facts.client_ip).to_string();
         if !headers.contains_key(&X_REAL_IP) {
-            insert(headers, &X_REAL_IP, &ip);
+            headers.insert(&X_REAL_IP, facts.client_ip_value.clone());
         }
         if !headers.contains_key(&X_FORWARDED_PROTO) {
             let proto = match (facts.websocket, facts.tls) {
@@ -134,40 +156,56 @@ impl ForwardedPolicy {
             }
         }
         headers.insert(&X_FORWARDED_SERVER, facts.server.clone());
-        self.append_xff(headers, &ip);
+        self.append_xff(headers, facts);
     }
 
-    fn append_xff(&self, headers: &mut HeaderMap, ip: &str) {
-        let existing: Vec<&str> = headers
-            .get_all(&X_FORWARDED_FOR)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let joined = existing.join(", ");
-        let value = match (joined.is_empty(), self.not_append_xff) {
-            (true, true) => return,
-            (true, false) => ip.to_string(),
-            (false, true) => joined,
-            (false, false) => format!("{joined}, {ip}"),
+    fn append_xff(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
+        let mut existing = headers.get_all(&X_FORWARDED_FOR).iter();
+        let Some(first) = existing.next() else {
+            // The common case: no proxy before us.
+            if !self.not_append_xff {
+                headers.insert(&X_FORWARDED_FOR, facts.client_ip_value.clone());
+            }
+            return;
         };
-        insert(headers, &X_FORWARDED_FOR, &value);
+        let mut joined = first.to_str().unwrap_or_default().to_string();
+        for v in existing {
+            joined.push_str(", ");
+            joined.push_str(v.to_str().unwrap_or_default());
+        }
+        if !self.not_append_xff {
+            joined.push_str(", ");
+            joined.push_str(facts.client_ip_value.to_str().unwrap_or_default());
+        }
+        insert(headers, &X_FORWARDED_FOR, &joined);
     }
 
     /// Removes hop-by-hop headers (and those the client listed in `Connection`, unless kept by
     /// `forwardedHeaders.connection` or managed by the gateway). For an upgrade, `Upgrade` and
-    /// `Connection: upgrade` are kept.
+    /// `Connection: upgrade` are kept. One pass over the headers; removals only for what is
+    /// there.
     pub fn strip_hop_by_hop(&self, headers: &mut HeaderMap, upgrade: bool) {
-        let listed: Vec<HeaderName> = headers
-            .get_all(CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|t| t.trim().parse::<HeaderName>().ok())
-            .collect();
-        for name in listed {
-            let managed = MANAGED.contains(&name.as_str());
-            if !managed && !self.keep_connection.contains(&name) && name != UPGRADE {
-                headers.remove(&name);
+        if let Some(connection) = headers.get(CONNECTION) {
+            let listed: Vec<HeaderName> = connection
+                .to_str()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|t| t.trim().parse::<HeaderName>().ok())
+                .chain(headers.get_all(CONNECTION).iter().skip(1).flat_map(|v| {
+                    v.to_str()
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter_map(|t| t.trim().parse::<HeaderName>().ok())
+                        .collect::<Vec<_>>()
+                }))
+                .collect();
+            for name in listed {
+                if !is_managed(name.as_str())
+                    && !self.keep_connection.contains(&name)
+                    && name != UPGRADE
+                {
+                    headers.remove(&name);
+                }
             }
         }
         let upgrade_value = if upgrade {
@@ -175,8 +213,13 @@ impl ForwardedPolicy {
         } else {
             None
         };
-        for name in HOP_BY_HOP {
-            headers.remove(*name);
+        let hop: Vec<HeaderName> = headers
+            .keys()
+            .filter(|k| is_hop_by_hop(k.as_str()))
+            .cloned()
+            .collect();
+        for name in hop {
+            headers.remove(name);
         }
         if let Some(v) = upgrade_value {
             headers.insert(UPGRADE, v);
@@ -188,18 +231,6 @@ impl ForwardedPolicy {
 fn insert(headers: &mut HeaderMap, name: &HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         headers.insert(name, v);
-    }
-}
-
-fn remove_underscore_spellings(headers: &mut HeaderMap) {
-    let doomed: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| k.as_str().contains('_'))
-        .filter(|k| MANAGED.contains(&k.as_str().replace('_', "-").as_str()))
-        .cloned()
-        .collect();
-    for name in doomed {
-        headers.remove(name);
     }
 }
 

@@ -19,7 +19,8 @@ use waygate_config::static_config::{EntryPoint, StaticConfig};
 
 use crate::entrypoint::{Bound, ServeSettings, bind, serve};
 use crate::service::health::HealthRegistry;
-use crate::table::{CompileInput, RuntimeTable, TransportCache, compile};
+use crate::table::{CompileInput, RuntimeTable, compile};
+use crate::upstream::Pools;
 
 /// Options that are not part of Traefik's configuration.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +41,7 @@ struct Inner {
     bound: Mutex<Vec<Bound>>,
     addrs: Vec<(String, SocketAddr)>,
     health: HealthRegistry,
-    transports: TransportCache,
+    pools: Pools,
     generation: AtomicU64,
     server_name: HeaderValue,
 }
@@ -84,7 +85,7 @@ impl Gateway {
                 bound: Mutex::new(bound),
                 addrs,
                 health: HealthRegistry::default(),
-                transports: TransportCache::default(),
+                pools: Pools::default(),
                 generation: AtomicU64::new(0),
                 server_name,
             }),
@@ -115,7 +116,7 @@ impl Gateway {
             dynamic,
             issues,
             health: &self.inner.health,
-            transports: &self.inner.transports,
+            pools: &self.inner.pools,
             generation,
         });
         self.inner.tables.store(Arc::new(compiled.table));
@@ -144,7 +145,11 @@ impl Gateway {
             accept_grace =
                 accept_grace.max(lc.request_accept_grace_timeout.to_std().unwrap_or_default());
             grace = grace.max(lc.grace_time_out.to_std().unwrap_or_default());
-            let settings = ServeSettings::new(&b, self.inner.server_name.clone());
+            let index = crate::table::entry_point_names(&self.inner.static_cfg)
+                .iter()
+                .position(|n| *n == b.name)
+                .unwrap_or(usize::MAX);
+            let settings = ServeSettings::new(&b, self.inner.server_name.clone(), index);
             info!(entry_point = %b.name, address = %b.addr, "entry point listening");
             let g = graceful.clone();
             let watcher = move || {

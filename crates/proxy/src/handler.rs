@@ -19,11 +19,14 @@ use crate::{Body, Response};
 /// The connection a request arrived on.
 #[derive(Debug)]
 pub(crate) struct ConnCtx {
-    pub(crate) entry_point: String,
+    /// Index of the entry point in every table (`table::entry_point_names` order).
+    pub(crate) entry_point: usize,
     pub(crate) remote: SocketAddr,
     pub(crate) tls: bool,
     /// `X-Forwarded-Server`.
     pub(crate) server_name: HeaderValue,
+    /// The client IP as a header value, made once per connection.
+    pub(crate) client_ip_value: HeaderValue,
 }
 
 pub(crate) async fn handle(
@@ -32,7 +35,7 @@ pub(crate) async fn handle(
     table: Arc<RuntimeTable>,
 ) -> Response {
     let mut req = req.map(Body::from);
-    let Some(ep) = table.entry_points.get(&conn.entry_point) else {
+    let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
     };
     if ep.sanitize_path
@@ -88,6 +91,7 @@ pub(crate) async fn handle(
         websocket,
         host: host_value.as_deref(),
         server: &conn.server_name,
+        client_ip_value: &conn.client_ip_value,
     };
     ep.forwarded.apply(req.headers_mut(), &facts);
     ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
@@ -106,7 +110,7 @@ pub(crate) async fn handle(
         authority,
         upgrade,
     };
-    let mut resp = router.service.serve(req, &ctx).await;
+    let mut resp = router.service.handle(req, &ctx).await;
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
     }

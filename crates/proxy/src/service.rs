@@ -43,6 +43,15 @@ type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 // === impl Service ===
 
 impl Service {
+    /// Serves the request. A load balancer (the common case) is served without boxing a
+    /// future; composite services recurse through [`Service::serve`].
+    pub async fn handle(&self, req: Request, ctx: &RequestCtx) -> Response {
+        match self {
+            Service::LoadBalancer(lb) => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
+            other => other.serve(req, ctx).await,
+        }
+    }
+
     /// Serves the request; errors become responses here.
     pub fn serve<'a>(&'a self, req: Request, ctx: &'a RequestCtx) -> BoxFuture<'a> {
         Box::pin(async move {

@@ -5,7 +5,7 @@ mod compile;
 mod routes;
 mod services;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use waygate_rules::Rule;
@@ -14,13 +14,14 @@ use crate::forwarded::ForwardedPolicy;
 use crate::middleware::Mw;
 use crate::service::Service;
 
-pub use self::compile::{CompileInput, Compiled, TransportCache, compile};
+pub use self::compile::{CompileInput, Compiled, compile};
 pub(crate) use self::routes::Routes;
 
 /// The compiled configuration of every entry point.
 #[derive(Debug, Default)]
 pub struct RuntimeTable {
-    pub(crate) entry_points: HashMap<String, EntryPointTable>,
+    /// In the order of [`entry_point_names`]; connections keep their entry point's index.
+    pub(crate) entry_points: Vec<(String, EntryPointTable)>,
     pub status: TableStatus,
     pub generation: u64,
 }
@@ -65,8 +66,19 @@ impl RuntimeTable {
     /// Names of the enabled routers of an entry point, in match order.
     pub fn routers(&self, entry_point: &str) -> Vec<&str> {
         self.entry_points
-            .get(entry_point)
-            .map(|ep| ep.routes.iter().map(|r| r.name.as_str()).collect())
+            .iter()
+            .find(|(n, _)| n == entry_point)
+            .map(|(_, ep)| ep.routes.iter().map(|r| r.name.as_str()).collect())
             .unwrap_or_default()
+    }
+}
+
+/// The entry points of a static configuration, in a fixed order (sorted by name; the implicit
+/// `http` when none is defined).
+pub fn entry_point_names(st: &waygate_config::static_config::StaticConfig) -> Vec<String> {
+    if st.entry_points.is_empty() {
+        vec!["http".to_string()]
+    } else {
+        st.entry_points.keys().cloned().collect()
     }
 }

@@ -25,10 +25,12 @@ pub(crate) struct ServeSettings {
     pub(crate) max_header_bytes: usize,
     pub(crate) max_concurrent_streams: u32,
     pub(crate) server_name: HeaderValue,
+    /// Index of this entry point in the table's entry points.
+    pub(crate) index: usize,
 }
 
 impl ServeSettings {
-    pub(crate) fn new(bound: &Bound, server_name: HeaderValue) -> Self {
+    pub(crate) fn new(bound: &Bound, server_name: HeaderValue, index: usize) -> Self {
         let cfg = &bound.config;
         let read = cfg
             .transport
@@ -52,6 +54,7 @@ impl ServeSettings {
             max_header_bytes,
             max_concurrent_streams,
             server_name,
+            index,
         }
     }
 }
@@ -101,10 +104,11 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let conn = Arc::new(ConnCtx {
-            entry_point: name.to_string(),
+            entry_point: settings.index,
             remote,
             tls: false,
             server_name: settings.server_name.clone(),
+            client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
         });
         let tables = tables.clone();
         let svc = service_fn(move |req| {

@@ -3,12 +3,16 @@
 use super::*;
 
 fn facts<'a>(ip: &str, server: &'a HeaderValue) -> RequestFacts<'a> {
+    let client_ip = ip.parse().expect("ip");
+    // Leaked on purpose: a test helper returning borrowed facts.
+    let value: &'static HeaderValue = Box::leak(Box::new(client_ip_value(client_ip)));
     RequestFacts {
-        client_ip: ip.parse().expect("ip"),
+        client_ip,
         tls: false,
         websocket: false,
         host: Some("example.com:8080"),
         server,
+        client_ip_value: value,
     }
 }
 

@@ -9,7 +9,7 @@ use http::uri::{Authority, Scheme};
 
 use super::forward::{self, RequestCtx};
 use crate::rescue::ProxyError;
-use crate::upstream::Transport;
+use crate::upstream::Pool;
 use crate::{Request, Response};
 
 /// One backend server.
@@ -25,6 +25,9 @@ pub struct Target {
     /// Health as seen by the active health check; shared with the checker and kept across
     /// reloads for an unchanged service.
     pub up: Arc<AtomicBool>,
+    /// This server's connections.
+    pub pool: Arc<Pool>,
+    pub response_header_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug)]
@@ -32,7 +35,6 @@ pub struct LoadBalancer {
     pub(crate) name: String,
     pub(crate) targets: Vec<Target>,
     pub(crate) pass_host_header: bool,
-    pub(crate) transport: Arc<Transport>,
     pub(crate) state: Smooth,
 }
 
@@ -46,17 +48,11 @@ pub(crate) struct Smooth {
 // === impl LoadBalancer ===
 
 impl LoadBalancer {
-    pub(crate) fn new(
-        name: String,
-        targets: Vec<Target>,
-        pass_host_header: bool,
-        transport: Arc<Transport>,
-    ) -> Self {
+    pub(crate) fn new(name: String, targets: Vec<Target>, pass_host_header: bool) -> Self {
         Self {
             name,
             targets,
             pass_host_header,
-            transport,
             state: Smooth::default(),
         }
     }
@@ -88,7 +84,7 @@ impl LoadBalancer {
         ctx: &RequestCtx,
     ) -> Result<Response, ProxyError> {
         let target = self.pick().ok_or(ProxyError::NoServer)?;
-        forward::forward(req, target, self.pass_host_header, &self.transport, ctx).await
+        forward::forward(req, target, self.pass_host_header, ctx).await
     }
 }
 

@@ -3,7 +3,7 @@
 //! recorded; everything else serves.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use waygate_config::dynamic::DynamicConfig;
 use waygate_config::static_config::StaticConfig;
@@ -16,7 +16,7 @@ use super::{CompiledRouter, EntryPointTable, RuntimeTable};
 use crate::forwarded::ForwardedPolicy;
 use crate::middleware::{Built, Mw, build};
 use crate::service::health::{Checked, HealthRegistry};
-use crate::upstream::{Transport, TransportSettings};
+use crate::upstream::{Pools, TransportSettings};
 
 /// What compilation reads.
 pub struct CompileInput<'a> {
@@ -25,7 +25,7 @@ pub struct CompileInput<'a> {
     /// Issues found upstream (decoding, validation): items with errors are disabled.
     pub issues: &'a [Issue],
     pub health: &'a HealthRegistry,
-    pub transports: &'a TransportCache,
+    pub pools: &'a Pools,
     pub generation: u64,
 }
 
@@ -34,24 +34,6 @@ pub struct Compiled {
     pub table: RuntimeTable,
     pub checked: Vec<Checked>,
     pub issues: Vec<Issue>,
-}
-
-/// Upstream pools by settings, shared across reloads so a reload keeps pooled connections.
-#[derive(Debug, Default)]
-pub struct TransportCache {
-    pools: Mutex<Vec<(TransportSettings, Arc<Transport>)>>,
-}
-
-impl TransportCache {
-    fn get(&self, settings: TransportSettings) -> Arc<Transport> {
-        let mut pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, t)) = pools.iter().find(|(s, _)| *s == settings) {
-            return t.clone();
-        }
-        let t = Arc::new(Transport::new(&settings));
-        pools.push((settings, t.clone()));
-        t
-    }
 }
 
 pub fn compile(input: &CompileInput<'_>) -> Compiled {
@@ -69,12 +51,12 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .collect();
     let defaults = st.servers_transport.clone().unwrap_or_default();
     let http = input.dynamic.http.clone().unwrap_or_default();
-    let transport = |name: &str| -> Result<Arc<Transport>, String> {
+    let transport = |name: &str| -> Result<TransportSettings, String> {
         if name.is_empty() || name == "default@internal" {
-            return Ok(input.transports.get(TransportSettings::new(
+            return Ok(TransportSettings::new(
                 &defaults.forwarding_timeouts,
                 defaults.max_idle_conns_per_host,
-            )));
+            ));
         }
         let t = http
             .servers_transports
@@ -95,15 +77,14 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         } else {
             t.max_idle_conns_per_host
         };
-        Ok(input
-            .transports
-            .get(TransportSettings::new(&timeouts, max_idle)))
+        Ok(TransportSettings::new(&timeouts, max_idle))
     };
     let mut services = ServiceBuilder {
         dynamic: input.dynamic,
         disabled: &disabled,
         health: input.health,
         transport: &transport,
+        pools: input.pools,
         built: HashMap::new(),
         building: HashSet::new(),
         checked: Vec::new(),
@@ -218,11 +199,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             Err(e) => status.errors.push(e.clone()),
         }
     }
-    let ep_names: Vec<String> = if st.entry_points.is_empty() {
-        vec!["http".to_string()]
-    } else {
-        st.entry_points.keys().cloned().collect()
-    };
+    let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
         let ep_cfg = st.entry_points.get(&ep_name);
         let mut routers = per_ep.remove(&ep_name).unwrap_or_default();
@@ -246,7 +223,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 .and_then(|h| h.sanitize_path)
                 .unwrap_or(true),
         };
-        table.entry_points.insert(ep_name, ep);
+        table.entry_points.push((ep_name, ep));
     }
     Compiled {
         table,

@@ -3,6 +3,7 @@
 //! its host (plus those that match any host), still in priority order.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use waygate_rules::Hosts;
@@ -12,7 +13,7 @@ use super::CompiledRouter;
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
     routers: Vec<Arc<CompiledRouter>>,
-    exact: HashMap<String, Vec<u32>>,
+    exact: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>,
     /// `(".example.com", index)` for `*.example.com` rules.
     wildcard: Vec<(String, u32)>,
     any: Vec<u32>,
@@ -87,5 +88,29 @@ impl Routes {
                 return Some(router);
             }
         }
+    }
+}
+
+/// FNV-1a: host names are short and chosen by the operator, not by clients (a client's host
+/// only selects a bucket to probe), so a fast non-keyed hash is fine here.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
     }
 }

@@ -9,13 +9,14 @@ use waygate_config::dynamic::{DynamicConfig, LoadBalancer as LbConfig, Service a
 
 use crate::service::health::{Checked, HealthRegistry};
 use crate::service::{LoadBalancer, Mirroring, Service, Target, Weighted};
-use crate::upstream::Transport;
+use crate::upstream::{Pools, TransportSettings};
 
 pub(super) struct ServiceBuilder<'a> {
     pub(super) dynamic: &'a DynamicConfig,
     pub(super) disabled: &'a HashSet<(String, String)>,
     pub(super) health: &'a HealthRegistry,
-    pub(super) transport: &'a dyn Fn(&str) -> Result<Arc<Transport>, String>,
+    pub(super) transport: &'a dyn Fn(&str) -> Result<TransportSettings, String>,
+    pub(super) pools: &'a Pools,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
     pub(super) building: HashSet<String>,
     pub(super) checked: Vec<Checked>,
@@ -119,7 +120,7 @@ impl ServiceBuilder<'_> {
                 lb.strategy
             ));
         }
-        let transport = (self.transport)(&lb.servers_transport)?;
+        let settings = (self.transport)(&lb.servers_transport)?;
         let mut targets = Vec::with_capacity(lb.servers.len());
         for server in &lb.servers {
             let uri: http::Uri = server
@@ -158,6 +159,7 @@ impl ServiceBuilder<'_> {
                 spec: lb.health_check.clone(),
                 up: up.clone(),
             });
+            let pool = self.pools.get(&settings, authority.as_str(), h2c);
             targets.push(Target {
                 url: server.url.clone(),
                 scheme,
@@ -166,13 +168,14 @@ impl ServiceBuilder<'_> {
                 h2c,
                 weight: server.weight.unwrap_or(1),
                 up,
+                pool,
+                response_header_timeout: settings.response_header_timeout,
             });
         }
         Ok(LoadBalancer::new(
             name.to_string(),
             targets,
             lb.pass_host_header,
-            transport,
         ))
     }
 }

@@ -1,0 +1,235 @@
+//! One backend server's connections: a stack of idle HTTP/1.1 connections (reused most
+//! recently first, expired after `idleConnTimeout`), or one shared HTTP/2 connection for
+//! `h2c://` servers. A connection goes back on the stack when its response body has been
+//! read to the end; a request that never left a reused connection is retried on a new one.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::net::TcpStream;
+use tracing::debug;
+
+use super::TransportSettings;
+use crate::rescue::ProxyError;
+use crate::{Body, Request};
+
+/// Connections to one server (`host:port`).
+#[derive(Debug)]
+pub struct Pool {
+    addr: String,
+    h2c: bool,
+    settings: TransportSettings,
+    idle: Mutex<Vec<(http1::SendRequest<Body>, Instant)>>,
+    shared: Mutex<Option<http2::SendRequest<Body>>>,
+}
+
+/// An upstream response body that returns its connection to the pool once fully read.
+#[derive(Debug)]
+pub struct PooledBody {
+    body: Incoming,
+    slot: Option<(Arc<Pool>, http1::SendRequest<Body>)>,
+}
+
+// === impl Pool ===
+
+impl Pool {
+    pub(crate) fn new(addr: String, h2c: bool, settings: TransportSettings) -> Self {
+        Self {
+            addr,
+            h2c,
+            settings,
+            idle: Mutex::new(Vec::new()),
+            shared: Mutex::new(None),
+        }
+    }
+
+    /// Sends `req` (URI in origin form or absolute) and waits for the response head.
+    pub(crate) async fn send(
+        self: &Arc<Self>,
+        req: Request,
+    ) -> Result<http::Response<Body>, ProxyError> {
+        if self.h2c {
+            return self.send_h2(req).await;
+        }
+        let mut req = req;
+        // A reused connection may have been closed by the server while idle: if the request
+        // did not leave, it goes out again on a fresh connection.
+        if let Some(mut conn) = self.checkout() {
+            match conn.try_send_request(req).await {
+                Ok(resp) => return Ok(self.wrap(resp, conn)),
+                Err(mut e) => match e.take_message() {
+                    Some(r) => req = r,
+                    None => return Err(upstream_error(&e.into_error())),
+                },
+            }
+        }
+        let mut conn = self.connect_h1().await?;
+        match conn.try_send_request(req).await {
+            Ok(resp) => Ok(self.wrap(resp, conn)),
+            Err(e) => Err(upstream_error(&e.into_error())),
+        }
+    }
+
+    fn checkout(&self) -> Option<http1::SendRequest<Body>> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some((conn, since)) = idle.pop() {
+            let expired = self
+                .settings
+                .idle_conn_timeout
+                .is_some_and(|t| since.elapsed() > t);
+            if !expired && conn.is_ready() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, conn: http1::SendRequest<Body>) {
+        if !conn.is_ready() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < self.settings.max_idle_per_host {
+            idle.push((conn, Instant::now()));
+        }
+    }
+
+    fn wrap(
+        self: &Arc<Self>,
+        resp: http::Response<Incoming>,
+        conn: http1::SendRequest<Body>,
+    ) -> http::Response<Body> {
+        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+            // The connection now belongs to the tunnel.
+            return resp.map(Body::from);
+        }
+        if http_body::Body::is_end_stream(resp.body()) {
+            self.checkin(conn);
+            return resp.map(Body::from);
+        }
+        let pool = self.clone();
+        resp.map(|body| {
+            Body::Pooled(PooledBody {
+                body,
+                slot: Some((pool, conn)),
+            })
+        })
+    }
+
+    async fn dial(&self) -> Result<TokioIo<TcpStream>, ProxyError> {
+        let connect = TcpStream::connect(&self.addr);
+        let stream = match self.settings.dial_timeout {
+            Some(t) => tokio::time::timeout(t, connect)
+                .await
+                .map_err(|_| ProxyError::Timeout)?,
+            None => connect.await,
+        }
+        .map_err(|e| ProxyError::Upstream(format!("dial {}: {e}", self.addr)))?;
+        let _ = stream.set_nodelay(true);
+        Ok(TokioIo::new(stream))
+    }
+
+    async fn connect_h1(&self) -> Result<http1::SendRequest<Body>, ProxyError> {
+        let io = self.dial().await?;
+        let (send, conn) = http1::Builder::new()
+            .handshake(io)
+            .await
+            .map_err(|e| upstream_error(&e))?;
+        let addr = self.addr.clone();
+        tokio::spawn(async move {
+            if let Err(e) = conn.with_upgrades().await {
+                debug!(%addr, error = %e, "upstream connection closed");
+            }
+        });
+        Ok(send)
+    }
+
+    async fn send_h2(&self, req: Request) -> Result<http::Response<Body>, ProxyError> {
+        let existing = self
+            .shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .filter(|s| !s.is_closed());
+        let mut send = match existing {
+            Some(s) => s,
+            None => {
+                let io = self.dial().await?;
+                let (send, conn) = http2::Builder::new(TokioExecutor::new())
+                    .timer(TokioTimer::new())
+                    .handshake(io)
+                    .await
+                    .map_err(|e| upstream_error(&e))?;
+                let addr = self.addr.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        debug!(%addr, error = %e, "upstream h2 connection closed");
+                    }
+                });
+                *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(send.clone());
+                send
+            }
+        };
+        send.ready().await.map_err(|e| upstream_error(&e))?;
+        let resp = send
+            .send_request(req)
+            .await
+            .map_err(|e| upstream_error(&e))?;
+        Ok(resp.map(Body::from))
+    }
+}
+
+fn upstream_error(e: &hyper::Error) -> ProxyError {
+    if e.is_timeout() {
+        return ProxyError::Timeout;
+    }
+    let mut msg = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(s) = cur {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        cur = s.source();
+    }
+    ProxyError::Upstream(msg)
+}
+
+// === impl PooledBody ===
+
+impl http_body::Body for PooledBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        let done = matches!(frame, Poll::Ready(None))
+            || (matches!(frame, Poll::Ready(Some(Ok(_)))) && self.body.is_end_stream());
+        if done && let Some((pool, conn)) = self.slot.take() {
+            pool.checkin(conn);
+        }
+        if matches!(frame, Poll::Ready(Some(Err(_)))) {
+            self.slot = None;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// How long an idle connection may wait before it is discarded, when none is configured.
+pub(crate) const DEFAULT_IDLE: Duration = Duration::from_secs(90);
