@@ -136,3 +136,47 @@ async fn upstream_errors_map_to_traefik_statuses() {
     let r = get(&c, &format!("{}/empty", gw.url("web")), "x").await;
     assert_eq!((r.status, r.body.as_str()), (503, "no available server\n"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_headers_are_cut_off_by_the_read_timeout() {
+    let a = backend("a").await;
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      respondingTimeouts:\n        readTimeout: 1s\n";
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        a.url()
+    );
+    let gw = Gw::start(st, &dynamic);
+    let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    // A slowloris client: a request line, then a header byte now and then, never the end.
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let closed = loop {
+        if s.write_all(b"X").await.is_err() {
+            break true;
+        }
+        match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(_)) => break true, // an error response (408) counts as being cut off
+            Err(_) if started.elapsed() > Duration::from_secs(5) => break false,
+            Err(_) => {}
+        }
+    };
+    assert!(closed, "the connection was still open after 5 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    // Normal requests are unaffected.
+    assert_eq!(
+        get(&client(), &format!("{}/", gw.url("web")), "x")
+            .await
+            .status,
+        200
+    );
+}

@@ -32,15 +32,16 @@ pub(crate) struct ServeSettings {
 impl ServeSettings {
     pub(crate) fn new(bound: &Bound, server_name: HeaderValue, index: usize) -> Self {
         let cfg = &bound.config;
-        let read = cfg
-            .transport
-            .responding_timeouts
-            .read_timeout
-            .to_std()
-            .filter(|d| !d.is_zero());
-        // Headers must arrive well before the whole-request read timeout.
-        let header_read_timeout =
-            read.map_or(Duration::from_secs(30), |r| r.min(Duration::from_secs(30)));
+        // hyper runs one timer from the end of a response (or the accept) to the end of the
+        // next request's headers: it is both Go's ReadHeaderTimeout (= readTimeout, the
+        // slowloris guard) and the keep-alive idle timeout, so it takes the smaller.
+        let rt = &cfg.transport.responding_timeouts;
+        let nonzero = |d: waygate_config::types::Duration| d.to_std().filter(|d| !d.is_zero());
+        let header_read_timeout = match (nonzero(rt.read_timeout), nonzero(rt.idle_timeout)) {
+            (Some(r), Some(i)) => r.min(i),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => Duration::from_secs(180),
+        };
         let max_header_bytes = cfg
             .http
             .as_ref()
