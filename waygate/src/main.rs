@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod demo;
 mod files;
+mod healthcheck;
 mod logging;
 mod run;
 mod static_load;
@@ -20,6 +21,7 @@ Commands:
   demo       run the gateway on an embedded demo configuration with three whoami backends
   check      load the static configuration and the file provider's dynamic files, print every
              problem as file:line:col: key.path: message; exit 1 on errors (--format json)
+  healthcheck  exit 0 when the ping endpoint answers 200 (for container health checks)
   version    print the version
   help       print this help
 
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         "run" => run::run(&parsed),
         "check" => check::run(&parsed),
         "demo" => demo::run(&parsed),
+        "healthcheck" => healthcheck::run(&parsed),
         "version" => {
             println!("waygate {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

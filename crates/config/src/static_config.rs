@@ -179,6 +179,47 @@ pub struct Core {
     pub default_rule_syntax: String,
 }
 
+// === impl StaticConfig ===
+
+impl StaticConfig {
+    /// The entry points Waygate listens on: the configured ones, plus the implicit ones
+    /// (reference §1.1): `http` on `:80` when none is configured, and `traefik` on `:8080`
+    /// when the insecure API, ping or Prometheus metrics use it and it is not defined.
+    pub fn effective_entry_points(&self) -> BTreeMap<String, EntryPoint> {
+        let mut eps = self.entry_points.clone();
+        if eps.is_empty() {
+            eps.insert(
+                "http".to_string(),
+                EntryPoint {
+                    address: ":80".to_string(),
+                    ..EntryPoint::default()
+                },
+            );
+        }
+        let on_traefik = |ep: &str, manual: bool| ep == "traefik" && !manual;
+        let needs_traefik = self.api.as_ref().is_some_and(|a| a.insecure)
+            || self
+                .ping
+                .as_ref()
+                .is_some_and(|p| on_traefik(&p.entry_point, p.manual_routing))
+            || self
+                .metrics
+                .as_ref()
+                .and_then(|m| m.prometheus.as_ref())
+                .is_some_and(|p| on_traefik(&p.entry_point, p.manual_routing));
+        if needs_traefik && !eps.contains_key("traefik") {
+            eps.insert(
+                "traefik".to_string(),
+                EntryPoint {
+                    address: ":8080".to_string(),
+                    ..EntryPoint::default()
+                },
+            );
+        }
+        eps
+    }
+}
+
 // === impl defaults ===
 
 impl Default for Global {

@@ -77,6 +77,19 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
             },
         );
     }
+    // `ping` (reference §1.9): PathPrefix(`/ping`) on its entry point, unless manualRouting.
+    if let Some(ping) = static_cfg.ping.as_ref().filter(|p| !p.manual_routing) {
+        http.routers.insert(
+            "ping".to_string(),
+            Router {
+                entry_points: vec![ping.entry_point.clone()],
+                service: format!("ping@{INTERNAL}"),
+                rule: "PathPrefix(`/ping`)".to_string(),
+                priority: i64::MAX - 1,
+                ..Router::default()
+            },
+        );
+    }
     let config = DynamicConfig {
         http: Some(http),
         ..DynamicConfig::default()

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 use waygate_config::Issue;
 use waygate_config::dynamic::DynamicConfig;
-use waygate_config::static_config::{EntryPoint, StaticConfig};
+use waygate_config::static_config::StaticConfig;
 
 use crate::entrypoint::{Bound, ServeSettings, bind, serve};
 use crate::service::health::HealthRegistry;
@@ -42,6 +42,7 @@ struct Inner {
     addrs: Vec<(String, SocketAddr)>,
     health: HealthRegistry,
     pools: Pools,
+    terminating: Arc<std::sync::atomic::AtomicBool>,
     generation: AtomicU64,
     server_name: HeaderValue,
 }
@@ -49,18 +50,11 @@ struct Inner {
 // === impl Gateway ===
 
 impl Gateway {
-    /// Binds every TCP entry point of the static configuration (an implicit `http` on `:80`
-    /// when none is defined). Fails if any cannot be bound.
+    /// Binds every TCP entry point of the static configuration, with the implicit ones
+    /// (`StaticConfig::effective_entry_points`). Fails if any cannot be bound.
     pub fn bind(static_cfg: Arc<StaticConfig>, options: GatewayOptions) -> io::Result<Self> {
         let mut bound = Vec::new();
-        if static_cfg.entry_points.is_empty() {
-            let ep = EntryPoint {
-                address: ":80".to_string(),
-                ..EntryPoint::default()
-            };
-            bound.push(bind("http", &ep)?);
-        }
-        for (name, ep) in &static_cfg.entry_points {
+        for (name, ep) in &static_cfg.effective_entry_points() {
             match bind(name, ep) {
                 Ok(b) => bound.push(b),
                 Err(e) if e.kind() == io::ErrorKind::Unsupported => {
@@ -86,6 +80,7 @@ impl Gateway {
                 addrs,
                 health: HealthRegistry::default(),
                 pools: Pools::default(),
+                terminating: Arc::default(),
                 generation: AtomicU64::new(0),
                 server_name,
             }),
@@ -117,6 +112,7 @@ impl Gateway {
             issues,
             health: &self.inner.health,
             pools: &self.inner.pools,
+            terminating: &self.inner.terminating,
             generation,
         });
         self.inner.tables.store(Arc::new(compiled.table));
@@ -168,6 +164,9 @@ impl Gateway {
             )));
         }
         shutdown.await;
+        // From now on `ping` answers its terminating status, so load balancers in front of
+        // the gateway drain it during requestAcceptGraceTimeout.
+        self.inner.terminating.store(true, Ordering::Relaxed);
         if !accept_grace.is_zero() {
             info!(
                 ?accept_grace,

@@ -27,9 +27,49 @@ pub(crate) struct ConnCtx {
     pub(crate) server_name: HeaderValue,
     /// The client IP as a header value, made once per connection.
     pub(crate) client_ip_value: HeaderValue,
+    /// Requests served on this connection, and when it was accepted (keep-alive limits).
+    pub(crate) served: std::sync::atomic::AtomicU64,
+    pub(crate) accepted: std::time::Instant,
+    pub(crate) keep_alive: KeepAliveLimits,
+}
+
+/// `transport.keepAliveMaxRequests` / `keepAliveMaxTime` (0 = unlimited).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeepAliveLimits {
+    pub(crate) max_requests: u64,
+    pub(crate) max_time: Option<std::time::Duration>,
+}
+
+impl ConnCtx {
+    /// Counts a request; true when the connection must close after this response.
+    fn last_request(&self) -> bool {
+        let n = self
+            .served
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let limits = self.keep_alive;
+        (limits.max_requests > 0 && n >= limits.max_requests)
+            || limits
+                .max_time
+                .is_some_and(|t| self.accepted.elapsed() >= t)
+    }
 }
 
 pub(crate) async fn handle(
+    req: http::Request<Incoming>,
+    conn: &ConnCtx,
+    table: Arc<RuntimeTable>,
+) -> Response {
+    let close = conn.last_request();
+    let mut resp = route_and_serve(req, conn, table).await;
+    if close {
+        resp.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
+}
+
+async fn route_and_serve(
     req: http::Request<Incoming>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,

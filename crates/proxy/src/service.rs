@@ -29,6 +29,16 @@ pub enum Service {
     },
     /// `noop@internal`: routers whose middlewares always answer (redirects).
     Noop,
+    /// `ping@internal`: 200 `OK`, or the terminating status once shutdown has begun.
+    Ping(Arc<PingState>),
+}
+
+/// What `ping@internal` answers.
+#[derive(Debug)]
+pub struct PingState {
+    /// Set when shutdown begins.
+    pub terminating: Arc<std::sync::atomic::AtomicBool>,
+    pub terminating_status: http::StatusCode,
 }
 
 /// `weighted`: smooth weighted round robin over child services.
@@ -76,6 +86,13 @@ impl Service {
                     }
                 }
                 Service::Noop => respond(&ProxyError::NoRoute),
+                Service::Ping(p) => {
+                    if p.terminating.load(std::sync::atomic::Ordering::Relaxed) {
+                        crate::rescue::text(p.terminating_status, "Service Unavailable")
+                    } else {
+                        crate::rescue::text(http::StatusCode::OK, "OK")
+                    }
+                }
             }
         })
     }
@@ -87,7 +104,7 @@ impl Service {
             Service::Weighted(w) => w.children.iter().any(|(c, _)| c.is_up()),
             Service::Mirroring(m) => m.main().is_up(),
             Service::Failover { main, fallback } => main.is_up() || fallback.is_up(),
-            Service::Noop => true,
+            Service::Noop | Service::Ping(_) => true,
         }
     }
 }

@@ -73,12 +73,7 @@ impl RuntimeTable {
     }
 }
 
-/// The entry points of a static configuration, in a fixed order (sorted by name; the implicit
-/// `http` when none is defined).
+/// The entry points of a static configuration (with the implicit ones), in a fixed order.
 pub fn entry_point_names(st: &waygate_config::static_config::StaticConfig) -> Vec<String> {
-    if st.entry_points.is_empty() {
-        vec!["http".to_string()]
-    } else {
-        st.entry_points.keys().cloned().collect()
-    }
+    st.effective_entry_points().into_keys().collect()
 }

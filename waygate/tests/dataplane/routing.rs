@@ -180,3 +180,34 @@ async fn slow_headers_are_cut_off_by_the_read_timeout() {
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alive_max_requests_closes_the_connection() {
+    let a = backend("a").await;
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      keepAliveMaxRequests: 2\n";
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        a.url()
+    );
+    let gw = Gw::start(st, &dynamic);
+    let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut out = String::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
+        .await
+        .expect("closed in time")
+        .expect("read");
+    assert_eq!(
+        out.matches("HTTP/1.1 200").count(),
+        2,
+        "two answers, then close: {out}"
+    );
+    assert!(
+        out.to_ascii_lowercase().contains("connection: close"),
+        "{out}"
+    );
+}

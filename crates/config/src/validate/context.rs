@@ -35,20 +35,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(st: &StaticConfig, provider: &str, files: &'a dyn Files) -> Self {
-        let mut entry_points: Vec<String> = st.entry_points.keys().cloned().collect();
-        if entry_points.is_empty() {
-            entry_points.push("http".to_string());
-        }
-        let needs_traefik = st.api.as_ref().is_some_and(|a| a.insecure)
-            || st.ping.as_ref().is_some_and(|p| p.entry_point == "traefik")
-            || st
-                .metrics
-                .as_ref()
-                .and_then(|m| m.prometheus.as_ref())
-                .is_some_and(|p| p.entry_point == "traefik");
-        if needs_traefik && !entry_points.iter().any(|e| e == "traefik") {
-            entry_points.push("traefik".to_string());
-        }
+        let entry_points: Vec<String> = st.effective_entry_points().into_keys().collect();
         let default_rule_syntax = st
             .core
             .as_ref()

@@ -195,9 +195,6 @@ fn validate_entry_point(
             "writeTimeout is not implemented by Waygate yet and is ignored",
         );
     }
-    if t.keep_alive_max_requests != 0 || !t.keep_alive_max_time.is_zero() {
-        s.warning("transport", IssueKind::Unsupported, "keepAliveMaxRequests/keepAliveMaxTime are not implemented by Waygate yet and are ignored");
-    }
     for (key, d) in [
         (
             "transport.respondingTimeouts.readTimeout",

@@ -27,6 +27,7 @@ pub(crate) struct ServeSettings {
     pub(crate) server_name: HeaderValue,
     /// Index of this entry point in the table's entry points.
     pub(crate) index: usize,
+    pub(crate) keep_alive: crate::handler::KeepAliveLimits,
 }
 
 impl ServeSettings {
@@ -56,6 +57,14 @@ impl ServeSettings {
             max_concurrent_streams,
             server_name,
             index,
+            keep_alive: crate::handler::KeepAliveLimits {
+                max_requests: u64::try_from(cfg.transport.keep_alive_max_requests).unwrap_or(0),
+                max_time: cfg
+                    .transport
+                    .keep_alive_max_time
+                    .to_std()
+                    .filter(|d| !d.is_zero()),
+            },
         }
     }
 }
@@ -110,6 +119,9 @@ pub(crate) async fn serve(
             tls: false,
             server_name: settings.server_name.clone(),
             client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
+            served: Default::default(),
+            accepted: std::time::Instant::now(),
+            keep_alive: settings.keep_alive,
         });
         let tables = tables.clone();
         let svc = service_fn(move |req| {

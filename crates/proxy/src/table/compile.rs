@@ -26,6 +26,8 @@ pub struct CompileInput<'a> {
     pub issues: &'a [Issue],
     pub health: &'a HealthRegistry,
     pub pools: &'a Pools,
+    /// Set when shutdown begins (what `ping@internal` reports).
+    pub terminating: &'a Arc<std::sync::atomic::AtomicBool>,
     pub generation: u64,
 }
 
@@ -38,6 +40,7 @@ pub struct Compiled {
 
 pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let st = input.static_cfg;
+    let eps = st.effective_entry_points();
     let mut issues = Vec::new();
     let disabled: HashSet<(String, String)> = input
         .issues
@@ -85,6 +88,14 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         health: input.health,
         transport: &transport,
         pools: input.pools,
+        ping: Arc::new(crate::service::PingState {
+            terminating: input.terminating.clone(),
+            terminating_status: st
+                .ping
+                .as_ref()
+                .and_then(|p| http::StatusCode::from_u16(p.terminating_status_code).ok())
+                .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+        }),
         built: HashMap::new(),
         building: HashSet::new(),
         checked: Vec::new(),
@@ -132,9 +143,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             let using: Vec<String> = r
                 .entry_points
                 .iter()
-                .filter(|e| {
-                    st.entry_points.contains_key(*e) || (st.entry_points.is_empty() && *e == "http")
-                })
+                .filter(|e| eps.contains_key(*e))
                 .cloned()
                 .collect();
             if using.is_empty() {
@@ -144,8 +153,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             for ep in &using {
                 // Entry-point middlewares (`entryPoints.<ep>.http.middlewares`) come first;
                 // internal routers (redirections) skip them, as in Traefik.
-                let ep_mws: &[String] = match st.entry_points.get(ep).and_then(|e| e.http.as_ref())
-                {
+                let ep_mws: &[String] = match eps.get(ep).and_then(|e| e.http.as_ref()) {
                     Some(h) if !name.ends_with("@internal") => &h.middlewares,
                     _ => &[],
                 };
@@ -201,7 +209,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     }
     let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
-        let ep_cfg = st.entry_points.get(&ep_name);
+        let ep_cfg = eps.get(&ep_name);
         let mut routers = per_ep.remove(&ep_name).unwrap_or_default();
         routers.sort_by(|a, b| {
             b.priority

@@ -17,6 +17,7 @@ pub(super) struct ServiceBuilder<'a> {
     pub(super) health: &'a HealthRegistry,
     pub(super) transport: &'a dyn Fn(&str) -> Result<TransportSettings, String>,
     pub(super) pools: &'a Pools,
+    pub(super) ping: Arc<crate::service::PingState>,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
     pub(super) building: HashSet<String>,
     pub(super) checked: Vec<Checked>,
@@ -39,6 +40,9 @@ impl ServiceBuilder<'_> {
     fn build(&mut self, name: &str) -> Result<Arc<Service>, String> {
         if name == "noop@internal" {
             return Ok(Arc::new(Service::Noop));
+        }
+        if name == "ping@internal" {
+            return Ok(Arc::new(Service::Ping(self.ping.clone())));
         }
         if self
             .disabled

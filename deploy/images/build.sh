@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds container images of waygate and whoami FROM scratch out of our own binaries (this
+# engine has no registry to pull a base image from): each image holds the binary, the shared
+# libraries ldd reports for it (glibc, libgcc_s), /etc/passwd and /tmp.
+#
+#   deploy/images/build.sh [release|debug] [TAG]     # images waygate:TAG and whoami:TAG
+#
+# Uses target/<profile>/{waygate,whoami}; builds them first unless WAYGATE_SKIP_BUILD=1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+profile=${1:-release}
+tag=${2:-dev}
+dir=$profile
+[[ $profile == debug ]] && dir=debug
+if [[ ${WAYGATE_SKIP_BUILD:-0} != 1 ]]; then
+  if [[ $profile == debug ]]; then cargo build -p waygate -p whoami; else cargo build --profile "$profile" -p waygate -p whoami; fi
+fi
+command -v docker >/dev/null || { echo "build.sh: docker not found" >&2; exit 1; }
+
+for bin in waygate whoami; do
+  src=target/$dir/$bin
+  [[ -x $src ]] || { echo "build.sh: $src not built" >&2; exit 1; }
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' EXIT
+  mkdir -p "$stage/rootfs/tmp" "$stage/rootfs/etc"
+  cp "$src" "$stage/rootfs/$bin"
+  # The dynamic loader and every library the binary needs, at the same absolute paths.
+  for lib in $(ldd "$src" | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+    mkdir -p "$stage/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$stage/rootfs$lib"
+  done
+  echo "root:x:0:0:root:/:/sbin/nologin" > "$stage/rootfs/etc/passwd"
+  echo "nobody:x:65534:65534:nobody:/:/sbin/nologin" >> "$stage/rootfs/etc/passwd"
+  case $bin in
+    waygate) cmd='["/waygate"]'; expose="80 443 8080";
+             health='HEALTHCHECK --interval=5s --timeout=3s CMD ["/waygate", "healthcheck"]' ;;
+    whoami) cmd='["/whoami", "--port", "80"]'; expose="80"; health="" ;;
+  esac
+  cat > "$stage/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY rootfs/ /
+EXPOSE $expose
+$health
+ENTRYPOINT $cmd
+DOCKERFILE
+  docker build --quiet -t "$bin:$tag" "$stage" >/dev/null 2>&1 || docker build -t "$bin:$tag" "$stage"
+  rm -rf "$stage"
+  trap - EXIT
+  echo "$bin:$tag $(docker image inspect -f '{{.Size}}' "$bin:$tag" | awk '{printf "%.1f MB", $1/1e6}')"
+done
