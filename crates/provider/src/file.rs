@@ -9,6 +9,8 @@
 mod read;
 mod watch;
 
+pub use self::read::config_files;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 

@@ -11,7 +11,8 @@ use waygate_config::{Issue, IssueKind};
 
 use super::Summary;
 use crate::args::Args;
-use crate::files::{RealFiles, config_files};
+use crate::files::RealFiles;
+use waygate_provider::config_files;
 
 /// Loads and validates everything; `Err` only when nothing could be checked at all.
 pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {

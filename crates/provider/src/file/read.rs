@@ -38,7 +38,7 @@ pub(super) fn read_tree(path: &Path) -> Result<(Node, String), Issue> {
 }
 
 /// Every `.yml`, `.yaml` and `.toml` file under `dir`, recursively, in sorted path order.
-pub(super) fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
