@@ -48,3 +48,10 @@ DOCKERFILE
   trap - EXIT
   echo "$bin:$tag $(docker image inspect -f '{{.Size}}' "$bin:$tag" | awk '{printf "%.1f MB", $1/1e6}')"
 done
+
+# whoami with a Docker HEALTHCHECK (the image has no shell: the binary probes itself).
+health=$(mktemp -d)
+printf 'FROM whoami:%s\nHEALTHCHECK --interval=1s --timeout=1s --retries=2 CMD ["/whoami", "health", "127.0.0.1:80"]\n' "$tag" > "$health/Dockerfile"
+docker build --quiet -t "whoami-health:$tag" "$health" >/dev/null 2>&1 || docker build -t "whoami-health:$tag" "$health"
+rm -rf "$health"
+echo "whoami-health:$tag (whoami with a HEALTHCHECK)"

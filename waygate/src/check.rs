@@ -2,6 +2,7 @@
 //! way the gateway would, and prints every problem as `file:line:col: key.path: message`.
 //! Exit 0 with a one-line summary when there is no error, 1 otherwise.
 
+mod docker;
 mod sources;
 
 use std::process::ExitCode;

@@ -87,6 +87,9 @@ pub(crate) async fn serve(
     if let Some(fp) = st.providers.as_ref().and_then(|p| p.file.as_ref()) {
         tokio::spawn(FileProvider::new(fp).run(tx.clone(), reload.clone()));
     }
+    if let Some(docker) = st.providers.as_ref().and_then(|p| p.docker.as_ref()) {
+        tokio::spawn(waygate_provider_docker::DockerProvider::new(docker).run(tx.clone()));
+    }
     let applier = {
         let gateway = gateway.clone();
         tokio::spawn(async move {

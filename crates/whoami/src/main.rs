@@ -9,6 +9,9 @@ use std::process::ExitCode;
 use whoami::{Config, Server};
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("health") {
+        return probe(std::env::args().nth(2).as_deref().unwrap_or("127.0.0.1:80"));
+    }
     let config = match parse_args(std::env::args().skip(1)) {
         Ok(config) => config,
         Err(msg) => {
@@ -40,6 +43,45 @@ fn main() -> ExitCode {
         server.stop();
         ExitCode::SUCCESS
     })
+}
+
+/// `whoami health [HOST:PORT]`: exit 0 when `GET /health` answers 2xx. A container
+/// HEALTHCHECK for images without a shell.
+fn probe(addr: &str) -> ExitCode {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(3);
+    let Ok(addr) = addr.parse::<SocketAddr>() else {
+        eprintln!("whoami health: `{addr}` is not HOST:PORT");
+        return ExitCode::from(2);
+    };
+    let answer = std::net::TcpStream::connect_timeout(&addr, timeout).and_then(|mut s| {
+        s.set_read_timeout(Some(timeout))?;
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut head = [0u8; 32];
+        let n = s.read(&mut head)?;
+        Ok(String::from_utf8_lossy(&head[..n]).into_owned())
+    });
+    match answer {
+        Ok(head)
+            if head
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|c| c.starts_with('2')) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Ok(head) => {
+            eprintln!(
+                "whoami health: {}",
+                head.lines().next().unwrap_or("no answer")
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("whoami health: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {

@@ -27,6 +27,12 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     };
     summary.entry_points = st.config.entry_points.len().max(1);
 
+    if let Some(docker) = st.config.providers.as_ref().and_then(|p| p.docker.as_ref()) {
+        issues.extend(super::docker::diagnose(docker));
+        summary
+            .dynamic_sources
+            .push(format!("docker {}", docker.endpoint));
+    }
     let Some(fp) = st.config.providers.as_ref().and_then(|p| p.file.as_ref()) else {
         return Ok((summary, issues));
     };

@@ -1,5 +1,7 @@
 //! Data-plane tests through the real `waygate` binary: real sockets, real `whoami` backends.
 
+// Shared with the docker tests, which use parts this crate does not.
+#[allow(dead_code)]
 mod support;
 
 mod forwarded;

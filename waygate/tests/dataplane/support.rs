@@ -26,6 +26,13 @@ pub(crate) struct Gw {
 
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+fn temp_dir() -> PathBuf {
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("waygate-it-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 impl Gw {
     /// Starts the gateway with `static_yaml` (a `providers.file` pointing at the dynamic file
     /// is appended) and `dynamic_yaml`, and waits until every entry point listens and the
@@ -36,15 +43,22 @@ impl Gw {
 
     /// Like [`Gw::start`], with the file provider's `watch` set to `watch`.
     pub(crate) fn start_with(static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("waygate-it-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = temp_dir();
         let dynamic = dir.join("dynamic.yml");
         std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
         let static_full = format!(
             "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n    watch: {watch}\n",
             dynamic.display()
         );
+        Self::start_in(dir, &static_full)
+    }
+
+    /// Starts the gateway on exactly `static_full` (no file provider added).
+    pub(crate) fn start_raw(static_full: &str) -> Gw {
+        Self::start_in(temp_dir(), static_full)
+    }
+
+    fn start_in(dir: PathBuf, static_full: &str) -> Gw {
         std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
         let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
             .arg(format!(
