@@ -30,7 +30,7 @@ fn accepts_the_seed_configuration() {
     let last = out.lines().last().unwrap_or_default();
     assert_eq!(
         last,
-        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; examples/seeds/dynamic.yml)"
+        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; docker unix:///var/run/docker.sock, examples/seeds/dynamic.yml)"
     );
 }
 
