@@ -20,6 +20,7 @@ use waygate_config::static_config::StaticConfig;
 use crate::entrypoint::{Bound, ServeSettings, bind, serve};
 use crate::service::health::HealthRegistry;
 use crate::table::{CompileInput, RuntimeTable, compile};
+use crate::tls::TlsShared;
 use crate::upstream::Pools;
 
 /// Options that are not part of Traefik's configuration.
@@ -45,6 +46,8 @@ struct Inner {
     terminating: Arc<std::sync::atomic::AtomicBool>,
     generation: AtomicU64,
     server_name: HeaderValue,
+    /// The generated default certificate and ticket keys, kept across reloads.
+    tls: TlsShared,
 }
 
 // === impl Gateway ===
@@ -83,6 +86,7 @@ impl Gateway {
                 terminating: Arc::default(),
                 generation: AtomicU64::new(0),
                 server_name,
+                tls: TlsShared::new(),
             }),
         })
     }
@@ -114,6 +118,7 @@ impl Gateway {
             pools: &self.inner.pools,
             terminating: &self.inner.terminating,
             generation,
+            tls: &self.inner.tls,
         });
         self.inner.tables.store(Arc::new(compiled.table));
         self.inner.health.sync(compiled.checked);

@@ -22,7 +22,9 @@ pub(crate) struct ConnCtx {
     /// Index of the entry point in every table (`table::entry_point_names` order).
     pub(crate) entry_point: usize,
     pub(crate) remote: SocketAddr,
-    pub(crate) tls: bool,
+    /// Set when the connection is TLS: SNI, negotiated version and cipher suite, ALPN, and
+    /// the client certificate chain (for mTLS-aware middlewares).
+    pub(crate) tls: Option<crate::tls::TlsInfo>,
     /// `X-Forwarded-Server`.
     pub(crate) server_name: HeaderValue,
     /// The client IP as a header value, made once per connection.
@@ -99,7 +101,13 @@ async fn route_and_serve(
             headers: req.headers(),
             client_ip: Some(conn.remote.ip()),
         };
-        match ep.routes.find(&view) {
+        // TLS routers serve only TLS connections, the others only plain ones.
+        let routes = if conn.tls.is_some() {
+            &ep.tls_routes
+        } else {
+            &ep.routes
+        };
+        match routes.find(&view) {
             Some(r) => r.clone(),
             None => return respond(&ProxyError::NoRoute),
         }
@@ -127,7 +135,7 @@ async fn route_and_serve(
         .and_then(|h| HeaderValue::from_str(h).ok());
     let facts = RequestFacts {
         client_ip: conn.remote.ip(),
-        tls: conn.tls,
+        tls: conn.tls.is_some(),
         websocket,
         host: host_value.as_deref(),
         server: &conn.server_name,
@@ -136,7 +144,9 @@ async fn route_and_serve(
     ep.forwarded.apply(req.headers_mut(), &facts);
     ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
 
-    let mw_ctx = MwCtx { tls: conn.tls };
+    let mw_ctx = MwCtx {
+        tls: conn.tls.is_some(),
+    };
     for (i, mw) in router.chain.iter().enumerate() {
         if let Flow::Respond(mut resp) = mw.request(&mut req, mw_ctx) {
             for m in router.chain[..i].iter().rev() {

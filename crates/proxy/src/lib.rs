@@ -1,8 +1,8 @@
 //! Waygate's data plane.
 //!
-//! Stages, named the same in modules, logs and metrics: **accept** (`entrypoint`) → **http**
-//! (`entrypoint::serve`, `forwarded`) → **route** (`table`) → **middlewares** (`middleware`) →
-//! **service** (`service`) → **upstream** (`upstream`). The routing table is compiled once per
+//! Stages, named the same in modules, logs and metrics: **accept** (`entrypoint`) → **tls**
+//! (`tls`) → **http** (`entrypoint::serve`, `forwarded`) → **route** (`table`) →
+//! **middlewares** (`middleware`) → **service** (`service`) → **upstream** (`upstream`). The routing table is compiled once per
 //! configuration (`table::compile`) and swapped atomically (`Gateway::apply`); requests in
 //! flight keep the table they started with. Errors map to responses in one place (`rescue`).
 
@@ -15,6 +15,7 @@ pub mod path;
 pub mod rescue;
 pub mod service;
 pub mod table;
+pub mod tls;
 pub mod upstream;
 
 mod gateway;

@@ -29,7 +29,13 @@ pub struct RuntimeTable {
 /// One entry point's routers and request policies.
 #[derive(Debug, Default)]
 pub(crate) struct EntryPointTable {
+    /// Routers without TLS: they serve plain-HTTP connections only.
     pub(crate) routes: Routes,
+    /// TLS routers (router `tls`, or the entry point's `http.tls`): TLS connections only.
+    pub(crate) tls_routes: Routes,
+    /// Set when the entry point terminates TLS (it has `http.tls` or a TLS router): the TLS
+    /// option per server name.
+    pub(crate) tls: Option<crate::tls::SniOptions>,
     pub(crate) forwarded: ForwardedPolicy,
     pub(crate) sanitize_path: bool,
 }
@@ -63,13 +69,29 @@ pub struct ItemStatus {
 // === impl RuntimeTable ===
 
 impl RuntimeTable {
-    /// Names of the enabled routers of an entry point, in match order.
+    /// Names of the enabled non-TLS routers of an entry point, in match order.
     pub fn routers(&self, entry_point: &str) -> Vec<&str> {
         self.entry_points
             .iter()
             .find(|(n, _)| n == entry_point)
             .map(|(_, ep)| ep.routes.iter().map(|r| r.name.as_str()).collect())
             .unwrap_or_default()
+    }
+
+    /// Names of the enabled TLS routers of an entry point, in match order.
+    pub fn tls_routers(&self, entry_point: &str) -> Vec<&str> {
+        self.entry_points
+            .iter()
+            .find(|(n, _)| n == entry_point)
+            .map(|(_, ep)| ep.tls_routes.iter().map(|r| r.name.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether an entry point terminates TLS with this table.
+    pub fn serves_tls(&self, entry_point: &str) -> bool {
+        self.entry_points
+            .iter()
+            .any(|(n, ep)| n == entry_point && ep.tls.is_some())
     }
 }
 

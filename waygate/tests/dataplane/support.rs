@@ -102,7 +102,19 @@ impl Gw {
                     gw.addrs.insert(ep, addr.parse().expect("address"));
                 }
             }
-            if lines.contains("configuration applied") {
+            // The internal provider's snapshot is applied first (generation 1); the file or
+            // Docker provider's arrives as generation 2 or later (possibly coalesced).
+            let applied = lines
+                .lines()
+                .filter(|l| l.contains("configuration applied"))
+                .any(|l| {
+                    l.split("generation=")
+                        .nth(1)
+                        .and_then(|r| r.split_whitespace().next())
+                        .and_then(|g| g.parse::<u64>().ok())
+                        .is_some_and(|g| g >= 2)
+                });
+            if applied {
                 return gw;
             }
             if let Ok(Some(status)) = gw.child.try_wait() {

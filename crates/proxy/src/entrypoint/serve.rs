@@ -1,7 +1,9 @@
 //! The accept loop of one entry point and the HTTP server on each connection: HTTP/1.1 and
-//! h2c (prior knowledge) on the same port, upgrades enabled, header-read timeout against
+//! h2c (prior knowledge) on the same port, TLS on the same port when the entry point
+//! terminates TLS (HTTP/1.1 or HTTP/2 by ALPN), upgrades enabled, header-read timeout against
 //! slowloris, and graceful shutdown of every connection.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +13,15 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Bound;
 use crate::handler::{ConnCtx, handle};
 use crate::table::RuntimeTable;
+use crate::tls::{TLS_HANDSHAKE, TlsInfo, handshake};
 
 /// Server settings derived from the entry point's static configuration.
 #[derive(Debug, Clone)]
@@ -92,11 +97,19 @@ pub(crate) async fn serve(
         .header_read_timeout(settings.header_read_timeout)
         .max_buf_size(settings.max_header_bytes)
         .keep_alive(true);
+    // h2 (hyper's `h2`) bounds concurrent streams and has built-in protection against rapid
+    // reset (CVE-2023-44487): it caps pending locally reset streams and closes connections
+    // that keep resetting.
     builder
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(settings.max_concurrent_streams);
-    let name: Arc<str> = bound.name.clone().into();
+    let shared = Arc::new(Shared {
+        builder,
+        settings,
+        tables,
+        name: bound.name.clone().into(),
+    });
     loop {
         let accepted = tokio::select! {
             biased;
@@ -107,37 +120,119 @@ pub(crate) async fn serve(
             Ok(x) => x,
             Err(e) => {
                 // Out of file descriptors and friends: back off instead of spinning.
-                warn!(entry_point = %name, error = %e, "accept failed");
+                warn!(entry_point = %shared.name, error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        let conn = Arc::new(ConnCtx {
-            entry_point: settings.index,
-            remote,
-            tls: false,
-            server_name: settings.server_name.clone(),
-            client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
-            served: Default::default(),
-            accepted: std::time::Instant::now(),
-            keep_alive: settings.keep_alive,
-        });
-        let tables = tables.clone();
-        let svc = service_fn(move |req| {
-            let conn = conn.clone();
-            let table = tables.load_full();
-            async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) }
-        });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-            .into_owned();
-        let fut = watcher().watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = fut.await {
-                debug!(%remote, error = %e, "connection ended with an error");
-            }
-        });
+        let span = debug_span!(
+            "conn",
+            entrypoint = %shared.name,
+            client.addr = %remote,
+            tls.sni = tracing::field::Empty,
+        );
+        let watcher = watcher();
+        tokio::spawn(connection(shared.clone(), stream, remote, watcher).instrument(span));
     }
-    debug!(entry_point = %name, "stopped accepting");
+    debug!(entry_point = %shared.name, "stopped accepting");
+}
+
+/// What every connection of an entry point shares.
+struct Shared {
+    builder: auto::Builder<TokioExecutor>,
+    settings: ServeSettings,
+    tables: Arc<ArcSwap<RuntimeTable>>,
+    name: Arc<str>,
+}
+
+/// One connection: the **tls** stage when the entry point terminates TLS and the client
+/// opens with a TLS record (Traefik peeks the same way, so plain HTTP and TLS share the
+/// port), then the **http** stage.
+async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, watcher: Watcher) {
+    let index = shared.settings.index;
+    let serves_tls = shared
+        .tables
+        .load()
+        .entry_points
+        .get(index)
+        .is_some_and(|(_, ep)| ep.tls.is_some());
+    if serves_tls {
+        // readTimeout bounds the wait for the first byte and the handshake, as in Traefik.
+        let limit = shared.settings.header_read_timeout;
+        let tables = shared.tables.clone();
+        let accepted = tokio::time::timeout(limit, async move {
+            let mut first = [0u8; 1];
+            if stream.peek(&mut first).await? == 0 || first[0] != TLS_HANDSHAKE {
+                return Ok(Err(stream));
+            }
+            let select = |sni: Option<&str>| {
+                let table = tables.load();
+                let (_, ep) = table.entry_points.get(index)?;
+                Some(ep.tls.as_ref()?.select(sni).clone())
+            };
+            handshake(stream, select).await.map(Ok)
+        })
+        .await;
+        match accepted {
+            Ok(Ok(Ok((tls, info)))) => {
+                if let Some(sni) = &info.sni {
+                    tracing::Span::current().record("tls.sni", sni.as_str());
+                }
+                debug!(
+                    version = ?info.version,
+                    cipher = ?info.cipher_suite,
+                    alpn = ?info.alpn.as_deref().map(String::from_utf8_lossy),
+                    client_certificates = info.client_certificates.len(),
+                    "TLS handshake done"
+                );
+                let conn = conn_ctx(&shared.settings, remote, Some(info));
+                return serve_http(&shared, tls, conn, watcher).await;
+            }
+            Ok(Ok(Err(plain))) => {
+                let conn = conn_ctx(&shared.settings, remote, None);
+                return serve_http(&shared, plain, conn, watcher).await;
+            }
+            Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
+            Err(_) => debug!("no TLS handshake within readTimeout"),
+        }
+        return;
+    }
+    let conn = conn_ctx(&shared.settings, remote, None);
+    serve_http(&shared, stream, conn, watcher).await;
+}
+
+fn conn_ctx(settings: &ServeSettings, remote: SocketAddr, tls: Option<TlsInfo>) -> Arc<ConnCtx> {
+    Arc::new(ConnCtx {
+        entry_point: settings.index,
+        remote,
+        tls,
+        server_name: settings.server_name.clone(),
+        client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
+        served: Default::default(),
+        accepted: std::time::Instant::now(),
+        keep_alive: settings.keep_alive,
+    })
+}
+
+/// The **http** stage on a (plain or TLS) stream: HTTP/1.1 or HTTP/2, chosen from the
+/// client's first bytes (with TLS, ALPN has already told the client which one to speak).
+async fn serve_http<IO>(shared: &Shared, io: IO, conn: Arc<ConnCtx>, watcher: Watcher)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let remote = conn.remote;
+    let tables = shared.tables.clone();
+    let svc = service_fn(move |req| {
+        let conn = conn.clone();
+        let table = tables.load_full();
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) }
+    });
+    let connection = shared
+        .builder
+        .serve_connection_with_upgrades(TokioIo::new(io), svc)
+        .into_owned();
+    if let Err(e) = watcher.watch(connection).await {
+        debug!(%remote, error = %e, "connection ended with an error");
+    }
 }

@@ -16,6 +16,7 @@ use super::{CompiledRouter, EntryPointTable, RuntimeTable};
 use crate::forwarded::ForwardedPolicy;
 use crate::middleware::{Built, Mw, build};
 use crate::service::health::{Checked, HealthRegistry};
+use crate::tls::{SniOptionsBuilder, TlsCompiler, TlsShared};
 use crate::upstream::{Pools, TransportSettings};
 
 /// What compilation reads.
@@ -29,6 +30,8 @@ pub struct CompileInput<'a> {
     /// Set when shutdown begins (what `ping@internal` reports).
     pub terminating: &'a Arc<std::sync::atomic::AtomicBool>,
     pub generation: u64,
+    /// TLS state that outlives tables (generated default certificate, ticket keys).
+    pub tls: &'a TlsShared,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -37,6 +40,19 @@ pub struct Compiled {
     pub checked: Vec<Checked>,
     pub issues: Vec<Issue>,
 }
+
+/// How a TLS router is served on one entry point.
+struct TlsRoute {
+    /// The (resolved) TLS option name and its configuration.
+    option: String,
+    config: Arc<rustls::ServerConfig>,
+    /// The rule's `Host()` values: the SNIs that select this option.
+    hosts: Vec<String>,
+}
+
+type EpRouters = Vec<(Arc<CompiledRouter>, Option<TlsRoute>)>;
+/// A router compiled for one entry point (named), with how it serves TLS there.
+type RouterOnEp = (String, Arc<CompiledRouter>, Option<TlsRoute>);
 
 pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let st = input.static_cfg;
@@ -111,19 +127,18 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .and_then(|c| c.default_rule_syntax.parse().ok())
         .unwrap_or_default();
 
+    let tls = TlsCompiler::new(input.dynamic.tls.as_ref(), input.tls, &mut issues);
+
     let mut table = RuntimeTable {
         generation: input.generation,
         ..RuntimeTable::default()
     };
-    let mut per_ep: HashMap<String, Vec<Arc<CompiledRouter>>> = HashMap::new();
+    let mut per_ep: HashMap<String, EpRouters> = HashMap::new();
     for (name, r) in &http.routers {
         let status = table.status.routers.entry(name.clone()).or_default();
-        let result = (|| -> Result<Vec<(String, Arc<CompiledRouter>)>, String> {
+        let result = (|| -> Result<Vec<RouterOnEp>, String> {
             if disabled.contains(&("router".to_string(), name.clone())) {
                 return Err("disabled by a configuration error (see the issues above)".to_string());
-            }
-            if r.tls.is_some() {
-                return Err("TLS routers are not served by Waygate yet".to_string());
             }
             if !r.parent_refs.is_empty() {
                 return Err(
@@ -161,6 +176,50 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 for m in ep_mws.iter().chain(&r.middlewares) {
                     chain.extend(middlewares.get(m, &mut Vec::new())?);
                 }
+                // Router-level `tls` wins over the entry point's `http.tls` model.
+                let ep_tls = eps
+                    .get(ep)
+                    .and_then(|e| e.http.as_ref())
+                    .and_then(|h| h.tls.as_ref());
+                let tls_spec = match (&r.tls, ep_tls) {
+                    (Some(t), _) => Some((t.options.as_str(), t.cert_resolver.as_str())),
+                    (None, Some(t)) => Some((t.options.as_str(), t.cert_resolver.as_str())),
+                    (None, None) => None,
+                };
+                let tls_route = match tls_spec {
+                    None => None,
+                    Some((_, resolver)) if !resolver.is_empty() => {
+                        return Err(format!(
+                            "certResolver `{resolver}`: ACME certificate resolvers are not \
+                             implemented by Waygate yet"
+                        ));
+                    }
+                    Some((option, _)) => {
+                        let tls = tls
+                            .as_ref()
+                            .ok_or("TLS is unavailable (see the issues above)")?;
+                        let (option, config) = tls.option(option, name)?;
+                        let hosts = rule.host_values();
+                        if hosts.is_empty() && option != "default" {
+                            issues.push(
+                                Issue::warning(
+                                    IssueKind::Unsupported,
+                                    format!("http.routers.{name}.tls.options"),
+                                    format!(
+                                        "the rule has no Host(): TLS option `{option}` cannot \
+                                         be selected by SNI, `default` applies"
+                                    ),
+                                )
+                                .with_item("router", name.clone()),
+                            );
+                        }
+                        Some(TlsRoute {
+                            option,
+                            config,
+                            hosts,
+                        })
+                    }
+                };
                 let router = CompiledRouter {
                     name: name.clone(),
                     priority: r.effective_priority(),
@@ -168,16 +227,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     chain,
                     service: service.clone(),
                 };
-                routers.push((ep.clone(), Arc::new(router)));
+                routers.push((ep.clone(), Arc::new(router), tls_route));
             }
             Ok(routers)
         })();
         match result {
             Ok(routers) => {
                 status.enabled = true;
-                for (ep, router) in routers {
+                for (ep, router, tls_route) in routers {
                     status.using.push(ep.clone());
-                    per_ep.entry(ep).or_default().push(router);
+                    per_ep.entry(ep).or_default().push((router, tls_route));
                 }
             }
             Err(e) => {
@@ -210,18 +269,20 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
         let ep_cfg = eps.get(&ep_name);
-        let mut routers = per_ep.remove(&ep_name).unwrap_or_default();
-        routers.sort_by(|a, b| {
-            b.priority
-                .cmp(&a.priority)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        let routers = per_ep.remove(&ep_name).unwrap_or_default();
+        let ep_has_tls = ep_cfg
+            .and_then(|e| e.http.as_ref())
+            .is_some_and(|h| h.tls.is_some());
+        let (plain, tls_routes, sni) =
+            split_tls(&ep_name, routers, ep_has_tls, tls.as_ref(), &mut issues);
         let not_append = st
             .global
             .as_ref()
             .is_some_and(|g| g.not_append_x_forwarded_for);
         let ep = EntryPointTable {
-            routes: Routes::new(routers),
+            routes: Routes::new(plain),
+            tls_routes: Routes::new(tls_routes),
+            tls: sni,
             forwarded: ForwardedPolicy::new(
                 ep_cfg.and_then(|e| e.forwarded_headers.as_ref()),
                 not_append,
@@ -238,6 +299,60 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         checked: services.checked,
         issues,
     }
+}
+
+/// Splits an entry point's routers into plain and TLS routes (each in match order) and,
+/// when the entry point terminates TLS, builds its SNI → TLS option map.
+fn split_tls(
+    ep_name: &str,
+    routers: EpRouters,
+    ep_has_tls: bool,
+    tls: Option<&TlsCompiler>,
+    issues: &mut Vec<Issue>,
+) -> (
+    Vec<Arc<CompiledRouter>>,
+    Vec<Arc<CompiledRouter>>,
+    Option<crate::tls::SniOptions>,
+) {
+    let (mut plain, mut secure) = (Vec::new(), Vec::new());
+    let mut sni = tls.map(|t| SniOptionsBuilder::new(t.default_config().clone()));
+    for (router, tls_route) in routers {
+        match tls_route {
+            None => plain.push(router),
+            Some(route) => {
+                if let Some(sni) = sni.as_mut() {
+                    for host in &route.hosts {
+                        sni.add(host, &route.option, &route.config, &router.name);
+                    }
+                }
+                secure.push(router);
+            }
+        }
+    }
+    let by_priority = |a: &Arc<CompiledRouter>, b: &Arc<CompiledRouter>| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| a.name.cmp(&b.name))
+    };
+    plain.sort_by(by_priority);
+    secure.sort_by(by_priority);
+    let serves_tls = ep_has_tls || !secure.is_empty();
+    let sni = sni.filter(|_| serves_tls).map(|builder| {
+        let (sni, conflicts) = builder.build();
+        for (host, routers) in conflicts {
+            issues.push(Issue::warning(
+                IssueKind::InvalidValue,
+                format!("entryPoints.{ep_name}"),
+                format!(
+                    "host `{host}` is served by routers with different TLS options ({}): \
+                     the `default` option applies to it",
+                    routers.join(", ")
+                ),
+            ));
+        }
+        sni
+    });
+    (plain, secure, sni)
 }
 
 struct MiddlewareBuilder<'a> {

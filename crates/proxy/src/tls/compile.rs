@@ -1,0 +1,150 @@
+//! The TLS half of a table: the certificate store and every TLS option's `ServerConfig`,
+//! compiled from `tls` of the merged dynamic configuration. Problems become issues; a bad
+//! certificate is skipped, a bad option is unusable (routers that use it are disabled).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::sign::CertifiedKey;
+use waygate_config::dynamic::{TlsConfig, TlsOptions};
+use waygate_config::{Issue, IssueKind};
+
+use super::store::{CertStore, names};
+use super::{TlsShared, options, pem};
+
+/// Built TLS options, by name, and the `default` one.
+pub(crate) struct TlsCompiler {
+    options: HashMap<String, Result<Arc<ServerConfig>, String>>,
+    default: Arc<ServerConfig>,
+}
+
+// === impl TlsCompiler ===
+
+impl TlsCompiler {
+    /// Compiles `tls`; `None` when not even the built-in default option can be built (which
+    /// would be a bug in the defaults: TLS is then not served).
+    pub(crate) fn new(
+        tls: Option<&TlsConfig>,
+        shared: &TlsShared,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Self> {
+        let empty = TlsConfig::default();
+        let tls = tls.unwrap_or(&empty);
+        let store = Arc::new(store(tls, shared, issues));
+        let mut built = HashMap::new();
+        for (name, opts) in &tls.options {
+            let result = options::build(opts, &store, shared);
+            if let Err(e) = &result {
+                issues.push(
+                    Issue::error(
+                        IssueKind::Unsupported,
+                        format!("tls.options.{name}"),
+                        format!("TLS option unusable: {e}"),
+                    )
+                    .with_item("tlsOption", name.clone()),
+                );
+            }
+            built.insert(name.clone(), result);
+        }
+        let default = match built.get("default") {
+            Some(Ok(cfg)) => cfg.clone(),
+            _ => match options::build(&TlsOptions::default(), &store, shared) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    issues.push(Issue::error(
+                        IssueKind::Unsupported,
+                        "tls.options.default",
+                        format!("the built-in default TLS option cannot be built: {e}"),
+                    ));
+                    return None;
+                }
+            },
+        };
+        built
+            .entry("default".to_string())
+            .or_insert_with(|| Ok(default.clone()));
+        Some(Self {
+            options: built,
+            default,
+        })
+    }
+
+    /// The `default` option, used for handshakes whose SNI no TLS router claims.
+    pub(crate) fn default_config(&self) -> &Arc<ServerConfig> {
+        &self.default
+    }
+
+    /// The option `name` as referenced by `router` (empty = `default`). An unqualified name
+    /// (from an entry point's `http.tls.options`) is also tried with the router's provider.
+    pub(crate) fn option(
+        &self,
+        name: &str,
+        router: &str,
+    ) -> Result<(String, Arc<ServerConfig>), String> {
+        let name = if name.is_empty() { "default" } else { name };
+        let qualified = match (name.contains('@'), router.rsplit_once('@')) {
+            (false, Some((_, provider))) => Some(format!("{name}@{provider}")),
+            _ => None,
+        };
+        let (found, result) = std::iter::once(name.to_string())
+            .chain(qualified)
+            .find_map(|n| self.options.get(&n).map(|r| (n, r)))
+            .ok_or_else(|| format!("TLS option `{name}` does not exist"))?;
+        match result {
+            Ok(cfg) => Ok((found, cfg.clone())),
+            Err(e) => Err(format!("TLS option `{found}` is unusable: {e}")),
+        }
+    }
+}
+
+/// The `default` store: `tls.certificates` (those in the `default` store) and its default
+/// certificate, else the generated one.
+fn store(tls: &TlsConfig, shared: &TlsShared, issues: &mut Vec<Issue>) -> CertStore {
+    let mut certs: Vec<(Vec<String>, Arc<CertifiedKey>)> = Vec::new();
+    let provider = super::provider();
+    for (i, c) in tls.certificates.iter().enumerate() {
+        let path = format!("tls.certificates[{i}]");
+        if !c.stores.is_empty() && !c.stores.iter().any(|s| s == "default") {
+            issues.push(Issue::warning(
+                IssueKind::Unsupported,
+                format!("{path}.stores"),
+                "only the `default` TLS store is used; this certificate is ignored",
+            ));
+            continue;
+        }
+        let loaded = pem::certified_key(&c.cert_file, &c.key_file, &provider).and_then(|key| {
+            let leaf = key
+                .end_entity_cert()
+                .map_err(|e| format!("no end-entity certificate: {e}"))?;
+            Ok((names(leaf)?, key))
+        });
+        match loaded {
+            Ok(entry) => certs.push(entry),
+            Err(e) => issues.push(
+                Issue::error(IssueKind::File, path, format!("certificate skipped: {e}"))
+                    .with_item("tlsCertificate", c.cert_file.clone()),
+            ),
+        }
+    }
+    let store = tls.stores.get("default");
+    let mut default = shared.generated_default.clone();
+    if let Some(c) = store.and_then(|s| s.default_certificate.as_ref()) {
+        match pem::certified_key(&c.cert_file, &c.key_file, &provider) {
+            Ok(key) => default = Some(key),
+            Err(e) => issues.push(Issue::error(
+                IssueKind::File,
+                "tls.stores.default.defaultCertificate",
+                format!("default certificate not used (the generated one is served): {e}"),
+            )),
+        }
+    } else if store.is_some_and(|s| s.default_generated_cert.is_some()) {
+        issues.push(Issue::warning(
+            IssueKind::Unsupported,
+            "tls.stores.default.defaultGeneratedCert",
+            "ACME-issued default certificates are not implemented by Waygate yet; the \
+             generated self-signed default certificate is served",
+        ));
+    }
+    CertStore::new(certs, default)
+}

@@ -1,0 +1,408 @@
+//! The TLS tests' harness: the `waygate` binary on a config in a temp dir (port-0 entry
+//! points read from its log, as in `dataplane/support.rs`), certificates made with rcgen,
+//! and a rustls client (aws-lc-rs, as the gateway) speaking HTTP/1.1 or HTTP/2 over it.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// A running gateway process.
+pub(crate) struct Gw {
+    child: Child,
+    pub(crate) addrs: HashMap<String, SocketAddr>,
+    pub(crate) dir: PathBuf,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Gw {
+    /// A temp dir for the certificates and config of one test.
+    pub(crate) fn dir() -> PathBuf {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("waygate-tls-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    /// Starts the gateway in `dir` with `static_yaml` (a watched file provider is appended)
+    /// and `dynamic_yaml`; waits until it listens and has applied a configuration with
+    /// routers (every test configuration has some).
+    pub(crate) fn start(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str) -> Gw {
+        let dynamic = dir.join("dynamic.yml");
+        std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
+        let static_full = format!(
+            "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n    watch: true\n",
+            dynamic.display()
+        );
+        std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
+            .arg(format!(
+                "--configFile={}",
+                dir.join("traefik.yml").display()
+            ))
+            .env("RUST_LOG", "info,hyper=warn")
+            .env("WAYGATE_WORKERS", "2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn waygate");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().expect("logs").push(line);
+            }
+        });
+        let mut gw = Gw {
+            child,
+            addrs: HashMap::new(),
+            dir,
+            logs,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines = gw.logs();
+            for line in lines
+                .lines()
+                .filter(|l| l.contains("entry point listening"))
+            {
+                let field = |k: &str| {
+                    line.split(&format!("{k}="))
+                        .nth(1)
+                        .and_then(|r| r.split_whitespace().next())
+                        .map(str::to_string)
+                };
+                if let (Some(ep), Some(addr)) = (field("entry_point"), field("address")) {
+                    gw.addrs.insert(ep, addr.parse().expect("address"));
+                }
+            }
+            // The first configuration applied may hold only the internal providers' items
+            // (the file snapshot can arrive a throttle period later): wait for routers.
+            let routed = lines
+                .lines()
+                .filter(|l| l.contains("configuration applied"))
+                .filter_map(|l| l.split("routers=").nth(1))
+                .filter_map(|r| r.split_whitespace().next())
+                .any(|n| n.parse::<usize>().is_ok_and(|n| n > 0));
+            if routed {
+                return gw;
+            }
+            if let Ok(Some(status)) = gw.child.try_wait() {
+                panic!("waygate exited with {status}:\n{lines}");
+            }
+            assert!(Instant::now() < deadline, "waygate did not start:\n{lines}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(crate) fn logs(&self) -> String {
+        self.logs.lock().expect("logs").join("\n")
+    }
+
+    /// Replaces the dynamic file atomically (write + rename, as editors do).
+    pub(crate) fn write_dynamic(&self, yaml: &str) {
+        let tmp = self.dir.join(".dynamic.yml.tmp");
+        std::fs::write(&tmp, yaml).expect("write");
+        std::fs::rename(&tmp, self.dir.join("dynamic.yml")).expect("rename");
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Gw {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A server certificate for `names`, written as PEM files into `dir`; returns the paths
+/// and the certificate (DER) to compare with what the gateway serves.
+pub(crate) fn cert_files(
+    dir: &std::path::Path,
+    stem: &str,
+    names: &[&str],
+) -> (String, String, CertificateDer<'static>) {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let ck = rcgen::generate_simple_self_signed(names).expect("rcgen");
+    let cert = dir.join(format!("{stem}.crt"));
+    let key = dir.join(format!("{stem}.key"));
+    std::fs::write(&cert, ck.cert.pem()).expect("write cert");
+    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("write key");
+    (
+        cert.display().to_string(),
+        key.display().to_string(),
+        ck.cert.der().clone(),
+    )
+}
+
+/// A client CA: its PEM certificate and an issuer.
+pub(crate) fn ca() -> (String, Issuer<'static, KeyPair>) {
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "test client CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let cert = params.self_signed(&key).expect("ca");
+    (cert.pem(), Issuer::new(params, key))
+}
+
+/// A client certificate signed by `issuer`.
+pub(crate) fn client_cert(
+    issuer: &Issuer<'static, KeyPair>,
+) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(vec!["client.test".to_string()]).expect("params");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, issuer).expect("sign");
+    (
+        cert.der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+}
+
+/// How the test client connects.
+pub(crate) struct Client {
+    pub(crate) versions: &'static [&'static SupportedProtocolVersion],
+    pub(crate) alpn: &'static [&'static str],
+    pub(crate) cert: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+}
+
+const BOTH: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13, &rustls::version::TLS12];
+
+impl Default for Client {
+    fn default() -> Self {
+        Self {
+            versions: BOTH,
+            alpn: &["h2", "http/1.1"],
+            cert: None,
+        }
+    }
+}
+
+impl Client {
+    /// Connects and completes the handshake with `sni`.
+    pub(crate) async fn connect(
+        self,
+        addr: SocketAddr,
+        sni: &str,
+    ) -> std::io::Result<TlsStream<TcpStream>> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(self.versions)
+            .map_err(std::io::Error::other)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyServerCert));
+        let mut cfg = match self.cert {
+            Some((cert, key)) => builder
+                .with_client_auth_cert(vec![cert], key)
+                .map_err(std::io::Error::other)?,
+            None => builder.with_no_client_auth(),
+        };
+        cfg.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let stream = TcpStream::connect(addr).await?;
+        let name = ServerName::try_from(sni.to_string()).map_err(std::io::Error::other)?;
+        tokio_rustls::TlsConnector::from(Arc::new(cfg))
+            .connect(name, stream)
+            .await
+    }
+}
+
+/// The leaf certificate the server presented.
+pub(crate) fn peer_cert(tls: &TlsStream<TcpStream>) -> CertificateDer<'static> {
+    tls.get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .expect("a server certificate")
+        .clone()
+        .into_owned()
+}
+
+/// The subject CN of a certificate.
+pub(crate) fn common_name(cert: &CertificateDer<'_>) -> String {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).expect("x509");
+    parsed
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A response: status, HTTP version, the backend that answered (`x-whoami-name`).
+#[derive(Debug)]
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) version: http::Version,
+    pub(crate) backend: Option<String>,
+    pub(crate) body: String,
+}
+
+/// `GET /` with `Host: host` on a TLS stream, in HTTP/2 if ALPN chose it, else HTTP/1.1.
+pub(crate) async fn get(tls: TlsStream<TcpStream>, host: &str) -> Result<Resp, String> {
+    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+    let io = TokioIo::new(tls);
+    let (uri, version) = if h2 {
+        (format!("https://{host}/"), http::Version::HTTP_2)
+    } else {
+        ("/".to_string(), http::Version::HTTP_11)
+    };
+    let req = http::Request::get(uri)
+        .version(version)
+        .header("host", host)
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let resp = if h2 {
+        let (mut send, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        send.send_request(req).await.map_err(|e| e.to_string())?
+    } else {
+        let (mut send, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        send.send_request(req).await.map_err(|e| e.to_string())?
+    };
+    let status = resp.status().as_u16();
+    let version = resp.version();
+    let backend = resp
+        .headers()
+        .get("x-whoami-name")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Resp {
+        status,
+        version,
+        backend,
+        body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+    })
+}
+
+/// Plain HTTP/1.1 `GET /` with `Host: host`.
+pub(crate) async fn get_plain(addr: SocketAddr, host: &str) -> Resp {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let req = http::Request::get("/")
+        .header("host", host)
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let resp = send.send_request(req).await.expect("response");
+    let status = resp.status().as_u16();
+    let backend = resp
+        .headers()
+        .get("x-whoami-name")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    Resp {
+        status,
+        version: http::Version::HTTP_11,
+        backend,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// Starts a whoami backend named `name`.
+pub(crate) async fn backend(name: &str) -> whoami::Server {
+    whoami::Server::start(whoami::Config {
+        name: name.to_string(),
+        ..whoami::Config::default()
+    })
+    .await
+    .expect("whoami")
+}
+
+/// Polls `check` every 20 ms until it is true; panics with `what` after `patience`.
+pub(crate) async fn eventually<F, Fut>(patience: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + patience;
+    while !check().await {
+        assert!(Instant::now() < deadline, "not within {patience:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Accepts every server certificate: the tests look at which one was served.
+#[derive(Debug)]
+struct AnyServerCert;
+
+impl ServerCertVerifier for AnyServerCert {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(m, c, d, &algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(m, c, d, &algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
