@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use crate::support::{client, engine, get, images, within};
 
-struct Project(String);
+struct Project(String, u16);
 
 impl Drop for Project {
     fn drop(&mut self) {
-        let _ = compose(&self.0, &["down", "-v", "-t", "1"]);
+        let _ = compose(&self.0, self.1, &["down", "-v", "-t", "1"]);
     }
 }
 
-fn compose(project: &str, args: &[&str]) -> std::process::Output {
+fn compose(project: &str, port: u16, args: &[&str]) -> std::process::Output {
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../deploy/compose/docker-compose.yml"
@@ -23,7 +23,9 @@ fn compose(project: &str, args: &[&str]) -> std::process::Output {
         .args(["-f", file, "-p", project])
         .args(args)
         .env("WAYGATE_TAG", "test")
-        .env("WAYGATE_PORT", "18640")
+        .env("WAYGATE_PORT", port.to_string())
+        // Marks the containers for orphan removal if this test is killed.
+        .env("WAYGATE_TEST_PID", std::process::id().to_string())
         .env("WAYGATE_NETWORK", format!("{project}-net"))
         .output()
         .expect("docker-compose")
@@ -35,8 +37,8 @@ async fn compose_example_routes_to_replicas_by_container_ip() {
         return;
     }
     images();
-    let project = Project(format!("wgcompose{}", std::process::id()));
-    let up = compose(&project.0, &["up", "-d", "--scale", "whoami=2"]);
+    let project = Project(format!("wgcompose{}", std::process::id()), crate::support::free_port());
+    let up = compose(&project.0, project.1, &["up", "-d", "--scale", "whoami=2"]);
     assert!(
         up.status.success(),
         "{}",
@@ -51,7 +53,7 @@ async fn compose_example_routes_to_replicas_by_container_ip() {
             let c = c.clone();
             let seen = seen.clone();
             async move {
-                let r = get(&c, "http://127.0.0.1:18640/", "whoami.localhost").await;
+                let r = get(&c, &format!("http://127.0.0.1:{}/", project.1), "whoami.localhost").await;
                 if r.status == 200 {
                     assert!(r.body.contains("X-Forwarded-Server"), "{}", r.body);
                     seen.lock().expect("seen").insert(
@@ -68,7 +70,7 @@ async fn compose_example_routes_to_replicas_by_container_ip() {
     )
     .await;
     // The gateway's own HEALTHCHECK (waygate healthcheck against ping) turns healthy.
-    let ps = compose(&project.0, &["ps", "-q", "gateway"]);
+    let ps = compose(&project.0, project.1, &["ps", "-q", "gateway"]);
     let gateway = String::from_utf8_lossy(&ps.stdout).trim().to_string();
     within(Duration::from_secs(20), "gateway container healthy", || {
         let gateway = gateway.clone();

@@ -27,9 +27,29 @@ pub(crate) fn engine() -> bool {
     ok
 }
 
+/// Removes containers left by test processes that no longer exist (a killed test cannot run
+/// its cleanup).
+fn remove_orphans() {
+    let out = docker(&["ps", "-a", "--filter", "label=wgtest.pid", "--format", "{{.ID}} {{.Label \"wgtest.pid\"}}"]);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split_whitespace();
+        if let (Some(id), Some(pid)) = (parts.next(), parts.next()) {
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = docker(&["rm", "-f", id]);
+            }
+        }
+    }
+}
+
+/// A TCP port that is free right now.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
 /// Builds `waygate:test`, `whoami:test` and `whoami-health:test` from target/debug once
 /// (serialized across test processes with flock; skipped when newer than the binaries).
 pub(crate) fn images() {
+    remove_orphans();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let script = "stamp=target/images-test.stamp; \
         if [ -f $stamp ] && [ $stamp -nt target/debug/waygate ] && [ $stamp -nt target/debug/whoami ]; then exit 0; fi; \
@@ -56,6 +76,9 @@ pub(crate) struct Container(pub(crate) String);
 impl Container {
     pub(crate) fn run(name: &str, labels: &[String], image: &str) -> Container {
         let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), name.into()];
+        // Who made it: a later run removes containers whose test process is gone.
+        args.push("--label".into());
+        args.push(format!("wgtest.pid={}", std::process::id()));
         for l in labels {
             args.push("--label".into());
             args.push(l.clone());
