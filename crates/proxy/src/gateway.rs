@@ -59,7 +59,11 @@ impl Gateway {
         let mut bound = Vec::new();
         for (name, ep) in &static_cfg.effective_entry_points() {
             match bind(name, ep) {
-                Ok(b) => bound.push(b),
+                Ok(b) => {
+                    // The socket listens from here on (connections queue in its backlog).
+                    info!(entry_point = %b.name, address = %b.addr, "entry point listening");
+                    bound.push(b);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Unsupported => {
                     warn!(entry_point = %name, error = %e, "entry point skipped")
                 }
@@ -151,7 +155,6 @@ impl Gateway {
                 .position(|n| *n == b.name)
                 .unwrap_or(usize::MAX);
             let settings = ServeSettings::new(&b, self.inner.server_name.clone(), index);
-            info!(entry_point = %b.name, address = %b.addr, "entry point listening");
             let g = graceful.clone();
             let watcher = move || {
                 let guard = g.lock().unwrap_or_else(PoisonError::into_inner);

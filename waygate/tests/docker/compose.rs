@@ -37,7 +37,10 @@ async fn compose_example_routes_to_replicas_by_container_ip() {
         return;
     }
     images();
-    let project = Project(format!("wgcompose{}", std::process::id()), crate::support::free_port());
+    let project = Project(
+        format!("wgcompose{}", std::process::id()),
+        crate::support::free_port(),
+    );
     let up = compose(&project.0, project.1, &["up", "-d", "--scale", "whoami=2"]);
     assert!(
         up.status.success(),
@@ -53,7 +56,12 @@ async fn compose_example_routes_to_replicas_by_container_ip() {
             let c = c.clone();
             let seen = seen.clone();
             async move {
-                let r = get(&c, &format!("http://127.0.0.1:{}/", project.1), "whoami.localhost").await;
+                let r = get(
+                    &c,
+                    &format!("http://127.0.0.1:{}/", project.1),
+                    "whoami.localhost",
+                )
+                .await;
                 if r.status == 200 {
                     assert!(r.body.contains("X-Forwarded-Server"), "{}", r.body);
                     seen.lock().expect("seen").insert(

@@ -30,20 +30,30 @@ pub(crate) fn engine() -> bool {
 /// Removes containers left by test processes that no longer exist (a killed test cannot run
 /// its cleanup).
 fn remove_orphans() {
-    let out = docker(&["ps", "-a", "--filter", "label=wgtest.pid", "--format", "{{.ID}} {{.Label \"wgtest.pid\"}}"]);
+    let out = docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        "label=wgtest.pid",
+        "--format",
+        "{{.ID}} {{.Label \"wgtest.pid\"}}",
+    ]);
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let mut parts = line.split_whitespace();
-        if let (Some(id), Some(pid)) = (parts.next(), parts.next()) {
-            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = docker(&["rm", "-f", id]);
-            }
+        if let (Some(id), Some(pid)) = (parts.next(), parts.next())
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = docker(&["rm", "-f", id]);
         }
     }
 }
 
 /// A TCP port that is free right now.
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Builds `waygate:test`, `whoami:test` and `whoami-health:test` from target/debug once

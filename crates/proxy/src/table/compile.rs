@@ -17,7 +17,7 @@ use crate::forwarded::ForwardedPolicy;
 use crate::middleware::{Built, Mw, build};
 use crate::service::health::{Checked, HealthRegistry};
 use crate::tls::{SniOptionsBuilder, TlsCompiler, TlsShared};
-use crate::upstream::{Pools, TransportSettings};
+use crate::upstream::{Pools, TlsSettings, TransportSettings};
 
 /// What compilation reads.
 pub struct CompileInput<'a> {
@@ -72,31 +72,27 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let http = input.dynamic.http.clone().unwrap_or_default();
     let transport = |name: &str| -> Result<TransportSettings, String> {
         if name.is_empty() || name == "default@internal" {
+            let tls = TlsSettings::from_static(&defaults)
+                .map_err(|e| format!("serversTransport `default@internal`: {e}"))?;
             return Ok(TransportSettings::new(
                 &defaults.forwarding_timeouts,
                 defaults.max_idle_conns_per_host,
+                tls,
             ));
         }
         let t = http
             .servers_transports
             .get(name)
             .ok_or_else(|| format!("serversTransport `{name}` does not exist"))?;
-        if t.insecure_skip_verify
-            || !t.root_cas.is_empty()
-            || !t.certificates.is_empty()
-            || !t.server_name.is_empty()
-        {
-            return Err(format!(
-                "serversTransport `{name}`: backend TLS settings are not implemented by Waygate yet"
-            ));
-        }
+        let tls =
+            TlsSettings::from_dynamic(t).map_err(|e| format!("serversTransport `{name}`: {e}"))?;
         let timeouts = t.forwarding_timeouts.clone().unwrap_or_default();
         let max_idle = if t.max_idle_conns_per_host == 0 {
             2
         } else {
             t.max_idle_conns_per_host
         };
-        Ok(TransportSettings::new(&timeouts, max_idle))
+        Ok(TransportSettings::new(&timeouts, max_idle, tls))
     };
     let mut services = ServiceBuilder {
         dynamic: input.dynamic,

@@ -9,7 +9,7 @@ use waygate_config::dynamic::{DynamicConfig, LoadBalancer as LbConfig, Service a
 
 use crate::service::health::{Checked, HealthRegistry};
 use crate::service::{LoadBalancer, Mirroring, Service, Target, Weighted};
-use crate::upstream::{Pools, TransportSettings};
+use crate::upstream::{Pools, Protocol, TransportSettings};
 
 pub(super) struct ServiceBuilder<'a> {
     pub(super) dynamic: &'a DynamicConfig,
@@ -131,14 +131,16 @@ impl ServiceBuilder<'_> {
                 .url
                 .parse()
                 .map_err(|_| format!("service `{name}`: invalid server URL `{}`", server.url))?;
-            let (scheme, h2c) = match uri.scheme_str() {
-                Some("http") => (Scheme::HTTP, false),
-                Some("h2c") => (Scheme::HTTP, true),
-                Some("https") => {
+            let (scheme, protocol) = match uri.scheme_str() {
+                Some("http") => (Scheme::HTTP, Protocol::Http),
+                Some("h2c") => (Scheme::HTTP, Protocol::H2c),
+                // Health checks use a plain HTTP client: an https:// server would never pass.
+                Some("https") if lb.health_check.is_some() => {
                     return Err(format!(
-                        "service `{name}`: https:// servers need backend TLS, which is not implemented by Waygate yet"
+                        "service `{name}`: health checks of https:// servers are not implemented by Waygate yet"
                     ));
                 }
+                Some("https") => (Scheme::HTTPS, Protocol::Https),
                 _ => {
                     return Err(format!(
                         "service `{name}`: unsupported server URL `{}`",
@@ -163,7 +165,20 @@ impl ServiceBuilder<'_> {
                 spec: lb.health_check.clone(),
                 up: up.clone(),
             });
-            let pool = self.pools.get(&settings, authority.as_str(), h2c);
+            let pool = self
+                .pools
+                .get(&settings, authority.as_str(), authority.host(), protocol)
+                .map_err(|e| {
+                    format!(
+                        "service `{name}`: serversTransport `{}`: {e}",
+                        if lb.servers_transport.is_empty() {
+                            "default@internal"
+                        } else {
+                            &lb.servers_transport
+                        }
+                    )
+                })?;
+            let h2c = protocol == Protocol::H2c;
             targets.push(Target {
                 url: server.url.clone(),
                 scheme,

@@ -2,6 +2,8 @@
 //! recently first, expired after `idleConnTimeout`), or one shared HTTP/2 connection for
 //! `h2c://` servers. A connection goes back on the stack when its response body has been
 //! read to the end; a request that never left a reused connection is retried on a new one.
+//! `https://` servers dial TLS first; when ALPN picks `h2` the connection becomes the shared
+//! HTTP/2 one, otherwise it joins the HTTP/1.1 stack.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,6 +19,7 @@ use tokio::net::TcpStream;
 use tracing::debug;
 
 use super::TransportSettings;
+use super::tls::Connector;
 use crate::rescue::ProxyError;
 use crate::{Body, Request};
 
@@ -25,6 +28,8 @@ use crate::{Body, Request};
 pub struct Pool {
     addr: String,
     h2c: bool,
+    /// Set for `https://` servers.
+    tls: Option<Connector>,
     settings: TransportSettings,
     idle: Mutex<Vec<(http1::SendRequest<Body>, Instant)>>,
     shared: Mutex<Option<http2::SendRequest<Body>>>,
@@ -40,10 +45,16 @@ pub struct PooledBody {
 // === impl Pool ===
 
 impl Pool {
-    pub(crate) fn new(addr: String, h2c: bool, settings: TransportSettings) -> Self {
+    pub(crate) fn new(
+        addr: String,
+        h2c: bool,
+        tls: Option<Connector>,
+        settings: TransportSettings,
+    ) -> Self {
         Self {
             addr,
             h2c,
+            tls,
             settings,
             idle: Mutex::new(Vec::new()),
             shared: Mutex::new(None),
@@ -58,6 +69,15 @@ impl Pool {
         if self.h2c {
             return self.send_h2(req).await;
         }
+        // Upgrades need HTTP/1.1 (as in Go): they never use the shared HTTP/2 connection.
+        // (Only TLS connections can turn out HTTP/2, so plain ones skip the header lookup.)
+        let http1_only = self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
+        if self.tls.is_some()
+            && !http1_only
+            && let Some(send) = self.shared_h2()
+        {
+            return self.send_on_h2(send, req).await;
+        }
         let mut req = req;
         // A reused connection may have been closed by the server while idle: if the request
         // did not leave, it goes out again on a fresh connection.
@@ -70,7 +90,10 @@ impl Pool {
                 },
             }
         }
-        let mut conn = self.connect_h1().await?;
+        let mut conn = match self.connect(http1_only).await? {
+            Fresh::Http1(conn) => conn,
+            Fresh::Http2(send) => return self.send_on_h2(send, req).await,
+        };
         match conn.try_send_request(req).await {
             Ok(resp) => Ok(self.wrap(resp, conn)),
             Err(e) => Err(upstream_error(&e.into_error())),
@@ -123,7 +146,7 @@ impl Pool {
         })
     }
 
-    async fn dial(&self) -> Result<TokioIo<TcpStream>, ProxyError> {
+    async fn dial(&self) -> Result<TcpStream, ProxyError> {
         let connect = TcpStream::connect(&self.addr);
         let stream = match self.settings.dial_timeout {
             Some(t) => tokio::time::timeout(t, connect)
@@ -133,11 +156,34 @@ impl Pool {
         }
         .map_err(|e| ProxyError::Upstream(format!("dial {}: {e}", self.addr)))?;
         let _ = stream.set_nodelay(true);
-        Ok(TokioIo::new(stream))
+        Ok(stream)
     }
 
-    async fn connect_h1(&self) -> Result<http1::SendRequest<Body>, ProxyError> {
-        let io = self.dial().await?;
+    /// A new connection: plain HTTP/1.1, or TLS and whatever ALPN chose.
+    async fn connect(&self, http1_only: bool) -> Result<Fresh, ProxyError> {
+        let tcp = self.dial().await?;
+        let Some(tls) = &self.tls else {
+            return Ok(Fresh::Http1(self.handshake_h1(TokioIo::new(tcp)).await?));
+        };
+        let handshake = tls.connect(tcp, http1_only, &self.addr);
+        // The dial timeout covers the TLS handshake too (Go: TLSHandshakeTimeout).
+        let (stream, h2) = match self.settings.dial_timeout {
+            Some(t) => tokio::time::timeout(t, handshake)
+                .await
+                .map_err(|_| ProxyError::Timeout)??,
+            None => handshake.await?,
+        };
+        if h2 {
+            Ok(Fresh::Http2(self.handshake_h2(TokioIo::new(stream)).await?))
+        } else {
+            Ok(Fresh::Http1(self.handshake_h1(TokioIo::new(stream)).await?))
+        }
+    }
+
+    async fn handshake_h1<I>(&self, io: I) -> Result<http1::SendRequest<Body>, ProxyError>
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
         let (send, conn) = http1::Builder::new()
             .handshake(io)
             .await
@@ -151,32 +197,63 @@ impl Pool {
         Ok(send)
     }
 
-    async fn send_h2(&self, req: Request) -> Result<http::Response<Body>, ProxyError> {
-        let existing = self
-            .shared
+    /// The shared HTTP/2 connection, if it is still open.
+    fn shared_h2(&self) -> Option<http2::SendRequest<Body>> {
+        self.shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .filter(|s| !s.is_closed());
-        let mut send = match existing {
-            Some(s) => s,
-            None => {
-                let io = self.dial().await?;
-                let (send, conn) = http2::Builder::new(TokioExecutor::new())
-                    .timer(TokioTimer::new())
-                    .handshake(io)
-                    .await
-                    .map_err(|e| upstream_error(&e))?;
-                let addr = self.addr.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        debug!(%addr, error = %e, "upstream h2 connection closed");
-                    }
-                });
-                *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(send.clone());
-                send
+            .filter(|s| !s.is_closed())
+    }
+
+    /// A new HTTP/2 connection, which becomes the shared one.
+    async fn handshake_h2<I>(&self, io: I) -> Result<http2::SendRequest<Body>, ProxyError>
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let (send, conn) = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .handshake(io)
+            .await
+            .map_err(|e| upstream_error(&e))?;
+        let addr = self.addr.clone();
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                debug!(%addr, error = %e, "upstream h2 connection closed");
             }
+        });
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(send.clone());
+        Ok(send)
+    }
+
+    async fn send_h2(&self, req: Request) -> Result<http::Response<Body>, ProxyError> {
+        let send = match self.shared_h2() {
+            Some(s) => s,
+            None => self.handshake_h2(TokioIo::new(self.dial().await?)).await?,
         };
+        self.send_on_h2(send, req).await
+    }
+
+    /// Sends on an HTTP/2 connection. Requests from the HTTP/1.1 path (an `https://` server
+    /// that chose `h2`) get the version and the `:scheme`/`:authority` HTTP/2 needs.
+    async fn send_on_h2(
+        &self,
+        mut send: http2::SendRequest<Body>,
+        mut req: Request,
+    ) -> Result<http::Response<Body>, ProxyError> {
+        if req.version() != http::Version::HTTP_2 {
+            *req.version_mut() = http::Version::HTTP_2;
+            if req.uri().scheme().is_none() {
+                let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                let uri = http::Uri::builder()
+                    .scheme(http::uri::Scheme::HTTPS)
+                    .authority(self.addr.as_str())
+                    .path_and_query(pq)
+                    .build()
+                    .map_err(|e| ProxyError::Upstream(format!("request target: {e}")))?;
+                *req.uri_mut() = uri;
+            }
+        }
         send.ready().await.map_err(|e| upstream_error(&e))?;
         let resp = send
             .send_request(req)
@@ -184,6 +261,12 @@ impl Pool {
             .map_err(|e| upstream_error(&e))?;
         Ok(resp.map(Body::from))
     }
+}
+
+/// A connection just made.
+enum Fresh {
+    Http1(http1::SendRequest<Body>),
+    Http2(http2::SendRequest<Body>),
 }
 
 fn upstream_error(e: &hyper::Error) -> ProxyError {

@@ -1,0 +1,156 @@
+//! Backend TLS settings → client configuration, and handshakes against a local server.
+
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{Connector, TlsSettings, versions};
+
+#[test]
+fn versions_follow_go_names() {
+    assert_eq!(versions("", "").map(|v| v.len()), Ok(2));
+    assert_eq!(versions("VersionTLS13", "").map(|v| v.len()), Ok(1));
+    assert_eq!(
+        versions("VersionTLS10", "VersionTLS12").map(|v| v.len()),
+        Ok(1)
+    );
+    assert!(versions("", "VersionTLS11").is_err());
+    assert!(versions("VersionTLS13", "VersionTLS12").is_err());
+    assert!(versions("TLS1.2", "").is_err());
+}
+
+#[test]
+fn config_offers_h2_unless_disabled() {
+    let empty = || Arc::new(RootCertStore::empty());
+    let cfg = TlsSettings::default().client_config(empty);
+    assert_eq!(
+        cfg.map(|c| c.alpn_protocols.clone()),
+        Ok(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+    );
+    let off = TlsSettings {
+        disable_http2: true,
+        ..TlsSettings::default()
+    };
+    assert_eq!(
+        off.client_config(empty).map(|c| c.alpn_protocols.clone()),
+        Ok(vec![b"http/1.1".to_vec()])
+    );
+}
+
+#[test]
+fn bad_settings_are_named() {
+    let err = |s: TlsSettings| {
+        s.client_config(|| Arc::new(RootCertStore::empty()))
+            .err()
+            .unwrap_or_default()
+    };
+    assert!(
+        err(TlsSettings {
+            root_cas: vec!["/nonexistent/ca.pem".into()],
+            ..TlsSettings::default()
+        })
+        .starts_with("rootCAs:")
+    );
+    assert!(
+        err(TlsSettings {
+            cipher_suites: vec!["TLS_RSA_WITH_RC4_128_SHA".into()],
+            ..TlsSettings::default()
+        })
+        .starts_with("cipherSuites:")
+    );
+    assert!(
+        err(TlsSettings {
+            certificates: vec![("/nonexistent/c.pem".into(), "/nonexistent/k.pem".into())],
+            ..TlsSettings::default()
+        })
+        .starts_with("certificates:")
+    );
+}
+
+#[test]
+fn server_name_defaults_to_host() {
+    let cfg = TlsSettings::default()
+        .client_config(|| Arc::new(RootCertStore::empty()))
+        .expect("config");
+    let c = Connector::new(cfg.clone(), &TlsSettings::default(), "[::1]").expect("ip");
+    assert!(matches!(c.server_name, ServerName::IpAddress(_)));
+    let named = TlsSettings {
+        server_name: "api.internal".into(),
+        ..TlsSettings::default()
+    };
+    let c = Connector::new(cfg, &named, "10.0.0.1").expect("name");
+    assert_eq!(c.server_name.to_str(), "api.internal");
+}
+
+/// A TLS server on 127.0.0.1 with a self-signed certificate for `backend.test`, offering
+/// `alpn`; returns its address and the certificate PEM.
+async fn server(alpn: &[&str]) -> (std::net::SocketAddr, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["backend.test".to_string()]).expect("rcgen");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(crate::tls::provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![ck.cert.der().clone()], key)
+        .expect("cert");
+    cfg.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // Hold the connection open until the client goes away.
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let _ = tokio::io::copy(&mut tokio::io::empty(), &mut tls).await;
+                    let mut sink = tokio::io::sink();
+                    let _ = tokio::io::copy(&mut tls, &mut sink).await;
+                }
+            });
+        }
+    });
+    (addr, ck.cert.pem())
+}
+
+async fn handshake(settings: TlsSettings, addr: std::net::SocketAddr) -> Result<bool, String> {
+    let cfg = settings.client_config(|| Arc::new(RootCertStore::empty()))?;
+    let connector = Connector::new(cfg, &settings, "backend.test")?;
+    let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    match connector.connect(tcp, false, "backend").await {
+        Ok((_, h2)) => Ok(h2),
+        Err(e) => Err(format!("{e:?}")),
+    }
+}
+
+#[tokio::test]
+async fn handshake_errors_carry_the_tls_reason() {
+    let (addr, pem) = server(&["h2", "http/1.1"]).await;
+    let err = handshake(TlsSettings::default(), addr).await.err();
+    assert!(
+        err.as_ref().is_some_and(|e| e.contains("UnknownIssuer")),
+        "{err:?}"
+    );
+    let pinned = TlsSettings {
+        root_cas: vec![pem],
+        ..TlsSettings::default()
+    };
+    assert_eq!(handshake(pinned.clone(), addr).await, Ok(true));
+    let misnamed = TlsSettings {
+        server_name: "other.test".into(),
+        ..pinned.clone()
+    };
+    let err = handshake(misnamed, addr).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.contains("not valid for name")),
+        "{err:?}"
+    );
+    let h1 = TlsSettings {
+        disable_http2: true,
+        ..pinned
+    };
+    assert_eq!(handshake(h1, addr).await, Ok(false));
+}
