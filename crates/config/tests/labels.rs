@@ -102,5 +102,12 @@ fn a_label_typo_names_the_label_and_suggests() {
 #[test]
 fn empty_model_round_trips() {
     let node = waygate_config::flat::to_node(&DynamicConfig::default());
-    assert!(waygate_config::flat::encode(&node).is_empty() || node.entries().is_empty());
+    let pairs = waygate_config::flat::encode(&node);
+    assert!(
+        pairs.is_empty(),
+        "an empty configuration has no flat keys: {pairs:?}"
+    );
+    let load = decode(&[]);
+    assert!(load.issues.is_empty());
+    assert_eq!(load.config, DynamicConfig::default());
 }

@@ -117,7 +117,6 @@ async fn weighted_round_robin_and_connection_reuse() {
         a.connections(),
         b.connections()
     );
-    let _ = Duration::ZERO;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -41,7 +41,12 @@ fn walk(node: &Node, key: String, out: &mut Vec<(String, String)>) {
     match &node.value {
         Value::Null => out.push((key, "true".to_string())),
         Value::Scalar(s) => out.push((key, s.clone())),
-        Value::Map(entries) if entries.is_empty() => out.push((key, "true".to_string())),
+        // An empty section is enabled by `key=true`; the empty root has no keys at all.
+        Value::Map(entries) if entries.is_empty() => {
+            if !key.is_empty() {
+                out.push((key, "true".to_string()));
+            }
+        }
         Value::Map(entries) => {
             for e in entries {
                 let child = if key.is_empty() {
