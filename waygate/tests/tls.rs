@@ -43,7 +43,7 @@ http:
 {}"#,
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &dynamic);
+    let gw = Gw::start_in_dir(dir, EP, &dynamic);
     let addr = gw.addrs["web"];
 
     let tls = Client::default()
@@ -93,7 +93,7 @@ http:
 {}"#,
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &dynamic);
+    let gw = Gw::start_in_dir(dir, EP, &dynamic);
     let addr = gw.addrs["web"];
     assert!(Client::default().connect(addr, "a.test").await.is_ok());
     assert!(
@@ -124,7 +124,7 @@ http:
 {}"#,
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &dynamic);
+    let gw = Gw::start_in_dir(dir, EP, &dynamic);
     let addr = gw.addrs["web"];
 
     let tls = Client::default().connect(addr, "a.test").await.expect("h2");
@@ -186,7 +186,7 @@ http:
 {}"#,
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &dynamic);
+    let gw = Gw::start_in_dir(dir, EP, &dynamic);
     let addr = gw.addrs["web"];
     let tls12 = || Client {
         versions: TLS12_ONLY,
@@ -244,7 +244,7 @@ http:
         ca_file.display(),
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &dynamic);
+    let gw = Gw::start_in_dir(dir, EP, &dynamic);
     let addr = gw.addrs["web"];
 
     // TLS 1.3 clients learn of the rejection on their first read: try a request.
@@ -315,7 +315,7 @@ http:
         service("secure", &secure.url())
     );
     let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n  websecure:\n    address: 127.0.0.1:0\n    http:\n      tls: {}\n";
-    let gw = Gw::start(dir, st, &dynamic);
+    let gw = Gw::start_in_dir(dir, st, &dynamic);
     let web = gw.addrs["web"];
 
     let r = get_plain(web, "site.test").await;
@@ -372,7 +372,7 @@ http:
 {}"#,
         service("a", &a.url())
     );
-    let gw = Gw::start(dir, EP, &routers);
+    let gw = Gw::start_in_dir(dir, EP, &routers);
     let addr = gw.addrs["web"];
     let pid = gw.pid();
     let tls = Client::default()

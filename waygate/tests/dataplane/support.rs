@@ -43,7 +43,20 @@ impl Gw {
 
     /// Like [`Gw::start`], with the file provider's `watch` set to `watch`.
     pub(crate) fn start_with(static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
-        let dir = temp_dir();
+        Self::start_with_dir(temp_dir(), static_yaml, dynamic_yaml, watch)
+    }
+
+    /// A fresh temp dir, for tests that write files (certificates) before starting.
+    pub(crate) fn dir() -> PathBuf {
+        temp_dir()
+    }
+
+    /// Like [`Gw::start`], in `dir` (which may already hold files the configuration names).
+    pub(crate) fn start_in_dir(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str) -> Gw {
+        Self::start_with_dir(dir, static_yaml, dynamic_yaml, true)
+    }
+
+    fn start_with_dir(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
         let dynamic = dir.join("dynamic.yml");
         std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
         let static_full = format!(

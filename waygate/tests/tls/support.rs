@@ -2,12 +2,8 @@
 //! points read from its log, as in `dataplane/support.rs`), certificates made with rcgen,
 //! and a rustls client (aws-lc-rs, as the gateway) speaking HTTP/1.1 or HTTP/2 over it.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -24,122 +20,13 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// A running gateway process.
-pub(crate) struct Gw {
-    child: Child,
-    pub(crate) addrs: HashMap<String, SocketAddr>,
-    pub(crate) dir: PathBuf,
-    logs: Arc<Mutex<Vec<String>>>,
-}
+/// The gateway process harness, shared with the data-plane tests.
+#[path = "../dataplane/support.rs"]
+#[allow(dead_code)]
+mod shared;
 
-static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub(crate) use shared::Gw;
 
-impl Gw {
-    /// A temp dir for the certificates and config of one test.
-    pub(crate) fn dir() -> PathBuf {
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("waygate-tls-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
-    }
-
-    /// Starts the gateway in `dir` with `static_yaml` (a watched file provider is appended)
-    /// and `dynamic_yaml`; waits until it listens and has applied a configuration with
-    /// routers (every test configuration has some).
-    pub(crate) fn start(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str) -> Gw {
-        let dynamic = dir.join("dynamic.yml");
-        std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
-        let static_full = format!(
-            "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n    watch: true\n",
-            dynamic.display()
-        );
-        std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
-            .arg(format!(
-                "--configFile={}",
-                dir.join("traefik.yml").display()
-            ))
-            .env("RUST_LOG", "info,hyper=warn")
-            .env("WAYGATE_WORKERS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn waygate");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().expect("stderr");
-        let sink = logs.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("logs").push(line);
-            }
-        });
-        let mut gw = Gw {
-            child,
-            addrs: HashMap::new(),
-            dir,
-            logs,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let lines = gw.logs();
-            for line in lines
-                .lines()
-                .filter(|l| l.contains("entry point listening"))
-            {
-                let field = |k: &str| {
-                    line.split(&format!("{k}="))
-                        .nth(1)
-                        .and_then(|r| r.split_whitespace().next())
-                        .map(str::to_string)
-                };
-                if let (Some(ep), Some(addr)) = (field("entry_point"), field("address")) {
-                    gw.addrs.insert(ep, addr.parse().expect("address"));
-                }
-            }
-            // The first configuration applied may hold only the internal providers' items
-            // (the file snapshot can arrive a throttle period later): wait for routers.
-            let routed = lines
-                .lines()
-                .filter(|l| l.contains("configuration applied"))
-                .filter_map(|l| l.split("routers=").nth(1))
-                .filter_map(|r| r.split_whitespace().next())
-                .any(|n| n.parse::<usize>().is_ok_and(|n| n > 0));
-            if routed {
-                return gw;
-            }
-            if let Ok(Some(status)) = gw.child.try_wait() {
-                panic!("waygate exited with {status}:\n{lines}");
-            }
-            assert!(Instant::now() < deadline, "waygate did not start:\n{lines}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub(crate) fn logs(&self) -> String {
-        self.logs.lock().expect("logs").join("\n")
-    }
-
-    /// Replaces the dynamic file atomically (write + rename, as editors do).
-    pub(crate) fn write_dynamic(&self, yaml: &str) {
-        let tmp = self.dir.join(".dynamic.yml.tmp");
-        std::fs::write(&tmp, yaml).expect("write");
-        std::fs::rename(&tmp, self.dir.join("dynamic.yml")).expect("rename");
-    }
-
-    pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Gw {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A server certificate for `names`, written as PEM files into `dir`; returns the paths
-/// and the certificate (DER) to compare with what the gateway serves.
 pub(crate) fn cert_files(
     dir: &std::path::Path,
     stem: &str,
