@@ -92,73 +92,65 @@ fn never<T>(_: &mut T, _: &T) -> bool {
     false
 }
 
-/// Appends `from`'s servers (new addresses only) when the services are otherwise equal.
-fn http_service(into: &mut Service, from: &Service) -> bool {
-    let (Some(a), Some(b)) = (&into.load_balancer, &from.load_balancer) else {
-        return false;
+/// Merges `from` into `into` when the two services differ only in their load balancer's
+/// servers (replicas of one service): `from`'s servers with a new key are appended.
+fn merge_servers<S, T, K>(
+    into: &mut S,
+    from: &S,
+    servers: fn(&mut S) -> Option<&mut Vec<T>>,
+    key: fn(&T) -> &K,
+) -> bool
+where
+    S: Clone + PartialEq,
+    K: PartialEq + ?Sized,
+{
+    let (mut x, mut y) = (into.clone(), from.clone());
+    let incoming = match (servers(&mut x), servers(&mut y)) {
+        (Some(xs), Some(ys)) => {
+            xs.clear();
+            std::mem::take(ys)
+        }
+        _ => return false,
     };
-    let mut x = into.clone();
-    let mut y = from.clone();
-    if let (Some(xa), Some(ya)) = (x.load_balancer.as_mut(), y.load_balancer.as_mut()) {
-        xa.servers.clear();
-        ya.servers.clear();
-    }
     if x != y {
         return false;
     }
-    let new: Vec<_> = b
-        .servers
-        .iter()
-        .filter(|s| !a.servers.iter().any(|t| t.url == s.url))
-        .cloned()
-        .collect();
-    if let Some(lb) = into.load_balancer.as_mut() {
-        lb.servers.extend(new);
+    let Some(existing) = servers(into) else {
+        return false;
+    };
+    for s in incoming {
+        if !existing.iter().any(|t| key(t) == key(&s)) {
+            existing.push(s);
+        }
     }
     true
+}
+
+fn http_service(into: &mut Service, from: &Service) -> bool {
+    merge_servers(
+        into,
+        from,
+        |s| s.load_balancer.as_mut().map(|lb| &mut lb.servers),
+        |s| s.url.as_str(),
+    )
 }
 
 fn tcp_service(into: &mut TcpService, from: &TcpService) -> bool {
-    let (Some(a), Some(b)) = (&into.load_balancer, &from.load_balancer) else {
-        return false;
-    };
-    let (mut x, mut y) = (into.clone(), from.clone());
-    if let (Some(xa), Some(ya)) = (x.load_balancer.as_mut(), y.load_balancer.as_mut()) {
-        xa.servers.clear();
-        ya.servers.clear();
-    }
-    if x != y {
-        return false;
-    }
-    let new: Vec<_> = b
-        .servers
-        .iter()
-        .filter(|s| !a.servers.iter().any(|t| t.address == s.address))
-        .cloned()
-        .collect();
-    if let Some(lb) = into.load_balancer.as_mut() {
-        lb.servers.extend(new);
-    }
-    true
+    merge_servers(
+        into,
+        from,
+        |s| s.load_balancer.as_mut().map(|lb| &mut lb.servers),
+        |s| s.address.as_str(),
+    )
 }
 
 fn udp_service(into: &mut UdpService, from: &UdpService) -> bool {
-    let (Some(a), Some(b)) = (&into.load_balancer, &from.load_balancer) else {
-        return false;
-    };
-    if into.weighted != from.weighted {
-        return false;
-    }
-    let new: Vec<_> = b
-        .servers
-        .iter()
-        .filter(|s| !a.servers.iter().any(|t| t.address == s.address))
-        .cloned()
-        .collect();
-    if let Some(lb) = into.load_balancer.as_mut() {
-        lb.servers.extend(new);
-    }
-    true
+    merge_servers(
+        into,
+        from,
+        |s| s.load_balancer.as_mut().map(|lb| &mut lb.servers),
+        |s| s.address.as_str(),
+    )
 }
 
 /// Merges the per-container configurations, in order.
