@@ -83,6 +83,7 @@ pub(crate) async fn serve(
     for s in snapshots {
         let _ = tx.send(s).await;
     }
+    waygate_acme::spawn_all(&st, &gateway.acme_challenges(), &tx, &merged);
     let reload = Arc::new(Notify::new());
     if let Some(fp) = st.providers.as_ref().and_then(|p| p.file.as_ref()) {
         tokio::spawn(FileProvider::new(fp).run(tx.clone(), reload.clone()));

@@ -6,6 +6,9 @@
 //! `noop@internal` (reference §1.2). `noop` is **not** defined as a service object: like
 //! Traefik's other internal services (`api@internal`, `ping@internal`, …) it is a name the
 //! data plane implements itself, and validation already accepts references to it.
+//!
+//! For ACME resolvers with `httpChallenge`, it creates `acme-http` (priority MaxInt64) on
+//! their entry points, served by `acme-http@internal`.
 
 use waygate_config::dynamic::middleware::RedirectScheme;
 use waygate_config::dynamic::{DynamicConfig, HttpConfig, Middleware, Router};
@@ -90,6 +93,29 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
             },
         );
     }
+    // ACME HTTP-01 (reference §9): `acme-http` on every `httpChallenge.entryPoint`, above
+    // every other router (the redirections included).
+    let mut acme_eps: Vec<String> = static_cfg
+        .certificates_resolvers
+        .values()
+        .filter_map(|r| r.acme.as_ref()?.http_challenge.as_ref())
+        .map(|h| h.entry_point.clone())
+        .filter(|ep| !ep.is_empty())
+        .collect();
+    acme_eps.sort();
+    acme_eps.dedup();
+    if !acme_eps.is_empty() {
+        http.routers.insert(
+            "acme-http".to_string(),
+            Router {
+                entry_points: acme_eps,
+                service: format!("acme-http@{INTERNAL}"),
+                rule: "PathPrefix(`/.well-known/acme-challenge/`)".to_string(),
+                priority: i64::MAX,
+                ..Router::default()
+            },
+        );
+    }
     let config = DynamicConfig {
         http: Some(http),
         ..DynamicConfig::default()
@@ -116,6 +142,20 @@ fn port_of(address: &str) -> &str {
 mod tests {
     use super::*;
     use crate::testing::static_yaml;
+
+    #[test]
+    fn acme_http_router_on_challenge_entry_points() {
+        let st = static_yaml(
+            "entryPoints:\n  web:\n    address: ':80'\n  alt:\n    address: ':81'\ncertificatesResolvers:\n  le:\n    acme:\n      httpChallenge:\n        entryPoint: web\n  other:\n    acme:\n      httpChallenge:\n        entryPoint: web\n  tls:\n    acme:\n      tlsChallenge: {}\n",
+        );
+        let snap = internal(&st);
+        let http = snap.config.http.as_ref().expect("http section");
+        let r = &http.routers["acme-http"];
+        assert_eq!(r.entry_points, ["web"]);
+        assert_eq!(r.priority, i64::MAX);
+        assert_eq!(r.service, "acme-http@internal");
+        assert_eq!(r.rule, "PathPrefix(`/.well-known/acme-challenge/`)");
+    }
 
     #[test]
     fn redirect_router_shape() {

@@ -48,6 +48,8 @@ struct Inner {
     server_name: HeaderValue,
     /// The generated default certificate and ticket keys, kept across reloads.
     tls: TlsShared,
+    /// Pending ACME challenges, written by the resolvers.
+    acme: Arc<crate::acme::AcmeChallenges>,
 }
 
 // === impl Gateway ===
@@ -91,6 +93,7 @@ impl Gateway {
                 generation: AtomicU64::new(0),
                 server_name,
                 tls: TlsShared::new(),
+                acme: Arc::default(),
             }),
         })
     }
@@ -102,6 +105,11 @@ impl Gateway {
             .iter()
             .find(|(n, _)| n == entry_point)
             .map(|(_, a)| *a)
+    }
+
+    /// The store where ACME resolvers publish pending challenges.
+    pub fn acme_challenges(&self) -> Arc<crate::acme::AcmeChallenges> {
+        self.inner.acme.clone()
     }
 
     /// The current table.
@@ -123,6 +131,7 @@ impl Gateway {
             terminating: &self.inner.terminating,
             generation,
             tls: &self.inner.tls,
+            acme: &self.inner.acme,
         });
         self.inner.tables.store(Arc::new(compiled.table));
         self.inner.health.sync(compiled.checked);
@@ -154,7 +163,12 @@ impl Gateway {
                 .iter()
                 .position(|n| *n == b.name)
                 .unwrap_or(usize::MAX);
-            let settings = ServeSettings::new(&b, self.inner.server_name.clone(), index);
+            let settings = ServeSettings::new(
+                &b,
+                self.inner.server_name.clone(),
+                index,
+                self.inner.acme.clone(),
+            );
             let g = graceful.clone();
             let watcher = move || {
                 let guard = g.lock().unwrap_or_else(PoisonError::into_inner);

@@ -31,6 +31,8 @@ pub enum Service {
     Noop,
     /// `ping@internal`: 200 `OK`, or the terminating status once shutdown has begun.
     Ping(Arc<PingState>),
+    /// `acme-http@internal`: answers ACME HTTP-01 validation requests.
+    AcmeHttp(Arc<crate::acme::AcmeChallenges>),
 }
 
 /// What `ping@internal` answers.
@@ -86,6 +88,7 @@ impl Service {
                     }
                 }
                 Service::Noop => respond(&ProxyError::NoRoute),
+                Service::AcmeHttp(c) => c.serve_http(&req),
                 Service::Ping(p) => {
                     if p.terminating.load(std::sync::atomic::Ordering::Relaxed) {
                         crate::rescue::text(p.terminating_status, "Service Unavailable")
@@ -104,7 +107,7 @@ impl Service {
             Service::Weighted(w) => w.children.iter().any(|(c, _)| c.is_up()),
             Service::Mirroring(m) => m.main().is_up(),
             Service::Failover { main, fallback } => main.is_up() || fallback.is_up(),
-            Service::Noop | Service::Ping(_) => true,
+            Service::Noop | Service::Ping(_) | Service::AcmeHttp(_) => true,
         }
     }
 }

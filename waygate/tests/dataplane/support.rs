@@ -43,7 +43,7 @@ impl Gw {
 
     /// Like [`Gw::start`], with the file provider's `watch` set to `watch`.
     pub(crate) fn start_with(static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
-        Self::start_with_dir(temp_dir(), static_yaml, dynamic_yaml, watch)
+        Self::start_with_dir(temp_dir(), static_yaml, dynamic_yaml, watch, &[])
     }
 
     /// A fresh temp dir, for tests that write files (certificates) before starting.
@@ -53,25 +53,41 @@ impl Gw {
 
     /// Like [`Gw::start`], in `dir` (which may already hold files the configuration names).
     pub(crate) fn start_in_dir(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str) -> Gw {
-        Self::start_with_dir(dir, static_yaml, dynamic_yaml, true)
+        Self::start_with_dir(dir, static_yaml, dynamic_yaml, true, &[])
     }
 
-    fn start_with_dir(dir: PathBuf, static_yaml: &str, dynamic_yaml: &str, watch: bool) -> Gw {
+    /// Like [`Gw::start_in_dir`], with extra environment variables for the process.
+    pub(crate) fn start_in_dir_env(
+        dir: PathBuf,
+        static_yaml: &str,
+        dynamic_yaml: &str,
+        env: &[(&str, &str)],
+    ) -> Gw {
+        Self::start_with_dir(dir, static_yaml, dynamic_yaml, true, env)
+    }
+
+    fn start_with_dir(
+        dir: PathBuf,
+        static_yaml: &str,
+        dynamic_yaml: &str,
+        watch: bool,
+        env: &[(&str, &str)],
+    ) -> Gw {
         let dynamic = dir.join("dynamic.yml");
         std::fs::write(&dynamic, dynamic_yaml).expect("write dynamic");
         let static_full = format!(
             "{static_yaml}\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n    watch: {watch}\n",
             dynamic.display()
         );
-        Self::start_in(dir, &static_full)
+        Self::start_in(dir, &static_full, env)
     }
 
     /// Starts the gateway on exactly `static_full` (no file provider added).
     pub(crate) fn start_raw(static_full: &str) -> Gw {
-        Self::start_in(temp_dir(), static_full)
+        Self::start_in(temp_dir(), static_full, &[])
     }
 
-    fn start_in(dir: PathBuf, static_full: &str) -> Gw {
+    fn start_in(dir: PathBuf, static_full: &str, env: &[(&str, &str)]) -> Gw {
         std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
         let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
             .arg(format!(
@@ -80,6 +96,7 @@ impl Gw {
             ))
             .env("RUST_LOG", "info,hyper=warn")
             .env("WAYGATE_WORKERS", "2")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -196,11 +213,22 @@ impl Gw {
     }
 }
 
+impl Gw {
+    /// Stops the process like a crash (SIGKILL) and keeps its directory, for a restart.
+    pub(crate) fn kill_keep_dir(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.dir = PathBuf::new();
+    }
+}
+
 impl Drop for Gw {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -33,10 +33,17 @@ pub(crate) struct ServeSettings {
     /// Index of this entry point in the table's entry points.
     pub(crate) index: usize,
     pub(crate) keep_alive: crate::handler::KeepAliveLimits,
+    /// Pending ACME challenges (TLS-ALPN-01 is answered during the handshake).
+    pub(crate) acme: Arc<crate::acme::AcmeChallenges>,
 }
 
 impl ServeSettings {
-    pub(crate) fn new(bound: &Bound, server_name: HeaderValue, index: usize) -> Self {
+    pub(crate) fn new(
+        bound: &Bound,
+        server_name: HeaderValue,
+        index: usize,
+        acme: Arc<crate::acme::AcmeChallenges>,
+    ) -> Self {
         let cfg = &bound.config;
         // hyper runs one timer from the end of a response (or the accept) to the end of the
         // next request's headers: it is both Go's ReadHeaderTimeout (= readTimeout, the
@@ -62,6 +69,7 @@ impl ServeSettings {
             max_concurrent_streams,
             server_name,
             index,
+            acme,
             keep_alive: crate::handler::KeepAliveLimits {
                 max_requests: u64::try_from(cfg.transport.keep_alive_max_requests).unwrap_or(0),
                 max_time: cfg
@@ -161,6 +169,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, 
         // readTimeout bounds the wait for the first byte and the handshake, as in Traefik.
         let limit = shared.settings.header_read_timeout;
         let tables = shared.tables.clone();
+        let acme = shared.settings.acme.clone();
         let accepted = tokio::time::timeout(limit, async move {
             let mut first = [0u8; 1];
             if stream.peek(&mut first).await? == 0 || first[0] != TLS_HANDSHAKE {
@@ -171,7 +180,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, 
                 let (_, ep) = table.entry_points.get(index)?;
                 Some(ep.tls.as_ref()?.select(sni).clone())
             };
-            handshake(stream, select).await.map(Ok)
+            handshake(stream, &acme, select).await.map(Ok)
         })
         .await;
         match accepted {

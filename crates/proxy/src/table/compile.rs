@@ -32,6 +32,8 @@ pub struct CompileInput<'a> {
     pub generation: u64,
     /// TLS state that outlives tables (generated default certificate, ticket keys).
     pub tls: &'a TlsShared,
+    /// Pending ACME challenges (for `acme-http@internal`).
+    pub acme: &'a Arc<crate::acme::AcmeChallenges>,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -108,6 +110,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 .and_then(|p| http::StatusCode::from_u16(p.terminating_status_code).ok())
                 .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
         }),
+        acme: input.acme.clone(),
         built: HashMap::new(),
         building: HashSet::new(),
         checked: Vec::new(),
@@ -184,12 +187,9 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 };
                 let tls_route = match tls_spec {
                     None => None,
-                    Some((_, resolver)) if !resolver.is_empty() => {
-                        return Err(format!(
-                            "certResolver `{resolver}`: ACME certificate resolvers are not \
-                             implemented by Waygate yet"
-                        ));
-                    }
+                    // With a certResolver, the resolver publishes the certificate into the
+                    // store (as the `<resolver>.acme` provider); until then the default
+                    // certificate is served, as in Traefik.
                     Some((option, _)) => {
                         let tls = tls
                             .as_ref()

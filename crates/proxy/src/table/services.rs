@@ -18,6 +18,7 @@ pub(super) struct ServiceBuilder<'a> {
     pub(super) transport: &'a dyn Fn(&str) -> Result<TransportSettings, String>,
     pub(super) pools: &'a Pools,
     pub(super) ping: Arc<crate::service::PingState>,
+    pub(super) acme: Arc<crate::acme::AcmeChallenges>,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
     pub(super) building: HashSet<String>,
     pub(super) checked: Vec<Checked>,
@@ -40,6 +41,9 @@ impl ServiceBuilder<'_> {
     fn build(&mut self, name: &str) -> Result<Arc<Service>, String> {
         if name == "noop@internal" {
             return Ok(Arc::new(Service::Noop));
+        }
+        if name == crate::acme::ACME_HTTP_SERVICE {
+            return Ok(Arc::new(Service::AcmeHttp(self.acme.clone())));
         }
         if name == "ping@internal" {
             return Ok(Arc::new(Service::Ping(self.ping.clone())));

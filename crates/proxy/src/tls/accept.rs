@@ -13,6 +13,7 @@ use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use super::normalize_server_name;
+use crate::acme::{AcmeChallenges, offers_acme_tls};
 
 /// The first byte of a TLS record carrying a handshake message (a ClientHello).
 pub(crate) const TLS_HANDSHAKE: u8 = 0x16;
@@ -30,19 +31,27 @@ pub(crate) struct TlsInfo {
 }
 
 /// Completes a server handshake on `io`. `select` maps the SNI (`None` without one) to the
-/// `ServerConfig` to use, or `None` when the entry point no longer serves TLS.
+/// `ServerConfig` to use, or `None` when the entry point no longer serves TLS. A ClientHello
+/// offering `acme-tls/1` for a name with a pending TLS-ALPN-01 challenge in `acme` is
+/// answered with the challenge certificate, then the connection ends (an error is returned).
 pub(crate) async fn handshake<IO>(
     io: IO,
+    acme: &AcmeChallenges,
     select: impl FnOnce(Option<&str>) -> Option<Arc<ServerConfig>>,
 ) -> io::Result<(TlsStream<IO>, TlsInfo)>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
     let start = LazyConfigAcceptor::new(Acceptor::default(), io).await?;
-    let sni = start
-        .client_hello()
-        .server_name()
-        .map(normalize_server_name);
+    let hello = start.client_hello();
+    let sni = hello.server_name().map(normalize_server_name);
+    if offers_acme_tls(&hello)
+        && let Some(config) = sni.as_deref().and_then(|n| acme.tls_alpn_config(n))
+    {
+        let mut stream = start.into_stream(config).await?;
+        tokio::io::AsyncWriteExt::shutdown(&mut stream).await?;
+        return Err(io::Error::other("ACME TLS-ALPN-01 challenge answered"));
+    }
     let config = select(sni.as_deref())
         .ok_or_else(|| io::Error::other("the entry point does not serve TLS"))?;
     let stream = start.into_stream(config).await?;

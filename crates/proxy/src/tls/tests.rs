@@ -84,7 +84,7 @@ async fn connect(
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.expect("accept");
-        let (mut tls, info) = handshake(stream, select).await.ok()?;
+        let (mut tls, info) = handshake(stream, &Default::default(), select).await.ok()?;
         // Wait for the client's close so a rejected client certificate reaches it.
         let _ = tokio::io::AsyncReadExt::read(&mut tls, &mut [0u8; 1]).await;
         Some(info)

@@ -1,0 +1,255 @@
+//! HTTP-01, TLS-ALPN-01, restart, storage permissions, renewal and backoff against Pebble.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use crate::pebble::{Pebble, PebbleSetup, free_port};
+use crate::support::{Client, Gw, backend, common_name, get, peer_cert};
+use crate::{HOST, acme_yaml, count, dynamic_cfg, static_cfg, storage, wait_issued, wait_log};
+
+const HTTP_CHALLENGE: &str = "      httpChallenge:\n        entryPoint: web\n";
+/// The seeds' redirection: the challenge router must still win on `web`.
+const REDIRECT: &str = "    http:\n      redirections:\n        entryPoint:\n          to: websecure\n          scheme: https\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http01_issues_a_certificate_and_a_restart_reuses_it() {
+    let app = backend("app").await;
+    let (web, websecure) = (free_port(), free_port());
+    let dir = Gw::dir();
+    let pebble = Pebble::start(
+        &dir,
+        &PebbleSetup {
+            http_port: web,
+            tls_port: websecure,
+            dns: None,
+            eab: None,
+        },
+    );
+    let st = static_cfg(
+        web,
+        websecure,
+        REDIRECT,
+        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
+    );
+    let dynamic = dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), "");
+    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    let cert = wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
+    assert_eq!(pebble.issued(), 1, "{}", pebble.logs());
+
+    // The certificate serves real traffic, and the rest of `web` still redirects.
+    let tls = Client::default()
+        .connect(gw.addrs["websecure"], HOST)
+        .await
+        .expect("TLS");
+    assert_eq!(peer_cert(&tls), cert);
+    let resp = get(tls, HOST).await.expect("GET over TLS");
+    assert_eq!((resp.status, resp.backend.as_deref()), (200, Some("app")));
+    let plain = crate::support::get_plain(gw.addrs["web"], HOST).await;
+    assert_eq!(plain.status, 301, "web still redirects to websecure");
+
+    // acme.json: Traefik's layout, 0600.
+    let (json, mode) = storage(&dir);
+    assert_eq!(mode, 0o600);
+    assert_eq!(json["le"]["Certificates"][0]["domain"]["main"], HOST);
+    assert_eq!(json["le"]["Certificates"][0]["Store"], "default");
+    assert_eq!(json["le"]["Account"]["Email"], "ops@waygate.test");
+    let uri = json["le"]["Account"]["Registration"]["uri"]
+        .as_str()
+        .unwrap_or("");
+    assert!(uri.starts_with("https://127.0.0.1:"), "{uri}");
+
+    // Restart: the stored certificate is served at once, and nothing is ordered.
+    gw.kill_keep_dir();
+    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    let again = wait_issued(&gw, &pebble, HOST, Duration::from_secs(5)).await;
+    assert_eq!(
+        again, cert,
+        "the stored certificate is served after a restart"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        count(&gw.logs(), "ordering a certificate"),
+        0,
+        "{}",
+        gw.logs()
+    );
+    assert_eq!(pebble.issued(), 1, "no new order after the restart");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_alpn01_with_external_account_binding() {
+    let app = backend("app").await;
+    let (web, websecure) = (free_port(), free_port());
+    let dir = Gw::dir();
+    // Pebble's documented example key (base64url).
+    let (kid, hmac) = (
+        "kid-1",
+        "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+    );
+    let pebble = Pebble::start(
+        &dir,
+        &PebbleSetup {
+            http_port: web,
+            tls_port: websecure,
+            dns: None,
+            eab: Some((kid, hmac)),
+        },
+    );
+    let challenge = format!(
+        "      tlsChallenge: {{}}\n      eab:\n        kid: {kid}\n        hmacEncoded: {hmac}\n"
+    );
+    let st = static_cfg(web, websecure, "", &acme_yaml(&pebble, &dir, &challenge));
+    let dynamic = dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), "");
+    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
+    let tls = Client::default()
+        .connect(gw.addrs["websecure"], HOST)
+        .await
+        .expect("TLS");
+    let resp = get(tls, HOST).await.expect("GET over TLS");
+    assert_eq!(resp.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_too_open_storage_file_is_refused_with_the_fix() {
+    let app = backend("app").await;
+    let (web, websecure) = (free_port(), free_port());
+    let dir = Gw::dir();
+    let path = dir.join("acme.json");
+    std::fs::write(&path, "{}").expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // No CA is reachable: the resolver must stop at the storage check anyway.
+    let resolver = format!(
+        "      caServer: https://127.0.0.1:1/dir\n      storage: {}\n{HTTP_CHALLENGE}",
+        path.display()
+    );
+    let st = static_cfg(web, websecure, "", &resolver);
+    let gw = Gw::start_in_dir(
+        dir.clone(),
+        &st,
+        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
+    );
+    wait_log(
+        &gw,
+        "permissions 0644 are too open, please use 600 (chmod 600",
+        Duration::from_secs(5),
+    );
+    let logs = gw.logs();
+    assert!(
+        logs.contains(&path.display().to_string()),
+        "names the file:\n{logs}"
+    );
+    // The gateway keeps serving, with the default certificate, and the file is untouched.
+    let tls = Client::default()
+        .connect(gw.addrs["websecure"], HOST)
+        .await
+        .expect("TLS");
+    assert_eq!(common_name(&peer_cert(&tls)), "WAYGATE DEFAULT CERT");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "{}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_inside_its_renewal_window_is_renewed() {
+    let app = backend("app").await;
+    let (web, websecure) = (free_port(), free_port());
+    let dir = Gw::dir();
+    let pebble = Pebble::start(
+        &dir,
+        &PebbleSetup {
+            http_port: web,
+            tls_port: websecure,
+            dns: None,
+            eab: None,
+        },
+    );
+    // A stored certificate for HOST that expires in 2 days: with the default
+    // certificatesDuration (90 days) the renewal window is 30 days, so it is due now.
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec![HOST.to_string()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "old certificate");
+    let now = std::time::SystemTime::now();
+    params.not_before = (now - Duration::from_secs(86_400)).into();
+    params.not_after = (now + Duration::from_secs(2 * 86_400)).into();
+    let old = params.self_signed(&key).expect("cert");
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let stored = serde_json::json!({ "le": { "Account": null, "Certificates": [ {
+        "domain": { "main": HOST }, "certificate": b64(&old.pem()),
+        "key": b64(&key.serialize_pem()), "Store": "default" } ] } });
+    let path = dir.join("acme.json");
+    std::fs::write(&path, stored.to_string()).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    let st = static_cfg(
+        web,
+        websecure,
+        "",
+        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
+    );
+    let gw = Gw::start_in_dir(
+        dir.clone(),
+        &st,
+        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
+    );
+    let renewed = wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
+    assert_ne!(common_name(&renewed), "old certificate");
+    assert!(gw.logs().contains("renewing=true"), "{}", gw.logs());
+    let (json, _) = storage(&dir);
+    let certs = json["le"]["Certificates"].as_array().expect("certificates");
+    assert_eq!(
+        certs.len(),
+        1,
+        "the renewed certificate replaces the old one"
+    );
+    assert_ne!(certs[0]["certificate"], b64(&old.pem()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_domain_backs_off_instead_of_retrying() {
+    let app = backend("app").await;
+    let (web, websecure) = (free_port(), free_port());
+    let dir = Gw::dir();
+    // Pebble validates HTTP-01 on a port where nothing listens: every order fails.
+    let pebble = Pebble::start(
+        &dir,
+        &PebbleSetup {
+            http_port: free_port(),
+            tls_port: websecure,
+            dns: None,
+            eab: None,
+        },
+    );
+    let st = static_cfg(
+        web,
+        websecure,
+        "",
+        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
+    );
+    let gw = Gw::start_in_dir(
+        dir.clone(),
+        &st,
+        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
+    );
+    wait_log(&gw, "cannot obtain a certificate", Duration::from_secs(60));
+    let logs = gw.logs();
+    assert!(logs.contains("next_attempt_in=60s"), "{logs}");
+    assert!(logs.contains(HOST), "the error names the domain:\n{logs}");
+    // Configuration changes do not bypass the backoff.
+    gw.write_dynamic(&dynamic_cfg(
+        &format!("Host(`{HOST}`)"),
+        &app.url(),
+        "        options: default\n",
+    ));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        count(&gw.logs(), "ordering a certificate"),
+        1,
+        "{}",
+        gw.logs()
+    );
+    assert_eq!(pebble.issued(), 0);
+}
