@@ -172,3 +172,42 @@ fn tls_files_two_type_middlewares_and_duplicates_across_files() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn acme_storage_permissions_and_dns_credentials_are_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("waygate-check-acme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let storage = dir.join("acme.json");
+    std::fs::write(&storage, "{}").expect("write");
+    std::fs::set_permissions(&storage, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let config = format!(
+        "entryPoints:\n  web:\n    address: ':80'\ncertificatesResolvers:\n  le:\n    acme:\n      storage: {}\n      httpChallenge:\n        entryPoint: web\n  dns:\n    acme:\n      storage: {}/dns.json\n      dnsChallenge:\n        provider: rfc2136\n",
+        storage.display(),
+        dir.display()
+    );
+    std::fs::write(dir.join("traefik.yml"), config).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .args(["check", "--configFile=traefik.yml"])
+        .current_dir(&dir)
+        .env_remove("RFC2136_NAMESERVER")
+        .output()
+        .expect("run waygate");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("certificatesResolvers.le.acme.storage:")
+            && text.contains("permissions 0644 are too open, please use 600"),
+        "{text}"
+    );
+    assert!(
+        text.contains("certificatesResolvers.dns.acme.dnsChallenge.provider:")
+            && text.contains("RFC2136_NAMESERVER"),
+        "{text}"
+    );
+    assert!(
+        !dir.join("dns.json").exists(),
+        "check creates no storage file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

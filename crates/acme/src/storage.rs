@@ -131,6 +131,15 @@ impl Storage {
         Ok(data)
     }
 
+    /// Checks the file as [`Storage::load`] would, without creating it: permissions, JSON,
+    /// this resolver's entry. A missing file is fine (it will be created).
+    pub fn inspect(&self) -> Result<(), StorageError> {
+        if !self.path.exists() {
+            return Ok(());
+        }
+        self.load().map(|_| ())
+    }
+
     /// Replaces this resolver's entry, keeping the other resolvers' entries.
     pub fn save(&self, data: &ResolverData) -> Result<(), StorageError> {
         let _guard = lock(&self.path);

@@ -27,6 +27,9 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     };
     summary.entry_points = st.config.entry_points.len().max(1);
 
+    issues.extend(waygate_acme::diagnose(&st.config, &|k| {
+        std::env::var(k).ok()
+    }));
     if let Some(docker) = st.config.providers.as_ref().and_then(|p| p.docker.as_ref()) {
         issues.extend(super::docker::diagnose(docker));
         summary
