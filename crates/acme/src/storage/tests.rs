@@ -147,3 +147,44 @@ fn invalid_json_names_the_file() {
         "{msg}"
     );
 }
+
+#[test]
+fn readers_never_see_a_torn_file_while_it_is_rewritten() {
+    // What a kill -9 mid-write would leave is what a concurrent reader can observe: with
+    // temp + rename, every read parses as one complete version.
+    let dir = tempdir("atomic");
+    let path = dir.join("acme.json");
+    let storage = Storage::new(&path, "le");
+    let big = |n: usize| ResolverData {
+        account: None,
+        certificates: (0..n)
+            .map(|i| CertRecord {
+                domain: Domain {
+                    main: format!("d{i}.test"),
+                    sans: vec![],
+                },
+                certificate: vec![b'c'; 4096],
+                key: vec![b'k'; 1024],
+                store: "default".into(),
+            })
+            .collect(),
+    };
+    storage.save(&big(1)).expect("first save");
+    let writer = {
+        let storage = storage.clone();
+        std::thread::spawn(move || {
+            for round in 0..200 {
+                storage.save(&big(1 + round % 40)).expect("save");
+            }
+        })
+    };
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let text = fs::read(&path).expect("read");
+        let parsed: Result<BTreeMap<String, Value>, _> = serde_json::from_slice(&text);
+        assert!(parsed.is_ok(), "torn read of {} bytes", text.len());
+        reads += 1;
+    }
+    writer.join().expect("writer");
+    assert!(reads > 0);
+}
