@@ -162,24 +162,31 @@ async fn a_certificate_inside_its_renewal_window_is_renewed() {
             eab: None,
         },
     );
-    // A stored certificate for HOST that expires in 2 days: with the default
-    // certificatesDuration (90 days) the renewal window is 30 days, so it is due now.
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(vec![HOST.to_string()]).expect("params");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "old certificate");
-    let now = std::time::SystemTime::now();
-    params.not_before = (now - Duration::from_secs(86_400)).into();
-    params.not_after = (now + Duration::from_secs(2 * 86_400)).into();
-    let old = params.self_signed(&key).expect("cert");
+    // Stored certificates that expire in 2 days: with the default certificatesDuration (90
+    // days) the renewal window is 30 days, so both are due. Only HOST has a router.
+    let expiring = |name: &str| {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "old certificate");
+        let now = std::time::SystemTime::now();
+        params.not_before = (now - Duration::from_secs(86_400)).into();
+        params.not_after = (now + Duration::from_secs(2 * 86_400)).into();
+        let cert = params.self_signed(&key).expect("cert");
+        (cert.pem(), key.serialize_pem())
+    };
     let b64 = |s: &str| {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(s)
     };
-    let stored = serde_json::json!({ "le": { "Account": null, "Certificates": [ {
-        "domain": { "main": HOST }, "certificate": b64(&old.pem()),
-        "key": b64(&key.serialize_pem()), "Store": "default" } ] } });
+    let (old, old_key) = expiring(HOST);
+    let (unused, unused_key) = expiring("unused.waygate.test");
+    let stored = serde_json::json!({ "le": { "Account": null, "Certificates": [
+        { "domain": { "main": HOST }, "certificate": b64(&old), "key": b64(&old_key),
+          "Store": "default" },
+        { "domain": { "main": "unused.waygate.test" }, "certificate": b64(&unused),
+          "key": b64(&unused_key), "Store": "default" } ] } });
     let path = dir.join("acme.json");
     std::fs::write(&path, stored.to_string()).expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
@@ -198,14 +205,26 @@ async fn a_certificate_inside_its_renewal_window_is_renewed() {
     let renewed = wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
     assert_ne!(common_name(&renewed), "old certificate");
     assert!(gw.logs().contains("renewing=true"), "{}", gw.logs());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        pebble.issued(),
+        1,
+        "the certificate no router uses is not renewed"
+    );
     let (json, _) = storage(&dir);
     let certs = json["le"]["Certificates"].as_array().expect("certificates");
     assert_eq!(
         certs.len(),
-        1,
+        2,
         "the renewed certificate replaces the old one"
     );
-    assert_ne!(certs[0]["certificate"], b64(&old.pem()));
+    assert_eq!(certs[0]["domain"]["main"], HOST);
+    assert_ne!(certs[0]["certificate"], b64(&old));
+    assert_eq!(
+        certs[1]["certificate"],
+        b64(&unused),
+        "still stored, not renewed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
