@@ -55,7 +55,11 @@ pub(crate) fn build(
         .map_err(|e| format!("no usable configuration: {e}"))?
         .with_client_cert_verifier(verifier)
         .with_cert_resolver(Arc::new(StoreResolver::new(store.clone(), opts.sni_strict)));
-    // `acme-tls/1` belongs to the ACME TLS-ALPN-01 challenge, which Waygate does not serve.
+    // The server's order decides the suite, as in Go (and so Traefik) since Go 1.17; testssl
+    // rates a server without a cipher order HIGH.
+    cfg.ignore_client_order = true;
+    // `acme-tls/1` belongs to the ACME TLS-ALPN-01 challenge, served before this configuration is chosen
+    // (`crate::acme`).
     cfg.alpn_protocols = opts
         .alpn_protocols
         .iter()
