@@ -7,23 +7,19 @@ mod knot;
 use std::time::Duration;
 
 use self::knot::Knot;
-use crate::pebble::{Pebble, PebbleSetup, free_port};
-use crate::support::{Gw, backend};
-use crate::{acme_yaml, dynamic_cfg, static_cfg, verified, wait_issued};
+use crate::pebble::{Pebble, PebbleSetup};
+use crate::{Scene, acme_yaml, dynamic_cfg, verified, wait_issued};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dns01_rfc2136_against_knot_issues_a_wildcard() {
     let knot = Knot::start();
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
     let pebble = Pebble::start(
         &dir,
         &PebbleSetup {
-            http_port: web,
-            tls_port: websecure,
             dns: Some(knot.addr),
-            eab: None,
+            ..scene.setup()
         },
     );
     // Knot's NS record points at port 53: check the record at the resolver given here only.
@@ -31,11 +27,10 @@ async fn dns01_rfc2136_against_knot_issues_a_wildcard() {
         "      dnsChallenge:\n        provider: rfc2136\n        resolvers: [\"{}\"]\n        propagation:\n          disableANSChecks: true\n",
         knot.nameserver()
     );
-    let st = static_cfg(web, websecure, "", &acme_yaml(&pebble, &dir, &challenge));
     let domains = "        domains:\n          - main: \"*.waygate.test\"\n            sans: [waygate.test]\n";
     let dynamic = dynamic_cfg(
         "HostRegexp(`^.+\\\\.waygate\\\\.test$`)",
-        &app.url(),
+        &scene.app.url(),
         domains,
     );
     let nameserver = knot.nameserver();
@@ -47,7 +42,8 @@ async fn dns01_rfc2136_against_knot_issues_a_wildcard() {
         ("RFC2136_PROPAGATION_TIMEOUT", "30"),
         ("RFC2136_POLLING_INTERVAL", "1"),
     ];
-    let gw = Gw::start_in_dir_env(dir.clone(), &st, &dynamic, &env);
+    let resolver = acme_yaml(&pebble, &dir, &challenge);
+    let gw = scene.gateway_env("", &resolver, &dynamic, &env);
     let cert = wait_issued(&gw, &pebble, "app.waygate.test", Duration::from_secs(90)).await;
     // One wildcard certificate serves every name under the zone, and the apex.
     let root = pebble.root_pem().await;

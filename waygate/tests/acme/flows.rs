@@ -4,8 +4,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use crate::pebble::{Pebble, PebbleSetup, free_port};
-use crate::support::{Client, Gw, backend, common_name, get, peer_cert};
-use crate::{HOST, acme_yaml, count, dynamic_cfg, static_cfg, storage, wait_issued, wait_log};
+use crate::support::{Client, common_name, get, peer_cert};
+use crate::{HOST, Scene, acme_yaml, count, storage, wait_issued, wait_log};
 
 const HTTP_CHALLENGE: &str = "      httpChallenge:\n        entryPoint: web\n";
 /// The seeds' redirection: the challenge router must still win on `web`.
@@ -13,26 +13,12 @@ const REDIRECT: &str = "    http:\n      redirections:\n        entryPoint:\n   
 
 #[tokio::test(flavor = "multi_thread")]
 async fn http01_issues_a_certificate_and_a_restart_reuses_it() {
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
-    let pebble = Pebble::start(
-        &dir,
-        &PebbleSetup {
-            http_port: web,
-            tls_port: websecure,
-            dns: None,
-            eab: None,
-        },
-    );
-    let st = static_cfg(
-        web,
-        websecure,
-        REDIRECT,
-        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
-    );
-    let dynamic = dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), "");
-    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
+    let pebble = Pebble::start(&dir, &scene.setup());
+    let resolver = acme_yaml(&pebble, &dir, HTTP_CHALLENGE);
+    let dynamic = scene.dynamic("");
+    let gw = scene.gateway(REDIRECT, &resolver, &dynamic);
     let cert = wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
     assert_eq!(pebble.issued(), 1, "{}", pebble.logs());
 
@@ -60,7 +46,7 @@ async fn http01_issues_a_certificate_and_a_restart_reuses_it() {
 
     // Restart: the stored certificate is served at once, and nothing is ordered.
     gw.kill_keep_dir();
-    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    let gw = scene.gateway(REDIRECT, &resolver, &dynamic);
     let again = wait_issued(&gw, &pebble, HOST, Duration::from_secs(5)).await;
     assert_eq!(
         again, cert,
@@ -78,9 +64,8 @@ async fn http01_issues_a_certificate_and_a_restart_reuses_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_alpn01_with_external_account_binding() {
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
     // Pebble's documented example key (base64url).
     let (kid, hmac) = (
         "kid-1",
@@ -89,18 +74,18 @@ async fn tls_alpn01_with_external_account_binding() {
     let pebble = Pebble::start(
         &dir,
         &PebbleSetup {
-            http_port: web,
-            tls_port: websecure,
-            dns: None,
             eab: Some((kid, hmac)),
+            ..scene.setup()
         },
     );
     let challenge = format!(
         "      tlsChallenge: {{}}\n      eab:\n        kid: {kid}\n        hmacEncoded: {hmac}\n"
     );
-    let st = static_cfg(web, websecure, "", &acme_yaml(&pebble, &dir, &challenge));
-    let dynamic = dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), "");
-    let gw = Gw::start_in_dir(dir.clone(), &st, &dynamic);
+    let gw = scene.gateway(
+        "",
+        &acme_yaml(&pebble, &dir, &challenge),
+        &scene.dynamic(""),
+    );
     wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
     let tls = Client::default()
         .connect(gw.addrs["websecure"], HOST)
@@ -112,9 +97,8 @@ async fn tls_alpn01_with_external_account_binding() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_too_open_storage_file_is_refused_with_the_fix() {
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
     let path = dir.join("acme.json");
     std::fs::write(&path, "{}").expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
@@ -123,12 +107,7 @@ async fn a_too_open_storage_file_is_refused_with_the_fix() {
         "      caServer: https://127.0.0.1:1/dir\n      storage: {}\n{HTTP_CHALLENGE}",
         path.display()
     );
-    let st = static_cfg(web, websecure, "", &resolver);
-    let gw = Gw::start_in_dir(
-        dir.clone(),
-        &st,
-        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
-    );
+    let gw = scene.gateway("", &resolver, &scene.dynamic(""));
     wait_log(
         &gw,
         "permissions 0644 are too open, please use 600 (chmod 600",
@@ -150,18 +129,9 @@ async fn a_too_open_storage_file_is_refused_with_the_fix() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_certificate_inside_its_renewal_window_is_renewed() {
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
-    let pebble = Pebble::start(
-        &dir,
-        &PebbleSetup {
-            http_port: web,
-            tls_port: websecure,
-            dns: None,
-            eab: None,
-        },
-    );
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
+    let pebble = Pebble::start(&dir, &scene.setup());
     // Stored certificates that expire in 2 days: with the default certificatesDuration (90
     // days) the renewal window is 30 days, so both are due. Only HOST has a router.
     let expiring = |name: &str| {
@@ -191,17 +161,8 @@ async fn a_certificate_inside_its_renewal_window_is_renewed() {
     std::fs::write(&path, stored.to_string()).expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 
-    let st = static_cfg(
-        web,
-        websecure,
-        "",
-        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
-    );
-    let gw = Gw::start_in_dir(
-        dir.clone(),
-        &st,
-        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
-    );
+    let resolver = acme_yaml(&pebble, &dir, HTTP_CHALLENGE);
+    let gw = scene.gateway("", &resolver, &scene.dynamic(""));
     let renewed = wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
     assert_ne!(common_name(&renewed), "old certificate");
     assert!(gw.logs().contains("renewing=true"), "{}", gw.logs());
@@ -229,40 +190,24 @@ async fn a_certificate_inside_its_renewal_window_is_renewed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_domain_backs_off_instead_of_retrying() {
-    let app = backend("app").await;
-    let (web, websecure) = (free_port(), free_port());
-    let dir = Gw::dir();
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
     // Pebble validates HTTP-01 on a port where nothing listens: every order fails.
     let pebble = Pebble::start(
         &dir,
         &PebbleSetup {
             http_port: free_port(),
-            tls_port: websecure,
-            dns: None,
-            eab: None,
+            ..scene.setup()
         },
     );
-    let st = static_cfg(
-        web,
-        websecure,
-        "",
-        &acme_yaml(&pebble, &dir, HTTP_CHALLENGE),
-    );
-    let gw = Gw::start_in_dir(
-        dir.clone(),
-        &st,
-        &dynamic_cfg(&format!("Host(`{HOST}`)"), &app.url(), ""),
-    );
+    let resolver = acme_yaml(&pebble, &dir, HTTP_CHALLENGE);
+    let gw = scene.gateway("", &resolver, &scene.dynamic(""));
     wait_log(&gw, "cannot obtain a certificate", Duration::from_secs(60));
     let logs = gw.logs();
     assert!(logs.contains("next_attempt_in=60s"), "{logs}");
     assert!(logs.contains(HOST), "the error names the domain:\n{logs}");
     // Configuration changes do not bypass the backoff.
-    gw.write_dynamic(&dynamic_cfg(
-        &format!("Host(`{HOST}`)"),
-        &app.url(),
-        "        options: default\n",
-    ));
+    gw.write_dynamic(&scene.dynamic("        options: default\n"));
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(
         count(&gw.logs(), "ordering a certificate"),

@@ -18,18 +18,70 @@ mod dns;
 mod flows;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::pebble::Pebble;
-use crate::support::Gw;
+use crate::pebble::{Pebble, PebbleSetup, free_port};
+use crate::support::{Gw, backend};
 
 /// The name routers ask certificates for (Pebble's DNS answers 127.0.0.1 for it).
 pub(crate) const HOST: &str = "app.waygate.test";
+
+/// What every ACME test starts from: a backend, two free ports for the gateway's `web` and
+/// `websecure` (Pebble validates there), and a directory for the gateway's files.
+pub(crate) struct Scene {
+    pub(crate) app: whoami::Server,
+    pub(crate) web: u16,
+    pub(crate) websecure: u16,
+    pub(crate) dir: PathBuf,
+}
+
+impl Scene {
+    pub(crate) async fn new() -> Scene {
+        Scene {
+            app: backend("app").await,
+            web: free_port(),
+            websecure: free_port(),
+            dir: Gw::dir(),
+        }
+    }
+
+    /// Pebble validating HTTP-01 on `web` and TLS-ALPN-01 on `websecure`, with
+    /// pebble-challtestsrv as its DNS.
+    pub(crate) fn setup(&self) -> PebbleSetup<'static> {
+        PebbleSetup {
+            http_port: self.web,
+            tls_port: self.websecure,
+            dns: None,
+            eab: None,
+        }
+    }
+
+    /// The router for HOST to the backend, with `extra_tls` under its `tls`.
+    pub(crate) fn dynamic(&self, extra_tls: &str) -> String {
+        dynamic_cfg(&format!("Host(`{HOST}`)"), &self.app.url(), extra_tls)
+    }
+
+    /// Starts the gateway with `resolver` as the `le` resolver's settings.
+    pub(crate) fn gateway(&self, web_extra: &str, resolver: &str, dynamic: &str) -> Gw {
+        self.gateway_env(web_extra, resolver, dynamic, &[])
+    }
+
+    pub(crate) fn gateway_env(
+        &self,
+        web_extra: &str,
+        resolver: &str,
+        dynamic: &str,
+        env: &[(&str, &str)],
+    ) -> Gw {
+        let st = static_cfg(self.web, self.websecure, web_extra, resolver);
+        Gw::start_in_dir_env(self.dir.clone(), &st, dynamic, env)
+    }
+}
 
 /// The static configuration: `web` and `websecure` on fixed ports (Pebble validates there)
 /// and the resolver `le` with `resolver` appended under `acme:`.
