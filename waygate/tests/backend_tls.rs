@@ -329,3 +329,41 @@ async fn static_defaults_apply_to_default_transport() {
         (200, "HTTP/1.1".to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_checks_use_the_services_tls_transport() {
+    let ca = ca();
+    let b = backend(&ca, &["h2", "http/1.1"], None).await;
+    let url = format!("https://127.0.0.1:{}", b.addr.port());
+    let transports = [("roots", format!("      rootCAs: [\"{}\"]\n", ca_file(&ca)))];
+    // `trusted` checks with the CA that signed the backend; `untrusted` with the system
+    // roots, so its checks fail the TLS verification and its server leaves the rotation.
+    let routes = [("trusted", "roots"), ("untrusted", "")];
+    let dynamic = dynamic(&url, &routes, &transports).replace(
+        "        servers:",
+        "        healthCheck: {path: /health, interval: 100ms, timeout: 1s}\n        servers:",
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gw.logs().contains("service=untrusted@file") || !gw.logs().contains("DOWN") {
+        assert!(
+            Instant::now() < deadline,
+            "no DOWN for untrusted:\n{}",
+            gw.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body) = status_and_body(&gw, "untrusted").await;
+    assert_eq!(status, 503, "untrusted: {body}");
+    // The trusted server stays in rotation, over HTTP/2 as ALPN chose.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = status_and_body(&gw, "trusted").await;
+    assert_eq!((status, body.as_str()), (200, "HTTP/2.0"), "{}", gw.logs());
+    assert!(
+        !gw.logs()
+            .lines()
+            .any(|l| l.contains("service=trusted@file") && l.contains("DOWN")),
+        "{}",
+        gw.logs()
+    );
+}

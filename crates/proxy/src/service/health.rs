@@ -3,21 +3,35 @@
 //!
 //! Health state lives in a registry keyed by (service, server URL), so a reload that keeps a
 //! service's health-check settings keeps its servers' state and its checker tasks.
+//!
+//! Checks go through a connection pool of the service's `serversTransport` (as Traefik's
+//! checks use the service's transport): `https://` servers are checked over TLS with the same
+//! roots, client certificate and server name as the traffic, `h2c://` ones over HTTP/2.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use http::uri::{Authority, Scheme};
 use http::{Method, Request, Uri};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::BodyExt;
 use tokio::task::AbortHandle;
-use tracing::{info, warn};
+use tracing::info;
 use waygate_config::dynamic::HealthCheck;
 
 use crate::Body;
+use crate::upstream::Pool;
+
+/// Where a server is checked: the pool to use and the request target.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub pool: Arc<Pool>,
+    /// Origin form, or absolute for `h2c` (HTTP/2 needs `:scheme`/`:authority`).
+    pub uri: Uri,
+    /// `Host` when `hostname` is not set.
+    pub authority: Authority,
+}
 
 /// Health flags and checker tasks for every checked server.
 #[derive(Debug, Default)]
@@ -29,6 +43,8 @@ pub struct HealthRegistry {
 struct Entry {
     spec: Option<HealthCheck>,
     up: Arc<AtomicBool>,
+    /// The pool the checker uses: a changed transport means a new checker.
+    pool: Option<Arc<Pool>>,
     task: Option<AbortHandle>,
 }
 
@@ -39,6 +55,8 @@ pub struct Checked {
     pub url: String,
     pub spec: Option<HealthCheck>,
     pub up: Arc<AtomicBool>,
+    /// Set with `spec`.
+    pub probe: Option<Probe>,
 }
 
 // === impl HealthRegistry ===
@@ -61,19 +79,33 @@ impl HealthRegistry {
         let mut next = HashMap::with_capacity(live.len());
         for c in live {
             let key = (c.service.clone(), c.url.clone());
-            let reused = entries
-                .remove(&key)
-                .filter(|e| e.spec == c.spec && Arc::ptr_eq(&e.up, &c.up));
-            let entry = match reused {
-                Some(e) => e,
-                None => {
-                    let task = c.spec.clone().map(|spec| {
-                        tokio::spawn(run(c.service.clone(), c.url.clone(), spec, c.up.clone()))
-                            .abort_handle()
+            let pool = c.probe.as_ref().map(|p| p.pool.clone());
+            let same_pool = |e: &Entry| match (&e.pool, &pool) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            let previous = entries.remove(&key);
+            let entry = match previous {
+                Some(e) if e.spec == c.spec && Arc::ptr_eq(&e.up, &c.up) && same_pool(&e) => e,
+                previous => {
+                    if let Some(t) = previous.and_then(|e| e.task) {
+                        t.abort();
+                    }
+                    let task = c.spec.clone().zip(c.probe).map(|(spec, probe)| {
+                        tokio::spawn(run(
+                            c.service.clone(),
+                            c.url.clone(),
+                            spec,
+                            probe,
+                            c.up.clone(),
+                        ))
+                        .abort_handle()
                     });
                     Entry {
                         spec: c.spec,
                         up: c.up,
+                        pool,
                         task,
                     }
                 }
@@ -103,12 +135,7 @@ impl Drop for HealthRegistry {
     }
 }
 
-async fn run(service: String, url: String, spec: HealthCheck, up: Arc<AtomicBool>) {
-    let client: Client<HttpConnector, Body> = Client::builder(TokioExecutor::new()).build_http();
-    let Some(target) = check_uri(&url, &spec) else {
-        warn!(%service, %url, "health check: cannot build the check URL");
-        return;
-    };
+async fn run(service: String, url: String, spec: HealthCheck, probe: Probe, up: Arc<AtomicBool>) {
     let interval = spec
         .interval
         .to_std()
@@ -125,7 +152,7 @@ async fn run(service: String, url: String, spec: HealthCheck, up: Arc<AtomicBool
         .filter(|d| !d.is_zero())
         .unwrap_or(Duration::from_secs(5));
     loop {
-        let healthy = probe(&client, &target, &spec, timeout).await;
+        let healthy = check(&probe, &spec, timeout).await;
         let was = up.swap(healthy, Ordering::Relaxed);
         if was != healthy {
             let state = if healthy { "UP" } else { "DOWN" };
@@ -135,36 +162,57 @@ async fn run(service: String, url: String, spec: HealthCheck, up: Arc<AtomicBool
     }
 }
 
-/// The URL to check: the server's, with the check's scheme, port and path.
-fn check_uri(server: &str, spec: &HealthCheck) -> Option<Uri> {
+/// What a check targets: the server's URL with the check's `scheme`, `port` and `path`.
+/// Returns the protocol (which pool), the authority and the request target (origin form, or
+/// absolute for `h2c`); `None` for a URL that cannot be checked.
+pub(crate) fn check_target(
+    server: &str,
+    spec: &HealthCheck,
+) -> Option<(crate::upstream::Protocol, Authority, Uri)> {
+    use crate::upstream::Protocol;
     let base: Uri = server.parse().ok()?;
     let scheme = if spec.scheme.is_empty() {
         base.scheme_str().unwrap_or("http")
     } else {
         spec.scheme.as_str()
     };
-    let scheme = if scheme == "h2c" { "http" } else { scheme };
-    let host = base.host()?;
-    let host = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
+    let protocol = match scheme {
+        "http" => Protocol::Http,
+        "https" => Protocol::Https,
+        "h2c" => Protocol::H2c,
+        _ => return None,
     };
+    let host = base.host()?;
     let port = if spec.port != 0 {
         Some(spec.port)
     } else {
         base.port_u16()
     };
-    let authority = port.map_or(host.clone(), |p| format!("{host}:{p}"));
-    format!("{scheme}://{authority}{}", spec.path).parse().ok()
+    let authority: Authority = port
+        .map_or_else(|| host.to_string(), |p| format!("{host}:{p}"))
+        .parse()
+        .ok()?;
+    let path = if spec.path.is_empty() {
+        "/"
+    } else {
+        spec.path.as_str()
+    };
+    let uri = if protocol == Protocol::H2c {
+        Uri::builder()
+            .scheme(Scheme::HTTP)
+            .authority(authority.clone())
+            .path_and_query(path)
+            .build()
+            .ok()?
+    } else {
+        path.parse().ok()?
+    };
+    Some((protocol, authority, uri))
 }
 
-async fn probe(
-    client: &Client<HttpConnector, Body>,
-    uri: &Uri,
-    spec: &HealthCheck,
-    timeout: Duration,
-) -> bool {
+/// One check: the request through the probe's pool, the whole response read (so the
+/// connection is reused), within `timeout`.
+async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> bool {
     let method = if spec.method.is_empty() {
         Method::GET
     } else {
@@ -172,10 +220,13 @@ async fn probe(
     };
     let mut req = Request::new(Body::Empty);
     *req.method_mut() = method;
-    *req.uri_mut() = uri.clone();
-    if !spec.hostname.is_empty()
-        && let Ok(v) = spec.hostname.parse()
-    {
+    *req.uri_mut() = probe.uri.clone();
+    let host = if spec.hostname.is_empty() {
+        probe.authority.as_str()
+    } else {
+        spec.hostname.as_str()
+    };
+    if let Ok(v) = host.parse() {
         req.headers_mut().insert(http::header::HOST, v);
     }
     for (k, v) in &spec.headers {
@@ -186,15 +237,15 @@ async fn probe(
             req.headers_mut().insert(k, v);
         }
     }
-    match tokio::time::timeout(timeout, client.request(req)).await {
-        Ok(Ok(resp)) => {
-            let status = resp.status().as_u16();
-            if spec.status != 0 {
-                status == spec.status
-            } else {
-                (200..400).contains(&status)
-            }
-        }
+    let exchange = async {
+        let resp = probe.pool.send(req).await.ok()?;
+        let status = resp.status().as_u16();
+        resp.into_body().collect().await.ok()?;
+        Some(status)
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(Some(status)) if spec.status != 0 => status == spec.status,
+        Ok(Some(status)) => (200..400).contains(&status),
         _ => false,
     }
 }
@@ -204,7 +255,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn check_url_overrides() {
+    fn check_target_overrides() {
+        use crate::upstream::Protocol;
+        let target = |server: &str, spec: &HealthCheck| {
+            check_target(server, spec).map(|(p, a, u)| (p, a.to_string(), u.to_string()))
+        };
         let spec = HealthCheck {
             path: "/health".into(),
             port: 9000,
@@ -212,16 +267,21 @@ mod tests {
             ..HealthCheck::default()
         };
         assert_eq!(
-            check_uri("http://10.0.0.1:80", &spec).map(|u| u.to_string()),
-            Some("https://10.0.0.1:9000/health".into())
+            target("http://10.0.0.1:80", &spec),
+            Some((Protocol::Https, "10.0.0.1:9000".into(), "/health".into()))
         );
         let spec = HealthCheck {
             path: "/h".into(),
             ..HealthCheck::default()
         };
         assert_eq!(
-            check_uri("h2c://[::1]:81", &spec).map(|u| u.to_string()),
-            Some("http://[::1]:81/h".into())
+            target("h2c://[::1]:81", &spec),
+            Some((Protocol::H2c, "[::1]:81".into(), "http://[::1]:81/h".into()))
         );
+        let other = HealthCheck {
+            scheme: "ftp".into(),
+            ..HealthCheck::default()
+        };
+        assert_eq!(target("http://a:1", &other), None);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use http::uri::{Authority, Scheme};
 use waygate_config::dynamic::{DynamicConfig, LoadBalancer as LbConfig, Service as Config};
 
-use crate::service::health::{Checked, HealthRegistry};
+use crate::service::health::{Checked, HealthRegistry, Probe, check_target};
 use crate::service::{LoadBalancer, Mirroring, Service, Target, Weighted};
 use crate::upstream::{Pools, Protocol, TransportSettings};
 
@@ -138,12 +138,6 @@ impl ServiceBuilder<'_> {
             let (scheme, protocol) = match uri.scheme_str() {
                 Some("http") => (Scheme::HTTP, Protocol::Http),
                 Some("h2c") => (Scheme::HTTP, Protocol::H2c),
-                // Health checks use a plain HTTP client: an https:// server would never pass.
-                Some("https") if lb.health_check.is_some() => {
-                    return Err(format!(
-                        "service `{name}`: health checks of https:// servers are not implemented by Waygate yet"
-                    ));
-                }
                 Some("https") => (Scheme::HTTPS, Protocol::Https),
                 _ => {
                     return Err(format!(
@@ -160,6 +154,51 @@ impl ServiceBuilder<'_> {
             } else {
                 String::new()
             };
+            let transport_error = |e: String| {
+                format!(
+                    "service `{name}`: serversTransport `{}`: {e}",
+                    if lb.servers_transport.is_empty() {
+                        "default@internal"
+                    } else {
+                        &lb.servers_transport
+                    }
+                )
+            };
+            let pool = self
+                .pools
+                .get(&settings, authority.as_str(), authority.host(), protocol)
+                .map_err(transport_error)?;
+            // The check goes through the same transport; another scheme or port gets its
+            // own pool.
+            let probe = match &lb.health_check {
+                None => None,
+                Some(spec) => {
+                    let (check_protocol, check_authority, uri) = check_target(&server.url, spec)
+                        .ok_or_else(|| {
+                            format!(
+                                "service `{name}`: healthCheck: cannot check `{}` with scheme `{}`",
+                                server.url, spec.scheme
+                            )
+                        })?;
+                    let pool = if check_protocol == protocol && check_authority == authority {
+                        pool.clone()
+                    } else {
+                        self.pools
+                            .get(
+                                &settings,
+                                check_authority.as_str(),
+                                check_authority.host(),
+                                check_protocol,
+                            )
+                            .map_err(transport_error)?
+                    };
+                    Some(Probe {
+                        pool,
+                        uri,
+                        authority: check_authority,
+                    })
+                }
+            };
             let up = self
                 .health
                 .flag(name, &server.url, lb.health_check.as_ref());
@@ -168,20 +207,8 @@ impl ServiceBuilder<'_> {
                 url: server.url.clone(),
                 spec: lb.health_check.clone(),
                 up: up.clone(),
+                probe,
             });
-            let pool = self
-                .pools
-                .get(&settings, authority.as_str(), authority.host(), protocol)
-                .map_err(|e| {
-                    format!(
-                        "service `{name}`: serversTransport `{}`: {e}",
-                        if lb.servers_transport.is_empty() {
-                            "default@internal"
-                        } else {
-                            &lb.servers_transport
-                        }
-                    )
-                })?;
             let h2c = protocol == Protocol::H2c;
             targets.push(Target {
                 url: server.url.clone(),
