@@ -66,8 +66,10 @@ impl Pool {
         self: &Arc<Self>,
         req: Request,
     ) -> Result<http::Response<Body>, ProxyError> {
+        // The HTTP/2 paths are boxed too, so the HTTP/1.1 hot path's future stays small (it
+        // is moved with every request's future).
         if self.h2c {
-            return self.send_h2(req).await;
+            return Box::pin(self.send_h2(req)).await;
         }
         // Upgrades need HTTP/1.1 (as in Go): they never use the shared HTTP/2 connection.
         // (Only TLS connections can turn out HTTP/2, so plain ones skip the header lookup.)
@@ -76,7 +78,7 @@ impl Pool {
             && !http1_only
             && let Some(send) = self.shared_h2()
         {
-            return self.send_on_h2(send, req).await;
+            return Box::pin(self.send_on_h2(send, req)).await;
         }
         let mut req = req;
         // A reused connection may have been closed by the server while idle: if the request
@@ -90,9 +92,11 @@ impl Pool {
                 },
             }
         }
-        let mut conn = match self.connect(http1_only).await? {
+        // Boxed: connecting (TLS state included) is ~6.5 KB of future that every request's
+        // future would otherwise carry and move, while only new connections need it.
+        let mut conn = match Box::pin(self.connect(http1_only)).await? {
             Fresh::Http1(conn) => conn,
-            Fresh::Http2(send) => return self.send_on_h2(send, req).await,
+            Fresh::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
         };
         match conn.try_send_request(req).await {
             Ok(resp) => Ok(self.wrap(resp, conn)),
@@ -229,7 +233,10 @@ impl Pool {
     async fn send_h2(&self, req: Request) -> Result<http::Response<Body>, ProxyError> {
         let send = match self.shared_h2() {
             Some(s) => s,
-            None => self.handshake_h2(TokioIo::new(self.dial().await?)).await?,
+            None => {
+                Box::pin(async { self.handshake_h2(TokioIo::new(self.dial().await?)).await })
+                    .await?
+            }
         };
         self.send_on_h2(send, req).await
     }
