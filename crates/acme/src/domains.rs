@@ -1,7 +1,8 @@
 //! Which certificates a resolver must hold (reference §9): for every router whose TLS
 //! (its own `tls`, else its entry point's `http.tls`) names the resolver, the `tls.domains`
 //! if set, else the `Host()` values of its rule (`HostSNI()` for TCP routers), first = main,
-//! rest = SANs. Names are lowercased; double wildcards and invalid names are reported and
+//! rest = SANs; and the domain of `tls.stores.default.defaultGeneratedCert` when it names the
+//! resolver. Names are lowercased; double wildcards and invalid names are reported and
 //! left out.
 
 use std::collections::BTreeSet;
@@ -62,6 +63,23 @@ pub fn wanted(
             Some(literal_hosts(rule.hosts()))
         };
         add(name, &t.domains, hosts, &mut out, &mut problems);
+    }
+    // `tls.stores.default.defaultGeneratedCert`: the default certificate, from this resolver.
+    if let Some(g) = dynamic
+        .tls
+        .as_ref()
+        .and_then(|t| t.stores.get("default"))
+        .and_then(|s| s.default_generated_cert.as_ref())
+        .filter(|g| g.resolver == resolver)
+        && let Some(d) = &g.domain
+    {
+        add(
+            "tls.stores.default.defaultGeneratedCert",
+            std::slice::from_ref(d),
+            || None,
+            &mut out,
+            &mut problems,
+        );
     }
     (out.into_iter().collect(), problems)
 }

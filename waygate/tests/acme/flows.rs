@@ -217,3 +217,54 @@ async fn a_failing_domain_backs_off_instead_of_retrying() {
     );
     assert_eq!(pebble.issued(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_generated_certificate_comes_from_acme() {
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
+    let pebble = Pebble::start(&dir, &scene.setup());
+    let resolver = acme_yaml(&pebble, &dir, HTTP_CHALLENGE);
+    let dynamic = format!(
+        "{}tls:\n  stores:\n    default:\n      defaultGeneratedCert:\n        resolver: le\n        domain:\n          main: default.waygate.test\n",
+        scene.dynamic("")
+    );
+    let gw = scene.gateway("", &resolver, &dynamic);
+    wait_issued(
+        &gw,
+        &pebble,
+        "default.waygate.test",
+        Duration::from_secs(60),
+    )
+    .await;
+    // A name no certificate covers gets the default: now the one Pebble issued.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let tls = Client::default()
+            .connect(gw.addrs["websecure"], "unknown.example")
+            .await
+            .expect("TLS");
+        let cert = peer_cert(&tls);
+        let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).expect("x509");
+        let sans: Vec<String> = parsed
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|s| {
+                s.value
+                    .general_names
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if sans.iter().any(|n| n.contains("default.waygate.test")) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "default certificate is still {sans:?} / {}",
+            common_name(&cert)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -83,3 +83,17 @@ fn bad_names_are_reported() {
             .any(|p| p.contains("*.*.test") && p.contains("wildcard"))
     );
 }
+
+#[test]
+fn the_default_generated_certificate_is_wanted_from_its_resolver() {
+    let dy = dynamic(
+        "tls:\n  stores:\n    default:\n      defaultGeneratedCert:\n        resolver: le\n        domain:\n          main: default.test\n          sans: [alt.test]\n",
+    );
+    let (domains, problems) = wanted("le", &st(STATIC), &dy);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(domains, [d("default.test", &["alt.test"])]);
+    assert!(
+        wanted("ep", &st(STATIC), &dy).0.is_empty(),
+        "another resolver's"
+    );
+}

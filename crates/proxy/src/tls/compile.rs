@@ -138,13 +138,30 @@ fn store(tls: &TlsConfig, shared: &TlsShared, issues: &mut Vec<Issue>) -> CertSt
                 format!("default certificate not used (the generated one is served): {e}"),
             )),
         }
-    } else if store.is_some_and(|s| s.default_generated_cert.is_some()) {
-        issues.push(Issue::warning(
-            IssueKind::Unsupported,
-            "tls.stores.default.defaultGeneratedCert",
-            "ACME-issued default certificates are not implemented by Waygate yet; the \
-             generated self-signed default certificate is served",
-        ));
+    } else if let Some(g) = store.and_then(|s| s.default_generated_cert.as_ref()) {
+        // The resolver obtains a certificate for `domain` (as for a router) and publishes it
+        // among the certificates; once it is there it is the default. Until then the
+        // generated self-signed one serves.
+        match &g.domain {
+            Some(d) if !d.main.is_empty() => {
+                let wanted = || std::iter::once(&d.main).chain(&d.sans);
+                let found = certs.iter().find(|(names, _)| {
+                    wanted().all(|w| {
+                        let w = super::normalize_server_name(w);
+                        names.iter().any(|n| n == &w || super::store::covers(n, &w))
+                    })
+                });
+                if let Some((_, key)) = found {
+                    default = Some(key.clone());
+                }
+            }
+            _ => issues.push(Issue::error(
+                IssueKind::Missing,
+                "tls.stores.default.defaultGeneratedCert.domain",
+                "defaultGeneratedCert needs domain.main (the name to obtain the default \
+                 certificate for); the generated self-signed default certificate is served",
+            )),
+        }
     }
     CertStore::new(certs, default)
 }

@@ -83,7 +83,7 @@ impl CertStore {
 }
 
 /// Whether certificate name `name` (possibly `*.suffix`) covers `server_name`.
-fn covers(name: &str, server_name: &str) -> bool {
+pub(crate) fn covers(name: &str, server_name: &str) -> bool {
     match name.strip_prefix("*.") {
         Some(suffix) => server_name
             .split_once('.')
