@@ -2,11 +2,11 @@
 //! contain in Traefik configuration), mapped onto the aws-lc-rs provider's.
 
 use rustls::SupportedCipherSuite;
-use rustls::crypto::SupportedKxGroup;
 use rustls::crypto::aws_lc_rs::{cipher_suite as cs, kx_group};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 
 /// What a Go cipher suite name stands for here.
-pub(crate) enum Suite {
+enum Suite {
     /// A TLS 1.2 suite rustls offers.
     Tls12(SupportedCipherSuite),
     /// A TLS 1.3 suite: valid in Go's list but not configurable (all are always enabled).
@@ -14,7 +14,7 @@ pub(crate) enum Suite {
 }
 
 /// Resolves a Go cipher suite name. `Err` says why the name cannot be served.
-pub(crate) fn cipher_suite(name: &str) -> Result<Suite, String> {
+fn cipher_suite(name: &str) -> Result<Suite, String> {
     let suite = match name {
         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" => cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" => cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -40,6 +40,30 @@ pub(crate) fn cipher_suite(name: &str) -> Result<Suite, String> {
         _ => return Err(format!("unknown cipher suite `{name}`")),
     };
     Ok(Suite::Tls12(suite))
+}
+
+/// Restricts `provider` to the TLS 1.2 suites named in `names` (Go names, in that order);
+/// TLS 1.3 suites are not configurable (as in Go) and all stay enabled. An empty list keeps
+/// the provider's defaults. Shared by `tls.options` and `serversTransports`.
+pub(crate) fn restrict_cipher_suites(
+    provider: &mut CryptoProvider,
+    names: &[String],
+) -> Result<(), String> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut tls12 = Vec::new();
+    for name in names {
+        match cipher_suite(name).map_err(|e| format!("cipherSuites: {e}"))? {
+            Suite::Tls12(s) if !tls12.contains(&s) => tls12.push(s),
+            Suite::Tls12(_) | Suite::Tls13 => {}
+        }
+    }
+    provider
+        .cipher_suites
+        .retain(|s| matches!(s, SupportedCipherSuite::Tls13(_)));
+    provider.cipher_suites.extend(tls12);
+    Ok(())
 }
 
 /// Resolves a Go curve name (`curvePreferences`).

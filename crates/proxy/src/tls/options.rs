@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use rustls::server::NoServerSessionStorage;
 use rustls::version::{TLS12, TLS13};
-use rustls::{ServerConfig, SupportedCipherSuite, SupportedProtocolVersion};
+use rustls::{ServerConfig, SupportedProtocolVersion};
 use waygate_config::dynamic::TlsOptions;
 
-use super::names::{self, Suite};
+use super::names;
 use super::resolver::StoreResolver;
 use super::store::CertStore;
 use super::{TlsShared, client_auth};
@@ -21,20 +21,7 @@ pub(crate) fn build(
 ) -> Result<Arc<ServerConfig>, String> {
     let versions = versions(&opts.min_version, &opts.max_version)?;
     let mut provider = super::provider();
-    if !opts.cipher_suites.is_empty() {
-        let mut tls12 = Vec::new();
-        for name in &opts.cipher_suites {
-            match names::cipher_suite(name).map_err(|e| format!("cipherSuites: {e}"))? {
-                Suite::Tls12(s) if !tls12.contains(&s) => tls12.push(s),
-                Suite::Tls12(_) | Suite::Tls13 => {}
-            }
-        }
-        // TLS 1.3 suites are not configurable (as in Go): all stay enabled.
-        provider
-            .cipher_suites
-            .retain(|s| matches!(s, SupportedCipherSuite::Tls13(_)));
-        provider.cipher_suites.extend(tls12);
-    }
+    names::restrict_cipher_suites(&mut provider, &opts.cipher_suites)?;
     if !opts.curve_preferences.is_empty() {
         let mut groups = Vec::new();
         for name in &opts.curve_preferences {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::version::{TLS12, TLS13};
-use rustls::{ClientConfig, RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
+use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -24,7 +24,7 @@ use waygate_config::dynamic::ServersTransport;
 use waygate_config::static_config::ServersTransportDefaults;
 
 use crate::rescue::ProxyError;
-use crate::tls::names::{self, Suite};
+use crate::tls::names;
 use crate::tls::pem;
 
 /// The TLS settings of one servers transport, as configured (hashable: part of the pool key).
@@ -100,20 +100,7 @@ impl TlsSettings {
         system_roots: impl FnOnce() -> Arc<RootCertStore>,
     ) -> Result<Arc<ClientConfig>, String> {
         let mut provider = crate::tls::provider();
-        if !self.cipher_suites.is_empty() {
-            let mut tls12 = Vec::new();
-            for name in &self.cipher_suites {
-                match names::cipher_suite(name).map_err(|e| format!("cipherSuites: {e}"))? {
-                    Suite::Tls12(s) if !tls12.contains(&s) => tls12.push(s),
-                    Suite::Tls12(_) | Suite::Tls13 => {}
-                }
-            }
-            // TLS 1.3 suites are not configurable (as in Go): all stay enabled.
-            provider
-                .cipher_suites
-                .retain(|s| matches!(s, SupportedCipherSuite::Tls13(_)));
-            provider.cipher_suites.extend(tls12);
-        }
+        names::restrict_cipher_suites(&mut provider, &self.cipher_suites)?;
         let provider = Arc::new(provider);
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions(&self.min_version, &self.max_version)?)
