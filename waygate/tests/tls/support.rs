@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -25,7 +24,8 @@ use tokio_rustls::client::TlsStream;
 #[allow(dead_code)]
 mod shared;
 
-pub(crate) use shared::Gw;
+#[allow(unused_imports)] // not every test binary that includes this file uses all of them
+pub(crate) use shared::{Gw, backend, eventually};
 
 pub(crate) fn cert_files(
     dir: &std::path::Path,
@@ -225,29 +225,6 @@ pub(crate) async fn get_plain(addr: SocketAddr, host: &str) -> Resp {
         version: http::Version::HTTP_11,
         backend,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-/// Starts a whoami backend named `name`.
-pub(crate) async fn backend(name: &str) -> whoami::Server {
-    whoami::Server::start(whoami::Config {
-        name: name.to_string(),
-        ..whoami::Config::default()
-    })
-    .await
-    .expect("whoami")
-}
-
-/// Polls `check` every 20 ms until it is true; panics with `what` after `patience`.
-pub(crate) async fn eventually<F, Fut>(patience: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + patience;
-    while !check().await {
-        assert!(Instant::now() < deadline, "not within {patience:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
