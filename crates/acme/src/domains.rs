@@ -52,7 +52,13 @@ pub fn wanted(
             let rule = Rule::parse(&r.rule, syntax_of(&r.rule_syntax)?).ok()?;
             Some(literal_hosts(rule.hosts()))
         };
-        add(name, domains, hosts, &mut out, &mut problems);
+        add(
+            &format!("router {name}"),
+            domains,
+            hosts,
+            &mut out,
+            &mut problems,
+        );
     }
     for (name, r) in dynamic.tcp.iter().flat_map(|t| &t.routers) {
         let Some(t) = r.tls.as_ref().filter(|t| t.cert_resolver == resolver) else {
@@ -62,7 +68,13 @@ pub fn wanted(
             let rule = TcpRule::parse(&r.rule, syntax_of(&r.rule_syntax)?).ok()?;
             Some(literal_hosts(rule.hosts()))
         };
-        add(name, &t.domains, hosts, &mut out, &mut problems);
+        add(
+            &format!("router {name}"),
+            &t.domains,
+            hosts,
+            &mut out,
+            &mut problems,
+        );
     }
     // `tls.stores.default.defaultGeneratedCert`: the default certificate, from this resolver.
     if let Some(g) = dynamic
@@ -91,9 +103,10 @@ fn literal_hosts(hosts: Hosts) -> Vec<String> {
     }
 }
 
-/// Adds the router's domains: explicit ones, else one domain from its rule's hosts.
+/// Adds the domains of `source` (a router, or the default store): explicit ones, else one
+/// domain from its rule's hosts.
 fn add(
-    router: &str,
+    source: &str,
     domains: &[ConfigDomain],
     hosts: impl FnOnce() -> Option<Vec<String>>,
     out: &mut BTreeSet<Domain>,
@@ -111,7 +124,7 @@ fn add(
         let hosts = hosts().unwrap_or_default();
         if hosts.is_empty() {
             problems.push(format!(
-                "router {router}: no domain to request (no tls.domains and no Host() in the rule)"
+                "{source}: no domain to request (no tls.domains and no Host() in the rule)"
             ));
             return;
         }
@@ -125,7 +138,7 @@ fn add(
                 continue;
             }
             if let Err(e) = check_name(&n) {
-                problems.push(format!("router {router}: domain `{n}` {e}"));
+                problems.push(format!("{source}: domain `{n}` {e}"));
                 continue;
             }
             if !clean.contains(&n) {
