@@ -14,6 +14,7 @@ pub mod cert;
 pub mod client;
 pub mod dns;
 pub mod domains;
+mod held;
 pub mod keys;
 pub mod order;
 pub mod renewal;

@@ -21,8 +21,9 @@ use waygate_config::static_config::StaticConfig;
 use waygate_provider::{Merged, Snapshot};
 use waygate_proxy::acme::AcmeChallenges;
 
-use crate::cert::{self, CertFacts};
+use crate::cert;
 use crate::dns::{DnsProvider, PropagationCheck};
+use crate::held::Held;
 use crate::keys::KeyType;
 use crate::order::{self, DnsSolver, Solver};
 use crate::renewal::Renewal;
@@ -138,8 +139,8 @@ impl Resolver {
     }
 
     async fn run(self, mut merged: watch::Receiver<Arc<Merged>>) {
-        let mut data = match self.storage.load() {
-            Ok(d) => d,
+        let mut held = match self.storage.load() {
+            Ok(d) => Held::new(d),
             Err(e) => {
                 error!(resolver = %self.name, "ACME resolver disabled: {e}");
                 return;
@@ -148,10 +149,10 @@ impl Resolver {
         info!(
             resolver = %self.name,
             storage = %self.storage.path().display(),
-            certificates = data.certificates.len(),
+            certificates = held.data.certificates.len(),
             "ACME resolver started"
         );
-        self.publish(&data).await;
+        self.publish(&held.data).await;
         let mut account: Option<Account> = None;
         let mut backoff: HashMap<Domain, Backoff> = HashMap::new();
         let mut wanted: Vec<Domain> = Vec::new();
@@ -166,7 +167,7 @@ impl Resolver {
                 {
                     continue;
                 }
-                if !self.due(&data, domain) {
+                if !self.due(&held, domain) {
                     continue;
                 }
                 if let Some(b) = backoff.get(domain)
@@ -175,10 +176,10 @@ impl Resolver {
                     wake = wake.min(b.until);
                     continue;
                 }
-                match self.order(&mut account, &mut data, domain).await {
+                match self.order(&mut account, &mut held, domain).await {
                     Ok(()) => {
                         backoff.remove(domain);
-                        self.publish(&data).await;
+                        self.publish(&held.data).await;
                     }
                     Err(e) => {
                         let b = backoff.entry(domain.clone()).or_insert(Backoff {
@@ -213,7 +214,7 @@ impl Resolver {
                     }
                     reported = problems;
                     wanted = w;
-                    covered_elsewhere = names_elsewhere(&m.config, &data);
+                    covered_elsewhere = names_elsewhere(&m.config, &held.data);
                 }
                 () = tokio::time::sleep_until(wake) => {}
             }
@@ -222,10 +223,10 @@ impl Resolver {
 
     /// Whether `domain` has no stored certificate covering it, or one inside its renewal
     /// window.
-    fn due(&self, data: &ResolverData, domain: &Domain) -> bool {
+    fn due(&self, held: &Held, domain: &Domain) -> bool {
         let now = SystemTime::now();
-        match covering(data, domain) {
-            Some((_, facts)) => self.renewal.due(facts.not_after, now),
+        match held.covering(domain) {
+            Some(facts) => self.renewal.due(facts.not_after, now),
             None => true,
         }
     }
@@ -235,22 +236,23 @@ impl Resolver {
     async fn order(
         &self,
         account: &mut Option<Account>,
-        data: &mut ResolverData,
+        held: &mut Held,
         domain: &Domain,
     ) -> Result<(), String> {
         if account.is_none() {
+            let stored = held.data.account.as_ref();
             let (acc, created) =
-                crate::account::account(&self.cfg, &self.directory, data.account.as_ref()).await?;
+                crate::account::account(&self.cfg, &self.directory, stored).await?;
             if let Some(record) = created {
-                data.account = Some(record);
-                self.save(data);
+                held.data.account = Some(record);
+                self.save(&held.data);
             }
             *account = Some(acc);
         }
         let Some(acc) = account.as_ref() else {
             return Err("no ACME account".into());
         };
-        let renewing = covering(data, domain).is_some();
+        let renewing = held.covering(domain).is_some();
         info!(resolver = %self.name, domain = %domain.main, sans = ?domain.sans, renewing, "ordering a certificate");
         let req = order::Request {
             key_type: self.key_type,
@@ -266,11 +268,8 @@ impl Resolver {
             key: issued.key_pem.into_bytes(),
             store: "default".to_string(),
         };
-        match data.certificates.iter_mut().find(|c| c.domain == *domain) {
-            Some(existing) => *existing = record,
-            None => data.certificates.push(record),
-        }
-        self.save(data);
+        held.store(record);
+        self.save(&held.data);
         Ok(())
     }
 
@@ -312,22 +311,6 @@ impl Resolver {
         let snapshot = Snapshot::new(format!("{}.acme", self.name), config, Vec::new());
         let _ = self.tx.send(snapshot).await;
     }
-}
-
-/// The stored certificate covering every name of `domain` (the one for exactly this domain
-/// first), with its facts.
-fn covering(data: &ResolverData, domain: &Domain) -> Option<(usize, CertFacts)> {
-    let exact = data.certificates.iter().position(|c| c.domain == *domain);
-    exact
-        .into_iter()
-        .chain(0..data.certificates.len())
-        .find_map(|i| {
-            let facts = cert::facts(&data.certificates[i].certificate).ok()?;
-            domain
-                .names()
-                .all(|n| facts.names.iter().any(|c| cert::covers(c, n)))
-                .then_some((i, facts))
-        })
 }
 
 /// The names of the merged configuration's certificates that are not this resolver's (file
