@@ -1,18 +1,29 @@
 //! The file provider (reference §1.4): `providers.file.filename` or `.directory`, read in
 //! full on every change and sent as a [`Snapshot`].
 //!
-//! A file that cannot be read or parsed never empties the configuration: in `filename` mode
-//! the last good configuration is sent again with the error; in `directory` mode only the
-//! broken file's items are missing (the other files still load). Items with decode errors
-//! are absent and their issues say why.
+//! Edits must never take routes down by accident, so each file keeps its last good version
+//! (`state.rs`): a file that cannot be read or parsed contributes its last good items, in
+//! `filename` and `directory` mode alike, with the error and a warning; an item that fails to
+//! decode keeps its last good definition (`keep.rs`); a file emptied after having had content,
+//! or cut in the middle of a line, is taken for an edit in progress and applied only if it
+//! stays like that for [`state::SETTLE`]. A file is read once its writer has closed it
+//! (`watch.rs`, `burst.rs`) and its content is settled (`stable.rs`), so a file rewritten in
+//! place is not read half-written. Items that never decoded are absent and their issues say
+//! why.
 
+mod burst;
+mod keep;
 mod read;
+mod stable;
+mod state;
 mod watch;
 
 pub use self::read::config_files;
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::{Notify, mpsc};
 use waygate_config::dynamic::DynamicConfig;
@@ -20,6 +31,7 @@ use waygate_config::load::{DynamicLoad, merge};
 use waygate_config::static_config;
 use waygate_config::{Issue, IssueKind};
 
+use self::state::FileState;
 use crate::snapshot::Snapshot;
 
 /// The provider name used as `@file`.
@@ -31,8 +43,8 @@ pub struct FileProvider {
     filename: String,
     directory: String,
     watch: bool,
-    /// The last configuration read without a fatal error, sent again when the input breaks.
-    last_good: Mutex<Option<Arc<DynamicConfig>>>,
+    /// Every file's last good version and whether it is settling after being emptied.
+    files: Mutex<BTreeMap<PathBuf, FileState>>,
 }
 
 // === impl FileProvider ===
@@ -44,35 +56,31 @@ impl FileProvider {
             filename: cfg.filename.clone(),
             directory: cfg.directory.clone(),
             watch: cfg.watch,
-            last_good: Mutex::new(None),
+            files: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// Reads everything once and returns the provider's complete snapshot.
+    ///
+    /// Blocks while a file is being written (up to about a second, see `stable.rs`).
     pub fn load(&self) -> Snapshot {
+        self.load_at(Instant::now())
+    }
+
+    /// [`FileProvider::load`], taking `now` as the time of the read (for the settle period).
+    fn load_at(&self, now: Instant) -> Snapshot {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let (config, issues) = if !self.filename.is_empty() {
-            self.load_file()
+            self.load_file(&mut files, now)
         } else if !self.directory.is_empty() {
-            self.load_directory()
+            self.load_directory(&mut files, now)
         } else {
             let issue = Issue::error(
                 IssueKind::Missing,
                 "providers.file",
                 "the file provider needs `filename` or `directory`",
             );
-            (Some(DynamicConfig::default()), vec![issue])
-        };
-        let mut last_good = self.last_good.lock().unwrap_or_else(|e| e.into_inner());
-        let config = match config {
-            Some(c) => {
-                let c = Arc::new(c);
-                *last_good = Some(c.clone());
-                c
-            }
-            None => {
-                tracing::warn!(provider = PROVIDER, "keeping the last good configuration");
-                last_good.clone().unwrap_or_default()
-            }
+            (DynamicConfig::default(), vec![issue])
         };
         let issues: Vec<Issue> = issues
             .into_iter()
@@ -82,15 +90,19 @@ impl FileProvider {
             })
             .collect();
         log_reload(&config, &issues);
-        Snapshot {
-            provider: PROVIDER.to_string(),
-            config,
-            issues,
-        }
+        Snapshot::new(PROVIDER, config, issues)
+    }
+
+    /// When a held file (one that looks like an edit in progress) is due to be read again and
+    /// applied as it is (the earliest of them).
+    fn settle_at(&self) -> Option<Instant> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files.values().filter_map(FileState::settle_at).min()
     }
 
     /// Sends the initial snapshot, then a new one after each change on disk (when `watch` is
-    /// set) and each time `reload` is notified. Returns when `tx` is closed.
+    /// set), each time `reload` is notified and when a held file's settle period ends.
+    /// Returns when `tx` is closed.
     pub async fn run(self, tx: mpsc::Sender<Snapshot>, reload: Arc<Notify>) {
         // Watch before the first read so that no change between the two is missed.
         let mut changes = if self.watch {
@@ -98,58 +110,94 @@ impl FileProvider {
         } else {
             None
         };
-        if tx.send(self.load()).await.is_err() {
-            return;
-        }
+        let this = Arc::new(self);
+        // Set when a settle period ended: the read counts as made at its end at the earliest,
+        // so that timer rounding cannot make it look a little early.
+        let mut settled = None;
         loop {
+            let provider = this.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                let now = Instant::now();
+                provider.load_at(settled.map_or(now, |at: Instant| at.max(now)))
+            });
+            let snapshot = match read.await {
+                Ok(snapshot) => snapshot,
+                Err(e) => {
+                    tracing::error!(
+                        provider = PROVIDER,
+                        error = %e,
+                        "reading the configuration failed"
+                    );
+                    return;
+                }
+            };
+            if tx.send(snapshot).await.is_err() {
+                return;
+            }
+            let settle = this.settle_at();
+            settled = None;
             tokio::select! {
                 () = reload.notified() => {
                     tracing::info!(provider = PROVIDER, "reload requested");
                 }
                 Some(()) = watch::next(&mut changes) => {}
+                () = sleep_until(settle) => settled = settle,
                 () = tx.closed() => return,
             }
-            if tx.send(self.load()).await.is_err() {
-                return;
+        }
+    }
+
+    /// `filename` mode: the file, or its last good version.
+    fn load_file(
+        &self,
+        files: &mut BTreeMap<PathBuf, FileState>,
+        now: Instant,
+    ) -> (DynamicConfig, Vec<Issue>) {
+        let path = Path::new(&self.filename);
+        let read = read::read_tree(path, &self.filename);
+        let state = files.entry(path.to_path_buf()).or_default();
+        let out = state.update(&self.filename, read, now);
+        (out.load.config, out.load.issues)
+    }
+
+    /// `directory` mode: every configuration file (or its last good version), sorted, the
+    /// first definition of a name winning. Files no longer there are forgotten; when the
+    /// directory itself cannot be listed, every file known keeps its last good version.
+    fn load_directory(
+        &self,
+        files: &mut BTreeMap<PathBuf, FileState>,
+        now: Instant,
+    ) -> (DynamicConfig, Vec<Issue>) {
+        let mut all = DynamicLoad::default();
+        match read::config_files(Path::new(&self.directory)) {
+            Ok(paths) => {
+                files.retain(|p, _| paths.binary_search(p).is_ok());
+                for path in paths {
+                    let source = path.to_string_lossy().into_owned();
+                    let read = read::read_tree(&path, &source);
+                    let out = files.entry(path).or_default().update(&source, read, now);
+                    merge(&mut all, out.load, &source, &out.tree);
+                }
             }
-        }
-    }
-
-    /// `filename` mode: `None` when the file cannot be read or parsed at all.
-    fn load_file(&self) -> (Option<DynamicConfig>, Vec<Issue>) {
-        match read::read_file(Path::new(&self.filename)) {
-            Ok(load) => (Some(load.config), load.issues),
-            Err(issue) => (None, vec![issue]),
-        }
-    }
-
-    /// `directory` mode: every configuration file, sorted, the first definition of a name
-    /// winning; `None` only when the directory itself cannot be listed.
-    fn load_directory(&self) -> (Option<DynamicConfig>, Vec<Issue>) {
-        let files = match read::config_files(Path::new(&self.directory)) {
-            Ok(files) => files,
             Err(e) => {
-                let issue = Issue::error(
+                let dir = &self.directory;
+                all.issues.push(Issue::error(
                     IssueKind::File,
                     "providers.file.directory",
-                    format!("cannot read directory {}: {e}", self.directory),
-                );
-                return (None, vec![issue]);
-            }
-        };
-        let mut all = DynamicLoad::default();
-        let mut broken = Vec::new();
-        for path in files {
-            match read::read_tree(&path) {
-                Ok((tree, source)) => {
-                    let load = waygate_config::load::decode_dynamic(&tree, &source, PROVIDER);
-                    merge(&mut all, load, &source, &tree);
+                    format!("cannot read directory {dir}: {e}"),
+                ));
+                all.issues.push(Issue::warning(
+                    IssueKind::File,
+                    "providers.file.directory",
+                    format!("keeping the last good configuration of {dir}"),
+                ));
+                for (path, state) in files.iter_mut() {
+                    let out = state.unread();
+                    merge(&mut all, out.load, &path.to_string_lossy(), &out.tree);
                 }
-                Err(issue) => broken.push(issue),
             }
         }
-        all.issues.extend(broken);
-        (Some(all.config), all.issues)
+        (all.config, all.issues)
     }
 }
 
@@ -171,6 +219,13 @@ fn log_reload(config: &DynamicConfig, issues: &[Issue]) {
         errors,
         "file provider configuration read"
     );
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]

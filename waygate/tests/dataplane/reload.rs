@@ -1,7 +1,8 @@
 //! Hot reload without losing a request, health checks, graceful shutdown.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::{Gw, LOCAL_EP, backend, client, eventually, get};
@@ -67,6 +68,165 @@ async fn reload_under_load_loses_nothing() {
         gw.logs().contains("invalid YAML"),
         "broken writes are logged"
     );
+}
+
+/// One router for `Host(`load.test`)` to the single server `url`.
+fn host_only(url: &str) -> String {
+    format!(
+        "http:\n  routers:\n    r:\n      rule: Host(`load.test`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: \"{url}\"\n"
+    )
+}
+
+/// A position in the middle of one of `text`'s lines (which one depends on `i`).
+fn mid_line(text: &str, i: usize) -> usize {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let n = i % lines.len();
+    let start: usize = lines[..n].iter().map(|l| l.len()).sum();
+    start + lines[n].trim_end_matches('\n').len().div_ceil(2)
+}
+
+fn write(f: &mut std::fs::File, text: &str) {
+    f.write_all(text.as_bytes()).expect("write dynamic");
+}
+
+/// Rewrites the dynamic file in place (never by rename) 100 times, the way people and tools
+/// do: in one write, in two chunks a few ms apart, truncated first and written a little later
+/// (sometimes long enough for the gateway to read the empty file), or in two sessions cut in
+/// the middle of a line. Every version routes `load.test` to `a` or `b`: no request may fail.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_place_rewrites_under_load_lose_nothing() {
+    let a = backend("a").await;
+    let b = backend("b").await;
+    let versions = [
+        lb(&a.url(), &b.url(), ""),
+        format!(
+            "{}    other:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+            lb(&b.url(), &a.url(), ""),
+            a.url()
+        ),
+        host_only(&a.url()),
+        host_only(&b.url()),
+    ];
+    let gw = Gw::start(LOCAL_EP, &versions[0]);
+    let url = format!("{}/?wait=2ms", gw.url("web"));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (ok, failures, stop, url) = (ok.clone(), failures.clone(), stop.clone(), url.clone());
+        clients.push(tokio::spawn(async move {
+            let c = client();
+            while !stop.load(Ordering::Relaxed) {
+                let r = get(&c, &url, "load.test").await;
+                let name = r.headers.get("x-whoami-name").and_then(|v| v.to_str().ok());
+                if r.status == 200 && matches!(name, Some("a" | "b")) {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    let failure = format!("{} from {name:?}: {}", r.status, r.body.trim());
+                    failures.lock().expect("failures").push(failure);
+                }
+            }
+        }));
+    }
+    let applied_before = gw.applied();
+    let ms = Duration::from_millis;
+    for i in 0..100 {
+        let text = versions[i % versions.len()].as_str();
+        let (head, tail) = text.split_at(mid_line(text, i / 5));
+        match i % 5 {
+            0 => write(&mut gw.open_dynamic_in_place(), text),
+            1 => {
+                let mut f = gw.open_dynamic_in_place();
+                write(&mut f, head);
+                tokio::time::sleep(ms(1 + (i as u64 % 8))).await;
+                write(&mut f, tail);
+            }
+            2 | 3 => {
+                drop(gw.open_dynamic_in_place());
+                // Long enough, in one case, for the gateway to read the file empty.
+                tokio::time::sleep(ms(if i % 5 == 2 { 3 } else { 200 })).await;
+                write(&mut gw.open_dynamic_in_place(), text);
+            }
+            _ => {
+                write(&mut gw.open_dynamic_in_place(), head);
+                tokio::time::sleep(ms(120)).await;
+                write(&mut gw.open_dynamic_append(), tail);
+            }
+        }
+        tokio::time::sleep(ms(80)).await;
+    }
+    // The last version (only `b`) is the one in effect.
+    let c = client();
+    eventually(Duration::from_secs(3), "last version", || async {
+        let r = get(&c, &url, "load.test").await;
+        r.headers.get("x-whoami-name").is_some_and(|n| n == "b")
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.expect("client task");
+    }
+    let ok = ok.load(Ordering::Relaxed);
+    let failures = failures.lock().expect("failures");
+    assert!(
+        failures.is_empty(),
+        "{} failed requests out of {}; first ones: {:?}",
+        failures.len(),
+        ok + failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(ok > 500, "only {ok} requests");
+    let applied = gw.applied() - applied_before;
+    assert!(applied >= 40, "reloads applied: {applied}");
+    let logs = gw.logs();
+    assert!(
+        logs.contains("is empty; keeping the last good configuration of"),
+        "the file was read empty and held"
+    );
+    assert!(
+        !logs.contains("applying it as it is"),
+        "no hold outlived its edit"
+    );
+}
+
+/// An emptied file keeps routing for the settle period, then (still empty) routing stops.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_emptied_file_keeps_routing_for_the_settle_period() {
+    let a = backend("a").await;
+    let gw = Gw::start(LOCAL_EP, &host_only(&a.url()));
+    let c = client();
+    let url = format!("{}/", gw.url("web"));
+    assert_eq!(get(&c, &url, "load.test").await.status, 200);
+
+    drop(gw.open_dynamic_in_place());
+    let emptied = Instant::now();
+    let mut last_ok = Duration::ZERO;
+    let stopped = loop {
+        let r = get(&c, &url, "load.test").await;
+        let at = emptied.elapsed();
+        match r.status {
+            200 => last_ok = at,
+            404 => break at,
+            s => panic!("{s} after {at:?}: {}", r.body),
+        }
+        assert!(at < Duration::from_secs(6), "still routing after {at:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert!(
+        last_ok >= Duration::from_millis(1900),
+        "routing stopped after {stopped:?} (last 200 after {last_ok:?})"
+    );
+    let logs = gw.logs();
+    assert!(logs.contains("is empty; keeping the last good configuration of"));
+    assert!(logs.contains("applying it as it is"));
+
+    // Written again, it routes again at once.
+    write(&mut gw.open_dynamic_in_place(), &host_only(&a.url()));
+    eventually(Duration::from_secs(2), "routing again", || async {
+        get(&c, &url, "load.test").await.status == 200
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

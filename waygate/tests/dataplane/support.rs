@@ -89,7 +89,10 @@ impl Gw {
 
     fn start_in(dir: PathBuf, static_full: &str, env: &[(&str, &str)]) -> Gw {
         std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        // `WAYGATE_TEST_BIN` runs the suite against another build (e.g. the release binary).
+        let bin = std::env::var("WAYGATE_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_waygate").to_string());
+        let mut child = Command::new(bin)
             .arg(format!(
                 "--configFile={}",
                 dir.join("traefik.yml").display()
@@ -296,3 +299,23 @@ pub(crate) async fn backend(name: &str) -> whoami::Server {
 }
 
 pub(crate) const LOCAL_EP: &str = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n";
+
+impl Gw {
+    /// Opens the dynamic file to rewrite it in place, as a shell's `>` does: truncated now,
+    /// complete when the returned file is dropped (closed).
+    pub(crate) fn open_dynamic_in_place(&self) -> std::fs::File {
+        std::fs::File::options()
+            .write(true)
+            .truncate(true)
+            .open(self.dir.join("dynamic.yml"))
+            .expect("open dynamic in place")
+    }
+
+    /// Opens the dynamic file to append to it, as a shell's `>>` does.
+    pub(crate) fn open_dynamic_append(&self) -> std::fs::File {
+        std::fs::File::options()
+            .append(true)
+            .open(self.dir.join("dynamic.yml"))
+            .expect("open dynamic for append")
+    }
+}

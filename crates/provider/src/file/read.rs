@@ -1,40 +1,44 @@
-//! Reading configuration files from disk: one file into a decoded load, a directory into its
+//! Reading configuration files from disk: one file into its parsed tree, a directory into its
 //! sorted list of configuration files.
 
 use std::path::{Path, PathBuf};
 
 use waygate_config::format::Format;
-use waygate_config::load::{DynamicLoad, decode_dynamic};
 use waygate_config::node::Node;
 use waygate_config::{Issue, IssueKind};
 
-use super::PROVIDER;
+use super::stable;
 
-/// Reads, parses and decodes one file; `Err` when it cannot be read or parsed at all.
-pub(super) fn read_file(path: &Path) -> Result<DynamicLoad, Issue> {
-    let (tree, source) = read_tree(path)?;
-    Ok(decode_dynamic(&tree, &source, PROVIDER))
+/// A file that parsed.
+#[derive(Debug)]
+pub(super) struct Parsed {
+    pub(super) tree: Node,
+    /// The text is empty or ends with a line break: it was not cut in the middle of a line.
+    pub(super) whole_lines: bool,
 }
 
-/// Reads and parses one file into its tree and its display name.
-pub(super) fn read_tree(path: &Path) -> Result<(Node, String), Issue> {
-    let source = path.to_string_lossy().into_owned();
-    let Some(format) = Format::from_path(&source) else {
+/// Reads (once the file is not being written, see `stable.rs`) and parses one file;
+/// `Err` when it cannot be read or parsed at all. `source` is its display name.
+pub(super) fn read_tree(path: &Path, source: &str) -> Result<Parsed, Issue> {
+    let Some(format) = Format::from_path(source) else {
         return Err(Issue::error(
             IssueKind::File,
             "providers.file.filename",
             format!("{source}: not a configuration file (expected .yml, .yaml or .toml)"),
         ));
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = stable::read_settled(path).map_err(|e| {
         Issue::error(
             IssueKind::File,
             "providers.file",
             format!("cannot read {source}: {e}"),
         )
     })?;
-    let tree = format.parse(&text).map_err(|e| e.into_issue(&source))?;
-    Ok((tree, source))
+    let tree = format.parse(&text).map_err(|e| e.into_issue(source))?;
+    Ok(Parsed {
+        tree,
+        whole_lines: text.is_empty() || text.ends_with('\n'),
+    })
 }
 
 /// Every `.yml`, `.yaml` and `.toml` file under `dir`, recursively, in sorted path order.

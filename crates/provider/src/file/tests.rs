@@ -1,6 +1,9 @@
+//! The file provider's tests: reading and watching here, the per-file last good version in
+//! `tests/last_good.rs`, files rewritten in place while watched in `tests/in_place.rs`.
+
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, mpsc};
 use waygate_config::IssueKind;
@@ -8,6 +11,9 @@ use waygate_config::static_config::FileProvider as FileCfg;
 
 use super::*;
 use crate::testing::{PATIENCE, TempDir};
+
+mod in_place;
+mod last_good;
 
 fn cfg(filename: &Path, directory: &Path, watch: bool) -> FileCfg {
     FileCfg {
@@ -30,6 +36,27 @@ fn routers(s: &Snapshot) -> Vec<String> {
         .as_ref()
         .map(|h| h.routers.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Writes `text` and dates it a second back, so that a read does not wait for it to be
+/// quiet (`stable.rs`).
+fn write_old(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+    let past = SystemTime::now() - Duration::from_secs(1);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(past))
+        .expect("backdate");
+}
+
+/// The messages of the snapshot's warnings.
+fn warnings(s: &Snapshot) -> Vec<&str> {
+    s.issues
+        .iter()
+        .filter(|i| !i.is_error())
+        .map(|i| i.message.as_str())
+        .collect()
 }
 
 /// The next snapshot satisfying `pred`, within the test patience.

@@ -3,26 +3,34 @@
 //! `filename` mode watches the file's parent directory (not recursive) and keeps only events on
 //! that file name, as Traefik does: editors and config-management tools replace files by
 //! writing a temporary file and renaming it over the original, which a watch on the file
-//! itself would miss. `directory` mode watches the directory recursively. Bursts of events
-//! (one save is often several) are coalesced into one re-read.
+//! itself would miss. `directory` mode watches the directory recursively.
+//!
+//! Bursts of events (one save is often several) are coalesced into one re-read, and a file
+//! being written in place is read only after its writer closed it (`burst.rs`). Access events
+//! are ignored (reading the files ourselves produces them), except close-after-write, which is
+//! how a writer says it is done.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Quiet time after the last event before re-reading.
-const DEBOUNCE: Duration = Duration::from_millis(75);
-/// Upper bound on how long a continuous burst can delay a re-read.
-const MAX_DELAY: Duration = Duration::from_secs(1);
+use super::burst::{Burst, Signal};
+use super::read;
+
+/// Whether the platform's watcher reports close-after-write (inotify does; FSEvents, kqueue
+/// and polling do not, and there a write must not wait for a close that never comes).
+const CLOSE_EVENTS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 /// A live watch: dropping it stops watching.
 pub(super) struct Changes {
     _watcher: RecommendedWatcher,
-    rx: mpsc::UnboundedReceiver<()>,
+    rx: mpsc::UnboundedReceiver<Signal>,
+    /// The burst in progress; kept here so that a cancelled [`Changes::next`] loses nothing.
+    burst: Option<Burst>,
 }
 
 // === impl Changes ===
@@ -44,18 +52,19 @@ impl Changes {
             (PathBuf::from(directory), RecursiveMode::Recursive, None)
         };
         let handler = move |res: notify::Result<Event>| match res {
-            // Reading the files ourselves produces access events: never react to those.
-            Ok(event) if matches!(event.kind, EventKind::Access(_)) => {}
             Ok(event) => {
-                let relevant = name.as_ref().is_none_or(|name| {
-                    event
-                        .paths
-                        .iter()
-                        .any(|p| p.file_name() == Some(name.as_os_str()))
+                let relevant = event.paths.iter().filter(|p| {
+                    name.as_ref()
+                        .is_none_or(|name| p.file_name() == Some(name.as_os_str()))
                 });
-                if relevant {
-                    // The receiver is gone only when the provider stopped.
-                    let _ = tx.send(());
+                for path in relevant {
+                    // In `directory` mode only configuration files are waited for: an editor's
+                    // swap file is written to, and kept open, for as long as it edits.
+                    let ours = name.is_some() || read::is_config_file(path);
+                    if let Some(signal) = signal(&event.kind, path, ours) {
+                        // The receiver is gone only when the provider stopped.
+                        let _ = tx.send(signal);
+                    }
                 }
             }
             Err(e) => tracing::warn!(provider = "file", error = %e, "file watch error"),
@@ -80,25 +89,72 @@ impl Changes {
         Some(Self {
             _watcher: watcher,
             rx,
+            burst: None,
         })
+    }
+
+    /// Waits for the next change, then for its burst to end. Cancel-safe. Never completes
+    /// once the watcher is gone.
+    async fn next(&mut self) {
+        loop {
+            let deadline = self.burst.as_ref().map(Burst::deadline);
+            tokio::select! {
+                signal = self.rx.recv() => {
+                    let Some(signal) = signal else {
+                        return std::future::pending().await;
+                    };
+                    let now = Instant::now();
+                    self.burst.get_or_insert_with(|| Burst::new(now)).note(signal, now);
+                }
+                () = sleep_until(deadline) => {
+                    let unclosed = self.burst.take().map_or(0, |b| b.unclosed());
+                    if unclosed > 0 {
+                        tracing::debug!(
+                            provider = "file",
+                            files = unclosed,
+                            "reading although a writer has not closed its file yet"
+                        );
+                    }
+                    return;
+                }
+            }
+        }
     }
 }
 
-/// Waits for the next change, then for the burst to settle. Never completes without a watch.
+/// Waits for the next change, then for its burst to end. Never completes without a watch.
 pub(super) async fn next(changes: &mut Option<Changes>) -> Option<()> {
-    let Some(c) = changes else {
-        return std::future::pending().await;
-    };
-    if c.rx.recv().await.is_none() {
-        return std::future::pending().await;
-    }
-    let max = Instant::now() + MAX_DELAY;
-    loop {
-        let deadline = (Instant::now() + DEBOUNCE).min(max);
-        tokio::select! {
-            ev = c.rx.recv() => if ev.is_none() { break },
-            () = tokio::time::sleep_until(deadline) => break,
-        }
+    match changes {
+        Some(c) => c.next().await,
+        None => std::future::pending().await,
     }
     Some(())
+}
+
+/// What `kind` on `path` means for the debounce (a write to it is waited for only if `ours`);
+/// `None` for events to ignore.
+fn signal(kind: &EventKind, path: &Path, ours: bool) -> Option<Signal> {
+    let path = path.to_path_buf();
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(Signal::Closed(path)),
+        // Our own reads open and close the files: never react to those.
+        EventKind::Access(_) => None,
+        EventKind::Create(CreateKind::Folder) => Some(Signal::Other),
+        EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+            Some(if CLOSE_EVENTS && ours {
+                Signal::Write(path)
+            } else {
+                Signal::Other
+            })
+        }
+        EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Some(Signal::Gone(path)),
+        _ => Some(Signal::Other),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
