@@ -1,7 +1,12 @@
 //! Waygate's own log (reference §1.10 `log`): level and format from the static configuration,
-//! overridable with `RUST_LOG`. Written to stderr.
+//! overridable with `RUST_LOG`. Written to stderr. Events that clients can trigger at will
+//! are rate-limited (`noise`).
+
+mod noise;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use waygate_config::static_config::Log;
 
 pub(crate) fn init(cfg: Option<&Log>) {
@@ -18,10 +23,14 @@ pub(crate) fn init(cfg: Option<&Log>) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false);
+    let noise = noise::ClientNoise::default();
     let json = cfg.is_some_and(|l| l.format.eq_ignore_ascii_case("json"));
-    let _ = if json {
-        builder.json().try_init()
+    let installed = if json {
+        builder.json().finish().with(noise.clone()).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(noise.clone()).try_init()
     };
+    if installed.is_ok() {
+        noise.start_summary();
+    }
 }
