@@ -4,6 +4,7 @@
 
 mod docker;
 mod sources;
+mod timeouts;
 
 use std::process::ExitCode;
 

@@ -211,3 +211,36 @@ fn acme_storage_permissions_and_dns_credentials_are_checked() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn warns_about_services_no_timeout_bounds() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-timeouts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let dynamic = "http:\n  services:\n    open:\n      loadBalancer:\n        servers: [{url: \"http://127.0.0.1:1\"}]\n    bounded:\n      loadBalancer:\n        serversTransport: quick\n        servers: [{url: \"http://127.0.0.1:2\"}]\n  serversTransports:\n    quick:\n      forwardingTimeouts:\n        responseHeaderTimeout: 30s\n";
+    std::fs::write(dir.join("dynamic.yml"), dynamic).expect("write");
+    let st = format!(
+        "providers:\n  file:\n    filename: {}\n",
+        dir.join("dynamic.yml").display()
+    );
+    std::fs::write(dir.join("traefik.yml"), &st).expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert_eq!(code, 0, "a warning, not an error: {out}");
+    let warning = out
+        .lines()
+        .find(|l| l.contains("no responseHeaderTimeout bounds"))
+        .unwrap_or_else(|| panic!("no timeout warning in:\n{out}"));
+    assert!(
+        warning.contains("after 60s): open. Set"),
+        "only `open` is listed: {warning}"
+    );
+    assert!(!warning.contains("bounded"), "{warning}");
+
+    // With a static default, nothing is unbounded.
+    let st =
+        format!("serversTransport:\n  forwardingTimeouts:\n    responseHeaderTimeout: 60s\n{st}");
+    std::fs::write(dir.join("traefik.yml"), st).expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("no responseHeaderTimeout"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -44,6 +44,9 @@ pub enum IssueKind {
     File,
     /// Accepted by Traefik but not (yet) supported by Waygate, or deprecated.
     Unsupported,
+    /// Valid (often Traefik's default) but leaves the gateway exposed, e.g. no upstream
+    /// timeout; kept as configured.
+    Advice,
 }
 
 /// The configuration object an issue belongs to.

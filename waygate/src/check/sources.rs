@@ -106,6 +106,10 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
         }
         issues.push(issue);
     }
+    issues.extend(super::timeouts::unbounded_services(
+        &st.config,
+        &load.config,
+    ));
     let (routers, services, middlewares) = load.config.counts();
     summary.routers = routers;
     summary.services = services;
