@@ -41,7 +41,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let backends = match start_backends().await {
             Ok(b) => b,
             Err(e) => {
@@ -70,7 +70,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         .await;
         drop(backends);
         code
-    })
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
 }
 
 async fn start_backends() -> std::io::Result<Vec<whoami::Server>> {

@@ -51,7 +51,11 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     info!(workers, "starting");
-    runtime.block_on(serve(Arc::new(st.config), Vec::new(), |_| {}))
+    let code = runtime.block_on(serve(Arc::new(st.config), Vec::new(), |_| {}));
+    // In-flight requests and tunnels were drained before `serve` returned; what is left
+    // (a blocking DNS lookup, a provider's retry sleep) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
 }
 
 /// Binds the entry points, starts the providers (the file provider if configured, plus

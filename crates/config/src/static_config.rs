@@ -97,11 +97,24 @@ pub struct StaticConfig {
 }
 
 /// `waygate:` — options Traefik does not have.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WaygateOptions {
     /// Worker threads serving traffic (0 = one per core). `WAYGATE_WORKERS` overrides it.
     pub workers: u32,
+    /// A client connection whose pending response bytes make no progress for this long is
+    /// closed, even when `writeTimeout` is 0 (Traefik's default, which never closes it).
+    /// 0 disables the guard.
+    pub write_stall_timeout: crate::types::Duration,
+}
+
+impl Default for WaygateOptions {
+    fn default() -> Self {
+        Self {
+            workers: 0,
+            write_stall_timeout: crate::types::Duration::from_secs(60),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

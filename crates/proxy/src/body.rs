@@ -1,5 +1,9 @@
-//! The one body type of the data plane: streamed from hyper, a fixed buffer, or empty. An enum
-//! rather than a boxed body, so forwarding a request allocates nothing for its body.
+//! The one body type of the data plane: streamed from a client or an upstream, a fixed buffer,
+//! or empty. An enum rather than a boxed body, so forwarding a request allocates nothing for
+//! its body. Errors say whose fault they are ([`BodyError`]), so a broken client upload is
+//! answered 400/408, never 502.
+
+mod client;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -8,6 +12,8 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 
+pub use self::client::ClientBody;
+
 /// A request or response body.
 #[derive(Debug, Default)]
 pub enum Body {
@@ -15,10 +21,30 @@ pub enum Body {
     Empty,
     /// A complete body; `None` once it has been yielded.
     Full(Option<Bytes>),
-    /// Streamed from a client or an upstream connection.
+    /// A request body streamed from the client (framing checked, `readTimeout` applied).
+    Client(ClientBody),
+    /// Streamed from an upstream connection (HTTP/2, or one that is not pooled).
     Incoming(Incoming),
     /// Streamed from a pooled upstream connection, which goes back to its pool at the end.
     Pooled(crate::upstream::PooledBody),
+}
+
+/// Why a body stream failed, and on which side.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The client's request body is malformed (bad chunk framing, a chunk extension too
+    /// long) or the client went away mid-body.
+    #[error("client request body: {0}")]
+    Client(hyper::Error),
+    /// The client did not send its whole request body within `readTimeout`.
+    #[error("the client did not send its request body within readTimeout")]
+    ReadTimeout,
+    /// The upstream's response body failed.
+    #[error("upstream response body: {0}")]
+    Upstream(hyper::Error),
+    /// An HTTP/2 response was not sent within `writeTimeout` (the stream is reset).
+    #[error("the response was not written within writeTimeout")]
+    WriteTimeout,
 }
 
 // === impl Body ===
@@ -42,17 +68,18 @@ impl From<Incoming> for Body {
 
 impl http_body::Body for Body {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         match &mut *self {
             Body::Empty => Poll::Ready(None),
             Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Body::Incoming(b) => Pin::new(b).poll_frame(cx),
-            Body::Pooled(b) => Pin::new(b).poll_frame(cx),
+            Body::Client(b) => Pin::new(b).poll_frame(cx),
+            Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
+            Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
         }
     }
 
@@ -60,6 +87,7 @@ impl http_body::Body for Body {
         match self {
             Body::Empty => true,
             Body::Full(d) => d.is_none(),
+            Body::Client(b) => b.is_end_stream(),
             Body::Incoming(b) => b.is_end_stream(),
             Body::Pooled(b) => b.is_end_stream(),
         }
@@ -70,8 +98,26 @@ impl http_body::Body for Body {
             Body::Empty => SizeHint::with_exact(0),
             Body::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             Body::Full(None) => SizeHint::with_exact(0),
+            Body::Client(b) => b.size_hint(),
             Body::Incoming(b) => b.size_hint(),
             Body::Pooled(b) => b.size_hint(),
         }
+    }
+}
+
+// === impl BodyError ===
+
+impl BodyError {
+    /// The body error at the root of `err` (a hyper client error whose request body failed),
+    /// if that is what it is.
+    pub fn find<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyError> {
+        let mut cur = Some(err);
+        while let Some(e) = cur {
+            if let Some(b) = e.downcast_ref::<BodyError>() {
+                return Some(b);
+            }
+            cur = e.source();
+        }
+        None
     }
 }

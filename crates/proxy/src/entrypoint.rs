@@ -1,8 +1,11 @@
 //! The **accept** stage: entry point listeners, bound once from the static configuration and
-//! kept for the whole life of the process (reloads never rebind).
+//! kept for the whole life of the process (reloads never rebind), and what bounds each
+//! connection (`guard`).
 
+mod guard;
 mod listen;
 mod serve;
 
+pub(crate) use self::guard::{ConnGuard, ServedBody};
 pub use self::listen::{Bound, bind, parse_address};
 pub(crate) use self::serve::{ServeSettings, serve};

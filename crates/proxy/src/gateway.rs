@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use http::HeaderValue;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::watch;
 use tracing::{info, warn};
 use waygate_config::Issue;
@@ -149,8 +148,19 @@ impl Gateway {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        let graceful = Arc::new(Mutex::new(Some(GracefulShutdown::new())));
+        // Every connection (and upgraded tunnel) holds a clone of `drain_rx`; shutdown sets
+        // it and waits until all clones are gone.
+        let (drain_tx, drain_rx) = watch::channel(false);
         let (stop_tx, stop_rx) = watch::channel(false);
+        let write_stall = self
+            .inner
+            .static_cfg
+            .waygate
+            .clone()
+            .unwrap_or_default()
+            .write_stall_timeout
+            .to_std()
+            .filter(|d| !d.is_zero());
         let mut accept_grace = Duration::ZERO;
         let mut grace = Duration::ZERO;
         let mut loops = Vec::new();
@@ -168,23 +178,17 @@ impl Gateway {
                 self.inner.server_name.clone(),
                 index,
                 self.inner.acme.clone(),
+                write_stall,
             );
-            let g = graceful.clone();
-            let watcher = move || {
-                let guard = g.lock().unwrap_or_else(PoisonError::into_inner);
-                match guard.as_ref() {
-                    Some(gs) => gs.watcher(),
-                    None => GracefulShutdown::new().watcher(),
-                }
-            };
             loops.push(tokio::spawn(serve(
                 b,
                 settings,
                 self.inner.tables.clone(),
                 stop_rx.clone(),
-                watcher,
+                drain_rx.clone(),
             )));
         }
+        drop(drain_rx);
         shutdown.await;
         // From now on `ping` answers its terminating status, so load balancers in front of
         // the gateway drain it during requestAcceptGraceTimeout.
@@ -200,15 +204,13 @@ impl Gateway {
         for l in loops {
             let _ = l.await;
         }
-        let gs = graceful
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(gs) = gs {
-            info!(?grace, "waiting for in-flight requests");
-            if tokio::time::timeout(grace, gs.shutdown()).await.is_err() {
-                warn!("graceTimeOut elapsed with requests still in flight; closing them");
-            }
+        info!(?grace, "waiting for in-flight requests");
+        let _ = drain_tx.send(true);
+        if tokio::time::timeout(grace, drain_tx.closed())
+            .await
+            .is_err()
+        {
+            warn!("graceTimeOut elapsed with requests still in flight; closing them");
         }
     }
 }

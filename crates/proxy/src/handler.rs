@@ -1,19 +1,25 @@
-//! One request through the stages: **http** (path hygiene, forwarded headers) → **route** →
-//! **middlewares** → **service**. Runs against the table that was current when the request
-//! arrived; a reload during the request does not affect it.
+//! One request through the stages: **http** (head checks, one authority, path hygiene,
+//! forwarded headers) → **route** → **middlewares** → **service**. Runs against the table
+//! that was current when the request arrived; a reload during the request does not affect it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http::header::{HeaderValue, UPGRADE};
+use http::request::Parts;
 use hyper::body::Incoming;
+use tokio::sync::watch;
 use waygate_rules::{normalize_host, routing_path};
 
-use crate::forwarded::{RequestFacts, request_host};
-use crate::middleware::{Flow, MwCtx, set_path};
+use crate::body::ClientBody;
+use crate::entrypoint::{ConnGuard, ServedBody};
+use crate::forwarded::RequestFacts;
+use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
+use crate::middleware::{Flow, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
 use crate::service::RequestCtx;
-use crate::table::RuntimeTable;
+use crate::table::{EntryPointTable, RuntimeTable};
 use crate::{Body, Response};
 
 /// The connection a request arrived on.
@@ -33,6 +39,10 @@ pub(crate) struct ConnCtx {
     pub(crate) served: std::sync::atomic::AtomicU64,
     pub(crate) accepted: std::time::Instant,
     pub(crate) keep_alive: KeepAliveLimits,
+    /// Timers and backpressure of this connection.
+    pub(crate) guard: Arc<ConnGuard>,
+    /// Turns true when the gateway shuts down (upgraded tunnels close then).
+    pub(crate) drain: watch::Receiver<bool>,
 }
 
 /// `transport.keepAliveMaxRequests` / `keepAliveMaxTime` (0 = unlimited).
@@ -61,33 +71,48 @@ pub(crate) async fn handle(
     req: http::Request<Incoming>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
-) -> Response {
+) -> http::Response<ServedBody> {
+    let h2 = req.version() == http::Version::HTTP_2;
+    let token = conn.guard.request_started(h2);
+    let started = tokio::time::Instant::now();
     let close = conn.last_request();
-    let mut resp = route_and_serve(req, conn, table).await;
+    let mut resp = route_and_serve(req, conn, table, started).await;
+    if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+        conn.guard.upgraded();
+    }
     if close {
         resp.headers_mut()
             .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
-    resp
+    resp.map(|body| ServedBody::new(body, token, h2, started))
 }
 
 async fn route_and_serve(
     req: http::Request<Incoming>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
+    started: tokio::time::Instant,
 ) -> Response {
-    let mut req = req.map(Body::from);
     let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
     };
-    if ep.sanitize_path
-        && let std::borrow::Cow::Owned(clean) = crate::path::sanitize(req.uri().path())
-    {
-        set_path(&mut req, &clean);
-    }
+    let (mut parts, incoming) = req.into_parts();
+    let (authority, chunked) = match check_head(&mut parts, ep) {
+        Ok(x) => x,
+        Err(e) => return respond(&e),
+    };
+    let body = if http_body::Body::is_end_stream(&incoming) {
+        Body::Empty
+    } else {
+        let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
+        if chunked && let Err(e) = body.read_ahead().await {
+            return respond(&ProxyError::ClientBody(e.to_string()));
+        }
+        Body::Client(body)
+    };
+    let mut req = http::Request::from_parts(parts, body);
     let router = {
-        let raw_host = request_host(req.uri(), req.headers()).unwrap_or("");
-        let host = normalize_host(raw_host);
+        let host = normalize_host(authority.as_ref().map_or("", |a| a.to_str().unwrap_or("")));
         let Ok(path) = routing_path(req.uri().path()) else {
             return respond(&ProxyError::BadRequest(
                 "invalid percent-encoding in the path",
@@ -129,15 +154,11 @@ async fn route_and_serve(
         .get(UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let host_value = request_host(req.uri(), req.headers()).map(str::to_string);
-    let authority = host_value
-        .as_deref()
-        .and_then(|h| HeaderValue::from_str(h).ok());
     let facts = RequestFacts {
         client_ip: conn.remote.ip(),
         tls: conn.tls.is_some(),
         websocket,
-        host: host_value.as_deref(),
+        host: authority.as_ref().and_then(|a| a.to_str().ok()),
         server: &conn.server_name,
         client_ip_value: &conn.client_ip_value,
     };
@@ -159,10 +180,45 @@ async fn route_and_serve(
         client_ip: conn.remote.ip(),
         authority,
         upgrade,
+        drain: upgrade.then(|| conn.drain.clone()),
     };
     let mut resp = router.service.handle(req, &ctx).await;
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
     }
     resp
+}
+
+/// The **http** stage's checks on the head, in place: transfer coding (HTTP/1), header
+/// lines and underscores, one authority (written into `Host`), path hygiene and query
+/// semicolons. Returns the authority and whether the body is chunked.
+fn check_head(
+    parts: &mut Parts,
+    ep: &EntryPointTable,
+) -> Result<(Option<HeaderValue>, bool), ProxyError> {
+    // CONNECT asks for a tunnel to the authority: not something a reverse proxy offers.
+    if parts.method == http::Method::CONNECT {
+        return Err(ProxyError::NotImplemented);
+    }
+    let chunked = parts.version < http::Version::HTTP_2 && check_transfer_encoding(&parts.headers)?;
+    check_headers(&mut parts.headers, ep.underscores)?;
+    let authority = settle_authority(parts.version, &parts.uri, &mut parts.headers)?;
+    let path = ep
+        .path
+        .clean(parts.uri.path())
+        .map_err(|_| ProxyError::BadRequest("invalid or refused path"))?;
+    let query: Option<Cow<'_, str>> = match parts.uri.query() {
+        Some(q) if ep.encode_query_semicolons => {
+            Some(crate::hygiene::encode_query_semicolons(q).map_or(Cow::Borrowed(q), Cow::Owned))
+        }
+        other => other.map(Cow::Borrowed),
+    };
+    if let Cow::Owned(p) = path {
+        let q = query.map(Cow::into_owned);
+        set_path_and_query(&mut parts.uri, &p, q.as_deref());
+    } else if let Some(Cow::Owned(q)) = query {
+        let p = parts.uri.path().to_string();
+        set_path_and_query(&mut parts.uri, &p, Some(&q));
+    }
+    Ok((authority, chunked))
 }

@@ -2,7 +2,8 @@
 //!
 //! Stages, named the same in modules, logs and metrics: **accept** (`entrypoint`) → **tls**
 //! (`tls`) → **http** (`entrypoint::serve`, `forwarded`) → **route** (`table`) →
-//! **middlewares** (`middleware`) → **service** (`service`) → **upstream** (`upstream`). The routing table is compiled once per
+//! **middlewares** (`middleware`) → **service** (`service`) → **upstream** (`upstream`). Request
+//! heads are checked in `hygiene` and `path`. The routing table is compiled once per
 //! configuration (`table::compile`) and swapped atomically (`Gateway::apply`); requests in
 //! flight keep the table they started with. Errors map to responses in one place (`rescue`).
 
@@ -11,6 +12,7 @@ pub mod body;
 pub mod entrypoint;
 pub mod forwarded;
 mod handler;
+pub mod hygiene;
 pub mod middleware;
 pub mod path;
 pub mod rescue;

@@ -99,17 +99,24 @@ impl Mw {
 
 /// Replaces the request path, keeping the query.
 pub(crate) fn set_path(req: &mut Request, path: &str) {
-    let pq = match req.uri().query() {
+    let query = req.uri().query().map(str::to_string);
+    set_path_and_query(req.uri_mut(), path, query.as_deref());
+}
+
+/// Replaces the path and query of `uri` (scheme and authority kept); unchanged when the
+/// result would not be a valid request target.
+pub(crate) fn set_path_and_query(uri: &mut http::Uri, path: &str, query: Option<&str>) {
+    let pq = match query {
         Some(q) => format!("{path}?{q}"),
         None => path.to_string(),
     };
     let Ok(pq) = pq.parse::<PathAndQuery>() else {
         return;
     };
-    let mut parts = req.uri().clone().into_parts();
+    let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(pq);
-    if let Ok(uri) = http::Uri::from_parts(parts) {
-        *req.uri_mut() = uri;
+    if let Ok(new) = http::Uri::from_parts(parts) {
+        *uri = new;
     }
 }
 

@@ -1,13 +1,153 @@
-//! Request path hygiene before routing (reference §1.2 `sanitizePath`): RFC 3986 dot-segment
-//! removal and `//` collapsing. The cleaned path is what routers match and backends receive.
+//! Request path hygiene before routing, in Traefik's order (reference §1.2, Traefik's
+//! `normalizePath`, `sanitizePath` and `denyEncodedPathCharacters`):
+//!
+//! 1. **normalize**: percent-escapes of unreserved characters (RFC 3986 §2.3: `A-Z a-z 0-9 - .
+//!    _ ~`) are decoded, the other escapes are upper-cased (§6.2.2.1); an invalid escape is a
+//!    bad request. So `%2e%2E` becomes `..` *before* dot segments are looked for, while `%2F`,
+//!    `%3F`, `%23` and `%25` stay encoded (a double-encoded `%252e` stays literal).
+//! 2. **sanitize** (`http.sanitizePath`, on by default): RFC 3986 §5.2.4 dot-segment removal
+//!    and `//` collapsing, on the escaped path.
+//! 3. **deny** (`http.encodedCharacters`): paths still holding an escape the entry point does not
+//!    allow are refused.
+//!
+//! The cleaned path is the one routers match *and* the one backends receive, so a backend that
+//! decodes differently cannot be steered past a router by an encoded `..`.
 
 use std::borrow::Cow;
 
-/// Removes `.`/`..` segments and collapses repeated slashes. Keeps a trailing slash.
+use waygate_config::static_config::EncodedCharacters;
+
+/// Why a path was refused (400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadPath {
+    /// `%` not followed by two hex digits.
+    InvalidEscape,
+    /// An encoded character the entry point's `encodedCharacters` does not allow.
+    Denied,
+}
+
+/// An entry point's path rules, compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathPolicy {
+    pub sanitize: bool,
+    /// Bit set of the denied escapes, in [`DENIABLE`] order.
+    denied: u8,
+}
+
+/// The escapes `encodedCharacters` can deny, as they appear after normalization.
+const DENIABLE: [&[u8; 2]; 7] = [b"2F", b"5C", b"00", b"3B", b"25", b"3F", b"23"];
+
+// === impl PathPolicy ===
+
+impl Default for PathPolicy {
+    fn default() -> Self {
+        Self {
+            sanitize: true,
+            denied: 0,
+        }
+    }
+}
+
+impl PathPolicy {
+    pub fn new(sanitize: bool, encoded: Option<&EncodedCharacters>) -> Self {
+        let mut denied = 0u8;
+        if let Some(e) = encoded {
+            let allowed = [
+                e.allow_encoded_slash,
+                e.allow_encoded_back_slash,
+                e.allow_encoded_null_character,
+                e.allow_encoded_semicolon,
+                e.allow_encoded_percent,
+                e.allow_encoded_question_mark,
+                e.allow_encoded_hash,
+            ];
+            for (i, allow) in allowed.into_iter().enumerate() {
+                if !allow {
+                    denied |= 1 << i;
+                }
+            }
+        }
+        Self { sanitize, denied }
+    }
+
+    /// The path routers match and backends receive, or why the request is refused.
+    pub fn clean<'a>(&self, raw: &'a str) -> Result<Cow<'a, str>, BadPath> {
+        let normalized = normalize(raw)?;
+        let path = if self.sanitize {
+            match sanitize(&normalized) {
+                Cow::Borrowed(_) => normalized,
+                Cow::Owned(s) => Cow::Owned(s),
+            }
+        } else {
+            normalized
+        };
+        if self.denied != 0 && self.denies(&path) {
+            return Err(BadPath::Denied);
+        }
+        Ok(path)
+    }
+
+    fn denies(&self, path: &str) -> bool {
+        let b = path.as_bytes();
+        b.iter().enumerate().any(|(i, &c)| {
+            c == b'%'
+                && b.get(i + 1..i + 3).is_some_and(|hex| {
+                    DENIABLE
+                        .iter()
+                        .enumerate()
+                        .any(|(k, d)| self.denied & (1 << k) != 0 && hex == *d)
+                })
+        })
+    }
+}
+
+/// Step 1: unreserved escapes decoded, the others upper-cased; `Err` on an invalid escape.
+pub fn normalize(raw: &str) -> Result<Cow<'_, str>, BadPath> {
+    let bytes = raw.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
+        return Ok(Cow::Borrowed(raw));
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let hex = |j: usize| bytes.get(j).and_then(|&h| char::from(h).to_digit(16));
+        let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
+            return Err(BadPath::InvalidEscape);
+        };
+        // Both digits are < 16, so the value fits a byte.
+        let value = (hi * 16 + lo) as u8;
+        if value.is_ascii_alphanumeric() || matches!(value, b'-' | b'.' | b'_' | b'~') {
+            out.push(value);
+        } else {
+            out.push(b'%');
+            out.push(bytes[i + 1].to_ascii_uppercase());
+            out.push(bytes[i + 2].to_ascii_uppercase());
+        }
+        i += 3;
+    }
+    if out == bytes {
+        return Ok(Cow::Borrowed(raw));
+    }
+    // Only ASCII bytes were produced from ASCII escapes; the rest was copied from a `str`.
+    Ok(Cow::Owned(
+        String::from_utf8(out).map_err(|_| BadPath::InvalidEscape)?,
+    ))
+}
+
+/// Step 2: removes `.`/`..` segments and collapses repeated slashes; keeps a trailing slash.
+/// Paths that do not start with `/` (`*` of `OPTIONS *`) are left alone.
 pub fn sanitize(path: &str) -> Cow<'_, str> {
-    let needs = path.contains("//")
-        || path.split('/').any(|s| s == "." || s == "..")
-        || !path.starts_with('/');
+    if !path.starts_with('/') {
+        return Cow::Borrowed(path);
+    }
+    let needs = path.contains("//") || path.split('/').any(|s| s == "." || s == "..");
     if !needs {
         return Cow::Borrowed(path);
     }
@@ -34,24 +174,4 @@ pub fn sanitize(path: &str) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::sanitize;
-
-    #[test]
-    fn cleans_dots_and_slashes() {
-        for (input, want) in [
-            ("/", "/"),
-            ("/a/b", "/a/b"),
-            ("/a//b", "/a/b"),
-            ("/a/./b", "/a/b"),
-            ("/a/../b", "/b"),
-            ("/../../etc/passwd", "/etc/passwd"),
-            ("/a/b/", "/a/b/"),
-            ("/a/b/..", "/a/"),
-            ("", "/"),
-            ("a", "/a"),
-        ] {
-            assert_eq!(sanitize(input), want, "{input}");
-        }
-    }
-}
+mod tests;

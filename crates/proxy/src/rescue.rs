@@ -1,6 +1,8 @@
 //! The one place where data-plane errors become responses, with Traefik's status codes and
 //! bodies (reference §3.2): no route 404, no healthy server 503, upstream unreachable 502,
-//! upstream timeout 504, bad request 400.
+//! upstream timeout 504, bad request 400. Errors caused by the client (a malformed body, a
+//! body not sent in time, an unsupported transfer coding) are 4xx/501 and close the
+//! connection, since its framing can no longer be trusted.
 
 use http::{HeaderValue, StatusCode, header};
 
@@ -15,6 +17,18 @@ pub enum ProxyError {
     NoServer,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The request body could not be read (bad chunked framing, client gone).
+    #[error("malformed request body: {0}")]
+    ClientBody(String),
+    /// The request body did not arrive within `readTimeout`.
+    #[error("request body not received within readTimeout")]
+    ClientTimeout,
+    /// A header line longer than the per-line limit.
+    #[error("request header line too long")]
+    HeaderTooLarge,
+    /// A transfer coding other than `chunked`.
+    #[error("unsupported transfer coding")]
+    NotImplemented,
     #[error("upstream connection failed: {0}")]
     Upstream(String),
     #[error("upstream timed out")]
@@ -32,7 +46,10 @@ impl ProxyError {
         match self {
             ProxyError::NoRoute | ProxyError::Disabled => StatusCode::NOT_FOUND,
             ProxyError::NoServer => StatusCode::SERVICE_UNAVAILABLE,
-            ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::BadRequest(_) | ProxyError::ClientBody(_) => StatusCode::BAD_REQUEST,
+            ProxyError::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
+            ProxyError::HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ProxyError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ProxyError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -43,6 +60,15 @@ impl ProxyError {
     pub fn is_upstream(&self) -> bool {
         matches!(self, ProxyError::Upstream(_) | ProxyError::Timeout)
     }
+
+    /// Whether the client connection must close after the answer (its request framing
+    /// cannot be trusted, or the rest of its body was never read).
+    pub fn closes_connection(&self) -> bool {
+        matches!(
+            self,
+            ProxyError::ClientBody(_) | ProxyError::ClientTimeout | ProxyError::NotImplemented
+        )
+    }
 }
 
 /// The response for `err`, with Traefik's bodies.
@@ -51,12 +77,20 @@ pub fn respond(err: &ProxyError) -> Response {
     let body: &'static str = match err {
         ProxyError::NoRoute | ProxyError::Disabled => "404 page not found\n",
         ProxyError::NoServer => "no available server\n",
-        ProxyError::BadRequest(_) => "400 Bad Request\n",
+        ProxyError::BadRequest(_) | ProxyError::ClientBody(_) => "400 Bad Request\n",
+        ProxyError::ClientTimeout => "408 Request Timeout\n",
+        ProxyError::HeaderTooLarge => "431 Request Header Fields Too Large\n",
+        ProxyError::NotImplemented => "501 Not Implemented\n",
         ProxyError::Upstream(_) => "Bad Gateway",
         ProxyError::Timeout => "Gateway Timeout",
         ProxyError::Internal(_) => "Internal Server Error",
     };
-    text(status, body)
+    let mut resp = text(status, body);
+    if err.closes_connection() {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 /// A plain-text response.

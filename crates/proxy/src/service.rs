@@ -5,6 +5,7 @@ mod forward;
 pub mod health;
 mod lb;
 mod mirror;
+mod tunnel;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -37,7 +37,12 @@ pub(crate) struct EntryPointTable {
     /// option per server name.
     pub(crate) tls: Option<crate::tls::SniOptions>,
     pub(crate) forwarded: ForwardedPolicy,
-    pub(crate) sanitize_path: bool,
+    /// `http.sanitizePath` and `http.encodedCharacters`.
+    pub(crate) path: crate::path::PathPolicy,
+    /// `http.underscoreHeadersStrategy`.
+    pub(crate) underscores: crate::hygiene::Underscores,
+    /// `http.encodeQuerySemicolons`.
+    pub(crate) encode_query_semicolons: bool,
 }
 
 /// A router ready to serve.

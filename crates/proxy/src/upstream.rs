@@ -3,6 +3,7 @@
 //! registry keyed by transport settings and address, so a reload keeps its connections.
 //! `https://` servers dial TLS (`tls`) with a client configuration built once per transport.
 
+mod capped;
 mod pool;
 mod tls;
 

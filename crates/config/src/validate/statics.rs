@@ -188,13 +188,6 @@ fn validate_entry_point(
         );
     }
     let t = &ep.transport;
-    if !t.responding_timeouts.write_timeout.is_zero() {
-        s.warning(
-            "transport.respondingTimeouts.writeTimeout",
-            IssueKind::Unsupported,
-            "writeTimeout is not implemented by Waygate yet and is ignored",
-        );
-    }
     for (key, d) in [
         (
             "transport.respondingTimeouts.readTimeout",

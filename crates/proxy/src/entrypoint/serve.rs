@@ -1,7 +1,8 @@
 //! The accept loop of one entry point and the HTTP server on each connection: HTTP/1.1 and
 //! h2c (prior knowledge) on the same port, TLS on the same port when the entry point
-//! terminates TLS (HTTP/1.1 or HTTP/2 by ALPN), upgrades enabled, header-read timeout against
-//! slowloris, and graceful shutdown of every connection.
+//! terminates TLS (HTTP/1.1 or HTTP/2 by ALPN), upgrades enabled. Each connection is bounded
+//! in time and memory by its [`ConnGuard`] (idle, head, write and stall timers, response
+//! backpressure) and closes gracefully on idle timeout or shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,21 +13,28 @@ use http::HeaderValue;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::Watcher;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Bound;
+use super::guard::{ConnGuard, GuardedIo, Timeouts};
 use crate::handler::{ConnCtx, handle};
 use crate::table::RuntimeTable;
 use crate::tls::{TLS_HANDSHAKE, TlsInfo, handshake};
 
+/// Per-stream send buffer of HTTP/2 responses (hyper's default is 400 KiB): with up to
+/// `maxConcurrentStreams` streams a client that stops reading could otherwise pin that much
+/// per stream.
+const H2_SEND_BUFFER: usize = 64 * 1024;
+
 /// Server settings derived from the entry point's static configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ServeSettings {
-    pub(crate) header_read_timeout: Duration,
+    /// How long the first byte and the TLS handshake may take (`readTimeout`, else 60 s).
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) timeouts: Timeouts,
     pub(crate) max_header_bytes: usize,
     pub(crate) max_concurrent_streams: u32,
     pub(crate) server_name: HeaderValue,
@@ -43,17 +51,16 @@ impl ServeSettings {
         server_name: HeaderValue,
         index: usize,
         acme: Arc<crate::acme::AcmeChallenges>,
+        write_stall: Option<Duration>,
     ) -> Self {
         let cfg = &bound.config;
-        // hyper runs one timer from the end of a response (or the accept) to the end of the
-        // next request's headers: it is both Go's ReadHeaderTimeout (= readTimeout, the
-        // slowloris guard) and the keep-alive idle timeout, so it takes the smaller.
         let rt = &cfg.transport.responding_timeouts;
         let nonzero = |d: waygate_config::types::Duration| d.to_std().filter(|d| !d.is_zero());
-        let header_read_timeout = match (nonzero(rt.read_timeout), nonzero(rt.idle_timeout)) {
-            (Some(r), Some(i)) => r.min(i),
-            (Some(t), None) | (None, Some(t)) => t,
-            (None, None) => Duration::from_secs(180),
+        let timeouts = Timeouts {
+            read: nonzero(rt.read_timeout),
+            idle: nonzero(rt.idle_timeout),
+            write: nonzero(rt.write_timeout),
+            stall: write_stall,
         };
         let max_header_bytes = cfg
             .http
@@ -64,7 +71,8 @@ impl ServeSettings {
             .max(8192);
         let max_concurrent_streams = cfg.http2.as_ref().map_or(250, |h| h.max_concurrent_streams);
         Self {
-            header_read_timeout,
+            handshake_timeout: timeouts.read.unwrap_or(Duration::from_secs(60)),
+            timeouts,
             max_header_bytes,
             max_concurrent_streams,
             server_name,
@@ -82,14 +90,15 @@ impl ServeSettings {
     }
 }
 
-/// Accepts connections until `stop` turns true; every connection is tied to `graceful` so
-/// shutdown can let in-flight requests finish.
+/// Accepts connections until `stop` turns true. Every connection holds a clone of `drain`:
+/// when it turns true connections close gracefully, and the gateway waits for the clones to
+/// be dropped.
 pub(crate) async fn serve(
     bound: Bound,
     settings: ServeSettings,
     tables: Arc<ArcSwap<RuntimeTable>>,
     mut stop: watch::Receiver<bool>,
-    watcher: impl Fn() -> Watcher,
+    drain: watch::Receiver<bool>,
 ) {
     let listener = match tokio::net::TcpListener::from_std(bound.listener) {
         Ok(l) => l,
@@ -102,7 +111,9 @@ pub(crate) async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout)
+        // Our ConnGuard runs the head and idle timers separately (hyper's one timer would
+        // start at the end of the previous response and cover both).
+        .header_read_timeout(None)
         .max_buf_size(settings.max_header_bytes)
         .keep_alive(true);
     // h2 (hyper's `h2`) bounds concurrent streams and has built-in protection against rapid
@@ -111,6 +122,7 @@ pub(crate) async fn serve(
     builder
         .http2()
         .timer(TokioTimer::new())
+        .max_send_buf_size(H2_SEND_BUFFER)
         .max_concurrent_streams(settings.max_concurrent_streams);
     let shared = Arc::new(Shared {
         builder,
@@ -140,8 +152,7 @@ pub(crate) async fn serve(
             client.addr = %remote,
             tls.sni = tracing::field::Empty,
         );
-        let watcher = watcher();
-        tokio::spawn(connection(shared.clone(), stream, remote, watcher).instrument(span));
+        tokio::spawn(connection(shared.clone(), stream, remote, drain.clone()).instrument(span));
     }
     debug!(entry_point = %shared.name, "stopped accepting");
 }
@@ -157,7 +168,12 @@ struct Shared {
 /// One connection: the **tls** stage when the entry point terminates TLS and the client
 /// opens with a TLS record (Traefik peeks the same way, so plain HTTP and TLS share the
 /// port), then the **http** stage.
-async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, watcher: Watcher) {
+async fn connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    remote: SocketAddr,
+    drain: watch::Receiver<bool>,
+) {
     let index = shared.settings.index;
     let serves_tls = shared
         .tables
@@ -167,7 +183,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, 
         .is_some_and(|(_, ep)| ep.tls.is_some());
     if serves_tls {
         // readTimeout bounds the wait for the first byte and the handshake, as in Traefik.
-        let limit = shared.settings.header_read_timeout;
+        let limit = shared.settings.handshake_timeout;
         let tables = shared.tables.clone();
         let acme = shared.settings.acme.clone();
         let accepted = tokio::time::timeout(limit, async move {
@@ -195,23 +211,28 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, remote: SocketAddr, 
                     client_certificates = info.client_certificates.len(),
                     "TLS handshake done"
                 );
-                let conn = conn_ctx(&shared.settings, remote, Some(info));
-                return serve_http(&shared, tls, conn, watcher).await;
+                let conn = conn_ctx(&shared.settings, remote, Some(info), drain);
+                return serve_http(&shared, tls, conn).await;
             }
             Ok(Ok(Err(plain))) => {
-                let conn = conn_ctx(&shared.settings, remote, None);
-                return serve_http(&shared, plain, conn, watcher).await;
+                let conn = conn_ctx(&shared.settings, remote, None, drain);
+                return serve_http(&shared, plain, conn).await;
             }
             Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
             Err(_) => debug!("no TLS handshake within readTimeout"),
         }
         return;
     }
-    let conn = conn_ctx(&shared.settings, remote, None);
-    serve_http(&shared, stream, conn, watcher).await;
+    let conn = conn_ctx(&shared.settings, remote, None, drain);
+    serve_http(&shared, stream, conn).await;
 }
 
-fn conn_ctx(settings: &ServeSettings, remote: SocketAddr, tls: Option<TlsInfo>) -> Arc<ConnCtx> {
+fn conn_ctx(
+    settings: &ServeSettings,
+    remote: SocketAddr,
+    tls: Option<TlsInfo>,
+    drain: watch::Receiver<bool>,
+) -> Arc<ConnCtx> {
     Arc::new(ConnCtx {
         entry_point: settings.index,
         remote,
@@ -221,16 +242,23 @@ fn conn_ctx(settings: &ServeSettings, remote: SocketAddr, tls: Option<TlsInfo>) 
         served: Default::default(),
         accepted: std::time::Instant::now(),
         keep_alive: settings.keep_alive,
+        guard: Arc::new(ConnGuard::new(settings.timeouts)),
+        drain,
     })
 }
 
 /// The **http** stage on a (plain or TLS) stream: HTTP/1.1 or HTTP/2, chosen from the
 /// client's first bytes (with TLS, ALPN has already told the client which one to speak).
-async fn serve_http<IO>(shared: &Shared, io: IO, conn: Arc<ConnCtx>, watcher: Watcher)
+/// Closes gracefully when the connection has been idle for `idleTimeout` or the gateway
+/// drains.
+async fn serve_http<IO>(shared: &Shared, io: IO, conn: Arc<ConnCtx>)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let remote = conn.remote;
+    let guard = conn.guard.clone();
+    let mut drain = conn.drain.clone();
+    let io = GuardedIo::new(io, guard.clone());
     let tables = shared.tables.clone();
     let svc = service_fn(move |req| {
         let conn = conn.clone();
@@ -239,9 +267,42 @@ where
     });
     let connection = shared
         .builder
-        .serve_connection_with_upgrades(TokioIo::new(io), svc)
-        .into_owned();
-    if let Err(e) = watcher.watch(connection).await {
-        debug!(%remote, error = %e, "connection ended with an error");
+        .serve_connection_with_upgrades(TokioIo::new(io), svc);
+    let mut connection = std::pin::pin!(connection);
+    let mut idle = std::pin::pin!(guard.idle_expired());
+    let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
+    let mut closing = false;
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            biased;
+            ended = connection.as_mut() => {
+                if let Err(e) = ended {
+                    debug!(%remote, error = %e, "connection ended with an error");
+                }
+                break;
+            }
+            _ = drain.wait_for(|d| *d), if !draining => {
+                if !closing {
+                    connection.as_mut().graceful_shutdown();
+                }
+                closing = true;
+                draining = true;
+            }
+            () = &mut idle, if !closing => {
+                debug!(%remote, "idle timeout: closing the connection");
+                connection.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            // A client that does not finish the goodbye (an HTTP/2 client that never acks
+            // the GOAWAY ping) cannot hold the shutdown once it has nothing in flight.
+            () = &mut quiet, if draining => {
+                debug!(%remote, "shutting down: closing an idle connection");
+                break;
+            }
+        }
     }
 }
+
+/// How long a connection with nothing in flight may take to close by itself at shutdown.
+const QUIET_AT_SHUTDOWN: Duration = Duration::from_millis(300);

@@ -5,8 +5,6 @@ use std::net::IpAddr;
 
 use http::header::{HOST, HeaderValue};
 use http::{StatusCode, Uri, Version};
-use hyper_util::rt::TokioIo;
-use tracing::debug;
 
 use super::lb::Target;
 use crate::rescue::ProxyError;
@@ -20,6 +18,9 @@ pub struct RequestCtx {
     pub authority: Option<HeaderValue>,
     /// The client asked for a protocol upgrade.
     pub upgrade: bool,
+    /// For upgrades: turns true when the gateway shuts down, so the tunnel can close
+    /// cleanly within `graceTimeOut`.
+    pub drain: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 pub(crate) async fn forward(
@@ -28,14 +29,20 @@ pub(crate) async fn forward(
     pass_host_header: bool,
     ctx: &RequestCtx,
 ) -> Result<Response, ProxyError> {
-    set_target(&mut req, target)?;
-    if pass_host_header {
-        if let (false, Some(a)) = (req.headers().contains_key(HOST), &ctx.authority) {
-            req.headers_mut().insert(HOST, a.clone());
-        }
-    } else if let Ok(v) = HeaderValue::from_str(target.authority.as_str()) {
-        req.headers_mut().insert(HOST, v);
+    // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
+    // the server's address. A client without any (HTTP/1.0) gets the server's address, as
+    // Go's transport sends.
+    let routed = pass_host_header
+        .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
+        .flatten();
+    let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
+    if target.h2c {
+        // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
+        req.headers_mut().remove(HOST);
+    } else if let Some(h) = &host {
+        req.headers_mut().insert(HOST, h.clone());
     }
+    set_target(&mut req, target, host.as_ref())?;
     *req.version_mut() = if target.h2c {
         Version::HTTP_2
     } else {
@@ -53,7 +60,17 @@ pub(crate) async fn forward(
 
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_upgrade) = client_upgrade {
-            tunnel(client_upgrade, hyper::upgrade::on(&mut resp));
+            let websocket = resp
+                .headers()
+                .get(http::header::UPGRADE)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+            let upstream = hyper::upgrade::on(&mut resp);
+            tokio::spawn(super::tunnel::run(
+                client_upgrade,
+                upstream,
+                websocket,
+                ctx.drain.clone(),
+            ));
         }
         return Ok(resp.map(|_| Body::Empty));
     }
@@ -62,8 +79,13 @@ pub(crate) async fn forward(
 }
 
 /// HTTP/1.1 upstreams get the origin form (`/path?query`); HTTP/2 needs scheme and authority
-/// for its pseudo-headers. The common case (origin form in, no path prefix) keeps the URI.
-fn set_target(req: &mut Request, target: &Target) -> Result<(), ProxyError> {
+/// (`host`) for its pseudo-headers. The common case (origin form in, no path prefix) keeps
+/// the URI.
+fn set_target(
+    req: &mut Request,
+    target: &Target,
+    host: Option<&HeaderValue>,
+) -> Result<(), ProxyError> {
     let rebuild = target.h2c || !target.base_path.is_empty() || req.uri().authority().is_some();
     if !rebuild {
         return Ok(());
@@ -78,31 +100,16 @@ fn set_target(req: &mut Request, target: &Target) -> Result<(), ProxyError> {
     };
     let mut b = Uri::builder();
     if target.h2c {
-        b = b
-            .scheme(target.scheme.clone())
-            .authority(target.authority.clone());
+        let authority = host
+            .and_then(|h| http::uri::Authority::try_from(h.as_bytes()).ok())
+            .unwrap_or_else(|| target.authority.clone());
+        b = b.scheme(target.scheme.clone()).authority(authority);
     }
     *req.uri_mut() = b
         .path_and_query(pq)
         .build()
         .map_err(|_| ProxyError::BadRequest("request target cannot be forwarded"))?;
     Ok(())
-}
-
-/// Copies bytes both ways between the client's and the backend's upgraded connections.
-fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
-    tokio::spawn(async move {
-        match tokio::try_join!(client, upstream) {
-            Ok((client, upstream)) => {
-                let mut client = TokioIo::new(client);
-                let mut upstream = TokioIo::new(upstream);
-                if let Err(e) = tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
-                    debug!(error = %e, "upgraded connection closed");
-                }
-            }
-            Err(e) => debug!(error = %e, "upgrade failed"),
-        }
-    });
 }
 
 /// Removes hop-by-hop headers from an upstream response, in one pass over its headers.

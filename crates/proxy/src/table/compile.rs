@@ -275,6 +275,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             .global
             .as_ref()
             .is_some_and(|g| g.not_append_x_forwarded_for);
+        let http = ep_cfg.and_then(|e| e.http.as_ref());
         let ep = EntryPointTable {
             routes: Routes::new(plain),
             tls_routes: Routes::new(tls_routes),
@@ -283,10 +284,15 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 ep_cfg.and_then(|e| e.forwarded_headers.as_ref()),
                 not_append,
             ),
-            sanitize_path: ep_cfg
-                .and_then(|e| e.http.as_ref())
-                .and_then(|h| h.sanitize_path)
-                .unwrap_or(true),
+            path: crate::path::PathPolicy::new(
+                http.and_then(|h| h.sanitize_path).unwrap_or(true),
+                http.and_then(|h| h.encoded_characters.as_ref()),
+            ),
+            underscores: crate::hygiene::Underscores::parse(
+                http.and_then(|h| h.underscore_headers_strategy.as_deref())
+                    .unwrap_or(""),
+            ),
+            encode_query_semicolons: http.is_some_and(|h| h.encode_query_semicolons),
         };
         table.entry_points.push((ep_name, ep));
     }

@@ -19,6 +19,7 @@ use tokio::net::TcpStream;
 use tracing::debug;
 
 use super::TransportSettings;
+use super::capped::Capped;
 use super::tls::Connector;
 use crate::rescue::ProxyError;
 use crate::{Body, Request};
@@ -82,13 +83,26 @@ impl Pool {
         }
         let mut req = req;
         // A reused connection may have been closed by the server while idle: if the request
-        // did not leave, it goes out again on a fresh connection.
+        // did not leave, it goes out again on a fresh connection. If it left but the
+        // connection closed before any byte of the response (the server closed it just as
+        // we reused it), an idempotent request without a body is sent again too, as Go's
+        // transport does; for that a copy of its head is kept.
         if let Some(mut conn) = self.checkout() {
+            let replay = replay_copy(&req);
             match conn.try_send_request(req).await {
                 Ok(resp) => return Ok(self.wrap(resp, conn)),
                 Err(mut e) => match e.take_message() {
                     Some(r) => req = r,
-                    None => return Err(upstream_error(&e.into_error())),
+                    None => {
+                        let e = e.into_error();
+                        match replay {
+                            Some(r) if is_stale(&e) => {
+                                debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
+                                req = r;
+                            }
+                            _ => return Err(upstream_error(&e)),
+                        }
+                    }
                 },
             }
         }
@@ -167,7 +181,9 @@ impl Pool {
     async fn connect(&self, http1_only: bool) -> Result<Fresh, ProxyError> {
         let tcp = self.dial().await?;
         let Some(tls) = &self.tls else {
-            return Ok(Fresh::Http1(self.handshake_h1(TokioIo::new(tcp)).await?));
+            return Ok(Fresh::Http1(
+                self.handshake_h1(TokioIo::new(Capped::new(tcp))).await?,
+            ));
         };
         let handshake = tls.connect(tcp, http1_only, &self.addr);
         // The dial timeout covers the TLS handshake too (Go: TLSHandshakeTimeout).
@@ -180,7 +196,9 @@ impl Pool {
         if h2 {
             Ok(Fresh::Http2(self.handshake_h2(TokioIo::new(stream)).await?))
         } else {
-            Ok(Fresh::Http1(self.handshake_h1(TokioIo::new(stream)).await?))
+            Ok(Fresh::Http1(
+                self.handshake_h1(TokioIo::new(Capped::new(stream))).await?,
+            ))
         }
     }
 
@@ -189,6 +207,7 @@ impl Pool {
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     {
         let (send, conn) = http1::Builder::new()
+            .max_buf_size(MAX_RESPONSE_HEAD)
             .handshake(io)
             .await
             .map_err(|e| upstream_error(&e))?;
@@ -217,6 +236,10 @@ impl Pool {
     {
         let (send, conn) = http2::Builder::new(TokioExecutor::new())
             .timer(TokioTimer::new())
+            // What a stream may receive before it is read: bounds what a response held back by
+            // a slow client pins (hyper's default is 2 MiB per stream).
+            .initial_stream_window_size(H2_STREAM_WINDOW)
+            .initial_connection_window_size(H2_CONNECTION_WINDOW)
             .handshake(io)
             .await
             .map_err(|e| upstream_error(&e))?;
@@ -251,10 +274,16 @@ impl Pool {
         if req.version() != http::Version::HTTP_2 {
             *req.version_mut() = http::Version::HTTP_2;
             if req.uri().scheme().is_none() {
+                // `:authority` is the Host the HTTP/1.1 path would have sent.
+                let host = req.headers_mut().remove(http::header::HOST);
                 let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                let authority = host
+                    .and_then(|h| http::uri::Authority::try_from(h.as_bytes()).ok())
+                    .map_or_else(|| http::uri::Authority::try_from(self.addr.as_str()), Ok)
+                    .map_err(|e| ProxyError::Upstream(format!("request target: {e}")))?;
                 let uri = http::Uri::builder()
                     .scheme(http::uri::Scheme::HTTPS)
-                    .authority(self.addr.as_str())
+                    .authority(authority)
                     .path_and_query(pq)
                     .build()
                     .map_err(|e| ProxyError::Upstream(format!("request target: {e}")))?;
@@ -276,7 +305,57 @@ enum Fresh {
     Http2(http2::SendRequest<Body>),
 }
 
+/// A copy of `req` to send again if a reused connection turns out closed: only for methods
+/// that may be repeated (RFC 9110 §9.2.2) and requests without a body.
+fn replay_copy(req: &Request) -> Option<Request> {
+    let idempotent = matches!(
+        *req.method(),
+        http::Method::GET
+            | http::Method::HEAD
+            | http::Method::OPTIONS
+            | http::Method::TRACE
+            | http::Method::PUT
+            | http::Method::DELETE
+    );
+    if !idempotent || !matches!(req.body(), Body::Empty) {
+        return None;
+    }
+    let mut copy = Request::new(Body::Empty);
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    Some(copy)
+}
+
+/// Whether a request failed because its (reused) connection was closed under it before any
+/// response byte arrived, rather than because the server answered badly.
+fn is_stale(e: &hyper::Error) -> bool {
+    if e.is_incomplete_message() || e.is_canceled() {
+        return true;
+    }
+    let mut cur = std::error::Error::source(e);
+    while let Some(s) = cur {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            );
+        }
+        cur = s.source();
+    }
+    false
+}
+
 fn upstream_error(e: &hyper::Error) -> ProxyError {
+    match crate::body::BodyError::find(e) {
+        Some(crate::body::BodyError::Client(c)) => return ProxyError::ClientBody(c.to_string()),
+        Some(crate::body::BodyError::ReadTimeout) => return ProxyError::ClientTimeout,
+        _ => {}
+    }
     if e.is_timeout() {
         return ProxyError::Timeout;
     }
@@ -323,3 +402,12 @@ impl http_body::Body for PooledBody {
 
 /// How long an idle connection may wait before it is discarded, when none is configured.
 pub(crate) const DEFAULT_IDLE: Duration = Duration::from_secs(90);
+
+/// The largest response head an HTTP/1.1 upstream may send (Go's default is 10 MiB; 1 MiB
+/// is what the gateway accepts from clients too).
+const MAX_RESPONSE_HEAD: usize = 1 << 20;
+
+/// HTTP/2 flow-control windows towards upstreams: 64 KiB per stream (the protocol's
+/// default), 1 MiB per connection.
+const H2_STREAM_WINDOW: u32 = 64 * 1024;
+const H2_CONNECTION_WINDOW: u32 = 1 << 20;
