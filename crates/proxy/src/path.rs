@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 
 use waygate_config::static_config::EncodedCharacters;
+use waygate_rules::{Escape, rewrite_escapes};
 
 /// Why a path was refused (400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,39 +104,21 @@ impl PathPolicy {
 
 /// Step 1: unreserved escapes decoded, the others upper-cased; `Err` on an invalid escape.
 pub fn normalize(raw: &str) -> Result<Cow<'_, str>, BadPath> {
-    let bytes = raw.as_bytes();
-    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
+    if !raw.contains('%') {
         return Ok(Cow::Borrowed(raw));
-    };
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b != b'%' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let hex = |j: usize| bytes.get(j).and_then(|&h| char::from(h).to_digit(16));
-        let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-            return Err(BadPath::InvalidEscape);
-        };
-        // Both digits are < 16, so the value fits a byte.
-        let value = (hi * 16 + lo) as u8;
+    }
+    let out = rewrite_escapes(raw.as_bytes(), |value| {
         if value.is_ascii_alphanumeric() || matches!(value, b'-' | b'.' | b'_' | b'~') {
-            out.push(value);
+            Escape::Decode
         } else {
-            out.push(b'%');
-            out.push(bytes[i + 1].to_ascii_uppercase());
-            out.push(bytes[i + 2].to_ascii_uppercase());
+            Escape::Upper
         }
-        i += 3;
-    }
-    if out == bytes {
+    })
+    .map_err(|_| BadPath::InvalidEscape)?;
+    if out == raw.as_bytes() {
         return Ok(Cow::Borrowed(raw));
     }
-    // Only ASCII bytes were produced from ASCII escapes; the rest was copied from a `str`.
+    // Only ASCII bytes were produced from escapes; the rest was copied from a `str`.
     Ok(Cow::Owned(
         String::from_utf8(out).map_err(|_| BadPath::InvalidEscape)?,
     ))

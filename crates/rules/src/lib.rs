@@ -35,7 +35,7 @@ use std::str::FromStr;
 pub use error::{ErrorKind, Found, RuleError};
 pub use host::{Hosts, normalize_host, trim_trailing_dot};
 pub use parser::MAX_DEPTH;
-pub use path::{InvalidEscape, routing_path};
+pub use path::{Escape, InvalidEscape, rewrite_escapes, routing_path};
 pub use rule::{Request, Rule};
 pub use tcp::{TcpConn, TcpRule};
 

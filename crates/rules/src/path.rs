@@ -40,6 +40,32 @@ pub fn routing_path(raw_path: &str) -> Result<Cow<'_, str>, InvalidEscape> {
 }
 
 fn decode(bytes: &[u8], non_ascii: bool) -> Result<Vec<u8>, InvalidEscape> {
+    rewrite_escapes(bytes, |value| {
+        if RESERVED.contains(&value) || (!non_ascii && !value.is_ascii()) {
+            Escape::Keep
+        } else {
+            Escape::Decode
+        }
+    })
+}
+
+/// What becomes of one percent-escape in [`rewrite_escapes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// The byte it stands for.
+    Decode,
+    /// The escape as written.
+    Keep,
+    /// The escape with upper-case hex digits (RFC 3986 §6.2.2.1).
+    Upper,
+}
+
+/// Copies `bytes`, rewriting each `%XY` escape as `each` decides from the byte it stands
+/// for; `Err` at the first `%` not followed by two hex digits.
+pub fn rewrite_escapes(
+    bytes: &[u8],
+    mut each: impl FnMut(u8) -> Escape,
+) -> Result<Vec<u8>, InvalidEscape> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -53,11 +79,16 @@ fn decode(bytes: &[u8], non_ascii: bool) -> Result<Vec<u8>, InvalidEscape> {
         let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
             return Err(InvalidEscape { offset: i });
         };
+        // Both digits are below 16, so the value fits a byte.
         let value = (hi * 16 + lo) as u8;
-        if RESERVED.contains(&value) || (!non_ascii && !value.is_ascii()) {
-            out.extend_from_slice(&bytes[i..i + 3]);
-        } else {
-            out.push(value);
+        match each(value) {
+            Escape::Decode => out.push(value),
+            Escape::Keep => out.extend_from_slice(&bytes[i..i + 3]),
+            Escape::Upper => {
+                out.push(b'%');
+                out.push(bytes[i + 1].to_ascii_uppercase());
+                out.push(bytes[i + 2].to_ascii_uppercase());
+            }
         }
         i += 3;
     }

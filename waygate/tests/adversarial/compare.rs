@@ -133,14 +133,7 @@ fn delivered(backends: &[(&str, Recorder)], marks: &[Vec<usize>]) -> String {
                 let text = String::from_utf8_lossy(&bytes[..len]).into_owned();
                 let line = text.lines().next().unwrap_or_default();
                 let path = line.split_whitespace().nth(1).unwrap_or_default();
-                let host = text
-                    .lines()
-                    .find_map(|l| {
-                        l.split_once(':')
-                            .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
-                            .map(|(_, v)| v.trim().to_string())
-                    })
-                    .unwrap_or_default();
+                let host = crate::recorder::host_of(&text);
                 let mut cell = format!("{name}:{path}");
                 if host != "t.test" {
                     cell.push_str(&format!(" host={host}"));

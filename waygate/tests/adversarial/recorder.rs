@@ -40,7 +40,13 @@ pub(crate) struct Recorder {
 
 impl Recorder {
     pub(crate) async fn start(mode: Mode) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_at("127.0.0.1:0", mode).await
+    }
+
+    /// Like [`Recorder::start`], on a fixed address (for proxies configured in advance, as
+    /// in `bench/adversarial/compare.sh`).
+    pub(crate) async fn start_at(addr: &str, mode: Mode) -> Recorder {
+        let listener = TcpListener::bind(addr).await.expect("bind");
         let rec = Recorder {
             addr: listener.local_addr().expect("addr"),
             conns: Arc::default(),
@@ -113,14 +119,7 @@ impl Recorder {
     /// Answers one request; false when the connection is to be closed.
     async fn answer(&self, stream: &mut TcpStream, request: &str, mode: Mode) -> bool {
         let first = request.lines().next().unwrap_or_default();
-        let host = request
-            .lines()
-            .find_map(|l| {
-                l.split_once(':')
-                    .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
-                    .map(|(_, v)| v.trim().to_string())
-            })
-            .unwrap_or_default();
+        let host = host_of(request);
         match mode {
             Mode::Silent => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -198,28 +197,14 @@ pub(crate) fn request_len(buf: &[u8]) -> Option<usize> {
     (buf.len() >= head_end + len).then_some(head_end + len)
 }
 
-impl Recorder {
-    /// Like [`Recorder::start`], on a fixed address (for proxies configured in advance, as
-    /// in `bench/adversarial/compare.sh`).
-    pub(crate) async fn start_at(addr: &str, mode: Mode) -> Recorder {
-        let listener = TcpListener::bind(addr).await.expect("bind");
-        let rec = Recorder {
-            addr: listener.local_addr().expect("addr"),
-            conns: Arc::default(),
-            mode: Arc::new(Mutex::new(mode)),
-            served: Arc::default(),
-        };
-        let r = rec.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let index = {
-                    let mut c = r.conns.lock().expect("conns");
-                    c.push(Conn::default());
-                    c.len() - 1
-                };
-                tokio::spawn(r.clone().serve(stream, index));
-            }
-        });
-        rec
-    }
+/// The value of the `Host` header of a request's text (empty when there is none).
+pub(crate) fn host_of(request: &str) -> String {
+    request
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default()
 }

@@ -46,11 +46,11 @@ async fn ws_backend() -> (String, tokio::sync::oneshot::Receiver<Option<CloseCod
     (url, rx)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn websockets_get_a_close_frame_both_ways_at_shutdown() {
-    let (url, backend_close) = ws_backend().await;
-    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      lifeCycle:\n        graceTimeOut: 5s\n";
-    let mut gw = Gw::start(st, &route(&url));
+/// A WebSocket through the gateway, checked with one echoed message.
+async fn echoing_ws(
+    gw: &Gw,
+    text: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
     let stream = tokio::net::TcpStream::connect(gw.addrs["web"])
         .await
         .expect("connect");
@@ -58,11 +58,20 @@ async fn websockets_get_a_close_frame_both_ways_at_shutdown() {
         tokio_tungstenite::client_async(format!("ws://{}/ws", gw.addrs["web"]), stream)
             .await
             .expect("handshake");
-    ws.send(Message::text("before")).await.expect("send");
+    ws.send(Message::text(text)).await.expect("send");
     assert_eq!(
         ws.next().await.expect("echo").expect("ok"),
-        Message::text("before")
+        Message::text(text)
     );
+    ws
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn websockets_get_a_close_frame_both_ways_at_shutdown() {
+    let (url, backend_close) = ws_backend().await;
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      lifeCycle:\n        graceTimeOut: 5s\n";
+    let mut gw = Gw::start(st, &route(&url));
+    let mut ws = echoing_ws(&gw, "before").await;
 
     let started = Instant::now();
     gw.signal("TERM");
@@ -144,18 +153,7 @@ async fn an_idle_websocket_outlives_the_http_timeouts() {
     let (url, _backend_close) = ws_backend().await;
     let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      respondingTimeouts:\n        readTimeout: 1s\n        writeTimeout: 1s\n        idleTimeout: 1s\n";
     let gw = Gw::start(st, &route(&url));
-    let stream = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    let (mut ws, _) =
-        tokio_tungstenite::client_async(format!("ws://{}/ws", gw.addrs["web"]), stream)
-            .await
-            .expect("handshake");
-    ws.send(Message::text("one")).await.expect("send");
-    assert_eq!(
-        ws.next().await.expect("echo").expect("ok"),
-        Message::text("one")
-    );
+    let mut ws = echoing_ws(&gw, "one").await;
     // Quiet for longer than readTimeout, writeTimeout and idleTimeout: a tunnel is not an
     // HTTP request, so none of them applies.
     tokio::time::sleep(Duration::from_millis(2500)).await;

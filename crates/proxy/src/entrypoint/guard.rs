@@ -11,7 +11,7 @@
 //! - **stall** (`waygate.writeStallTimeout`, 60 s by default): pending response bytes that
 //!   make no progress for that long close the connection, even when `writeTimeout` is 0.
 //! - **backpressure** (HTTP/1.x): a response body is not read from the upstream while more
-//!   than [`WRITE_AHEAD`] (8 KiB) bytes of it wait in the server's buffers for a slow client, so a
+//!   than [`WRITE_AHEAD`] (4 KiB) bytes of it wait in the server's buffers for a slow client, so a
 //!   client that never reads pins a bounded amount of memory.
 
 use std::pin::Pin;
@@ -30,7 +30,7 @@ use crate::body::BodyError;
 
 /// Response bytes allowed to wait in the server's buffers before the upstream body is no
 /// longer read (HTTP/1.x).
-pub(crate) const WRITE_AHEAD: u64 = 8 * 1024;
+pub(crate) const WRITE_AHEAD: u64 = 4 * 1024;
 
 /// The entry point's connection timeouts (`None` = unbounded).
 #[derive(Debug, Clone, Copy, Default)]
@@ -269,10 +269,21 @@ impl<T> GuardedIo<T> {
         Ok(())
     }
 
-    /// Progress: the stall timer is disarmed.
-    fn progressed(&mut self, n: usize) {
-        self.stall_armed = false;
-        self.guard.wrote(n);
+    /// A write's outcome: progress disarms the stall timer, waiting runs it.
+    fn account(
+        &mut self,
+        cx: &mut Context<'_>,
+        written: Poll<std::io::Result<usize>>,
+    ) -> Poll<std::io::Result<usize>> {
+        match written {
+            Poll::Ready(Ok(n)) => {
+                self.stall_armed = false;
+                self.guard.wrote(n);
+            }
+            Poll::Pending => self.poll_stall(cx)?,
+            Poll::Ready(Err(_)) => {}
+        }
+        written
     }
 
     /// A write is waiting: the stall timer (and the write deadline) run.
@@ -336,17 +347,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         self.check_write_deadline()?;
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                self.progressed(n);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending => {
-                self.poll_stall(cx)?;
-                Poll::Pending
-            }
-            other => other,
-        }
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.account(cx, written)
     }
 
     fn poll_write_vectored(
@@ -355,17 +357,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
         self.check_write_deadline()?;
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                self.progressed(n);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending => {
-                self.poll_stall(cx)?;
-                Poll::Pending
-            }
-            other => other,
-        }
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.account(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {

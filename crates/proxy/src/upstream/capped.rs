@@ -8,8 +8,9 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// hyper's initial read size; reads never fill more, so its adaptive strategy stays there.
-pub(crate) const READ_PIECE: usize = 8 * 1024;
+/// One byte under hyper's initial read size: a read that fills its buffer makes hyper double
+/// the next one (and so the allocations chunks pin); a read one byte short keeps it at 8 KiB.
+pub(crate) const READ_PIECE: usize = 8 * 1024 - 1;
 
 /// An upstream stream whose reads are capped.
 #[derive(Debug)]
