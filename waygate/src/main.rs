@@ -9,6 +9,7 @@ mod healthcheck;
 mod logging;
 mod run;
 mod static_load;
+mod trim;
 mod workers;
 
 use std::process::ExitCode;

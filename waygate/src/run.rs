@@ -125,6 +125,10 @@ pub(crate) async fn serve(
             reload.notify_one();
         }
     });
+    {
+        let gateway = gateway.clone();
+        crate::trim::spawn(move || gateway.connections());
+    }
     ready(&gateway);
     gateway.run(shutdown_signal()).await;
     applier.abort();

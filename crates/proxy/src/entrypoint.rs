@@ -8,4 +8,4 @@ mod serve;
 
 pub(crate) use self::guard::{ConnGuard, ServedBody};
 pub use self::listen::{Bound, bind, parse_address};
-pub(crate) use self::serve::{ServeSettings, serve};
+pub(crate) use self::serve::{ConnCount, ServeSettings, serve};

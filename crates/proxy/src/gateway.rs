@@ -49,6 +49,8 @@ struct Inner {
     tls: TlsShared,
     /// Pending ACME challenges, written by the resolvers.
     acme: Arc<crate::acme::AcmeChallenges>,
+    /// Client connections open on every entry point.
+    open: Arc<crate::entrypoint::ConnCount>,
 }
 
 // === impl Gateway ===
@@ -93,6 +95,7 @@ impl Gateway {
                 server_name,
                 tls: TlsShared::new(),
                 acme: Arc::default(),
+                open: Arc::default(),
             }),
         })
     }
@@ -109,6 +112,13 @@ impl Gateway {
     /// The store where ACME resolvers publish pending challenges.
     pub fn acme_challenges(&self) -> Arc<crate::acme::AcmeChallenges> {
         self.inner.acme.clone()
+    }
+
+    /// Client connections open now on every entry point, and the most that were open at once
+    /// since the previous call.
+    pub fn connections(&self) -> (usize, usize) {
+        let peak = self.inner.open.take_peak();
+        (self.inner.open.open(), peak)
     }
 
     /// The current table.
@@ -179,6 +189,7 @@ impl Gateway {
                 index,
                 self.inner.acme.clone(),
                 write_stall,
+                self.inner.open.clone(),
             );
             loops.push(tokio::spawn(serve(
                 b,

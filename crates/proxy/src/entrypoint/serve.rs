@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -43,6 +44,45 @@ pub(crate) struct ServeSettings {
     pub(crate) keep_alive: crate::handler::KeepAliveLimits,
     /// Pending ACME challenges (TLS-ALPN-01 is answered during the handshake).
     pub(crate) acme: Arc<crate::acme::AcmeChallenges>,
+    /// Client connections open on every entry point (shared by the gateway).
+    pub(crate) open: Arc<ConnCount>,
+}
+
+/// Open client connections, and the most seen since the peak was last taken.
+#[derive(Debug, Default)]
+pub(crate) struct ConnCount {
+    open: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// Counts one open client connection for as long as it lives.
+struct OpenConn(Arc<ConnCount>);
+
+// === impl ConnCount ===
+
+impl ConnCount {
+    pub(crate) fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// The peak since the last call (which resets it to what is open now).
+    pub(crate) fn take_peak(&self) -> usize {
+        self.peak.swap(self.open(), Ordering::Relaxed)
+    }
+}
+
+impl OpenConn {
+    fn new(count: &Arc<ConnCount>) -> Self {
+        let now = count.open.fetch_add(1, Ordering::Relaxed) + 1;
+        count.peak.fetch_max(now, Ordering::Relaxed);
+        Self(count.clone())
+    }
+}
+
+impl Drop for OpenConn {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl ServeSettings {
@@ -52,6 +92,7 @@ impl ServeSettings {
         index: usize,
         acme: Arc<crate::acme::AcmeChallenges>,
         write_stall: Option<Duration>,
+        open: Arc<ConnCount>,
     ) -> Self {
         let cfg = &bound.config;
         let rt = &cfg.transport.responding_timeouts;
@@ -78,6 +119,7 @@ impl ServeSettings {
             server_name,
             index,
             acme,
+            open,
             keep_alive: crate::handler::KeepAliveLimits {
                 max_requests: u64::try_from(cfg.transport.keep_alive_max_requests).unwrap_or(0),
                 max_time: cfg
@@ -174,6 +216,7 @@ async fn connection(
     remote: SocketAddr,
     drain: watch::Receiver<bool>,
 ) {
+    let _open = OpenConn::new(&shared.settings.open);
     let index = shared.settings.index;
     let serves_tls = shared
         .tables
