@@ -93,7 +93,7 @@ async fn hundred_non_reading_clients_pin_bounded_memory_and_give_it_back() {
     eprintln!(
         "baseline {baseline} KiB, with {n} non-reading clients {during} KiB: {per_conn} KiB each"
     );
-    // The release binary on a quiet machine measures 45–60 KiB (the bound is 64 KiB;
+    // The release binary on a quiet machine measures 61–63 KiB (the bound is 64 KiB;
     // see docs/compat.md). This test runs the debug binary under a parallel suite, so it
     // allows 128 KiB: buffering a response for a client that does not read costs 0.9–1.8 MiB
     // per connection, far beyond either.
