@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The instruction-count gate: user-space instructions per proxied request, counted with
+# valgrind's callgrind (deterministic: machine noise does not move it).
+#
+#   bench/callgrind/run.sh [--check] [BINARY]      # BINARY: target/release/waygate by default
+#
+# For each scenario a fresh gateway runs under callgrind twice, serving N1 and then N2
+# requests over one keep-alive connection (h2load); (Ir(N2) - Ir(N1)) / (N2 - N1) cancels
+# start-up and shutdown. Scenarios: h1 (HTTP/1.1 keep-alive), h2c (prior knowledge),
+# tls-h1 (HTTP/1.1 over TLS, keep-alive), chain3 (h1 through a three-middleware chain).
+# --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
+# 3 %. Budgets are lowered as we improve; raising one needs a commit saying why.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+bin=${1:-$root/target/release/waygate}
+n1=${GATE_N1:-1000}
+n2=${GATE_N2:-6000}
+
+for tool in valgrind h2load curl python3; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 1; }
+done
+[ -x "$bin" ] || { echo "run.sh: $bin is not built (cargo build --release -p waygate)" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+backend=$(free_port)
+python3 "$here/backend.py" "$backend" &
+pids+=($!)
+
+# One gateway under callgrind serving `n` requests of a scenario; prints its total Ir.
+count() {
+  local scenario=$1 n=$2 web tls out
+  web=$(free_port); tls=$(free_port)
+  sed -e "s|@DIR@|$work|; s|@WEB@|$web|; s|@TLS@|$tls|" "$here/static.yml" > "$work/static.yml"
+  sed -e "s|@BACKEND@|$backend|" "$here/dynamic.yml" > "$work/dynamic.yml"
+  out="$work/callgrind.$scenario.$n"
+  WAYGATE_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$out" \
+    "$bin" --configFile="$work/static.yml" > "$work/gateway.log" 2>&1 &
+  local gw=$!
+  local url host=bench.local path=/ args=(-c 1 -m 1)
+  case $scenario in
+    h1) url="http://127.0.0.1:$web"; args+=(--h1) ;;
+    h2c) url="http://127.0.0.1:$web" ;;
+    tls-h1) url="https://127.0.0.1:$tls"; args+=(--h1) ;;
+    chain3) url="http://127.0.0.1:$web"; host=chain.local; path=/api/x; args+=(--h1) ;;
+  esac
+  local curl_tls=()
+  [ "$scenario" = tls-h1 ] && curl_tls=(-k)
+  local ready=0
+  for _ in $(seq 1 300); do
+    if [ "$(curl -s "${curl_tls[@]}" -o /dev/null -w '%{http_code}' -H "Host: $host" "$url$path")" = 200 ]; then
+      ready=1; break
+    fi
+    sleep 0.2
+  done
+  if [ $ready = 0 ]; then
+    kill "$gw" 2>/dev/null || true
+    echo "run.sh: the gateway did not serve $scenario; its log:" >&2
+    cat "$work/gateway.log" >&2
+    exit 1
+  fi
+  if ! h2load "${args[@]}" -n "$n" -H ":authority: $host" "$url$path" > "$work/h2load.log" 2>&1 \
+    || ! grep -q "succeeded, 0 failed" "$work/h2load.log" \
+    || ! grep -qE "status codes: $n 2xx" "$work/h2load.log"; then
+    kill "$gw" 2>/dev/null || true
+    echo "run.sh: $scenario: not every request succeeded:" >&2
+    cat "$work/h2load.log" >&2
+    exit 1
+  fi
+  kill -TERM "$gw"
+  wait "$gw" 2>/dev/null || true
+  grep -E '^(summary|totals):' "$out" | head -1 | awk '{print $2}'
+}
+
+status=0
+printf '%-8s %12s %10s %s\n' scenario "instr/req" budget verdict
+for scenario in h1 h2c tls-h1 chain3; do
+  a=$(count "$scenario" "$n1")
+  b=$(count "$scenario" "$n2")
+  per=$(( (b - a) / (n2 - n1) ))
+  budget=$(awk -v s="$scenario" '$1 == s { print $2 }' "$here/budgets.txt")
+  verdict=""
+  if [ -n "$budget" ]; then
+    limit=$(( budget * 103 / 100 ))
+    if [ "$per" -gt "$limit" ]; then
+      verdict="OVER (limit $limit)"
+      status=1
+    else
+      verdict="ok"
+    fi
+  fi
+  printf '%-8s %12s %10s %s\n' "$scenario" "$per" "${budget:--}" "$verdict"
+done
+if [ $check = 1 ] && [ $status != 0 ]; then
+  echo "run.sh: instruction budget exceeded (bench/callgrind/budgets.txt)" >&2
+  exit 1
+fi
