@@ -1,6 +1,7 @@
 //! The **tls** stage: TLS termination on entry points.
 //!
-//! Per table (`compile`): the certificate store (`store`, Traefik's `default` store), one
+//! Per table (`compile`): the certificate store (`store`, Traefik's `default` store, filled by
+//! `certificates`, which `waygate check` runs too; `keypair` pairs a chain with its key), one
 //! rustls `ServerConfig` per TLS option (`options`, with `names` for Go's cipher suite and
 //! curve names and `client_auth` for `clientAuth`), and per entry point the map from server
 //! name to TLS option built from its TLS routers' `Host()` values (`sni`).
@@ -16,9 +17,11 @@
 //! session-ticket keys. Crypto comes from one provider, aws-lc-rs (`provider()`).
 
 mod accept;
+mod certificates;
 mod client_auth;
 mod compile;
 mod default_cert;
+pub(crate) mod keypair;
 pub(crate) mod names;
 mod options;
 pub(crate) mod pem;
@@ -39,6 +42,7 @@ use tracing::warn;
 
 pub(crate) use self::accept::TlsInfo;
 pub(crate) use self::accept::{TLS_HANDSHAKE, handshake};
+pub use self::certificates::check as check_certificates;
 pub(crate) use self::compile::TlsCompiler;
 pub(crate) use self::sni::{SniOptions, SniOptionsBuilder};
 

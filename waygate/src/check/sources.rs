@@ -97,6 +97,11 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     ctx.broken = load.broken.clone();
     let mut checks = Vec::new();
     validate_dynamic(&load.config, &ctx, &mut checks);
+    // The certificates as the gateway loads them: keys it cannot sign with, keys of
+    // another certificate (validation only sees that the files exist).
+    if let Some(tls) = &load.config.tls {
+        checks.extend(waygate_proxy::tls::check_certificates(tls));
+    }
     for mut issue in load.issues.into_iter().chain(checks) {
         let exact = trees
             .iter()

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
-use rustls::sign::CertifiedKey;
 use waygate_config::dynamic::{TlsConfig, TlsOptions};
 use waygate_config::{Issue, IssueKind};
 
-use super::store::{CertStore, names};
-use super::{TlsShared, options, pem};
+use super::store::CertStore;
+use super::{TlsShared, certificates, options};
 
 /// Built TLS options, by name, and the `default` one.
 pub(crate) struct TlsCompiler {
@@ -101,42 +100,14 @@ impl TlsCompiler {
 /// The `default` store: `tls.certificates` (those in the `default` store) and its default
 /// certificate, else the generated one.
 fn store(tls: &TlsConfig, shared: &TlsShared, issues: &mut Vec<Issue>) -> CertStore {
-    let mut certs: Vec<(Vec<String>, Arc<CertifiedKey>)> = Vec::new();
     let provider = super::provider();
-    for (i, c) in tls.certificates.iter().enumerate() {
-        let path = format!("tls.certificates[{i}]");
-        if !c.stores.is_empty() && !c.stores.iter().any(|s| s == "default") {
-            issues.push(Issue::warning(
-                IssueKind::Unsupported,
-                format!("{path}.stores"),
-                "only the `default` TLS store is used; this certificate is ignored",
-            ));
-            continue;
-        }
-        let loaded = pem::certified_key(&c.cert_file, &c.key_file, &provider).and_then(|key| {
-            let leaf = key
-                .end_entity_cert()
-                .map_err(|e| format!("no end-entity certificate: {e}"))?;
-            Ok((names(leaf)?, key))
-        });
-        match loaded {
-            Ok(entry) => certs.push(entry),
-            Err(e) => issues.push(
-                Issue::error(IssueKind::File, path, format!("certificate skipped: {e}"))
-                    .with_item("tlsCertificate", c.cert_file.clone()),
-            ),
-        }
-    }
+    let never = |_: &str, _: &str| false;
+    let certs = certificates::listed(tls, &provider, &never, issues);
     let store = tls.stores.get("default");
     let mut default = shared.generated_default.clone();
-    if let Some(c) = store.and_then(|s| s.default_certificate.as_ref()) {
-        match pem::certified_key(&c.cert_file, &c.key_file, &provider) {
-            Ok(key) => default = Some(key),
-            Err(e) => issues.push(Issue::error(
-                IssueKind::File,
-                "tls.stores.default.defaultCertificate",
-                format!("default certificate not used (the generated one is served): {e}"),
-            )),
+    if store.is_some_and(|s| s.default_certificate.is_some()) {
+        if let Some(key) = certificates::default_certificate(tls, &provider, &never, issues) {
+            default = Some(key);
         }
     } else if let Some(g) = store.and_then(|s| s.default_generated_cert.as_ref()) {
         // The resolver obtains a certificate for `domain` (as for a router) and publishes it

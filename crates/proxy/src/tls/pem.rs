@@ -2,10 +2,6 @@
 //! value that starts with `-----BEGIN`), as Traefik accepts for `certFile`, `keyFile` and
 //! `caFiles`.
 
-use std::sync::Arc;
-
-use rustls::crypto::CryptoProvider;
-use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use waygate_config::types::is_inline_content;
@@ -36,21 +32,8 @@ pub(crate) fn private_key(value: &str) -> Result<PrivateKeyDer<'static>, String>
     key.map_err(|e| format!("{}: no usable private key: {e}", origin(value)))
 }
 
-/// A certificate chain with its key, checked to belong together.
-pub(crate) fn certified_key(
-    cert: &str,
-    key: &str,
-    provider: &CryptoProvider,
-) -> Result<Arc<CertifiedKey>, String> {
-    let chain = certificates(cert)?;
-    let key = private_key(key)?;
-    let ck = CertifiedKey::from_der(chain, key, provider)
-        .map_err(|e| format!("{}: certificate and key do not match: {e}", origin(cert)))?;
-    Ok(Arc::new(ck))
-}
-
 /// How to name a value in errors: the path, or "inline PEM" (never the key material).
-fn origin(value: &str) -> String {
+pub(crate) fn origin(value: &str) -> String {
     if is_inline_content(value) {
         "inline PEM".to_string()
     } else {

@@ -42,3 +42,26 @@ pub(crate) fn ca() -> (String, Issuer<'static, KeyPair>) {
     let cert = params.self_signed(&key).expect("ca");
     (cert.pem(), Issuer::new(params, key))
 }
+
+/// Runs the `openssl` CLI in `dir` (certificates rcgen cannot make: X.509 v1, RSA-1024).
+pub(crate) fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh directory under the system temp dir.
+pub(crate) fn temp_dir(tag: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("waygate-{tag}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

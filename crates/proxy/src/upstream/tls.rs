@@ -13,6 +13,7 @@ mod verify;
 use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
+use rustls::sign::SingleCertAndKey;
 use rustls::version::{TLS12, TLS13};
 use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::ServerName;
@@ -24,8 +25,7 @@ use waygate_config::dynamic::ServersTransport;
 use waygate_config::static_config::ServersTransportDefaults;
 
 use crate::rescue::ProxyError;
-use crate::tls::names;
-use crate::tls::pem;
+use crate::tls::{keypair, names, pem};
 
 /// The TLS settings of one servers transport, as configured (hashable: part of the pool key).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -134,12 +134,11 @@ impl TlsSettings {
         };
         let mut cfg = match self.certificates.first() {
             // Go would pick among several by the server's request; the first one is used here.
-            Some((cert, key)) => builder
-                .with_client_auth_cert(
-                    pem::certificates(cert).map_err(|e| format!("certificates: {e}"))?,
-                    pem::private_key(key).map_err(|e| format!("certificates: {e}"))?,
-                )
-                .map_err(|e| format!("certificates: {e}"))?,
+            Some((cert, key)) => {
+                let key = keypair::certified_key(cert, key, &provider)
+                    .map_err(|e| format!("certificates: {e}"))?;
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key)))
+            }
             None => builder.with_no_client_auth(),
         };
         cfg.alpn_protocols = if self.disable_http2 {
