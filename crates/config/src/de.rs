@@ -461,6 +461,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        // `[accessLog]` and `[accesslog.otlp]`: two spellings of one section are one section.
+        if let Some(merged) = access::merge_spellings(self.node, fields) {
+            let de = NodeDe {
+                node: &merged,
+                path: self.path.clone(),
+                trail: self.trail.clone(),
+                ctx: self.ctx,
+            };
+            let access = de.struct_access(fields)?;
+            let r = visitor.visit_map(access);
+            return r.map_err(|e| de.locate(e));
+        }
         let access = self.struct_access(fields)?;
         let r = visitor.visit_map(access);
         r.map_err(|e| self.locate(e))

@@ -210,3 +210,50 @@ async fn keep_alive_max_requests_closes_the_connection() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_file_for_static_and_dynamic_configuration_serves() {
+    // Traefik's integration-fixture layout: the static file is also the file provider's file.
+    let a = crate::support::backend("a").await;
+    let dir = Gw::dir();
+    let file = dir.join("traefik.yml");
+    let text = format!(
+        "entryPoints:\n  web:\n    address: 127.0.0.1:0\nproviders:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\naccessLog: {{}}\nhttp:\n  routers:\n    r:\n      rule: Host(`one.test`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        file.display(),
+        a.url()
+    );
+    let gw = Gw::start_raw_in(dir, &text);
+    let r = get(&client(), &gw.url("web"), "one.test").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(!gw.logs().contains("unknown key"), "{}", gw.logs());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multi_layer_routers_are_disabled_with_the_reason_others_serve() {
+    let a = backend("a").await;
+    let dynamic = format!(
+        "http:\n  routers:\n    api-parent:\n      rule: PathPrefix(`/api`)\n    api-admin:\n      rule: Header(`X-Role`, `admin`)\n      parentRefs: [api-parent]\n      service: s\n    other:\n      rule: PathPrefix(`/other`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        a.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let c = client();
+    assert_eq!(
+        get(&c, &format!("{}/other", gw.url("web")), "x")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(&c, &format!("{}/api", gw.url("web")), "x").await.status,
+        404
+    );
+    let logs = gw.logs();
+    for router in ["api-parent@file", "api-admin@file"] {
+        assert!(
+            logs.lines()
+                .any(|l| l.contains(router) && l.contains("parentRefs) is not implemented")),
+            "{router}: {logs}"
+        );
+    }
+    assert!(!logs.contains("service is required"), "{logs}");
+}

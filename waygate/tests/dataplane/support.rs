@@ -87,6 +87,11 @@ impl Gw {
         Self::start_in(temp_dir(), static_full, &[])
     }
 
+    /// Like [`Gw::start_raw`], in `dir`; the static file is `dir/traefik.yml`.
+    pub(crate) fn start_raw_in(dir: PathBuf, static_full: &str) -> Gw {
+        Self::start_in(dir, static_full, &[])
+    }
+
     fn start_in(dir: PathBuf, static_full: &str, env: &[(&str, &str)]) -> Gw {
         std::fs::write(dir.join("traefik.yml"), static_full).expect("write static");
         // `WAYGATE_TEST_BIN` runs the suite against another build (e.g. the release binary).

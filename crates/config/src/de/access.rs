@@ -6,7 +6,7 @@ use serde::de::{DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 
 use super::{Ctx, DeError, NodeDe};
 use crate::issue::IssueKind;
-use crate::node::{Entry, Node};
+use crate::node::{Entry, Node, Value};
 use crate::suggest::did_you_mean;
 
 /// Fields of a struct: keys are matched case-insensitively against the serde field list and
@@ -29,6 +29,9 @@ impl<'de> MapAccess<'de> for StructAccess<'_> {
         while let Some(entry) = self.entries.get(self.next) {
             let index = self.next;
             self.next += 1;
+            if entry.key == MERGED {
+                continue;
+            }
             if let Some(field) = self
                 .fields
                 .iter()
@@ -52,6 +55,61 @@ impl<'de> MapAccess<'de> for StructAccess<'_> {
         let entry = &self.entries[index];
         seed.deserialize(self.parent.child(&entry.value, index, field))
     }
+}
+
+/// The key left in place of a section merged into an earlier spelling of it (keeps entry
+/// indices, which error trails refer to, unchanged).
+const MERGED: &str = "\u{0}merged";
+
+/// When several keys of a struct's map are spellings of one field (keys are
+/// case-insensitive) and every one of them is a section, a copy of the map where the first
+/// holds all their entries and the others are [`MERGED`] placeholders; `None` otherwise (the
+/// common case, or a scalar set twice, which stays a duplicate).
+pub(super) fn merge_spellings(node: &Node, fields: &[&str]) -> Option<Node> {
+    let Value::Map(entries) = &node.value else {
+        return None;
+    };
+    let field_of = |key: &str| fields.iter().position(|f| f.eq_ignore_ascii_case(key));
+    let mergeable = |e: &Entry| matches!(e.value.value, Value::Map(_) | Value::Null);
+    let needs = entries.iter().enumerate().any(|(i, e)| {
+        field_of(&e.key).is_some_and(|f| {
+            entries[..i]
+                .iter()
+                .any(|p| field_of(&p.key) == Some(f) && mergeable(p) && mergeable(e))
+        })
+    });
+    if !needs {
+        return None;
+    }
+    let mut out = entries.clone();
+    for i in 0..out.len() {
+        let Some(f) = field_of(&out[i].key) else {
+            continue;
+        };
+        if !mergeable(&out[i]) {
+            continue;
+        }
+        let Some(first) = (0..i).find(|&j| field_of(&out[j].key) == Some(f) && mergeable(&out[j]))
+        else {
+            continue;
+        };
+        let key_pos = out[i].key_pos.clone();
+        let later = std::mem::replace(
+            &mut out[i],
+            Entry {
+                key: MERGED.to_string(),
+                key_pos,
+                value: Node::null(),
+            },
+        );
+        if let Value::Map(more) = later.value.value {
+            match &mut out[first].value.value {
+                Value::Map(into) => into.extend(more),
+                other => *other = Value::Map(more),
+            }
+        }
+    }
+    Some(Node::new(Value::Map(out), node.pos.clone()))
 }
 
 /// A map with user-chosen keys (router names, header names): keys are kept as written.

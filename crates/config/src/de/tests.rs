@@ -135,3 +135,31 @@ fn numeric_maps_are_lists_and_toml_works() {
     let r = decode::<Root>(&n, "", "f.toml").clean().expect("clean");
     assert_eq!(r.entry_points["web"].trusted_ips, ["a", "b"]);
 }
+
+#[test]
+fn two_spellings_of_one_section_merge() {
+    // Traefik's own fixtures write `[accessLog]` and `[accesslog.otlp]` in one file.
+    let n = parse_toml(
+        "[entryPoints.web]\naddress = \":80\"\n[entrypoints.api]\naddress = \":81\"\n[Docker]\nexposedByDefault = false\n[docker]\n",
+    )
+    .expect("toml");
+    let d = decode::<Root>(&n, "", "f.toml");
+    assert!(d.issues.is_empty(), "{:?}", d.issues);
+    let r = d.value.expect("value");
+    assert_eq!(r.entry_points["web"].address, ":80");
+    assert_eq!(r.entry_points["api"].address, ":81");
+    assert_eq!(r.docker.and_then(|d| d.exposed_by_default), Some(false));
+    // The real static model: access log and its OTLP subsection in two spellings.
+    let n = parse_toml("[accessLog]\nfilePath = \"/tmp/a.log\"\n[accesslog.otlp]\n").expect("toml");
+    let d = decode::<crate::static_config::StaticConfig>(&n, "", "f.toml");
+    assert!(d.issues.is_empty(), "{:?}", d.issues);
+    let log = d.value.and_then(|s| s.access_log).expect("accessLog");
+    assert_eq!(log.file_path, "/tmp/a.log");
+    assert!(log.otlp.is_some());
+    // A scalar set twice in two spellings is still a duplicate.
+    let n = parse_yaml("entryPoints: {web: {address: ':80', ADDRESS: ':81'}}").expect("yaml");
+    assert_eq!(
+        decode::<Root>(&n, "", "f").issues[0].kind,
+        IssueKind::Duplicate
+    );
+}

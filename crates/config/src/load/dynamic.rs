@@ -97,6 +97,13 @@ pub fn decode_dynamic(root: &Node, source: &str, provider: &str) -> DynamicLoad 
     w.load
 }
 
+/// Whether `key` is a root key of the static configuration.
+fn is_static_root(key: &str) -> bool {
+    crate::static_config::TOP_LEVEL
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(key))
+}
+
 // === impl Walker ===
 
 impl Walker<'_> {
@@ -114,13 +121,19 @@ impl Walker<'_> {
                 for e in entries {
                     match known.iter().position(|k| k.eq_ignore_ascii_case(&e.key)) {
                         Some(i) => out.push((i, e)),
+                        // One file may hold both kinds (Traefik's fixtures point
+                        // `providers.file.filename` at the static file): each decoder keeps
+                        // its own root keys and ignores the other kind's.
+                        None if path.is_empty() && is_static_root(&e.key) => {}
                         None => {
                             let key = join(path, &e.key);
-                            let issue = Issue::error(
-                                IssueKind::UnknownKey,
-                                key,
-                                format!("unknown key `{}`", e.key),
-                            )
+                            let message = format!("unknown key `{}`", e.key);
+                            // Traefik ignores unknown root keys: a warning, not an error.
+                            let issue = if path.is_empty() {
+                                Issue::warning(IssueKind::UnknownKey, key, message)
+                            } else {
+                                Issue::error(IssueKind::UnknownKey, key, message)
+                            }
                             .with_suggestion(did_you_mean(&e.key, known.iter().copied()))
                             .at(self.source, &e.key_pos);
                             self.push(issue, None);

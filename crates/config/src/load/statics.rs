@@ -61,6 +61,17 @@ pub fn search_paths(home: Option<&str>, xdg_config_home: Option<&str>) -> Vec<St
         .collect()
 }
 
+/// The dynamic configuration's root keys.
+const DYNAMIC_ROOT: &[&str] = &["http", "tcp", "udp", "tls"];
+
+/// `tree` without the root entries named by `keys` (case-insensitive).
+fn without_root_keys(mut tree: Node, keys: &[&str]) -> Node {
+    if let crate::node::Value::Map(entries) = &mut tree.value {
+        entries.retain(|e| !keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key)));
+    }
+    tree
+}
+
 /// Decodes and validates the static configuration from the first source that has anything.
 pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
     let mut issues = Vec::new();
@@ -106,8 +117,17 @@ pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
         };
         (tree, source, "env".to_string())
     };
+    // One file may hold both kinds: the dynamic sections are the file provider's business.
+    let tree = without_root_keys(tree, DYNAMIC_ROOT);
     let decoded = decode::<StaticConfig>(&tree, "", &name);
-    issues.extend(decoded.issues);
+    // Traefik ignores unknown root keys: still reported (with the did-you-mean), but a
+    // warning that does not stop a start.
+    issues.extend(decoded.issues.into_iter().map(|mut i| {
+        if i.kind == IssueKind::UnknownKey && !i.key_path.contains('.') {
+            i.severity = crate::issue::Severity::Warning;
+        }
+        i
+    }));
     let config = decoded.value.unwrap_or_default();
     let mut checks = Vec::new();
     config.validate(&mut Scope::new(&mut checks, ""));
