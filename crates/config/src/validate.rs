@@ -12,5 +12,5 @@ mod statics;
 pub(crate) mod values;
 
 pub use self::context::{AnyFile, Context, Files};
-pub use self::dynamic::validate_dynamic;
+pub use self::dynamic::{is_parent_router, validate_dynamic};
 pub use self::scope::{Scope, Validate, locate, locate_in};

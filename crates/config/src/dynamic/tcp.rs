@@ -149,6 +149,9 @@ pub struct TcpTransportTls {
     pub peer_cert_uri: String,
     #[serde(rename = "peerCertSANs", skip_serializing_if = "Vec::is_empty")]
     pub peer_cert_sans: Vec<PeerCertSan>,
+    /// SPIFFE identities to verify (decoded; reported as not implemented).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spiffe: Option<crate::static_config::Opaque>,
 }
 
 fn is_zero(v: &i64) -> bool {

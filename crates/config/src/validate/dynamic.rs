@@ -2,6 +2,7 @@
 //! items (router → service/middlewares/entry points/resolver, service → children).
 
 mod http;
+pub use self::http::is_parent_router;
 mod refs;
 mod tcp;
 mod tls;

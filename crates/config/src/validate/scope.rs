@@ -81,6 +81,19 @@ impl<'a> Scope<'a> {
         self.push(issue);
     }
 
+    /// Reports a warning with a did-you-mean suggestion.
+    pub fn warning_suggest(
+        &mut self,
+        key: &str,
+        kind: IssueKind,
+        message: impl Into<String>,
+        suggestion: Option<&str>,
+    ) {
+        let issue =
+            Issue::warning(kind, join(&self.path, key), message).with_suggestion(suggestion);
+        self.push(issue);
+    }
+
     pub fn push(&mut self, mut issue: Issue) {
         if issue.item.is_none() {
             issue.item = self.item.clone();

@@ -351,13 +351,15 @@ fn validate_acme(a: &Acme, eps: &[&str], s: &mut Scope<'_>) {
         "storage must name a file (e.g. acme.json)".to_string()
     });
     values::absolute_url(&a.ca_server, &["https", "http"], "caServer", s);
-    if !KEY_TYPES.contains(&a.key_type.as_str()) {
+    // Traefik: an empty keyType is RSA4096; an unknown one falls back on RSA4096 too (with
+    // a log line). The same here, said as a warning.
+    if !a.key_type.is_empty() && !KEY_TYPES.contains(&a.key_type.as_str()) {
         let hint = did_you_mean(&a.key_type, KEY_TYPES.iter().copied());
-        s.error_suggest(
+        s.warning_suggest(
             "keyType",
             IssueKind::InvalidValue,
             format!(
-                "unknown key type `{}`; expected one of {}",
+                "unknown key type `{}`: RSA4096 is used, as Traefik does (expected one of {})",
                 a.key_type,
                 KEY_TYPES.join(", ")
             ),

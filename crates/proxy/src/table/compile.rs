@@ -139,7 +139,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             if disabled.contains(&("router".to_string(), name.clone())) {
                 return Err("disabled by a configuration error (see the issues above)".to_string());
             }
-            if !r.parent_refs.is_empty() {
+            if !r.parent_refs.is_empty() || waygate_config::validate::is_parent_router(name, &http)
+            {
                 return Err(
                     "multi-layer routing (parentRefs) is not implemented by Waygate yet"
                         .to_string(),

@@ -18,7 +18,7 @@ pub(super) fn validate(
 ) {
     for (name, r) in &h.routers {
         let mut s = Scope::item(issues, format!("http.routers.{name}"), "router", name);
-        router(r, h, ctx, &mut s);
+        router(name, r, h, ctx, &mut s);
     }
     for (name, svc) in &h.services {
         let mut s = Scope::item(issues, format!("http.services.{name}"), "service", name);
@@ -92,7 +92,16 @@ pub(super) fn rule_syntax(
     }
 }
 
-fn router(r: &Router, h: &HttpConfig, ctx: &Context<'_>, s: &mut Scope<'_>) {
+/// Whether `name` is named in another router's `parentRefs` (multi-layer routing, 3.6+:
+/// a parent router has no service of its own).
+pub fn is_parent_router(name: &str, h: &HttpConfig) -> bool {
+    let local = |n: &str| n.split('@').next().unwrap_or(n).to_string();
+    h.routers
+        .values()
+        .any(|o| o.parent_refs.iter().any(|p| local(p) == local(name)))
+}
+
+fn router(name: &str, r: &Router, h: &HttpConfig, ctx: &Context<'_>, s: &mut Scope<'_>) {
     if r.rule.is_empty() {
         if r.parent_refs.is_empty() {
             s.error(
@@ -118,7 +127,7 @@ fn router(r: &Router, h: &HttpConfig, ctx: &Context<'_>, s: &mut Scope<'_>) {
         );
     }
     if r.service.is_empty() {
-        if r.parent_refs.is_empty() {
+        if r.parent_refs.is_empty() && !is_parent_router(name, h) {
             s.error("service", IssueKind::Missing, "service is required");
         }
     } else {

@@ -15,6 +15,17 @@ pub(super) fn validate(
     ctx: &Context<'_>,
     issues: &mut Vec<Issue>,
 ) {
+    for (name, st) in &t.servers_transports {
+        if st.tls.as_ref().is_some_and(|tls| tls.spiffe.is_some()) {
+            let path = format!("tcp.serversTransports.{name}");
+            let mut s = Scope::item(issues, path, "tcpServersTransport", name);
+            s.warning(
+                "tls.spiffe",
+                IssueKind::Unsupported,
+                "spiffe is not implemented by Waygate yet: the peer's SPIFFE identity is not verified",
+            );
+        }
+    }
     for (name, r) in &t.routers {
         let mut s = Scope::item(issues, format!("tcp.routers.{name}"), "tcpRouter", name);
         if r.rule.is_empty() {
