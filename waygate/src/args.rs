@@ -1,12 +1,15 @@
 //! Traefik's flag grammar: `--a.b=v`, `--a.b v`, `-a.b=v`, bare `--a.b` meaning `true`, `--`
-//! ending flags. `--configFile` and `--format` are Waygate's own; everything else is a static
-//! configuration key handed to the flat-key decoder.
+//! ending flags. `--configFile`, `--format` and `--probeDocker` are Waygate's own; everything
+//! else is a static configuration key handed to the flat-key decoder.
 
 /// The parsed command line (after the subcommand).
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Args {
     pub(crate) config_file: Option<String>,
     pub(crate) format: Option<String>,
+    /// `check --probeDocker`: read the Docker engine's containers (otherwise `check` never
+    /// contacts it).
+    pub(crate) probe_docker: bool,
     /// Static configuration flags as `(key, value)`, dashes removed.
     pub(crate) flags: Vec<(String, String)>,
 }
@@ -41,10 +44,16 @@ pub(crate) fn parse(argv: &[String]) -> Result<Args, String> {
         match key.to_ascii_lowercase().as_str() {
             "configfile" => out.config_file = Some(value),
             "format" => out.format = Some(value),
+            "probedocker" => out.probe_docker = truthy(&value),
             _ => out.flags.push((key, value)),
         }
     }
     Ok(out)
+}
+
+/// A switch's value: `true` unless it says false.
+fn truthy(value: &str) -> bool {
+    !matches!(value.to_ascii_lowercase().as_str(), "false" | "0" | "f")
 }
 
 /// Whether `--key value` (space-separated) is plausible: everything except known switches.
@@ -52,7 +61,13 @@ fn takes_value(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     !matches!(
         k.as_str(),
-        "api" | "api.insecure" | "ping" | "providers.docker" | "accesslog" | "metrics.prometheus"
+        "api"
+            | "api.insecure"
+            | "ping"
+            | "providers.docker"
+            | "accesslog"
+            | "metrics.prometheus"
+            | "probedocker"
     )
 }
 

@@ -21,7 +21,8 @@ Commands:
   run        (default) serve with the static configuration and its providers
   demo       run the gateway on an embedded demo configuration with three whoami backends
   check      load the static configuration and the file provider's dynamic files, print every
-             problem as file:line:col: key.path: message; exit 1 on errors (--format json)
+             problem as file:line:col: key.path: message; exit 1 on errors (--format json;
+             --probeDocker also reads the Docker engine's containers)
   healthcheck  exit 0 when the ping endpoint answers 200 (for container health checks)
   version    print the version
   help       print this help
@@ -32,6 +33,15 @@ $XDG_CONFIG_HOME, ~/.config, .), else CLI flags, else TRAEFIK_* / WAYGATE_* vari
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    // Traefik's `--help`/`-h` print the help; `--version` the version (as `version` does).
+    if argv.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if argv.iter().any(|a| a == "--version") {
+        println!("waygate {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
     let (command, rest) = match argv.split_first() {
         Some((c, rest)) if !c.starts_with('-') => (c.as_str(), rest),
         _ => ("run", argv.as_slice()),

@@ -30,7 +30,7 @@ fn accepts_the_seed_configuration() {
     let last = out.lines().last().unwrap_or_default();
     assert_eq!(
         last,
-        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; docker unix:///var/run/docker.sock, examples/seeds/dynamic.yml)"
+        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; docker unix:///var/run/docker.sock not probed (--probeDocker reads its containers), examples/seeds/dynamic.yml)"
     );
 }
 
@@ -39,7 +39,8 @@ fn rejects_the_broken_configuration_naming_each_culprit() {
     let (code, out) = check(&["--configFile=examples/broken/traefik.yml"], &repo());
     assert_eq!(code, 1, "{out}");
     let expect = [
-        "examples/broken/traefik.yml:7:1: accessLogs: unknown key `accessLogs` (did you mean `accessLog`?)",
+        // Traefik ignores unknown root keys: a warning, still with the did-you-mean.
+        "examples/broken/traefik.yml:7:1: warning: accessLogs: unknown key `accessLogs` (did you mean `accessLog`?)",
         "examples/broken/dynamic.yml:6:7: http.routers.misspelled.servce: unknown key `servce` (did you mean `service`?)",
         "examples/broken/dynamic.yml:8:13: http.routers.unquoted.rule: invalid rule `Host(example.com)`",
         "examples/broken/dynamic.yml:12:16: http.routers.dangling.service: service `no-such-service` does not exist",
@@ -242,5 +243,268 @@ fn warns_about_services_no_timeout_bounds() {
     let (code, out) = check(&["--configFile=traefik.yml"], &dir);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("no responseHeaderTimeout"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn one_file_holds_static_and_dynamic_configuration() {
+    // As 113 of Traefik's 158 integration fixtures do: the static file names itself as the
+    // file provider's file, and holds `http`/`tls` sections too.
+    let dir = std::env::temp_dir().join(format!("waygate-check-onefile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("traefik.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[entryPoints.web]\naddress = \":8000\"\n\n[providers.file]\nfilename = \"{}\"\n\n[accessLog]\n[accesslog.otlp]\n\n[http.routers.r]\nrule = \"Host(`a.test`)\"\nservice = \"s\"\n[http.services.s.loadBalancer]\n[[http.services.s.loadBalancer.servers]]\nurl = \"http://127.0.0.1:9\"\n",
+            file.display()
+        ),
+    )
+    .expect("write");
+    let (code, out) = check(&["--configFile=traefik.toml"], &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("unknown key"), "{out}");
+    assert!(out.contains("1 routers, 1 services"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn acme_key_type_empty_or_unknown_falls_back_like_traefik() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-keytype-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let st = |key_type: &str| {
+        format!(
+            "certificatesResolvers:\n  le:\n    acme:\n      email: a@b.test\n      storage: {}/acme.json\n      keyType: \"{key_type}\"\n      httpChallenge:\n        entryPoint: web\nentryPoints:\n  web:\n    address: \":80\"\n",
+            dir.display()
+        )
+    };
+    std::fs::write(dir.join("traefik.yml"), st("")).expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert_eq!(code, 0, "an empty keyType is RSA4096: {out}");
+    assert!(!out.contains("keyType"), "{out}");
+    std::fs::write(dir.join("traefik.yml"), st("RSA1024")).expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert_eq!(code, 0, "an unknown keyType falls back: {out}");
+    assert!(
+        out.contains("warning: certificatesResolvers.le.acme.keyType: unknown key type `RSA1024`: RSA4096 is used"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tcp_transport_spiffe_is_decoded_and_reported() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-spiffe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("dynamic.yml"),
+        "tcp:\n  serversTransports:\n    mesh:\n      tls:\n        spiffe:\n          ids: [\"spiffe://example.org/db\"]\n          trustDomain: example.org\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("traefik.yml"),
+        format!(
+            "providers:\n  file:\n    filename: {}\n",
+            dir.join("dynamic.yml").display()
+        ),
+    )
+    .expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("unknown key"), "{out}");
+    assert!(
+        out.contains("warning: tcp.serversTransports.mesh.tls.spiffe: spiffe is not implemented"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_and_version_flags_print_and_exit_zero() {
+    for flag in ["--help", "-h"] {
+        let (code, out) = check_like(&[flag]);
+        assert_eq!(code, 0, "{flag}: {out}");
+        assert!(out.starts_with("Usage: waygate"), "{flag}: {out}");
+    }
+    let (code, out) = check_like(&["--version"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("waygate "), "{out}");
+}
+
+/// Runs the binary with `args` (no subcommand).
+fn check_like(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .args(args)
+        .output()
+        .expect("run waygate");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn log_file_path_receives_the_log() {
+    let dir = std::env::temp_dir().join(format!("waygate-logfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let log = dir.join("waygate.log");
+    std::fs::write(
+        dir.join("traefik.yml"),
+        format!(
+            "entryPoints:\n  web:\n    address: 127.0.0.1:0\nlog:\n  level: INFO\n  filePath: {}\n",
+            log.display()
+        ),
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .arg(format!(
+            "--configFile={}",
+            dir.join("traefik.yml").display()
+        ))
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut text = String::new();
+    while std::time::Instant::now() < deadline {
+        text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("entry point listening") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("wait");
+    assert!(text.contains("entry point listening"), "log file: {text}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("entry point listening"),
+        "the log goes to the file, not stderr"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_contacts_a_docker_engine_only_when_asked() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let endpoint = format!("tcp://{}", listener.local_addr().expect("addr"));
+    let flag = format!("--providers.docker.endpoint={endpoint}");
+    let (code, out) = check(&[&flag], &std::env::temp_dir());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("not probed"), "{out}");
+    assert!(
+        listener.accept().is_err(),
+        "check contacted the engine without --probeDocker"
+    );
+    // With --probeDocker it does (here the "engine" never answers: a warning, not a hang).
+    let probe = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if listener.accept().is_ok() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    });
+    Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .args(["check", "--probeDocker", &flag])
+        .current_dir(std::env::temp_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn")
+        .wait_timeout_or_kill();
+    assert!(
+        probe.join().expect("probe"),
+        "--probeDocker reads the engine"
+    );
+}
+
+trait WaitOrKill {
+    fn wait_timeout_or_kill(self);
+}
+
+impl WaitOrKill for std::process::Child {
+    /// Waits up to 15 s, then kills (an engine that never answers may hold `check`).
+    fn wait_timeout_or_kill(mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            if matches!(self.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.kill();
+        let _ = self.wait();
+    }
+}
+
+#[test]
+fn readme_test_command_is_what_ci_runs() {
+    // The README opens with two commands; the second is the test command, and CI runs
+    // exactly it (a newcomer's run and CI's are the same script).
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let block: Vec<&str> = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block")
+        .lines()
+        .collect();
+    assert_eq!(block, ["cargo run --release -- demo", "./test.sh"]);
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run");
+    assert!(ci.lines().any(|l| l.trim() == "./test.sh"), "{ci}");
+    let script = std::fs::read_to_string(repo().join("test.sh")).expect("test.sh");
+    for package in [
+        "pebble",
+        "knot",
+        "knot-dnsutils",
+        "testssl.sh",
+        "nghttp2-client",
+        "curl",
+    ] {
+        assert!(
+            script.contains(&format!("need+=({package})")),
+            "test.sh installs {package}"
+        );
+    }
+    assert!(script.contains("cargo nextest run --workspace"));
+}
+
+#[test]
+fn multi_layer_parent_routers_are_reported_not_rejected() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-parent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // Traefik 3.6 multi-layer routing: the parent has no service, the child names it.
+    std::fs::write(
+        dir.join("dynamic.yml"),
+        "http:\n  routers:\n    api-parent:\n      rule: PathPrefix(`/api`)\n    api-admin:\n      rule: Header(`X-Role`, `admin`)\n      parentRefs: [api-parent]\n      service: s\n    lonely:\n      rule: Path(`/x`)\n  services:\n    s:\n      loadBalancer:\n        servers: [{url: \"http://127.0.0.1:9\"}]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("traefik.yml"),
+        format!(
+            "providers:\n  file:\n    filename: {}\n",
+            dir.join("dynamic.yml").display()
+        ),
+    )
+    .expect("write");
+    let (code, out) = check(&["--configFile=traefik.yml"], &dir);
+    assert!(
+        !out.contains("http.routers.api-parent.service: service is required"),
+        "{out}"
+    );
+    // A router that is nobody's parent still needs a service.
+    assert!(
+        out.contains("http.routers.lonely.service: service is required"),
+        "{out}"
+    );
+    assert_eq!(code, 1, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -31,10 +31,18 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
         std::env::var(k).ok()
     }));
     if let Some(docker) = st.config.providers.as_ref().and_then(|p| p.docker.as_ref()) {
-        issues.extend(super::docker::diagnose(docker));
-        summary
-            .dynamic_sources
-            .push(format!("docker {}", docker.endpoint));
+        // The engine is contacted only when asked: the file may name a production engine.
+        if args.probe_docker {
+            issues.extend(super::docker::diagnose(docker));
+            summary
+                .dynamic_sources
+                .push(format!("docker {}", docker.endpoint));
+        } else {
+            summary.dynamic_sources.push(format!(
+                "docker {} not probed (--probeDocker reads its containers)",
+                docker.endpoint
+            ));
+        }
     }
     let Some(fp) = st.config.providers.as_ref().and_then(|p| p.file.as_ref()) else {
         return Ok((summary, issues));

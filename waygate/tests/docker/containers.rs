@@ -200,10 +200,11 @@ async fn exposure_constraints_default_rule_and_label_typos() {
     ] {
         assert_eq!(get(&c, &url, &h).await.status, 404, "{h}");
     }
-    // `waygate check --providers.docker` shows the same diagnostic before deploy.
+    // `waygate check --probeDocker` shows the same diagnostic before deploy.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_waygate"))
         .args([
             "check",
+            "--probeDocker",
             "--providers.docker.exposedByDefault=false",
             &format!("--providers.docker.constraints=Label(`test.id`, `{id}`)"),
         ])

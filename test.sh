@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs the real counterparts the tests run
+# against (idempotently; Debian packages), then runs every test. `.ci/run` calls this.
+#
+#   ./test.sh                  # everything
+#   ./test.sh -E 'test(tls)'   # extra arguments go to cargo nextest
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Pebble (ACME server) with pebble-challtestsrv, Knot DNS (rfc2136 target) with
+# knsupdate/kdig, testssl.sh, the TLS clients curl and nghttp (nghttp2-client, which also
+# brings h2load), and valgrind for bench/callgrind.
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+{ command -v nghttp && command -v h2load; } >/dev/null 2>&1 || need+=(nghttp2-client)
+command -v pebble >/dev/null 2>&1 || need+=(pebble)
+command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || need+=(knot)
+command -v knsupdate >/dev/null 2>&1 || need+=(knot-dnsutils)
+command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || {
+      echo "test.sh: please install (as root): apt-get install ${need[*]}" >&2
+      exit 1
+    }
+    sudo="sudo"
+  fi
+  echo "test.sh: installing ${need[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
+fi
+
+cargo nextest run --workspace "$@"
