@@ -1,7 +1,8 @@
 //! Backend TLS end to end, through the real binary: `https://` servers behind
 //! `serversTransports` (system roots, `rootCAs`, `insecureSkipVerify`, `serverName`,
-//! `certificates` for mTLS, `peerCertURI`, `disableHTTP2`) and the static defaults of
-//! `default@internal`. The backends are tokio-rustls servers started here, with certificates
+//! `certificates` for mTLS, `peerCertURI`, `disableHTTP2`), the static defaults of
+//! `default@internal`, a self-signed CA:TRUE certificate trusted by being listed (as Go), and
+//! the error-level log line that names the backend and rustls' reason for each refusal. The backends are tokio-rustls servers started here, with certificates
 //! from a test CA; they answer with the HTTP version they saw.
 
 #[path = "dataplane/support.rs"]
@@ -92,6 +93,16 @@ fn leaf(
 /// certificate from `client_ca` if given. Its body is the HTTP version it saw.
 async fn backend(ca: &Ca, alpn: &[&str], client_ca: Option<&Ca>) -> Backend {
     let (cert, key, _, _) = leaf(ca, &["backend.test", "127.0.0.1"]);
+    serve(cert, key, alpn, client_ca).await
+}
+
+/// Starts a backend presenting `cert`.
+async fn serve(
+    cert: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+    alpn: &[&str],
+    client_ca: Option<&Ca>,
+) -> Backend {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -200,6 +211,23 @@ fn web_url(gw: &Gw) -> String {
     }
 }
 
+/// The first log line containing every one of `parts`, waited for: the harness reads the
+/// gateway's stderr on another thread, so a line may arrive after the response.
+async fn log_line(gw: &Gw, parts: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let logs = gw.logs();
+        if let Some(line) = logs.lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+            return line.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no log line with {parts:?}:\n{logs}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn status_and_body(gw: &Gw, host: &str) -> (u16, String) {
     let r = get(
         &client(),
@@ -258,6 +286,17 @@ async fn backend_certificate_is_verified() {
     // Connections are reused: a second round gives the same answers.
     assert_eq!(status_and_body(&gw, "roots").await.0, 200);
     assert_eq!(status_and_body(&gw, "system").await.0, 502);
+    // Each refusal is logged at error level with the service and rustls' reason.
+    for (service, reason) in [
+        ("system", "invalid peer certificate: UnknownIssuer"),
+        ("misnamed", "certificate not valid for name \"other.test\""),
+        (
+            "wronguri",
+            "peerCertURI `spiffe://waygate.test/other` does not match",
+        ),
+    ] {
+        log_line(&gw, &["ERROR", &format!("service={service}@file"), reason]).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -365,5 +404,61 @@ async fn health_checks_use_the_services_tls_transport() {
             .any(|l| l.contains("service=trusted@file") && l.contains("DOWN")),
         "{}",
         gw.logs()
+    );
+}
+
+/// A self-signed certificate for 127.0.0.1 that says CA:TRUE, as test ACME servers and
+/// internal backends often present: (DER, key, PEM).
+fn self_signed_ca() -> (CertificateDer<'static>, PrivateKeyDer<'static>, String) {
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "self-signed backend");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("cert");
+    (
+        cert.der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        cert.pem(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_signed_ca_certificate_listed_in_root_cas_is_trusted() {
+    let (cert, key, pem) = self_signed_ca();
+    let b = serve(cert, key, &["http/1.1"], None).await;
+    let url = format!("https://127.0.0.1:{}", b.addr.port());
+    let other = ca();
+    let transports = [
+        ("listed", format!("      rootCAs: [{}]\n", quoted(&pem))),
+        (
+            "unlisted",
+            format!("      rootCAs: [\"{}\"]\n", ca_file(&other)),
+        ),
+    ];
+    let routes = [("listed", "listed"), ("unlisted", "unlisted")];
+    let gw = Gw::start(LOCAL_EP, &dynamic(&url, &routes, &transports));
+    assert_eq!(
+        status_and_body(&gw, "listed").await,
+        (200, "HTTP/1.1".to_string()),
+        "{}",
+        gw.logs()
+    );
+    assert_eq!(status_and_body(&gw, "unlisted").await.0, 502);
+    // At error level (the default log shows it), naming the service, the server and
+    // rustls' reason instead of a bare "client error (Connect)".
+    let line = log_line(&gw, &["502 Bad Gateway", "service=unlisted"]).await;
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains(&format!("server={url}")), "{line}");
+    assert!(
+        line.contains(&format!("TLS handshake with 127.0.0.1:{}", b.addr.port())),
+        "{line}"
+    );
+    // webpki's reason: a CA certificate as the server's own, which only a listed copy makes
+    // trusted.
+    assert!(
+        line.contains("invalid peer certificate: CaUsedAsEndEntity (the server presents a CA"),
+        "{line}"
     );
 }

@@ -31,6 +31,10 @@ pub enum ProxyError {
     NotImplemented,
     #[error("upstream connection failed: {0}")]
     Upstream(String),
+    /// The backend's certificate was refused, or it does not speak TLS: a configuration
+    /// problem (Traefik logs these at error level, other upstream failures at debug).
+    #[error("upstream TLS failed: {0}")]
+    UpstreamTls(String),
     #[error("upstream timed out")]
     Timeout,
     #[error("the router is disabled by a configuration error")]
@@ -50,7 +54,7 @@ impl ProxyError {
             ProxyError::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
             ProxyError::HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ProxyError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
-            ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) => StatusCode::BAD_GATEWAY,
             ProxyError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -58,7 +62,10 @@ impl ProxyError {
 
     /// Whether the error is the upstream's fault (for logs and, later, retries).
     pub fn is_upstream(&self) -> bool {
-        matches!(self, ProxyError::Upstream(_) | ProxyError::Timeout)
+        matches!(
+            self,
+            ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) | ProxyError::Timeout
+        )
     }
 
     /// Whether the client connection must close after the answer (its request framing
@@ -81,7 +88,7 @@ pub fn respond(err: &ProxyError) -> Response {
         ProxyError::ClientTimeout => "408 Request Timeout\n",
         ProxyError::HeaderTooLarge => "431 Request Header Fields Too Large\n",
         ProxyError::NotImplemented => "501 Not Implemented\n",
-        ProxyError::Upstream(_) => "Bad Gateway",
+        ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) => "Bad Gateway",
         ProxyError::Timeout => "Gateway Timeout",
         ProxyError::Internal(_) => "Internal Server Error",
     };

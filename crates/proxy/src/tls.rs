@@ -32,6 +32,7 @@ mod store;
 mod testing;
 #[cfg(test)]
 mod tests;
+mod trusted;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub(crate) use self::accept::{TLS_HANDSHAKE, handshake};
 pub use self::certificates::check as check_certificates;
 pub(crate) use self::compile::TlsCompiler;
 pub(crate) use self::sni::{SniOptions, SniOptionsBuilder};
+pub use self::trusted::{TrustedVerifier, describe as describe_error};
 
 /// TLS state that outlives tables: created once per gateway, handed to every compilation.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use http::uri::{Authority, Scheme};
+use tracing::{debug, error};
 
 use super::forward::{self, RequestCtx};
 use crate::rescue::ProxyError;
@@ -84,7 +85,23 @@ impl LoadBalancer {
         ctx: &RequestCtx,
     ) -> Result<Response, ProxyError> {
         let target = self.pick().ok_or(ProxyError::NoServer)?;
-        forward::forward(req, target, self.pass_host_header, ctx).await
+        forward::forward(req, target, self.pass_host_header, ctx)
+            .await
+            .inspect_err(|e| self.log_failure(target, e))
+    }
+
+    /// The line Traefik's proxy error handler writes: a refused backend certificate at error
+    /// level (it needs fixing), other upstream failures at debug (they come and go).
+    fn log_failure(&self, target: &Target, e: &ProxyError) {
+        let status = e.status();
+        let (service, server) = (&self.name, &target.url);
+        match e {
+            ProxyError::UpstreamTls(_) => {
+                error!(%service, %server, error = %e, "{status}");
+            }
+            _ if e.is_upstream() => debug!(%service, %server, error = %e, "{status}"),
+            _ => {}
+        }
     }
 }
 

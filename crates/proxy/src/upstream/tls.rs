@@ -3,8 +3,10 @@
 //! once per transport (cached in [`Pools`](super::Pools)), and the per-server [`Connector`]
 //! that runs the handshake after the TCP dial.
 //!
-//! Trust: `rootCAs` (files or inline PEM) when given, else the system roots; with
-//! `insecureSkipVerify` any certificate is accepted (handshake signatures are still checked).
+//! Trust: `rootCAs` (files or inline PEM) when given, else the system roots; a server
+//! certificate that is itself one of the `rootCAs` is accepted as Go does, even with CA:TRUE
+//! ([`TrustedVerifier`]); with `insecureSkipVerify` any certificate is accepted (handshake
+//! signatures are still checked).
 //! ALPN offers `h2, http/1.1` unless `disableHTTP2`; upgrade requests (WebSocket) offer only
 //! `http/1.1`, as Go does for requests that require HTTP/1.
 
@@ -12,7 +14,7 @@ mod verify;
 
 use std::sync::Arc;
 
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
 use rustls::sign::SingleCertAndKey;
 use rustls::version::{TLS12, TLS13};
 use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
@@ -25,7 +27,7 @@ use waygate_config::dynamic::ServersTransport;
 use waygate_config::static_config::ServersTransportDefaults;
 
 use crate::rescue::ProxyError;
-use crate::tls::{keypair, names, pem};
+use crate::tls::{TrustedVerifier, keypair, names, pem};
 
 /// The TLS settings of one servers transport, as configured (hashable: part of the pool key).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -110,27 +112,30 @@ impl TlsSettings {
                 .dangerous()
                 .with_custom_certificate_verifier(verify::AnyServerCert::accept_all(&provider))
         } else {
+            let mut configured = Vec::new();
             let roots = if self.root_cas.is_empty() {
                 system_roots()
             } else {
                 let mut roots = RootCertStore::empty();
                 for ca in &self.root_cas {
                     for cert in pem::certificates(ca).map_err(|e| format!("rootCAs: {e}"))? {
-                        roots.add(cert).map_err(|e| format!("rootCAs: {e}"))?;
+                        roots
+                            .add(cert.clone())
+                            .map_err(|e| format!("rootCAs: {e}"))?;
+                        configured.push(cert);
                     }
                 }
                 Arc::new(roots)
             };
-            if roots.is_empty() {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(verify::AnyServerCert::trust_none(&provider))
+            let verifier: Arc<dyn ServerCertVerifier> = if roots.is_empty() {
+                verify::AnyServerCert::trust_none(&provider)
             } else {
-                let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-                    .build()
-                    .map_err(|e| format!("rootCAs: {e}"))?;
-                builder.with_webpki_verifier(verifier)
-            }
+                TrustedVerifier::new(roots, configured, provider.clone())
+                    .map_err(|e| format!("rootCAs: {e}"))?
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
         };
         let mut cfg = match self.certificates.first() {
             // Go would pick among several by the server's request; the first one is used here.
@@ -230,15 +235,35 @@ impl Connector {
         let stream = TlsConnector::from(config.clone())
             .connect(self.server_name.clone(), tcp)
             .await
-            .map_err(|e| ProxyError::Upstream(format!("TLS handshake with {addr}: {e}")))?;
+            .map_err(|e| handshake_error(addr, &e))?;
         let (_, session) = stream.get_ref();
         if let Some(uri) = &self.peer_cert_uri {
             let leaf = session.peer_certificates().and_then(|c| c.first());
             verify::check_uri_san(leaf, uri)
-                .map_err(|e| ProxyError::Upstream(format!("TLS with {addr}: {e}")))?;
+                .map_err(|e| ProxyError::UpstreamTls(format!("TLS with {addr}: {e}")))?;
         }
         let h2 = session.alpn_protocol() == Some(b"h2");
         Ok((stream, h2))
+    }
+}
+
+/// A failed handshake with `addr`, with rustls' reason. A refused certificate or a peer that
+/// does not speak TLS is a configuration problem ([`ProxyError::UpstreamTls`]), as Go's
+/// `CertificateVerificationError` and `RecordHeaderError` are to Traefik.
+fn handshake_error(addr: &str, e: &std::io::Error) -> ProxyError {
+    let reason = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    let msg = match reason {
+        Some(r) => format!(
+            "TLS handshake with {addr}: {}",
+            crate::tls::describe_error(r)
+        ),
+        None => format!("TLS handshake with {addr}: {e}"),
+    };
+    match reason {
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::InvalidMessage(_)) => {
+            ProxyError::UpstreamTls(msg)
+        }
+        _ => ProxyError::Upstream(msg),
     }
 }
 

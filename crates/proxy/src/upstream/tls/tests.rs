@@ -87,13 +87,24 @@ fn server_name_defaults_to_host() {
 /// A TLS server on 127.0.0.1 with a self-signed certificate for `backend.test`, offering
 /// `alpn`; returns its address and the certificate PEM.
 async fn server(alpn: &[&str]) -> (std::net::SocketAddr, String) {
-    let ck = rcgen::generate_simple_self_signed(vec!["backend.test".to_string()]).expect("rcgen");
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    server_with(alpn, false).await
+}
+
+/// Like [`server`]; `ca` makes the certificate say CA:TRUE.
+async fn server_with(alpn: &[&str], ca: bool) -> (std::net::SocketAddr, String) {
+    let signing = rcgen::KeyPair::generate().expect("key");
+    let mut params =
+        rcgen::CertificateParams::new(vec!["backend.test".to_string()]).expect("params");
+    if ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
+    let cert = params.self_signed(&signing).expect("cert");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing.serialize_der()));
     let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(crate::tls::provider()))
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_no_client_auth()
-        .with_single_cert(vec![ck.cert.der().clone()], key)
+        .with_single_cert(vec![cert.der().clone()], key)
         .expect("cert");
     cfg.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
@@ -112,7 +123,7 @@ async fn server(alpn: &[&str]) -> (std::net::SocketAddr, String) {
             });
         }
     });
-    (addr, ck.cert.pem())
+    (addr, cert.pem())
 }
 
 async fn handshake(settings: TlsSettings, addr: std::net::SocketAddr) -> Result<bool, String> {
@@ -153,4 +164,30 @@ async fn handshake_errors_carry_the_tls_reason() {
         ..pinned
     };
     assert_eq!(handshake(h1, addr).await, Ok(false));
+}
+
+#[tokio::test]
+async fn a_ca_certificate_listed_in_root_cas_serves_as_in_go() {
+    let (addr, pem) = server_with(&["http/1.1"], true).await;
+    let err = handshake(TlsSettings::default(), addr).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.contains("backend") && e.contains("invalid peer certificate")),
+        "{err:?}"
+    );
+    let listed = TlsSettings {
+        root_cas: vec![pem],
+        ..TlsSettings::default()
+    };
+    assert_eq!(handshake(listed.clone(), addr).await, Ok(false));
+    let misnamed = TlsSettings {
+        server_name: "other.test".into(),
+        ..listed
+    };
+    let err = handshake(misnamed, addr).await.err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.contains("not valid for name")),
+        "{err:?}"
+    );
 }
