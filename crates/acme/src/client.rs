@@ -1,7 +1,9 @@
 //! The HTTP client that talks to the ACME server: HTTPS only, trusting `caCertificates`
 //! (plus the system roots with `caSystemCertPool`, or the system roots alone when no CA is
 //! given), verifying the server as `caServerName` when set, every request bounded by
-//! `clientTimeout`. TLS is rustls on aws-lc-rs, like the rest of the gateway.
+//! `clientTimeout`. TLS is rustls on aws-lc-rs, like the rest of the gateway; a server
+//! certificate that is one of `caCertificates` is trusted as Go does (`TrustedVerifier`), and
+//! errors name the request and rustls' reason.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +22,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use waygate_config::static_config::Acme;
+use waygate_proxy::tls::TrustedVerifier;
 
 type Inner = Client<hyper_rustls::HttpsConnector<HttpConnector>, BodyWrapper<Bytes>>;
 
@@ -58,12 +61,13 @@ impl HttpClient for AcmeHttp {
         &self,
         req: http::Request<BodyWrapper<Bytes>>,
     ) -> Pin<Box<dyn Future<Output = Result<BytesResponse, Error>> + Send>> {
+        let target = format!("{} {}", req.method(), req.uri());
         let fut = self.client.request(req);
         let timeout = self.timeout;
         Box::pin(async move {
             match tokio::time::timeout(timeout, fut).await {
                 Ok(Ok(rsp)) => Ok(BytesResponse::from(rsp)),
-                Ok(Err(e)) => Err(Error::Other(Box::new(e))),
+                Ok(Err(e)) => Err(Error::Other(describe(&target, &e).into())),
                 Err(_) => Err(Error::Str(
                     "request to the ACME server timed out (clientTimeout)",
                 )),
@@ -72,8 +76,37 @@ impl HttpClient for AcmeHttp {
     }
 }
 
-/// The TLS client configuration for the ACME server.
+/// `target` and the error with its sources: "POST https://acme.test/dir: client error
+/// (Connect): invalid peer certificate: UnknownIssuer", rather than hyper's bare "client
+/// error (Connect)". rustls' reason is worded as for backends.
+fn describe(target: &str, e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = target.to_string();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        msg.push_str(": ");
+        match rustls_reason(err) {
+            Some(reason) => msg.push_str(&waygate_proxy::tls::describe_error(reason)),
+            None => msg.push_str(&err.to_string()),
+        }
+        cur = err.source();
+    }
+    msg
+}
+
+/// rustls' error inside `err`, through the `io::Error` layers tokio-rustls and hyper-rustls
+/// wrap it in (an `io::Error`'s `source()` skips the error it holds).
+fn rustls_reason<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(r) = err.downcast_ref::<rustls::Error>() {
+        return Some(r);
+    }
+    let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    rustls_reason(inner)
+}
+
+/// The TLS client configuration for the ACME server. A server certificate that is itself one
+/// of `caCertificates` is trusted as Go does, even with CA:TRUE (test ACME servers').
 fn tls_config(cfg: &Acme) -> Result<ClientConfig, String> {
+    let mut configured = Vec::new();
     let mut roots = RootCertStore::empty();
     for ca in &cfg.ca_certificates {
         let certs: Result<Vec<_>, _> = if waygate_config::types::is_inline_content(ca) {
@@ -89,8 +122,9 @@ fn tls_config(cfg: &Acme) -> Result<ClientConfig, String> {
         }
         for c in certs {
             roots
-                .add(c)
+                .add(c.clone())
                 .map_err(|e| format!("caCertificates: `{ca}`: {e}"))?;
+            configured.push(c);
         }
     }
     if cfg.ca_certificates.is_empty() || cfg.ca_system_cert_pool {
@@ -102,26 +136,36 @@ fn tls_config(cfg: &Acme) -> Result<ClientConfig, String> {
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
     let roots = Arc::new(roots);
-    let config = if cfg.ca_server_name.is_empty() {
-        builder.with_root_certificates(roots).with_no_client_auth()
+    let verifier: Arc<dyn ServerCertVerifier> = if configured.is_empty() {
+        WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| {
+                format!("no caCertificates, and the system trust store cannot be used: {e}")
+            })?
+    } else {
+        TrustedVerifier::new(roots, configured, provider.clone())
+            .map_err(|e| format!("caCertificates: {e}"))?
+    };
+    let verifier: Arc<dyn ServerCertVerifier> = if cfg.ca_server_name.is_empty() {
+        verifier
     } else {
         let name = ServerName::try_from(cfg.ca_server_name.clone())
             .map_err(|e| format!("caServerName `{}`: {e}", cfg.ca_server_name))?;
-        let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
-            .build()
-            .map_err(|e| format!("caCertificates: {e}"))?;
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NamedVerifier { inner, name }))
-            .with_no_client_auth()
+        Arc::new(NamedVerifier {
+            inner: verifier,
+            name,
+        })
     };
-    Ok(config)
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
 }
 
 /// Verifies the server's certificate for `caServerName` instead of the URL's host.
 #[derive(Debug)]
 struct NamedVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    inner: Arc<dyn ServerCertVerifier>,
     name: ServerName<'static>,
 }
 
@@ -160,3 +204,6 @@ impl ServerCertVerifier for NamedVerifier {
         self.inner.supported_verify_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests;

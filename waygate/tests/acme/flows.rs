@@ -268,3 +268,33 @@ async fn the_default_generated_certificate_comes_from_acme() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_signed_ca_server_certificate_is_trusted_when_listed() {
+    let scene = Scene::new().await;
+    let dir = scene.dir.clone();
+    let pebble = Pebble::start_self_signed(&dir, &scene.setup());
+    let dynamic = scene.dynamic("");
+
+    // Not listed: the error names the request and rustls' reason, not "client error (Connect)".
+    let other = dir.join("other-ca.pem");
+    let (other_pem, _) = crate::support::ca();
+    std::fs::write(&other, other_pem).expect("write");
+    let wrong = acme_yaml(&pebble, &dir, HTTP_CHALLENGE).replace(
+        &pebble.listener_ca.display().to_string(),
+        &other.display().to_string(),
+    );
+    let gw = scene.gateway("", &wrong, &dynamic);
+    let reason = format!(
+        "{}: client error (Connect): invalid peer certificate: CaUsedAsEndEntity",
+        pebble.directory
+    );
+    wait_log(&gw, &reason, Duration::from_secs(20));
+    gw.kill_keep_dir();
+
+    // Listed in caCertificates: trusted as Go trusts a certificate in its pool.
+    let resolver = acme_yaml(&pebble, &dir, HTTP_CHALLENGE);
+    let gw = scene.gateway("", &resolver, &dynamic);
+    wait_issued(&gw, &pebble, HOST, Duration::from_secs(60)).await;
+    assert_eq!(pebble.issued(), 1, "{}", pebble.logs());
+}

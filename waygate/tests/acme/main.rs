@@ -5,7 +5,8 @@
 //! Covered: HTTP-01 (with the seeds' HTTP→HTTPS redirection on the same entry point),
 //! TLS-ALPN-01 with External Account Binding, DNS-01 through rfc2136 against a real Knot,
 //! restart without a new order, a too-open `acme.json` refused, renewal inside the window,
-//! and the per-domain backoff.
+//! the per-domain backoff, and a self-signed CA:TRUE Pebble listener trusted when listed in
+//! `caCertificates` (with the TLS reason in the error when it is not).
 
 #[path = "../tls/support.rs"]
 #[allow(dead_code)]

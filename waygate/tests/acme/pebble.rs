@@ -53,7 +53,18 @@ pub(crate) struct PebbleSetup<'a> {
 }
 
 impl Pebble {
+    /// Pebble with a listener certificate signed by a throwaway CA (`listener_ca`).
     pub(crate) fn start(dir: &Path, setup: &PebbleSetup<'_>) -> Pebble {
+        Self::start_with(dir, setup, false)
+    }
+
+    /// Pebble whose listener certificate is self-signed and says CA:TRUE, as test ACME
+    /// servers' often do; `listener_ca` is that certificate itself.
+    pub(crate) fn start_self_signed(dir: &Path, setup: &PebbleSetup<'_>) -> Pebble {
+        Self::start_with(dir, setup, true)
+    }
+
+    fn start_with(dir: &Path, setup: &PebbleSetup<'_>, self_signed: bool) -> Pebble {
         for tool in ["pebble", "pebble-challtestsrv"] {
             let found = Command::new("sh")
                 .arg("-c")
@@ -65,13 +76,20 @@ impl Pebble {
                 "`{tool}` is missing: install the Debian package `pebble`"
             );
         }
-        let (ca_pem, issuer) = ca();
         let listener_ca = dir.join("pebble-listener-ca.pem");
-        std::fs::write(&listener_ca, ca_pem).expect("write CA");
         let key = KeyPair::generate().expect("key");
-        let params =
+        let mut params =
             CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).expect("params");
-        let cert = params.signed_by(&key, &issuer).expect("listener cert");
+        let cert = if self_signed {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            let cert = params.self_signed(&key).expect("listener cert");
+            std::fs::write(&listener_ca, cert.pem()).expect("write CA");
+            cert
+        } else {
+            let (ca_pem, issuer) = ca();
+            std::fs::write(&listener_ca, ca_pem).expect("write CA");
+            params.signed_by(&key, &issuer).expect("listener cert")
+        };
         std::fs::write(dir.join("pebble-cert.pem"), cert.pem()).expect("write cert");
         std::fs::write(dir.join("pebble-key.pem"), key.serialize_pem()).expect("write key");
 
@@ -197,21 +215,28 @@ fn ca() -> (String, Issuer<'static, KeyPair>) {
     (cert.pem(), Issuer::new(params, key))
 }
 
-/// GET over HTTPS (HTTP/1.0, whole body), trusting only `ca`.
+/// GET over HTTPS (HTTP/1.0, whole body), trusting only `ca` (as the gateway does: a
+/// listener certificate that is `ca` itself is trusted too).
 async fn https_get(addr: SocketAddr, ca: &Path, path: &str) -> String {
     use rustls::pki_types::pem::PemObject;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
+    let mut listed = Vec::new();
     for c in rustls::pki_types::CertificateDer::pem_file_iter(ca).expect("ca") {
-        roots.add(c.expect("pem")).expect("root");
+        let c = c.expect("pem");
+        roots.add(c.clone()).expect("root");
+        listed.push(c);
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let verifier =
+        waygate_proxy::tls::TrustedVerifier::new(Arc::new(roots), listed, provider.clone())
+            .expect("verifier");
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
