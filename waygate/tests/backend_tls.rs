@@ -394,6 +394,17 @@ async fn health_checks_use_the_services_tls_transport() {
     }
     let (status, body) = status_and_body(&gw, "untrusted").await;
     assert_eq!(status, 503, "untrusted: {body}");
+    // Each failed check says why, as Traefik's "Health check failed." does.
+    let line = log_line(
+        &gw,
+        &["health check failed", "service=untrusted@file", "WARN"],
+    )
+    .await;
+    assert!(line.contains(&format!("url={url}")), "{line}");
+    assert!(
+        line.contains("invalid peer certificate: UnknownIssuer"),
+        "{line}"
+    );
     // The trusted server stays in rotation, over HTTP/2 as ALPN chose.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (status, body) = status_and_body(&gw, "trusted").await;

@@ -17,7 +17,7 @@ use http::uri::{Authority, Scheme};
 use http::{Method, Request, Uri};
 use http_body_util::BodyExt;
 use tokio::task::AbortHandle;
-use tracing::info;
+use tracing::{info, warn};
 use waygate_config::dynamic::HealthCheck;
 
 use crate::Body;
@@ -152,7 +152,13 @@ async fn run(service: String, url: String, spec: HealthCheck, probe: Probe, up: 
         .filter(|d| !d.is_zero())
         .unwrap_or(Duration::from_secs(5));
     loop {
-        let healthy = check(&probe, &spec, timeout).await;
+        let result = check(&probe, &spec, timeout).await;
+        if let Err(e) = &result {
+            // As Traefik: every failed check, with its reason (a refused certificate, a
+            // status, a timeout); the interval bounds how often.
+            warn!(%service, %url, error = %e, "health check failed");
+        }
+        let healthy = result.is_ok();
         let was = up.swap(healthy, Ordering::Relaxed);
         if was != healthy {
             let state = if healthy { "UP" } else { "DOWN" };
@@ -211,8 +217,8 @@ pub(crate) fn check_target(
 }
 
 /// One check: the request through the probe's pool, the whole response read (so the
-/// connection is reused), within `timeout`.
-async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> bool {
+/// connection is reused), within `timeout`. `Err` says why it failed.
+async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> Result<(), String> {
     let method = if spec.method.is_empty() {
         Method::GET
     } else {
@@ -238,15 +244,26 @@ async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> bool {
         }
     }
     let exchange = async {
-        let resp = probe.pool.send(req).await.ok()?;
+        let resp = probe.pool.send(req).await.map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
-        resp.into_body().collect().await.ok()?;
-        Some(status)
+        resp.into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("reading the body: {e}"))?;
+        Ok::<_, String>(status)
     };
-    match tokio::time::timeout(timeout, exchange).await {
-        Ok(Some(status)) if spec.status != 0 => status == spec.status,
-        Ok(Some(status)) => (200..400).contains(&status),
-        _ => false,
+    let status = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| format!("no answer within {timeout:?}"))??;
+    let ok = if spec.status != 0 {
+        status == spec.status
+    } else {
+        (200..400).contains(&status)
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("status {status}"))
     }
 }
 
