@@ -78,12 +78,20 @@ impl HttpClient for AcmeHttp {
 
 /// `target` and the error with its sources: "POST https://acme.test/dir: client error
 /// (Connect): invalid peer certificate: UnknownIssuer", rather than hyper's bare "client
-/// error (Connect)". rustls' reason is worded as for backends.
+/// error (Connect)".
 fn describe(target: &str, e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = target.to_string();
+    format!("{target}: {}", error_chain(e))
+}
+
+/// An error and its sources, joined with ": "; rustls' reason is worded as for backends
+/// (`tls::describe_error`). Also used by the DNS providers' HTTP client.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = String::new();
     let mut cur = Some(e);
     while let Some(err) = cur {
-        msg.push_str(": ");
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
         match rustls_reason(err) {
             Some(reason) => msg.push_str(&waygate_proxy::tls::describe_error(reason)),
             None => msg.push_str(&err.to_string()),

@@ -64,7 +64,7 @@ impl HttpClient {
                 .client
                 .request(req)
                 .await
-                .map_err(|e| error_chain(&e))?;
+                .map_err(|e| crate::client::error_chain(&e))?;
             let status = resp.status();
             let body = Limited::new(resp.into_body(), MAX_BODY)
                 .collect()
@@ -82,18 +82,6 @@ impl HttpClient {
                 ))
             })
     }
-}
-
-/// "client error (Connect): tcp connect error: Connection refused": the sources, joined.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }
 
 /// A body for an error message: UTF-8 (lossy), trimmed, at most 512 bytes.
