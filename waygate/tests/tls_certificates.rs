@@ -1,8 +1,9 @@
 //! Certificates Go (Traefik) serves that rustls' own loading refuses, through the real binary:
 //! an X.509 v1 certificate is served, and an RSA-1024 one (aws-lc-rs signs only with 2048 bits
 //! or more) is skipped with an error naming its key file and that reason, at runtime and in
-//! `waygate check`. The certificates are made here with the `openssl` CLI (rcgen cannot make
-//! either); curl (OpenSSL) is the client.
+//! `waygate check` (which reports it as a servers transport's client certificate too). The
+//! certificates are made here with the `openssl` CLI (rcgen cannot make either); curl
+//! (OpenSSL) is the client.
 
 #[path = "tls/support.rs"]
 #[allow(dead_code)]
@@ -116,7 +117,7 @@ async fn v1_served_rsa1024_refused_with_the_reason() {
     let (ok_crt, ok_key, _) = cert_files(&dir, "ok", &["ok.test"]);
     let d = dir.display();
     let dynamic = format!(
-        "tls:\n  certificates:\n    - {{certFile: {d}/v1.crt, keyFile: {d}/v1.key}}\n    - {{certFile: {d}/small.crt, keyFile: {d}/small.key}}\n    - {{certFile: \"{ok_crt}\", keyFile: \"{ok_key}\"}}\nhttp:\n  routers:\n    app:\n      rule: HostRegexp(`.+`)\n      service: app\n      tls: {{}}\n  services:\n    app:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        "tls:\n  certificates:\n    - {{certFile: {d}/v1.crt, keyFile: {d}/v1.key}}\n    - {{certFile: {d}/small.crt, keyFile: {d}/small.key}}\n    - {{certFile: \"{ok_crt}\", keyFile: \"{ok_key}\"}}\nhttp:\n  routers:\n    app:\n      rule: HostRegexp(`.+`)\n      service: app\n      tls: {{}}\n  services:\n    app:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n  serversTransports:\n    client:\n      certificates:\n        - {{certFile: {d}/small.crt, keyFile: {d}/small.key}}\n",
         app.url()
     );
     let gw = Gw::start_in_dir(dir.clone(), EP, &dynamic);
@@ -158,4 +159,11 @@ async fn v1_served_rsa1024_refused_with_the_reason() {
     );
     assert!(!t.contains("tls.certificates[0]"), "{t}");
     assert!(!t.contains("tls.certificates[2]"), "{t}");
+    // A servers transport's client certificate is loaded the same way.
+    assert!(
+        t.lines().any(
+            |l| l.contains("http.serversTransports.client.certificates[0]") && l.contains(&reason)
+        ),
+        "{t}"
+    );
 }

@@ -107,9 +107,7 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     validate_dynamic(&load.config, &ctx, &mut checks);
     // The certificates as the gateway loads them: keys it cannot sign with, keys of
     // another certificate (validation only sees that the files exist).
-    if let Some(tls) = &load.config.tls {
-        checks.extend(waygate_proxy::tls::check_certificates(tls));
-    }
+    checks.extend(waygate_proxy::tls::check_certificates(&load.config));
     for mut issue in load.issues.into_iter().chain(checks) {
         let exact = trees
             .iter()

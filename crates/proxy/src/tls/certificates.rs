@@ -1,13 +1,14 @@
 //! The certificates of the `default` store as `tls.certificates` and
 //! `tls.stores.default.defaultCertificate` name them: loaded when a table is compiled, and
-//! loaded the same way by `waygate check` ([`check`]), so both report the same problems with
-//! the same words (a key aws-lc-rs cannot sign with, a key of another certificate, …).
+//! loaded the same way by `waygate check` ([`check`], which also loads the servers
+//! transports' client certificates), so both report the same problems with the same words
+//! (a key aws-lc-rs cannot sign with, a key of another certificate, …).
 
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
-use waygate_config::dynamic::TlsConfig;
+use waygate_config::dynamic::{DynamicConfig, TlsConfig};
 use waygate_config::types::is_inline_content;
 use waygate_config::{Issue, IssueKind};
 
@@ -81,15 +82,36 @@ pub(crate) fn default_certificate(
         .ok()
 }
 
-/// What loading the `default` store's certificates would report, for `waygate check`. Pairs
-/// with an empty or missing file are left to validation, which reports those already.
-pub fn check(tls: &TlsConfig) -> Vec<Issue> {
+/// What loading the certificates of `config` would report, for `waygate check`: the
+/// `default` store's and the servers transports' client `certificates`. Pairs with an empty
+/// or missing file are left to validation, which reports those already.
+pub fn check(config: &DynamicConfig) -> Vec<Issue> {
     let missing =
         |v: &str| v.is_empty() || (!is_inline_content(v) && !std::path::Path::new(v).is_file());
     let skip = |cert: &str, key: &str| missing(cert) || missing(key);
     let provider = super::provider();
     let mut issues = Vec::new();
-    listed(tls, &provider, &skip, &mut issues);
-    default_certificate(tls, &provider, &skip, &mut issues);
+    if let Some(tls) = &config.tls {
+        listed(tls, &provider, &skip, &mut issues);
+        default_certificate(tls, &provider, &skip, &mut issues);
+    }
+    let transports = config.http.iter().flat_map(|h| &h.servers_transports);
+    for (name, t) in transports {
+        for (i, c) in t.certificates.iter().enumerate() {
+            if skip(&c.cert_file, &c.key_file) {
+                continue;
+            }
+            if let Err(e) = keypair::certified_key(&c.cert_file, &c.key_file, &provider) {
+                issues.push(
+                    Issue::error(
+                        IssueKind::File,
+                        format!("http.serversTransports.{name}.certificates[{i}]"),
+                        format!("client certificate unusable: {e}"),
+                    )
+                    .with_item("serversTransport", name.clone()),
+                );
+            }
+        }
+    }
     issues
 }
