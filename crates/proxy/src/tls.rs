@@ -29,7 +29,7 @@ mod resolver;
 mod sni;
 mod store;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 mod trusted;
@@ -46,6 +46,7 @@ pub(crate) use self::accept::{TLS_HANDSHAKE, handshake};
 pub use self::certificates::check as check_certificates;
 pub(crate) use self::compile::TlsCompiler;
 pub(crate) use self::sni::{SniOptions, SniOptionsBuilder};
+pub(crate) use self::trusted::signature_error;
 pub use self::trusted::{TrustedVerifier, describe as describe_error};
 
 /// TLS state that outlives tables: created once per gateway, handed to every compilation.

@@ -83,7 +83,11 @@ fn rsa_bits(key: &PrivateKeyDer<'_>) -> Option<usize> {
     };
     // RSAPrivateKey ::= SEQUENCE { version, modulus INTEGER, ... }
     let (_, rsa) = parse_der_sequence(pkcs1).ok()?;
-    let modulus = rsa.as_sequence().ok()?.get(1)?.as_slice().ok()?;
+    modulus_bits(rsa.as_sequence().ok()?.get(1)?.as_slice().ok()?)
+}
+
+/// The size in bits of an RSA modulus given as big-endian bytes (leading zeros ignored).
+pub(crate) fn modulus_bits(modulus: &[u8]) -> Option<usize> {
     let start = modulus.iter().position(|b| *b != 0)?;
     let top = modulus[start];
     Some((modulus.len() - start - 1) * 8 + (8 - top.leading_zeros() as usize))

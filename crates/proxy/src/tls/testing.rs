@@ -43,16 +43,17 @@ pub(crate) fn ca() -> (String, Issuer<'static, KeyPair>) {
     (cert.pem(), Issuer::new(params, key))
 }
 
-/// Runs the `openssl` CLI in `dir` (certificates rcgen cannot make: X.509 v1, RSA-1024).
-pub(crate) fn openssl(dir: &std::path::Path, args: &[&str]) {
+/// Runs the `openssl` CLI in `dir` with `args` (split at whitespace), for certificates rcgen
+/// cannot make: X.509 v1, RSA-1024.
+pub(crate) fn openssl(dir: &std::path::Path, args: &str) {
     let out = std::process::Command::new("openssl")
-        .args(args)
+        .args(args.split_whitespace())
         .current_dir(dir)
         .output()
         .expect("the openssl CLI");
     assert!(
         out.status.success(),
-        "openssl {args:?}: {}",
+        "openssl {args}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -17,9 +17,12 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::CryptoProvider;
 use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, DigitallySignedStruct, OtherError, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+use super::keypair::modulus_bits;
 
 /// webpki's verification, plus Go's acceptance of a leaf that is a configured certificate.
 #[derive(Debug)]
@@ -76,7 +79,9 @@ impl ServerCertVerifier for TrustedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
+        self.webpki
+            .verify_tls12_signature(message, cert, dss)
+            .map_err(|e| signature_error(cert, e))
     }
 
     fn verify_tls13_signature(
@@ -85,13 +90,50 @@ impl ServerCertVerifier for TrustedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
+        self.webpki
+            .verify_tls13_signature(message, cert, dss)
+            .map_err(|e| signature_error(cert, e))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.webpki.supported_verify_schemes()
     }
 }
+
+/// A failed check of the server's handshake signature, with the real reason when it is a
+/// key aws-lc-rs does not verify with: rustls reports an RSA key under 2048 bits (which Go
+/// accepts from 1024) as a bad signature.
+pub(crate) fn signature_error(cert: &CertificateDer<'_>, err: rustls::Error) -> rustls::Error {
+    let bits = X509Certificate::from_der(cert.as_ref())
+        .ok()
+        .and_then(|(_, c)| match c.public_key().parsed() {
+            Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
+            _ => None,
+        });
+    match bits {
+        Some(bits) if bits < 2048 => {
+            CertificateError::Other(OtherError(Arc::new(SmallRsaKey(bits)))).into()
+        }
+        _ => err,
+    }
+}
+
+/// The server's RSA key is too small for aws-lc-rs' signature verification.
+#[derive(Debug)]
+struct SmallRsaKey(usize);
+
+impl std::fmt::Display for SmallRsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server's RSA key has {} bits: aws-lc-rs (Waygate's TLS library) verifies \
+             signatures only from RSA keys of 2048 bits or more",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for SmallRsaKey {}
 
 /// rustls' error for a handshake, readable: webpki's reasons come as
 /// `Other(OtherError(CaUsedAsEndEntity))`; this says `invalid peer certificate:
@@ -100,11 +142,16 @@ pub fn describe(e: &rustls::Error) -> String {
     match e {
         rustls::Error::InvalidCertificate(CertificateError::Other(other)) => {
             let reason = other.to_string();
-            let hint = if reason == "CaUsedAsEndEntity" {
-                " (the server presents a CA certificate as its own; it is trusted when that \
-                 very certificate is among the trusted ones)"
-            } else {
-                ""
+            let hint = match reason.as_str() {
+                "CaUsedAsEndEntity" => {
+                    " (the server presents a CA certificate as its own; it is trusted when \
+                     that very certificate is among the trusted ones)"
+                }
+                "UnsupportedCertVersion" => {
+                    " (an X.509 v1 certificate: rustls' certificate parser, webpki, reads v3 \
+                     only)"
+                }
+                _ => "",
             };
             format!("invalid peer certificate: {reason}{hint}")
         }

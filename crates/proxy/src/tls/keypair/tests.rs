@@ -13,35 +13,29 @@ use crate::tls::testing::{openssl, self_signed_pem, temp_dir};
 /// A self-signed certificate `<name>.crt` / `<name>.key` (PKCS#8) with an RSA key of `bits`;
 /// `v1` makes an X.509 v1 certificate (no extensions).
 fn rsa_pair(dir: &Path, name: &str, bits: u32, v1: bool) -> (PathBuf, PathBuf) {
-    let (crt, key) = (format!("{name}.crt"), format!("{name}.key"));
-    let newkey = format!("rsa:{bits}");
-    let subj = format!("/CN={name}.test");
+    let key = format!("-newkey rsa:{bits} -nodes -keyout {name}.key");
     if v1 {
-        let csr = format!("{name}.csr");
         openssl(
             dir,
-            &[
-                "req", "-new", "-newkey", &newkey, "-nodes", "-keyout", &key, "-out", &csr,
-                "-subj", &subj,
-            ],
+            &format!("req -new {key} -out {name}.csr -subj /CN={name}.test"),
         );
         openssl(
             dir,
-            &[
-                "x509", "-req", "-in", &csr, "-signkey", &key, "-out", &crt, "-days", "2",
-            ],
+            &format!("x509 -req -in {name}.csr -signkey {name}.key -out {name}.crt -days 2"),
         );
     } else {
-        let san = format!("subjectAltName=DNS:{name}.test");
         openssl(
             dir,
-            &[
-                "req", "-x509", "-newkey", &newkey, "-nodes", "-keyout", &key, "-out", &crt,
-                "-days", "2", "-subj", &subj, "-addext", &san,
-            ],
+            &format!(
+                "req -x509 {key} -out {name}.crt -days 2 -subj /CN={name}.test \
+                 -addext subjectAltName=DNS:{name}.test"
+            ),
         );
     }
-    (dir.join(crt), dir.join(key))
+    (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    )
 }
 
 fn load(cert: &Path, key: &Path) -> Result<(), String> {
@@ -73,17 +67,7 @@ fn small_rsa_keys_name_the_file_and_the_limit() {
     assert!(err.contains("RSA key of 1024 bits"), "{err}");
     assert!(err.contains("2048 to 8192 bits"), "{err}");
     // The same key in PKCS#1 (`BEGIN RSA PRIVATE KEY`).
-    openssl(
-        &dir,
-        &[
-            "rsa",
-            "-in",
-            "small.key",
-            "-traditional",
-            "-out",
-            "small.pkcs1.key",
-        ],
-    );
+    openssl(&dir, "rsa -in small.key -traditional -out small.pkcs1.key");
     let err = load(&crt, &dir.join("small.pkcs1.key")).expect_err("PKCS#1");
     assert!(err.contains("RSA key of 1024 bits"), "{err}");
 }
@@ -92,17 +76,7 @@ fn small_rsa_keys_name_the_file_and_the_limit() {
 fn rsa_sizes_are_read_from_both_encodings() {
     let dir = temp_dir("keypair");
     let (_, key) = rsa_pair(&dir, "big", 2048, false);
-    openssl(
-        &dir,
-        &[
-            "rsa",
-            "-in",
-            "big.key",
-            "-traditional",
-            "-out",
-            "big.pkcs1.key",
-        ],
-    );
+    openssl(&dir, "rsa -in big.key -traditional -out big.pkcs1.key");
     for file in [key, dir.join("big.pkcs1.key")] {
         let der = PrivateKeyDer::from_pem_file(&file).expect("key");
         assert_eq!(rsa_bits(&der), Some(2048), "{}", file.display());

@@ -191,3 +191,93 @@ async fn a_ca_certificate_listed_in_root_cas_serves_as_in_go() {
         "{err:?}"
     );
 }
+
+/// `openssl s_server` on 127.0.0.1 with `cert`/`key` (in `dir`), killed on drop: a backend
+/// rustls cannot be (an RSA-1024 key, an X.509 v1 certificate).
+struct OpensslServer(std::process::Child, std::net::SocketAddr);
+
+impl OpensslServer {
+    async fn start(dir: &std::path::Path, cert: &str, key: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+        let child = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-cert", cert, "-key", key])
+            // OpenSSL 3 refuses RSA-1024 at its default security level.
+            .args([
+                "-cipher",
+                "DEFAULT:@SECLEVEL=0",
+                "-accept",
+                &addr.to_string(),
+            ])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let server = Self(child, addr);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while TcpStream::connect(addr).await.is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "s_server did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        server
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn legacy_backend_certificates_say_why_they_fail() {
+    use crate::tls::testing::{openssl, temp_dir};
+    let dir = temp_dir("legacy-backend");
+    openssl(
+        &dir,
+        "req -x509 -newkey rsa:1024 -nodes -keyout small.key -out small.crt -days 2 \
+         -subj /CN=backend.test",
+    );
+    openssl(
+        &dir,
+        "req -new -newkey rsa:2048 -nodes -keyout v1.key -out v1.csr -subj /CN=backend.test",
+    );
+    openssl(
+        &dir,
+        "x509 -req -in v1.csr -signkey v1.key -out v1.crt -days 2",
+    );
+    let small = OpensslServer::start(&dir, "small.crt", "small.key").await;
+    let v1 = OpensslServer::start(&dir, "v1.crt", "v1.key").await;
+    // Even insecureSkipVerify checks the handshake signature, which needs both.
+    for tls12 in [false, true] {
+        let insecure = TlsSettings {
+            insecure_skip_verify: true,
+            max_version: if tls12 {
+                "VersionTLS12".into()
+            } else {
+                String::new()
+            },
+            ..TlsSettings::default()
+        };
+        let err = handshake(insecure.clone(), small.1).await.err();
+        assert!(
+            err.as_ref()
+                .is_some_and(|e| e.contains("RSA key has 1024 bits")),
+            "{err:?}"
+        );
+        let err = handshake(insecure, v1.1).await.err();
+        assert!(
+            err.as_ref()
+                .is_some_and(|e| e.contains("UnsupportedCertVersion (an X.509 v1 certificate")),
+            "{err:?}"
+        );
+    }
+}

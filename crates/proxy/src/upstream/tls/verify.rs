@@ -12,6 +12,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::tls::signature_error;
+
 /// Verification without a chain check: `insecureSkipVerify` accepts any certificate for any
 /// name (Go's `InsecureSkipVerify`); an empty trust store rejects every one.
 #[derive(Debug)]
@@ -65,6 +67,7 @@ impl ServerCertVerifier for AnyServerCert {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+            .map_err(|e| signature_error(cert, e))
     }
 
     fn verify_tls13_signature(
@@ -74,6 +77,7 @@ impl ServerCertVerifier for AnyServerCert {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+            .map_err(|e| signature_error(cert, e))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
