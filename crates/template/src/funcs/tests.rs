@@ -1,0 +1,88 @@
+//! The function set: what Traefik's sprig map has that we do not is a parse error, and the
+//! names Traefik users write are all there.
+
+use super::Funcs;
+
+#[test]
+fn the_functions_traefik_users_write_exist() {
+    let funcs = Funcs::traefik_file();
+    let names = [
+        "and",
+        "or",
+        "not",
+        "len",
+        "index",
+        "print",
+        "printf",
+        "println",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "html",
+        "js",
+        "urlquery",
+        "env",
+        "expandenv",
+        "default",
+        "empty",
+        "coalesce",
+        "ternary",
+        "lower",
+        "upper",
+        "title",
+        "trim",
+        "trimAll",
+        "trimPrefix",
+        "trimSuffix",
+        "replace",
+        "contains",
+        "hasPrefix",
+        "hasSuffix",
+        "repeat",
+        "quote",
+        "squote",
+        "cat",
+        "split",
+        "splitList",
+        "join",
+        "list",
+        "first",
+        "last",
+        "append",
+        "until",
+        "untilStep",
+        "seq",
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "mod",
+        "max",
+        "min",
+        "atoi",
+        "int",
+        "toString",
+        "dict",
+        "get",
+        "set",
+        "hasKey",
+        "keys",
+        "b64enc",
+        "b64dec",
+        "normalize",
+        "regexReplaceAll",
+        "sortAlpha",
+        "uniq",
+        "has",
+        "slice",
+        "indent",
+    ];
+    for name in names {
+        assert!(funcs.get(name).is_some(), "{name}");
+    }
+    assert!(Funcs::builtins().get("env").is_none());
+    assert!(Funcs::sprig().get("normalize").is_none());
+}
