@@ -7,7 +7,8 @@
 //! - [`build`] turns a list of [`ContainerInfo`] into a [`DynamicConfig`] and issues,
 //!   following §6.2 steps 1–7 (filters, label decoding, default service and router, server
 //!   addresses, merge across containers). It does no I/O and is what the unit tests drive.
-//! - [`template`] renders `defaultRule` (a small Go `text/template` subset) and
+//! - [`template`] renders `defaultRule` (Go's `text/template` with sprig, the shared
+//!   `waygate-template` engine) and
 //!   [`constraints`] evaluates the `constraints` expression.
 //! - [`DockerProvider`] talks to the Engine API (unix socket or plain-HTTP `tcp://`) through
 //!   `bollard`, lists and inspects containers, and watches events.

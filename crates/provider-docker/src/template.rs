@@ -1,23 +1,22 @@
-//! `defaultRule` templates: the small subset of Go's `text/template` that Traefik users write
-//! in `providers.docker.defaultRule` (reference §1.5).
+//! `defaultRule` templates: Go's `text/template` with sprig and `normalize`, as Traefik's
+//! `provider.MakeDefaultRuleTemplate` builds them, on the shared engine (`waygate-template`).
 //!
-//! Supported: literal text around `{{ … }}` actions (with `{{-`/`-}}` trimming), the fields
-//! `.Name`, `.ContainerName`, `.Labels` (and `.Labels.key`), string literals (`"…"` and
-//! `` `…` ``), function calls with arguments, parentheses, and pipelines
-//! (`{{ .Name | normalize }}` passes the left value as the last argument). Functions:
-//! `normalize`, `index`, and the sprig string helpers `lower`, `upper`, `trim`,
-//! `trimPrefix`, `trimSuffix`, `replace`, `default`. Anything else (`if`, `range`,
-//! variables) is a parse error that says so.
-
-mod eval;
-mod parse;
+//! The data is Traefik's: `.Name` (the default service name), `.ContainerName` (without the
+//! leading `/`) and `.Labels` (`index .Labels "key"`, or `.Labels.key`, which is
+//! `<no value>` when the label is missing, as in Go). Sprig's `split` is sprig's here (a map
+//! keyed `_0`, `_1`, …), not the file provider's.
 
 use std::collections::BTreeMap;
 
+use waygate_template::{Funcs, Map, Value};
+
+/// Go's name for Traefik's anonymous model struct, as its errors print it.
+const MODEL_TYPE: &str = "struct { Name string; ContainerName string; Labels map[string]string }";
+
 /// A parsed template, rendered once per container.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Template {
-    pieces: Vec<Piece>,
+    inner: waygate_template::Template,
 }
 
 /// The data a template sees (Traefik's `{Name, ContainerName, Labels}`).
@@ -30,56 +29,35 @@ pub struct Data<'a> {
     pub labels: &'a BTreeMap<String, String>,
 }
 
-/// Why a template could not be parsed or rendered.
+/// Why a template could not be parsed or rendered (with its `line:col`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TemplateError(pub String);
-
-#[derive(Debug, Clone, PartialEq)]
-enum Piece {
-    Text(String),
-    Action(Pipeline),
-}
-
-/// `cmd | cmd | …`
-#[derive(Debug, Clone, PartialEq)]
-struct Pipeline {
-    commands: Vec<Command>,
-}
-
-/// A function call with arguments, or a single operand.
-#[derive(Debug, Clone, PartialEq)]
-enum Command {
-    Call(String, Vec<Operand>),
-    Operand(Operand),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Operand {
-    /// `.` (the whole data) or `.A.B` as the list of field names.
-    Field(Vec<String>),
-    Str(String),
-    Paren(Box<Pipeline>),
-}
 
 // === impl Template ===
 
 impl Template {
     /// Parses `src`.
     pub fn parse(src: &str) -> Result<Self, TemplateError> {
-        parse::parse(src).map(|pieces| Self { pieces })
+        waygate_template::Template::parse(src, &Funcs::traefik_default_rule())
+            .map(|inner| Self { inner })
+            .map_err(|e| TemplateError(e.to_string()))
     }
 
     /// Renders the template for one container.
     pub fn render(&self, data: &Data<'_>) -> Result<String, TemplateError> {
-        let mut out = String::new();
-        for piece in &self.pieces {
-            match piece {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Action(p) => out.push_str(&eval::pipeline(p, data)?.into_text()?),
-            }
-        }
-        Ok(out)
+        let labels = data.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let model = Value::structure(
+            MODEL_TYPE,
+            vec![
+                ("Name", Value::from(data.name)),
+                ("ContainerName", Value::from(data.container_name)),
+                ("Labels", Value::Map(Map::strings(labels))),
+            ],
+        );
+        self.inner
+            .render(&model)
+            .map_err(|e| TemplateError(e.to_string()))
     }
 }
 
