@@ -4,17 +4,19 @@
 //! - [`builtin`]: `and or not len index print printf println eq ne lt le gt ge html js
 //!   urlquery` (Go's `call` is absent: templates here have no function values).
 //! - sprig: [`strings`], [`lists`], [`dicts`], [`numbers`], [`defaults`] (defaults, type
-//!   checks, `fail`), [`system`] (`env`, `expandenv`, paths, base64/base32), [`regex`].
+//!   checks, `fail`), [`system`] (`env`, `expandenv`, paths, base64/base32), [`regex`],
+//!   [`json`].
 //! - [`traefik`]: `normalize`, and the file provider's `split`.
 //!
-//! Sprig functions not listed in those modules (dates, crypto, random, UUIDs, semver,
-//! JSON, URL parsing, DNS, case conversions of `xstrings`, float arithmetic with decimals)
+//! Sprig functions not in those modules (dates, hashes and crypto, random values, UUIDs,
+//! semver, URL parsing, DNS, `xstrings` case conversions, `wrap`, decimal float arithmetic)
 //! are not provided: a template using one fails to parse, naming it.
 
 mod args;
 mod builtin;
 mod defaults;
 mod dicts;
+mod json;
 mod lists;
 mod numbers;
 mod printf;
@@ -138,6 +140,7 @@ impl Funcs {
             .with_table(defaults::FUNCS)
             .with_table(system::FUNCS)
             .with_table(regex::FUNCS)
+            .with_table(json::FUNCS)
     }
 
     /// Adds (or replaces) `name`.

@@ -231,3 +231,30 @@ fn expandenv_follows_os_expand() {
     let out = crate::funcs::expand_for_tests("a $X ${Y} $$ ${} $", |k| format!("<{k}>"));
     assert_eq!(out, "a <X> <Y> <$>  $");
 }
+
+#[test]
+fn json() {
+    check(&[
+        (
+            "{{ toJson (dict \"b\" (list 1 2.5 \"x<y\") \"a\" nil \"c\" true) }}",
+            r#"{"a":null,"b":[1,2.5,"x\u003cy"],"c":true}"#,
+        ),
+        (
+            "{{ toRawJson (list \"x<y\" 1e21 0.0000001) }}",
+            r#"["x<y",1e+21,1e-7]"#,
+        ),
+        (
+            "{{ toPrettyJson (dict \"a\" (list \"&\") \"b\" (dict)) }}",
+            "{\n  \"a\": [\n    \"\\u0026\"\n  ],\n  \"b\": {}\n}",
+        ),
+        (
+            "{{ splitList \",\" \"10.0.0.0/8,192.168.0.0/16\" | toJson }}",
+            r#"["10.0.0.0/8","192.168.0.0/16"]"#,
+        ),
+        (
+            "{{ (fromJson \"{\\\"a\\\": [1, {\\\"b\\\": \\\"c\\\"}]}\").a }}",
+            "[1 map[b:c]]",
+        ),
+        ("{{ fromJson \"nope\" }}", "<no value>"),
+    ]);
+}
