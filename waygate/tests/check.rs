@@ -508,3 +508,60 @@ fn multi_layer_parent_routers_are_reported_not_rejected() {
     assert_eq!(code, 1, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn templated_dynamic_files_are_rendered_and_template_errors_located() {
+    let dir = std::env::temp_dir().join(format!("waygate-check-tpl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("traefik.yml"),
+        "entryPoints:\n  web:\n    address: \":8000\"\nproviders:\n  file:\n    filename: dynamic.yml\n",
+    )
+    .expect("write");
+    let good = "http:\n  routers:\n{{- range $i := until 3 }}\n    r{{ $i }}:\n      rule: Host(`{{ $i }}.{{ env \"WG_CHECK_DOMAIN\" }}`)\n      service: s\n{{- end }}\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n";
+    std::fs::write(dir.join("dynamic.yml"), good).expect("write");
+    let run = |dir: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_waygate"))
+            .args(["check", "--configFile=traefik.yml"])
+            .current_dir(dir)
+            .env("WG_CHECK_DOMAIN", "example.org")
+            .output()
+            .expect("run waygate");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let (code, out) = run(&dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok: 1 entry points, 3 routers, 1 services"),
+        "{out}"
+    );
+
+    // A misspelt function: the template error with its line and column.
+    let broken = good.replace("until 3", "untill 3");
+    std::fs::write(dir.join("dynamic.yml"), broken).expect("write");
+    let (code, out) = run(&dir);
+    assert_eq!(code, 1, "{out}");
+    let want =
+        "dynamic.yml:3:17: template: function \"untill\" not defined (did you mean `until`?)";
+    assert!(
+        out.lines().any(|l| l.ends_with(want)),
+        "missing `{want}` in:\n{out}"
+    );
+
+    // A bad value in generated YAML is reported at the template line that produced it.
+    let bad_rule = good.replace("Host(`{{ $i }}", "Host({{ $i }}");
+    std::fs::write(dir.join("dynamic.yml"), bad_rule).expect("write");
+    let (code, out) = run(&dir);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("dynamic.yml:5:13: http.routers.r0.rule: invalid rule")),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,5 +1,6 @@
 //! The file provider (reference §1.4): `providers.file.filename` or `.directory`, read in
-//! full on every change and sent as a [`Snapshot`].
+//! full on every change and sent as a [`Snapshot`]. A file holding `{{` is rendered as a Go
+//! template before it is parsed, as Traefik does (`render.rs`).
 //!
 //! Edits must never take routes down by accident, so each file keeps its last good version
 //! (`state.rs`): a file that cannot be read or parsed contributes its last good items, in
@@ -14,11 +15,13 @@
 mod burst;
 mod keep;
 mod read;
+mod render;
 mod stable;
 mod state;
 mod watch;
 
 pub use self::read::config_files;
+pub use self::render::parse_config_text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -21,6 +21,6 @@ mod snapshot;
 mod testing;
 
 pub use self::aggregator::{Aggregator, Merged};
-pub use self::file::{FileProvider, config_files};
+pub use self::file::{FileProvider, config_files, parse_config_text};
 pub use self::internal::{INTERNAL, internal};
 pub use self::snapshot::Snapshot;

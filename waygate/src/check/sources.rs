@@ -1,5 +1,5 @@
 //! Finding and reading what `check` checks: the static source (§2.1, §2.2) and the file
-//! provider's file or directory.
+//! provider's file or directory (rendered as templates as the file provider does).
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use waygate_config::{Issue, IssueKind};
 use super::Summary;
 use crate::args::Args;
 use crate::files::RealFiles;
-use waygate_provider::config_files;
+use waygate_provider::{config_files, parse_config_text};
 
 /// Loads and validates everything; `Err` only when nothing could be checked at all.
 pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
@@ -87,7 +87,7 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
         let Some(format) = Format::from_path(&path) else {
             continue;
         };
-        match format.parse(&text) {
+        match parse_config_text(&path, &text, format) {
             Ok(tree) => {
                 merge(
                     &mut load,
@@ -97,7 +97,7 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
                 );
                 trees.push((path.clone(), tree));
             }
-            Err(e) => issues.push(e.into_issue(&path).with_provider("file")),
+            Err(issue) => issues.push(issue.with_provider("file")),
         }
         summary.dynamic_sources.push(path);
     }

@@ -10,3 +10,4 @@ mod reload;
 mod routing;
 mod services;
 mod streaming;
+mod templates;

@@ -17,8 +17,9 @@ pub(super) struct Parsed {
     pub(super) whole_lines: bool,
 }
 
-/// Reads (once the file is not being written, see `stable.rs`) and parses one file;
-/// `Err` when it cannot be read or parsed at all. `source` is its display name.
+/// Reads (once the file is not being written, see `stable.rs`), renders (`render.rs`) and
+/// parses one file; `Err` when it cannot be read, rendered or parsed at all. `source` is
+/// its display name.
 pub(super) fn read_tree(path: &Path, source: &str) -> Result<Parsed, Issue> {
     let Some(format) = Format::from_path(source) else {
         return Err(Issue::error(
@@ -34,7 +35,7 @@ pub(super) fn read_tree(path: &Path, source: &str) -> Result<Parsed, Issue> {
             format!("cannot read {source}: {e}"),
         )
     })?;
-    let tree = format.parse(&text).map_err(|e| e.into_issue(source))?;
+    let tree = super::render::parse_config_text(source, &text, format)?;
     Ok(Parsed {
         tree,
         whole_lines: text.is_empty() || text.ends_with('\n'),
