@@ -64,16 +64,15 @@ impl Parser<'_> {
         &self.tokens[self.next.min(last)]
     }
 
+    /// The next token; past the end, [`Kind::Eof`] again.
     fn next(&mut self) -> Token {
         let t = self.peek().clone();
-        if self.next < self.tokens.len() - 1 {
-            self.next += 1;
-        }
+        self.next += 1;
         t
     }
 
     fn back(&mut self) {
-        self.next -= 1;
+        self.next = self.next.saturating_sub(1);
     }
 
     fn skip_space(&mut self) {
@@ -94,7 +93,10 @@ impl Parser<'_> {
 
     /// The end of the last token taken.
     fn prev_end(&self) -> usize {
-        self.next.checked_sub(1).map_or(0, |i| self.tokens[i].end)
+        let last = self.tokens.len() - 1;
+        self.next
+            .checked_sub(1)
+            .map_or(0, |i| self.tokens[i.min(last)].end)
     }
 
     fn err(&self, at: usize, msg: impl Into<String>) -> Error {

@@ -15,6 +15,12 @@ use std::rc::Rc;
 
 /// How deep printing and comparing go into nested values (a map can hold itself).
 pub(crate) const MAX_NESTING: usize = 64;
+/// The longest string a function may return or a value print to.
+pub(crate) const MAX_TEXT: usize = 16 << 20;
+/// The most list items a function may return.
+pub(crate) const MAX_LIST: usize = 1 << 20;
+/// How many nodes a deep comparison or copy may visit (values can share their parts).
+pub(crate) const MAX_VISITS: usize = 1 << 20;
 
 /// A value in a template.
 #[derive(Debug, Clone, Default)]
@@ -117,13 +123,15 @@ impl Value {
 
     /// Deep equality (Go's `reflect.DeepEqual` on these kinds).
     pub(crate) fn deep_eq(&self, other: &Value) -> bool {
-        self.eq_depth(other, 0)
+        let mut visits = MAX_VISITS;
+        self.eq_depth(other, 0, &mut visits)
     }
 
-    fn eq_depth(&self, other: &Value, depth: usize) -> bool {
-        if depth > MAX_NESTING {
+    fn eq_depth(&self, other: &Value, depth: usize, visits: &mut usize) -> bool {
+        if depth > MAX_NESTING || *visits == 0 {
             return false;
         }
+        *visits -= 1;
         match (self, other) {
             (Value::Nil, Value::Nil) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -134,14 +142,14 @@ impl Value {
                 a.len() == b.len()
                     && a.iter()
                         .zip(b.iter())
-                        .all(|(x, y)| x.eq_depth(y, depth + 1))
+                        .all(|(x, y)| x.eq_depth(y, depth + 1, visits))
             }
             (Value::Map(a), Value::Map(b)) => {
                 let (a, b) = (a.entries(), b.entries());
                 a.len() == b.len()
                     && a.iter()
                         .zip(b.iter())
-                        .all(|((ka, va), (kb, vb))| ka == kb && va.eq_depth(vb, depth + 1))
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.eq_depth(vb, depth + 1, visits))
             }
             (Value::Struct(a), Value::Struct(b)) => Rc::ptr_eq(a, b),
             _ => false,

@@ -6,7 +6,7 @@ use super::State;
 use crate::error::Error;
 use crate::funcs::suggest;
 use crate::tree::{Arg, Cmd, Operand, Pipe, Span};
-use crate::value::Value;
+use crate::value::{MAX_LIST, MAX_TEXT, Value};
 
 // === impl State ===
 
@@ -165,7 +165,20 @@ impl State<'_> {
             values.push(self.operand(dot, a)?);
         }
         values.extend(fin);
-        f.call(&values)
-            .map_err(|m| self.err(cmd.span, format!("error calling {name}: {m}")))
+        let result = f
+            .call(&values)
+            .map_err(|m| self.err(cmd.span, format!("error calling {name}: {m}")))?;
+        // Bounds on what one call may build, so that repeated doubling fails early.
+        let too_large = match &result {
+            Value::Str(s) => s.len() > MAX_TEXT,
+            Value::List(items) => items.len() > MAX_LIST,
+            Value::Map(m) => m.len() > MAX_LIST,
+            _ => false,
+        };
+        if too_large {
+            let msg = format!("error calling {name}: result larger than 16 MiB or 1 Mi items");
+            return Err(self.err(cmd.span, msg));
+        }
+        Ok(result)
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::args::{empty, map, str, strval};
 use super::{Def, fixed, variadic};
-use crate::value::{MAX_NESTING, Map, Value};
+use crate::value::{MAX_NESTING, MAX_VISITS, Map, Value};
 
 pub(super) static FUNCS: &[Def] = &[
     variadic("dict", 0, |a| {
@@ -80,8 +80,8 @@ pub(super) static FUNCS: &[Def] = &[
     variadic("mustMerge", 1, |a| merge(a, false)),
     variadic("mergeOverwrite", 1, |a| merge(a, true)),
     variadic("mustMergeOverwrite", 1, |a| merge(a, true)),
-    fixed("deepCopy", 1, |a| deep_copy(&a[0], 0)),
-    fixed("mustDeepCopy", 1, |a| deep_copy(&a[0], 0)),
+    fixed("deepCopy", 1, |a| copy(&a[0])),
+    fixed("mustDeepCopy", 1, |a| copy(&a[0])),
 ];
 
 /// `dig "a" "b" DEFAULT DICT`: `DICT.a.b`, or `DEFAULT` when a key is missing.
@@ -105,19 +105,29 @@ fn dig(a: &[Value]) -> Result<Value, String> {
 /// source value is empty.
 fn merge(a: &[Value], overwrite: bool) -> Result<Value, String> {
     let dst = map(&a[0])?;
+    let mut visits = MAX_VISITS;
     for src in &a[1..] {
-        merge_into(&dst, &map(src)?, overwrite, 0)?;
+        merge_into(&dst, &map(src)?, overwrite, 0, &mut visits)?;
     }
     Ok(Value::Map(dst))
 }
 
-fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) -> Result<(), String> {
-    if depth > MAX_NESTING {
-        return Err("maps nested too deeply".into());
+fn merge_into(
+    dst: &Map,
+    src: &Map,
+    overwrite: bool,
+    depth: usize,
+    visits: &mut usize,
+) -> Result<(), String> {
+    if depth > MAX_NESTING || *visits == 0 {
+        return Err("maps nested too deeply or too large to merge".into());
     }
+    *visits -= 1;
     for (k, v) in src.entries() {
         match (dst.get(&k), &v) {
-            (Some(Value::Map(d)), Value::Map(s)) => merge_into(&d, s, overwrite, depth + 1)?,
+            (Some(Value::Map(d)), Value::Map(s)) => {
+                merge_into(&d, s, overwrite, depth + 1, visits)?
+            }
             (Some(old), _) if !(empty(&old) || overwrite && !empty(&v)) => {}
             _ => dst.insert(k, v)?,
         }
@@ -125,21 +135,27 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) -> Result<(),
     Ok(())
 }
 
-fn deep_copy(v: &Value, depth: usize) -> Result<Value, String> {
-    if depth > MAX_NESTING {
-        return Err("value nested too deeply".into());
+fn copy(v: &Value) -> Result<Value, String> {
+    let mut visits = MAX_VISITS;
+    deep_copy(v, 0, &mut visits)
+}
+
+fn deep_copy(v: &Value, depth: usize, visits: &mut usize) -> Result<Value, String> {
+    if depth > MAX_NESTING || *visits == 0 {
+        return Err("value nested too deeply or too large to copy".into());
     }
+    *visits -= 1;
     Ok(match v {
         Value::List(items) => Value::list(
             items
                 .iter()
-                .map(|i| deep_copy(i, depth + 1))
+                .map(|i| deep_copy(i, depth + 1, visits))
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         Value::Map(m) => {
             let mut out = BTreeMap::new();
             for (k, i) in m.entries() {
-                out.insert(k, deep_copy(&i, depth + 1)?);
+                out.insert(k, deep_copy(&i, depth + 1, visits)?);
             }
             Value::Map(Map::new(out))
         }

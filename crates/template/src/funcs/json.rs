@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::args::str;
 use super::{Def, fixed};
-use crate::value::{MAX_NESTING, Map, Value};
+use crate::value::{MAX_NESTING, MAX_TEXT, Map, Value};
 
 pub(super) static FUNCS: &[Def] = &[
     fixed("toJson", 1, |a| {
@@ -49,8 +49,8 @@ fn encode(v: &Value, style: Style) -> Result<String, String> {
 }
 
 fn write_json(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), String> {
-    if depth > MAX_NESTING {
-        return Err("json: value nested too deeply".into());
+    if depth > MAX_NESTING || out.len() > MAX_TEXT {
+        return Err("json: value nested too deeply or too large".into());
     }
     let newline = |out: &mut String, depth: usize| {
         if style == Style::Pretty {

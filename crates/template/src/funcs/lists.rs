@@ -5,10 +5,7 @@
 
 use super::args::{count, empty, int, list, to_int64};
 use super::{Def, fixed, variadic};
-use crate::value::Value;
-
-/// The longest list `until`, `untilStep` and `seq` may build.
-pub(crate) const MAX_LIST: usize = 1 << 20;
+use crate::value::{MAX_LIST, Value};
 
 pub(super) static FUNCS: &[Def] = &[
     variadic("list", 0, |a| Ok(Value::list(a.iter().cloned()))),

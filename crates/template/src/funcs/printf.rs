@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{Def, variadic};
-use crate::value::{Value, format_float, quote};
+use crate::value::{MAX_NESTING, MAX_TEXT, Value, format_float, quote};
 
 pub(super) static FUNCS: &[Def] = &[
     variadic("print", 0, |a| Ok(Value::Str(sprint(a)))),
@@ -39,6 +39,9 @@ fn sprintln(a: &[Value]) -> String {
     out.push('\n');
     out
 }
+
+/// The largest width or precision honoured (Rust's formatter takes at most `u16::MAX`).
+const MAX_WIDTH: usize = 1000;
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Spec {
@@ -77,7 +80,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             if chars.peek() == Some(&'*') {
                 chars.next();
                 let n = args.get(next).and_then(|v| match v {
-                    Value::Int(i) => usize::try_from(*i).ok(),
+                    Value::Int(i) => usize::try_from(*i).ok().map(|n| n.min(MAX_WIDTH)),
                     _ => None,
                 });
                 next += 1;
@@ -89,7 +92,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
                     n.unwrap_or(0)
                         .saturating_mul(10)
                         .saturating_add(d as usize)
-                        .min(1 << 16),
+                        .min(MAX_WIDTH),
                 );
                 chars.next();
             }
@@ -113,7 +116,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             continue;
         };
         next += 1;
-        out.push_str(&one(arg, verb, &spec, 0));
+        out.push_str(&one(arg, verb, &spec));
     }
     if next < args.len() {
         out.push_str("%!(EXTRA ");
@@ -128,8 +131,55 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
     out
 }
 
-/// One argument formatted with `verb`.
-fn one(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
+/// One argument formatted with `verb`; containers format each item (cut with `...` past
+/// [`MAX_TEXT`] bytes, as their parts may be shared).
+fn one(v: &Value, verb: char, spec: &Spec) -> String {
+    if verb == 'T' {
+        return scalar(v, verb, spec);
+    }
+    let mut out = String::new();
+    one_into(&mut out, v, verb, spec, 0);
+    out
+}
+
+fn one_into(out: &mut String, v: &Value, verb: char, spec: &Spec, depth: usize) {
+    if depth > MAX_NESTING || out.len() > MAX_TEXT {
+        out.push_str("...");
+        return;
+    }
+    let items: Vec<(Option<String>, Value)> = match v {
+        Value::List(items) => items.iter().map(|i| (None, i.clone())).collect(),
+        Value::Map(m) => m.entries().into_iter().map(|(k, i)| (Some(k), i)).collect(),
+        Value::Struct(s) => s.values().map(|i| (None, i.clone())).collect(),
+        v => {
+            out.push_str(&scalar(v, verb, spec));
+            return;
+        }
+    };
+    let (open, close) = match v {
+        Value::Map(_) => ("map[", "]"),
+        Value::Struct(_) => ("{", "}"),
+        _ => ("[", "]"),
+    };
+    out.push_str(open);
+    for (i, (key, item)) in items.iter().enumerate() {
+        if out.len() > MAX_TEXT {
+            break;
+        }
+        if i > 0 {
+            out.push(' ');
+        }
+        if let Some(k) = key {
+            out.push_str(&scalar(&Value::Str(k.clone()), verb, spec));
+            out.push(':');
+        }
+        one_into(out, item, verb, spec, depth + 1);
+    }
+    out.push_str(close);
+}
+
+/// A value that is not a container.
+fn scalar(v: &Value, verb: char, spec: &Spec) -> String {
     if verb == 'T' {
         return pad(&v.type_name(), spec, false);
     }
@@ -166,29 +216,7 @@ fn one(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
             'v' => pad("<nil>", spec, false),
             _ => format!("%!{verb}(<nil>)"),
         },
-        _ if depth > crate::value::MAX_NESTING => "...".into(),
-        Value::List(items) => {
-            let inner: Vec<String> = items
-                .iter()
-                .map(|i| one(i, verb, spec, depth + 1))
-                .collect();
-            format!("[{}]", inner.join(" "))
-        }
-        Value::Map(m) => {
-            let inner: Vec<String> = m
-                .entries()
-                .iter()
-                .map(|(k, i)| {
-                    let key = one(&Value::Str(k.clone()), verb, spec, depth + 1);
-                    format!("{key}:{}", one(i, verb, spec, depth + 1))
-                })
-                .collect();
-            format!("map[{}]", inner.join(" "))
-        }
-        Value::Struct(s) => {
-            let inner: Vec<String> = s.values().map(|i| one(i, verb, spec, depth + 1)).collect();
-            format!("{{{}}}", inner.join(" "))
-        }
+        other => bad(verb, other),
     }
 }
 

@@ -6,10 +6,7 @@ use std::fmt::Write;
 
 use super::args::{count, int, str, strslice, strval, text};
 use super::{Def, fixed, variadic};
-use crate::value::{Map, Value, quote};
-
-/// The longest string `repeat`, `indent` and friends may build.
-pub(crate) const MAX_STRING: usize = 16 << 20;
+use crate::value::{MAX_TEXT, Map, Value, quote};
 
 pub(super) static FUNCS: &[Def] = &[
     fixed("hello", 0, |_| text("Hello!")),
@@ -24,7 +21,7 @@ pub(super) static FUNCS: &[Def] = &[
     }),
     fixed("repeat", 2, |a| {
         let s = str(&a[1])?;
-        let n = count(&a[0], MAX_STRING / s.len().max(1))?;
+        let n = count(&a[0], MAX_TEXT / s.len().max(1))?;
         text(s.repeat(n))
     }),
     fixed("trimAll", 2, |a| text(trim_all(str(&a[0])?, str(&a[1])?))),
@@ -60,14 +57,12 @@ pub(super) static FUNCS: &[Def] = &[
     variadic("quote", 0, |a| text(join_non_nil(a, |v| quote(&strval(v))))),
     variadic("squote", 0, |a| text(join_non_nil(a, |v| format!("'{v}'")))),
     variadic("cat", 0, |a| text(join_non_nil(a, ToString::to_string))),
-    fixed("indent", 2, |a| {
-        text(indent(count(&a[0], 4096)?, str(&a[1])?))
-    }),
+    fixed("indent", 2, |a| text(indent(indent_width(a)?, str(&a[1])?))),
     fixed("nindent", 2, |a| {
-        text(format!("\n{}", indent(count(&a[0], 4096)?, str(&a[1])?)))
+        text(format!("\n{}", indent(indent_width(a)?, str(&a[1])?)))
     }),
     fixed("replace", 3, |a| {
-        text(str(&a[2])?.replace(str(&a[0])?, str(&a[1])?))
+        replace(str(&a[0])?, str(&a[1])?, str(&a[2])?)
     }),
     fixed("plural", 3, |a| {
         let pick = if int(&a[2])? == 1 { &a[0] } else { &a[1] };
@@ -222,6 +217,28 @@ fn join_non_nil(a: &[Value], f: impl Fn(&Value) -> String) -> String {
         .map(f)
         .collect();
     parts.join(" ")
+}
+
+/// Go's `strings.Replace(src, old, new, -1)` (an empty `old` matches between characters),
+/// refusing results past [`MAX_TEXT`] before building them.
+fn replace(old: &str, new: &str, src: &str) -> Result<Value, String> {
+    let count = if old.is_empty() {
+        src.chars().count() + 1
+    } else {
+        src.matches(old).count()
+    };
+    let grown = count.saturating_mul(new.len().saturating_sub(old.len()));
+    if src.len().saturating_add(grown) > MAX_TEXT {
+        return Err(format!("result larger than {} MiB", MAX_TEXT >> 20));
+    }
+    text(src.replace(old, new))
+}
+
+/// `indent`'s width, refused when the result would pass [`MAX_TEXT`].
+fn indent_width(a: &[Value]) -> Result<usize, String> {
+    let s = str(&a[1])?;
+    let lines = s.matches('\n').count() + 1;
+    count(&a[0], (MAX_TEXT - s.len().min(MAX_TEXT)) / lines)
 }
 
 fn indent(n: usize, s: &str) -> String {

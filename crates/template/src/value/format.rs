@@ -4,54 +4,74 @@
 
 use std::fmt::{self, Write};
 
-use super::{MAX_NESTING, Value};
+use super::{MAX_NESTING, MAX_TEXT, Value};
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_v(f, self, 0)
+        f.write_str(&text(self))
     }
 }
 
-fn write_v(f: &mut impl Write, v: &Value, depth: usize) -> fmt::Result {
-    if depth > MAX_NESTING {
-        return f.write_str("...");
+/// `%v` of `v`, cut with `...` past [`MAX_TEXT`] bytes: a value may share its parts (a list
+/// holding the same list twice, again and again), so its full text can be exponentially long.
+pub(crate) fn text(v: &Value) -> String {
+    let mut out = String::new();
+    write_v(&mut out, v, 0);
+    out
+}
+
+fn write_v(out: &mut String, v: &Value, depth: usize) {
+    if depth > MAX_NESTING || out.len() > MAX_TEXT {
+        out.push_str("...");
+        return;
     }
     match v {
-        Value::Nil => f.write_str("<nil>"),
-        Value::Bool(b) => write!(f, "{b}"),
-        Value::Int(i) => write!(f, "{i}"),
-        Value::Float(x) => f.write_str(&format_float(*x, 'g', None)),
-        Value::Str(s) => f.write_str(s),
+        Value::Nil => out.push_str("<nil>"),
+        Value::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(x) => out.push_str(&format_float(*x, 'g', None)),
+        Value::Str(s) => out.push_str(s),
         Value::List(items) => {
-            f.write_char('[')?;
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_char(' ')?;
+                if out.len() > MAX_TEXT {
+                    break;
                 }
-                write_v(f, item, depth + 1)?;
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_v(out, item, depth + 1);
             }
-            f.write_char(']')
+            out.push(']');
         }
         Value::Map(m) => {
-            f.write_str("map[")?;
+            out.push_str("map[");
             for (i, (k, item)) in m.entries().iter().enumerate() {
-                if i > 0 {
-                    f.write_char(' ')?;
+                if out.len() > MAX_TEXT {
+                    break;
                 }
-                write!(f, "{k}:")?;
-                write_v(f, item, depth + 1)?;
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                write_v(out, item, depth + 1);
             }
-            f.write_char(']')
+            out.push(']');
         }
         Value::Struct(s) => {
-            f.write_char('{')?;
+            out.push('{');
             for (i, item) in s.values().enumerate() {
                 if i > 0 {
-                    f.write_char(' ')?;
+                    out.push(' ');
                 }
-                write_v(f, item, depth + 1)?;
+                write_v(out, item, depth + 1);
             }
-            f.write_char('}')
+            out.push('}');
         }
     }
 }
@@ -65,6 +85,8 @@ pub(crate) fn format_float(x: f64, verb: char, prec: Option<usize>) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
+    // Rust's formatter refuses precisions above `u16::MAX`; Go's output there is zeros.
+    let prec = prec.map(|p| p.min(1000));
     let upper = verb.is_ascii_uppercase();
     let sign = if x.is_sign_negative() { "-" } else { "" };
     let body = match verb.to_ascii_lowercase() {
