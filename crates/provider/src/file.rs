@@ -46,6 +46,8 @@ pub struct FileProvider {
     filename: String,
     directory: String,
     watch: bool,
+    /// `debugLogGeneratedTemplate`: log each template and what it renders, at debug level.
+    log_templates: bool,
     /// Every file's last good version and whether it is settling after being emptied.
     files: Mutex<BTreeMap<PathBuf, FileState>>,
 }
@@ -59,6 +61,7 @@ impl FileProvider {
             filename: cfg.filename.clone(),
             directory: cfg.directory.clone(),
             watch: cfg.watch,
+            log_templates: cfg.debug_log_generated_template,
             files: Mutex::new(BTreeMap::new()),
         }
     }
@@ -157,7 +160,7 @@ impl FileProvider {
         now: Instant,
     ) -> (DynamicConfig, Vec<Issue>) {
         let path = Path::new(&self.filename);
-        let read = read::read_tree(path, &self.filename);
+        let read = read::read_tree(path, &self.filename, self.log_templates);
         let state = files.entry(path.to_path_buf()).or_default();
         let out = state.update(&self.filename, read, now);
         (out.load.config, out.load.issues)
@@ -177,7 +180,7 @@ impl FileProvider {
                 files.retain(|p, _| paths.binary_search(p).is_ok());
                 for path in paths {
                     let source = path.to_string_lossy().into_owned();
-                    let read = read::read_tree(&path, &source);
+                    let read = read::read_tree(&path, &source, self.log_templates);
                     let out = files.entry(path).or_default().update(&source, read, now);
                     merge(&mut all, out.load, &source, &out.tree);
                 }

@@ -19,8 +19,8 @@ pub(super) struct Parsed {
 
 /// Reads (once the file is not being written, see `stable.rs`), renders (`render.rs`) and
 /// parses one file; `Err` when it cannot be read, rendered or parsed at all. `source` is
-/// its display name.
-pub(super) fn read_tree(path: &Path, source: &str) -> Result<Parsed, Issue> {
+/// its display name; `log_templates` logs a template and its rendering at debug level.
+pub(super) fn read_tree(path: &Path, source: &str, log_templates: bool) -> Result<Parsed, Issue> {
     let Some(format) = Format::from_path(source) else {
         return Err(Issue::error(
             IssueKind::File,
@@ -35,7 +35,7 @@ pub(super) fn read_tree(path: &Path, source: &str) -> Result<Parsed, Issue> {
             format!("cannot read {source}: {e}"),
         )
     })?;
-    let tree = super::render::parse_config_text(source, &text, format)?;
+    let tree = super::render::render_and_parse(source, &text, format, log_templates)?;
     Ok(Parsed {
         tree,
         whole_lines: text.is_empty() || text.ends_with('\n'),

@@ -21,6 +21,17 @@ static FUNCS: LazyLock<Funcs> = LazyLock::new(Funcs::traefik_file);
 /// Renders `text` (when it holds a template) and parses it in `format`; `source` names the
 /// file in issues.
 pub fn parse_config_text(source: &str, text: &str, format: Format) -> Result<Node, Issue> {
+    render_and_parse(source, text, format, false)
+}
+
+/// [`parse_config_text`]; with `log`, the template and its rendering are logged at debug
+/// level (Traefik's `debugLogGeneratedTemplate`).
+pub(super) fn render_and_parse(
+    source: &str,
+    text: &str,
+    format: Format,
+    log: bool,
+) -> Result<Node, Issue> {
     if !text.contains("{{") {
         return format.parse(text).map_err(|e| e.into_issue(source));
     }
@@ -34,6 +45,15 @@ pub fn parse_config_text(source: &str, text: &str, format: Format) -> Result<Nod
             let msg = format!("template: {}", e.message);
             Issue::error(IssueKind::Syntax, "", msg).at(source, &pos)
         })?;
+    if log {
+        tracing::debug!(provider = "file", file = source, "template content: {text}");
+        tracing::debug!(
+            provider = "file",
+            file = source,
+            "rendering results: {}",
+            rendered.text
+        );
+    }
     match format.parse(&rendered.text) {
         Ok(mut tree) => {
             remap(&mut tree, &rendered, 0);
