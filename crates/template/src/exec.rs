@@ -145,11 +145,17 @@ impl State<'_> {
         let mut ran = false;
         let mut iteration = |s: &mut Self, key: Value, elem: Value| -> Result<bool, Error> {
             s.step(c.pipe.span)?;
-            if decl > 0 {
-                s.vars[inner - 1].1 = elem.clone();
+            // Go sets the top variables of the stack: the declared ones (or, after `=`,
+            // whatever is on top, as in Go).
+            if decl > 0
+                && let Some(slot) = inner.checked_sub(1).and_then(|i| s.vars.get_mut(i))
+            {
+                slot.1 = elem.clone();
             }
-            if decl > 1 {
-                s.vars[inner - 2].1 = key;
+            if decl > 1
+                && let Some(slot) = inner.checked_sub(2).and_then(|i| s.vars.get_mut(i))
+            {
+                slot.1 = key;
             }
             ran = true;
             let flow = s.walk(&elem, &c.body)?;

@@ -128,6 +128,8 @@ fn known_hard_inputs() {
     let funcs = Funcs::traefik_file();
     for src in [
         "{{ range $i, $e := . }}{{ end }}",
+        "{{ range $, $ = list 1 2 }}{{ $ }}{{ end }}",
+        "{{ $a := 0 }}{{ range $a, $a = list 1 }}{{ $a }}{{ end }}",
         "{{ $d := dict }}{{ $_ := set $d \"d\" $d }}{{ toJson $d }}{{ deepCopy $d }}{{ eq $d $d }}",
         "{{ $d := dict }}{{ $_ := set $d \"d\" $d }}{{ merge $d $d }}",
         "{{ slice (list 1 2) 2 1 }}{{ substr 5 1 \"abc\" }}{{ trunc -9 \"é\" }}{{ abbrev 4 \"éééé\" }}",
