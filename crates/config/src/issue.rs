@@ -122,6 +122,23 @@ impl Issue {
         self.severity == Severity::Error
     }
 
+    /// The issue as one line without its severity: `source:line:col: key.path: message`
+    /// (what an item's status lists).
+    pub fn short(&self) -> String {
+        let mut s = String::new();
+        if let Some(loc) = &self.location {
+            s.push_str(&format!("{loc}: "));
+        }
+        if !self.key_path.is_empty() {
+            s.push_str(&format!("{}: ", self.key_path));
+        }
+        s.push_str(&self.message);
+        if let Some(sug) = &self.suggestion {
+            s.push_str(&format!(" (did you mean `{sug}`?)"));
+        }
+        s
+    }
+
     pub fn with_item(mut self, kind: &'static str, name: impl Into<String>) -> Self {
         self.item = Some(ItemRef {
             kind,

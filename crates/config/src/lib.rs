@@ -15,6 +15,7 @@ pub mod issue;
 pub mod load;
 pub mod node;
 pub mod static_config;
+pub mod status;
 pub mod suggest;
 pub mod types;
 pub mod validate;

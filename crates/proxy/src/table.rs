@@ -4,8 +4,9 @@
 mod compile;
 mod routes;
 mod services;
+mod unserved;
+mod usage;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use waygate_rules::Rule;
@@ -23,6 +24,8 @@ pub struct RuntimeTable {
     /// In the order of [`entry_point_names`]; connections keep their entry point's index.
     pub(crate) entry_points: Vec<(String, EntryPointTable)>,
     pub status: TableStatus,
+    /// The merged configuration this table was compiled from (what the API shows).
+    pub config: Arc<waygate_config::dynamic::DynamicConfig>,
     pub generation: u64,
 }
 
@@ -55,21 +58,8 @@ pub struct CompiledRouter {
     pub(crate) service: Arc<Service>,
 }
 
-/// What was enabled, and why the rest was not (for logs now, the API later).
-#[derive(Debug, Default, Clone)]
-pub struct TableStatus {
-    pub routers: BTreeMap<String, ItemStatus>,
-    pub services: BTreeMap<String, ItemStatus>,
-    pub middlewares: BTreeMap<String, ItemStatus>,
-}
-
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct ItemStatus {
-    pub enabled: bool,
-    pub errors: Vec<String>,
-    /// Entry points the router is actually attached to.
-    pub using: Vec<String>,
-}
+/// What was enabled, and why the rest was not: every item's status (the API shows it).
+pub type TableStatus = waygate_config::status::RuntimeStatus;
 
 // === impl RuntimeTable ===
 

@@ -52,6 +52,9 @@ struct TlsRoute {
     hosts: Vec<String>,
 }
 
+/// Why a router named by an upstream error issue is not compiled.
+const UPSTREAM_ERROR: &str = "disabled by a configuration error (see the issues above)";
+
 type EpRouters = Vec<(Arc<CompiledRouter>, Option<TlsRoute>)>;
 /// A router compiled for one entry point (named), with how it serves TLS there.
 type RouterOnEp = (String, Arc<CompiledRouter>, Option<TlsRoute>);
@@ -130,14 +133,18 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
 
     let mut table = RuntimeTable {
         generation: input.generation,
+        status: waygate_config::status::RuntimeStatus::seeded(input.dynamic),
+        config: Arc::new(input.dynamic.clone()),
         ..RuntimeTable::default()
     };
+    super::usage::record(&http, &mut table.status);
     let mut per_ep: HashMap<String, EpRouters> = HashMap::new();
+    let mut router_issues = Vec::new();
     for (name, r) in &http.routers {
-        let status = table.status.routers.entry(name.clone()).or_default();
+        let status = table.status.item("router", name);
         let result = (|| -> Result<Vec<RouterOnEp>, String> {
             if disabled.contains(&("router".to_string(), name.clone())) {
-                return Err("disabled by a configuration error (see the issues above)".to_string());
+                return Err(UPSTREAM_ERROR.to_string());
             }
             if !r.parent_refs.is_empty() || waygate_config::validate::is_parent_router(name, &http)
             {
@@ -230,15 +237,17 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         })();
         match result {
             Ok(routers) => {
-                status.enabled = true;
                 for (ep, router, tls_route) in routers {
                     status.using.push(ep.clone());
                     per_ep.entry(ep).or_default().push((router, tls_route));
                 }
             }
             Err(e) => {
-                status.errors.push(e.clone());
-                issues.push(
+                // The upstream issue itself is folded into the status below.
+                if e != UPSTREAM_ERROR {
+                    status.disable(e.clone());
+                }
+                router_issues.push(
                     Issue::error(
                         IssueKind::Unsupported,
                         format!("http.routers.{name}"),
@@ -250,17 +259,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         }
     }
     for (name, result) in &services.built {
-        let status = table.status.services.entry(name.clone()).or_default();
-        match result {
-            Ok(_) => status.enabled = true,
-            Err(e) => status.errors.push(e.clone()),
+        if let Err(e) = result {
+            table.status.item("service", name).disable(e.clone());
         }
     }
     for (name, result) in &middlewares.built {
-        let status = table.status.middlewares.entry(name.clone()).or_default();
-        match result {
-            Ok(_) => status.enabled = true,
-            Err(e) => status.errors.push(e.clone()),
+        if let Err(e) = result {
+            table.status.item("middleware", name).disable(e.clone());
         }
     }
     let ep_names = super::entry_point_names(st);
@@ -297,6 +302,10 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         };
         table.entry_points.push((ep_name, ep));
     }
+    issues.extend(super::unserved::report(input.dynamic));
+    table.status.fold(input.issues);
+    table.status.fold(&issues);
+    issues.extend(router_issues);
     Compiled {
         table,
         checked: services.checked,

@@ -72,7 +72,12 @@ impl ServiceBuilder<'_> {
         }
         let service = if let Some(lb) = &cfg.load_balancer {
             Service::LoadBalancer(self.load_balancer(name, lb)?)
-        } else if let Some(w) = cfg.weighted.as_ref().or(cfg.highest_random_weight.as_ref()) {
+        } else if cfg.highest_random_weight.is_some() {
+            // Serving it as weighted round robin would quietly drop its client affinity.
+            return Err(format!(
+                "service `{name}`: highestRandomWeight is not implemented by Waygate yet"
+            ));
+        } else if let Some(w) = &cfg.weighted {
             if w.sticky.is_some() {
                 return Err(format!(
                     "service `{name}`: sticky sessions are not implemented by Waygate yet"
