@@ -5,12 +5,14 @@
 mod docker;
 mod sources;
 mod timeouts;
+mod verdict;
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use waygate_config::Issue;
 use waygate_config::issue::has_errors;
+use waygate_config::status::RuntimeStatus;
 
 use crate::args::Args;
 
@@ -33,6 +35,8 @@ struct Report<'a> {
     ok: bool,
     summary: &'a Summary,
     issues: &'a [Issue],
+    /// Every item's status as the serving gateway would have it (what the API shows).
+    status: &'a RuntimeStatus,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -44,13 +48,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut summary, issues) = match sources::gather(args) {
+    let (mut summary, mut issues, st) = match sources::gather(args) {
         Ok(r) => r,
         Err(fatal) => {
             eprintln!("waygate check: {fatal}");
             return ExitCode::from(1);
         }
     };
+    // What serving would do with the same files: the compiled table's verdict.
+    let (status, compiled) = verdict::run(&st, &issues);
+    issues.extend(compiled);
     summary.errors = issues.iter().filter(|i| i.is_error()).count();
     summary.warnings = issues.len() - summary.errors;
     let ok = !has_errors(&issues);
@@ -59,6 +66,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             ok,
             summary: &summary,
             issues: &issues,
+            status: &status,
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -89,10 +97,31 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 summary.errors, summary.warnings
             );
         }
+        println!("{}", items_line(&status));
     }
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `items: 5 enabled, 1 warning, 2 disabled (router 3/0/1, …)`: the per-item verdict, by
+/// kind (enabled/warning/disabled), kinds without items left out.
+fn items_line(status: &RuntimeStatus) -> String {
+    let (e, w, d) = status.totals();
+    let kinds: Vec<String> = status
+        .items
+        .keys()
+        .map(|kind| (kind, status.counts(kind)))
+        .filter(|(_, c)| c.total > 0)
+        .map(|(kind, c)| {
+            let enabled = c.total - c.warnings - c.errors;
+            format!("{kind} {enabled}/{}/{}", c.warnings, c.errors)
+        })
+        .collect();
+    format!(
+        "items: {e} enabled, {w} warning, {d} disabled (by kind, enabled/warning/disabled: {})",
+        kinds.join(", ")
+    )
 }

@@ -106,7 +106,11 @@ pub(crate) async fn serve(
                 log_new_issues(&now, &seen);
                 seen = now;
                 let table = gateway.table();
-                let enabled = table.status.kind("router").filter(|(_, s)| s.enabled).count();
+                let enabled = table
+                    .status
+                    .kind("router")
+                    .filter(|(_, s)| s.enabled)
+                    .count();
                 info!(
                     generation = m.generation,
                     routers = enabled,

@@ -24,13 +24,35 @@ fn check(args: &[&str], dir: &Path) -> (i32, String) {
 }
 
 #[test]
-fn accepts_the_seed_configuration() {
+fn the_seed_configuration_gets_the_gateways_verdict() {
     let (code, out) = check(&["--configFile=examples/seeds/traefik.yml"], &repo());
-    assert_eq!(code, 0, "{out}");
+    // The seeds' API router uses `rateLimit`, which Waygate does not implement yet: the
+    // serving gateway disables that router, so `check` says so and fails (it used to print
+    // `ok` because it never compiled the runtime table).
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines().any(|l| l
+            == "http.routers.my-go-api@file: router disabled: middleware `api-ratelimit@file`: \
+                middleware type `rateLimit` is not implemented by Waygate yet"),
+        "{out}"
+    );
+    // Options the seeds set that Waygate does not implement are named, with their lines.
+    for gap in [
+        "examples/seeds/traefik.yml:34:1: warning: accessLog: `accessLog` is not implemented by Waygate yet",
+        "examples/seeds/traefik.yml:40:1: warning: metrics: `metrics` is not implemented by Waygate yet",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(gap)),
+            "missing `{gap}` in:\n{out}"
+        );
+    }
+    assert!(out.contains("\n1 error(s), "), "{out}");
     let last = out.lines().last().unwrap_or_default();
-    assert_eq!(
-        last,
-        "ok: 2 entry points, 1 routers, 1 services, 3 middlewares (examples/seeds/traefik.yml; docker unix:///var/run/docker.sock not probed (--probeDocker reads its containers), examples/seeds/dynamic.yml)"
+    assert!(
+        last.starts_with("items: ")
+            && last.contains("router 2/0/1")
+            && last.contains("middleware 3/0/1"),
+        "{last}"
     );
 }
 

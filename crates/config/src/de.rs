@@ -9,6 +9,8 @@
 
 mod access;
 mod error;
+#[cfg(test)]
+pub(crate) mod schema;
 
 use std::cell::RefCell;
 use std::fmt::Display;
@@ -461,6 +463,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        #[cfg(test)]
+        schema::record(&self.path, fields);
         // `[accessLog]` and `[accesslog.otlp]`: two spellings of one section are one section.
         if let Some(merged) = access::merge_spellings(self.node, fields) {
             let de = NodeDe {

@@ -17,6 +17,7 @@ pub mod node;
 pub mod static_config;
 pub mod status;
 pub mod suggest;
+pub mod support;
 pub mod types;
 pub mod validate;
 

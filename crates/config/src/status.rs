@@ -218,16 +218,33 @@ mod tests {
         s.item("router", "b@file");
         s.item("router", "c@file");
         s.fold(&[
-            Issue::warning(IssueKind::Unsupported, "http.routers.b", "x is not implemented")
-                .with_item("router", "b@file"),
+            Issue::warning(
+                IssueKind::Unsupported,
+                "http.routers.b",
+                "x is not implemented",
+            )
+            .with_item("router", "b@file"),
             Issue::error(IssueKind::InvalidRule, "http.routers.c.rule", "bad rule")
                 .with_item("router", "c@file"),
-            Issue::error(IssueKind::InvalidRule, "http.routers.z.rule", "unknown item")
-                .with_item("router", "z@file"),
+            Issue::error(
+                IssueKind::InvalidRule,
+                "http.routers.z.rule",
+                "unknown item",
+            )
+            .with_item("router", "z@file"),
         ]);
-        assert_eq!(s.get("router", "a@file").unwrap().state(), State::Enabled);
-        assert_eq!(s.get("router", "b@file").unwrap().state(), State::Warning);
-        assert_eq!(s.get("router", "c@file").unwrap().state(), State::Disabled);
+        assert_eq!(
+            s.get("router", "a@file").expect("present").state(),
+            State::Enabled
+        );
+        assert_eq!(
+            s.get("router", "b@file").expect("present").state(),
+            State::Warning
+        );
+        assert_eq!(
+            s.get("router", "c@file").expect("present").state(),
+            State::Disabled
+        );
         assert!(s.get("router", "z@file").is_none());
         let c = s.counts("router");
         assert_eq!((c.total, c.warnings, c.errors), (3, 1, 1));

@@ -120,12 +120,30 @@ fn seed_static_config_round_trips_through_flags() {
         file: Some(("traefik.yml".into(), text)),
         ..StaticInputs::default()
     });
-    assert!(from_file.issues.is_empty(), "{:#?}", from_file.issues);
+    // The seeds use options Waygate reports as not implemented yet (access log, metrics…):
+    // those warnings, and nothing else.
+    let unexpected = |issues: &[waygate_config::Issue]| {
+        issues
+            .iter()
+            .filter(|i| i.is_error() || i.kind != waygate_config::IssueKind::Unsupported)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        unexpected(&from_file.issues).is_empty(),
+        "{:#?}",
+        from_file.issues
+    );
     let flags = encode(&to_node(&from_file.config));
     let from_flags = load_static(&StaticInputs {
         flags,
         ..StaticInputs::default()
     });
-    assert!(from_flags.issues.is_empty(), "{:#?}", from_flags.issues);
+    assert!(
+        unexpected(&from_flags.issues).is_empty(),
+        "{:#?}",
+        from_flags.issues
+    );
+    assert_eq!(from_flags.issues.len(), from_file.issues.len());
     assert_eq!(from_flags.config, from_file.config);
 }

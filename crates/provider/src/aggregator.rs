@@ -75,6 +75,15 @@ impl Aggregator {
         (aggregator, rx)
     }
 
+    /// Merges `snapshots` once, as a publish would (no throttling, no channels): what
+    /// `waygate check` compiles. The `internal` snapshot must be among them.
+    pub fn merge_once(static_cfg: Arc<StaticConfig>, snapshots: Vec<Snapshot>) -> Merged {
+        let (mut aggregator, rx) = Aggregator::new(static_cfg, Duration::ZERO);
+        aggregator.apply(snapshots);
+        let merged = rx.borrow().clone();
+        Merged::clone(&merged)
+    }
+
     /// Runs until every sender of `rx` is dropped (held snapshots are applied first).
     pub async fn run(mut self, mut rx: mpsc::Receiver<Snapshot>) {
         loop {

@@ -94,3 +94,24 @@ impl RuntimeTable {
 pub fn entry_point_names(st: &waygate_config::static_config::StaticConfig) -> Vec<String> {
     st.effective_entry_points().into_keys().collect()
 }
+
+/// Compiles `dynamic` (merged and qualified) exactly as [`Gateway::apply`](crate::Gateway::apply)
+/// would, without binding, serving or health checking anything: what `waygate check` shows.
+pub fn dry_run(
+    static_cfg: &waygate_config::static_config::StaticConfig,
+    dynamic: &waygate_config::dynamic::DynamicConfig,
+    issues: &[waygate_config::Issue],
+) -> (TableStatus, Vec<waygate_config::Issue>) {
+    let compiled = compile(&CompileInput {
+        static_cfg,
+        dynamic,
+        issues,
+        health: &crate::service::health::HealthRegistry::default(),
+        pools: &crate::upstream::Pools::default(),
+        terminating: &Arc::default(),
+        generation: 0,
+        tls: &crate::tls::TlsShared::new(),
+        acme: &Arc::default(),
+    });
+    (compiled.table.status, compiled.issues)
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 use waygate_config::format::Format;
 use waygate_config::load::{DynamicLoad, StaticSource, decode_dynamic, merge};
 use waygate_config::node::Node;
+use waygate_config::static_config::StaticConfig;
 use waygate_config::validate::{Context, locate_in, validate_dynamic};
 use waygate_config::{Issue, IssueKind};
 
@@ -15,7 +16,7 @@ use crate::files::RealFiles;
 use waygate_provider::{config_files, parse_config_text};
 
 /// Loads and validates everything; `Err` only when nothing could be checked at all.
-pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
+pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>, StaticConfig), String> {
     let mut summary = Summary::default();
     let st = crate::static_load::load(args)?;
     let mut issues = st.issues;
@@ -45,7 +46,7 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
         }
     }
     let Some(fp) = st.config.providers.as_ref().and_then(|p| p.file.as_ref()) else {
-        return Ok((summary, issues));
+        return Ok((summary, issues, st.config));
     };
     let mut load = DynamicLoad::default();
     let mut trees: Vec<(String, Node)> = Vec::new();
@@ -125,5 +126,5 @@ pub(super) fn gather(args: &Args) -> Result<(Summary, Vec<Issue>), String> {
     summary.routers = routers;
     summary.services = services;
     summary.middlewares = middlewares;
-    Ok((summary, issues))
+    Ok((summary, issues, st.config))
 }

@@ -32,6 +32,9 @@ const PROVIDER_NAMES: &[&str] = &[
 
 impl Validate for StaticConfig {
     fn validate(&self, scope: &mut Scope<'_>) {
+        for issue in crate::support::static_gaps(self) {
+            scope.push(issue);
+        }
         let eps: Vec<&str> = self.entry_points.keys().map(String::as_str).collect();
         for (name, ep) in &self.entry_points {
             let mut s = scope.at(&format!("entryPoints.{name}"));
@@ -278,24 +281,6 @@ fn validate_providers(p: &Providers, s: &mut Scope<'_>) {
                 format!("unknown provider `{name}`"),
                 hint,
             );
-        }
-    }
-    for (name, set) in [
-        ("swarm", p.swarm.is_some()),
-        ("kubernetesGateway", p.kubernetes_gateway.is_some()),
-        (
-            "kubernetesIngressNGINX",
-            p.kubernetes_ingress_nginx.is_some(),
-        ),
-        ("knative", p.knative.is_some()),
-        ("consulCatalog", p.consul_catalog.is_some()),
-        ("nomad", p.nomad.is_some()),
-        ("ecs", p.ecs.is_some()),
-        ("zooKeeper", p.zoo_keeper.is_some()),
-        ("plugin", !p.plugin.is_empty()),
-    ] {
-        if set {
-            s.warning(name, IssueKind::Unsupported, format!("the {name} provider is not supported by Waygate; it will not provide any configuration"));
         }
     }
 }

@@ -138,6 +138,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         ..RuntimeTable::default()
     };
     super::usage::record(&http, &mut table.status);
+    for ep in eps.keys() {
+        table.status.item("entryPoint", ep);
+    }
+    // Static options not implemented (entry points, sections, providers): shown with the
+    // items they concern; logged once at startup, not on every compile.
+    for gap in waygate_config::support::static_gaps(st) {
+        if let Some(item) = &gap.item {
+            table.status.item(item.kind, &item.name).warn(gap.short());
+        }
+    }
     let mut per_ep: HashMap<String, EpRouters> = HashMap::new();
     let mut router_issues = Vec::new();
     for (name, r) in &http.routers {

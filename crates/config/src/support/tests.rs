@@ -1,0 +1,202 @@
+//! The walk over the whole static model: `all-static.yml` sets every field of every struct
+//! the decoder knows (checked here through the decoder's own field lists), and every option
+//! it sets must be either implemented (listed below) or a reported gap.
+
+use serde_json::Value;
+
+use super::*;
+use crate::de::schema;
+use crate::decode::decode;
+use crate::format::parse_yaml;
+
+const SAMPLE: &str = include_str!("all-static.yml");
+
+/// Static options Waygate implements (patterns as in `STATIC_GAPS`; a pattern covers the
+/// keys below it).
+const IMPLEMENTED: &[&str] = &[
+    // Waygate never contacts the outside world on its own (docs/compat.md).
+    "global.checkNewVersion",
+    "global.sendAnonymousUsage",
+    "global.notAppendXForwardedFor",
+    "serversTransport",
+    "entryPoints.*.address",
+    "entryPoints.*.asDefault",
+    "entryPoints.*.reusePort",
+    "entryPoints.*.allowACMEBypass",
+    "entryPoints.*.transport",
+    "entryPoints.*.forwardedHeaders",
+    "entryPoints.*.http",
+    "entryPoints.*.http2.maxConcurrentStreams",
+    "entryPoints.*.observability",
+    "providers.providersThrottleDuration",
+    "providers.docker",
+    "providers.file",
+    "ping",
+    "log.level",
+    "log.format",
+    "log.filePath",
+    "hostResolver.resolvConfig",
+    "hostResolver.resolvDepth",
+    "certificatesResolvers.*.acme",
+    "core.defaultRuleSyntax",
+    "waygate",
+    // Reported by validation (`validate/statics.rs`): middlewares using plugins are disabled.
+    "experimental.plugins",
+    "experimental.localPlugins",
+];
+
+fn decoded() -> (StaticConfig, Vec<schema::Visited>) {
+    let node = parse_yaml(SAMPLE).expect("the sample parses");
+    let mut out = None;
+    let seen = schema::recording(|| {
+        out = Some(decode::<StaticConfig>(&node, "", "all-static.yml"));
+    });
+    let d = out.expect("decoded");
+    let issues: Vec<String> = d.issues.iter().map(|i| i.to_string()).collect();
+    assert!(
+        issues.is_empty(),
+        "the sample must decode cleanly: {issues:#?}"
+    );
+    (d.value.expect("a value"), seen)
+}
+
+fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = v;
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, index) = match seg.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (seg, None),
+        };
+        if !key.is_empty() {
+            cur = cur.get(key)?;
+        }
+        if let Some(i) = index {
+            cur = cur.get(i)?;
+        }
+    }
+    Some(cur)
+}
+
+#[test]
+fn the_sample_sets_every_field_of_the_model() {
+    let (st, seen) = decoded();
+    let json = serde_json::to_value(&st).expect("present");
+    // A field counts as covered when the sample sets it in any struct of the same type.
+    let mut set: std::collections::HashSet<(*const [&str], &str)> = Default::default();
+    for (path, fields) in &seen {
+        if let Some(obj) = at(&json, path) {
+            for f in *fields {
+                if obj.get(*f).is_some_and(|v| is_set(v) || v.is_object()) {
+                    set.insert((*fields as *const [&str], f));
+                }
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    let segs = |p: &str| p.split('.').map(String::from).collect::<Vec<_>>();
+    for (path, fields) in &seen {
+        // A whole section reported as a gap needs no walk below it.
+        let under_gap = STATIC_GAPS.iter().any(|g| {
+            let p = segs(path);
+            g.presence && (1..=p.len()).any(|n| matches(g.path, &p[..n]))
+        });
+        let Some(obj) = at(&json, path).filter(|_| !under_gap) else {
+            continue;
+        };
+        for f in *fields {
+            if !set.contains(&(*fields as *const [&str], f))
+                && obj.get(*f).is_none_or(|v| !is_set(v) && !v.is_object())
+            {
+                missing.push(if path.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                });
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "all-static.yml must set these fields (to a non-zero value) so the walk covers them:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_static_option_is_implemented_or_reported() {
+    let (st, _) = decoded();
+    let json = serde_json::to_value(&st).expect("present");
+    let mut unclassified = Vec::new();
+    walk(&json, &mut Vec::new(), &mut |path, v| {
+        let leaf = !matches!(v, Value::Object(o) if !o.is_empty());
+        if !leaf {
+            return;
+        }
+        let covered = |pattern: &str| (1..=path.len()).any(|n| matches(pattern, &path[..n]));
+        if !IMPLEMENTED.iter().any(|p| covered(p)) && !STATIC_GAPS.iter().any(|g| covered(g.path)) {
+            unclassified.push(path.join("."));
+        }
+    });
+    assert!(
+        unclassified.is_empty(),
+        "options neither implemented nor reported (add each to IMPLEMENTED with a test, or \
+         to STATIC_GAPS):\n{}",
+        unclassified.join("\n")
+    );
+}
+
+#[test]
+fn every_gap_in_the_sample_is_reported_by_name() {
+    let (st, _) = decoded();
+    let issues = static_gaps(&st);
+    for g in STATIC_GAPS {
+        assert!(
+            issues.iter().any(|i| matches(
+                g.path,
+                &i.key_path.split('.').map(String::from).collect::<Vec<_>>()
+            )),
+            "gap `{}` set in the sample but not reported; reported: {:?}",
+            g.path,
+            issues.iter().map(|i| &i.key_path).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn patterns_match_one_segment_per_star() {
+    let p = |s: &str| s.split('.').map(String::from).collect::<Vec<_>>();
+    assert!(matches("entryPoints.*.udp", &p("entryPoints.web.udp")));
+    assert!(!matches("entryPoints.*.udp", &p("entryPoints.web")));
+    assert!(!matches(
+        "entryPoints.*.udp",
+        &p("entryPoints.web.udp.timeout")
+    ));
+}
+
+#[test]
+fn gap_defaults_are_the_models_defaults() {
+    let node = parse_yaml(
+        "entryPoints: {web: {address: ':80', http2: {}}}\ncertificatesResolvers: {le: {acme: {storage: a.json}}}",
+    )
+    .expect("present");
+    let st = decode::<StaticConfig>(&node, "", "t.yml")
+        .value
+        .expect("present");
+    let json = serde_json::to_value(&st).expect("present");
+    for g in STATIC_GAPS.iter().filter(|g| g.default.is_some()) {
+        let concrete = g
+            .path
+            .replace("entryPoints.*", "entryPoints.web")
+            .replace("certificatesResolvers.*", "certificatesResolvers.le");
+        let v = at(&json, &concrete).unwrap_or_else(|| panic!("{concrete} in {json}"));
+        assert!(
+            is_default(g, v),
+            "{}: default {:?}, model has {v}",
+            g.path,
+            g.default
+        );
+    }
+    assert!(static_gaps(&st).is_empty(), "{:?}", static_gaps(&st));
+}
