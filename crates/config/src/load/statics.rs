@@ -121,10 +121,17 @@ pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
     let tree = without_root_keys(tree, DYNAMIC_ROOT);
     let decoded = decode::<StaticConfig>(&tree, "", &name);
     // Traefik ignores unknown root keys: still reported (with the did-you-mean), but a
-    // warning that does not stop a start.
+    // warning that does not stop a start. Except `pilot`: Traefik v3 refuses to start with
+    // it (its deprecation check), so it stays an error.
     issues.extend(decoded.issues.into_iter().map(|mut i| {
         if i.kind == IssueKind::UnknownKey && !i.key_path.contains('.') {
-            i.severity = crate::issue::Severity::Warning;
+            if i.key_path.eq_ignore_ascii_case("pilot") {
+                i.message = "Traefik Pilot was removed in Traefik v3 (which refuses to start \
+                             with this section): remove it"
+                    .to_string();
+            } else {
+                i.severity = crate::issue::Severity::Warning;
+            }
         }
         i
     }));
@@ -140,5 +147,32 @@ pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
         source,
         tree,
         issues,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str) -> StaticLoad {
+        load_static(&StaticInputs {
+            file: Some(("t.yml".to_string(), yaml.to_string())),
+            ..StaticInputs::default()
+        })
+    }
+
+    #[test]
+    fn unknown_root_keys_warn_but_pilot_is_refused() {
+        let l = load("accessLogs: {}\nentryPoints:\n  web:\n    address: \":80\"\n");
+        assert!(l.issues.iter().all(|i| !i.is_error()), "{:?}", l.issues);
+        let l = load("pilot:\n  token: abc\n");
+        let pilot: Vec<_> = l.issues.iter().filter(|i| i.key_path == "pilot").collect();
+        assert_eq!(pilot.len(), 1, "{:?}", l.issues);
+        assert!(pilot[0].is_error());
+        assert!(
+            pilot[0].message.contains("removed in Traefik v3"),
+            "{}",
+            pilot[0]
+        );
     }
 }

@@ -196,7 +196,10 @@ pub struct KubernetesIngress {
     pub throttle_duration: Duration,
     pub allow_empty_services: bool,
     pub allow_external_name_services: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cross_provider_namespaces: Vec<String>,
     pub disable_ingress_class_lookup: bool,
+    pub disable_cluster_scope_resources: bool,
     #[serde(rename = "nativeLBByDefault")]
     pub native_lb_by_default: bool,
     #[serde(rename = "reportNodeInternalIPs")]
@@ -333,5 +336,26 @@ impl Default for HttpProvider {
             tls: None,
             max_response_body_size: -1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode;
+    use crate::format::parse_yaml;
+
+    #[test]
+    fn kubernetes_ingress_scope_options_decode() {
+        // Traefik's Ingress provider has both since v3.1 (reference file.yaml lists them).
+        let node = parse_yaml(
+            "kubernetesIngress:\n  disableClusterScopeResources: true\n  crossProviderNamespaces: [a, b]\n",
+        )
+        .expect("yaml");
+        let d = decode::<Providers>(&node, "providers", "t.yml");
+        assert!(d.issues.is_empty(), "{:?}", d.issues);
+        let ing = d.value.and_then(|p| p.kubernetes_ingress).expect("section");
+        assert!(ing.disable_cluster_scope_resources);
+        assert_eq!(ing.cross_provider_namespaces, ["a", "b"]);
     }
 }

@@ -265,12 +265,7 @@ fn validate_providers(p: &Providers, s: &mut Scope<'_>) {
         }
     }
     if let Some(d) = &p.docker {
-        let ok = ["unix://", "tcp://", "http://", "https://"]
-            .iter()
-            .any(|p| d.endpoint.starts_with(p));
-        s.check(ok, "docker.endpoint", || {
-            format!("`{}`: expected unix://… or tcp://…", d.endpoint)
-        });
+        docker_endpoint(&d.endpoint, s);
     }
     for (i, name) in p.precedence.iter().enumerate() {
         if !PROVIDER_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
@@ -282,6 +277,29 @@ fn validate_providers(p: &Providers, s: &mut Scope<'_>) {
                 hint,
             );
         }
+    }
+}
+
+/// Traefik's Docker client takes `unix://`, `tcp://`, `http://`, `https://`, `ssh://` (through
+/// the docker CLI's connection helper) and `npipe://` (Windows) endpoints; Waygate's reaches
+/// the first three.
+fn docker_endpoint(endpoint: &str, s: &mut Scope<'_>) {
+    let scheme = endpoint.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("unix" | "tcp" | "http") => {}
+        Some(scheme @ ("https" | "ssh" | "npipe")) => s.warning(
+            "docker.endpoint",
+            IssueKind::Unsupported,
+            format!(
+                "`{scheme}://` Docker endpoints are not implemented by Waygate yet: the provider \
+                 cannot reach `{endpoint}` (unix://, tcp:// and http:// are)"
+            ),
+        ),
+        _ => s.error(
+            "docker.endpoint",
+            IssueKind::InvalidValue,
+            format!("`{endpoint}`: expected unix://…, tcp://…, http://…, https://… or ssh://…"),
+        ),
     }
 }
 
@@ -419,5 +437,49 @@ fn one_of(value: &str, allowed: &[&str], key: &str, s: &mut Scope<'_>) {
             ),
             hint,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::issue::{Issue, Severity};
+    use crate::static_config::{Docker, Providers};
+    use crate::validate::Scope;
+
+    fn docker_issues(endpoint: &str) -> Vec<Issue> {
+        let p = Providers {
+            docker: Some(Docker {
+                endpoint: endpoint.to_string(),
+                ..Docker::default()
+            }),
+            ..Providers::default()
+        };
+        let mut issues = Vec::new();
+        super::validate_providers(&p, &mut Scope::new(&mut issues, "providers"));
+        issues
+    }
+
+    #[test]
+    fn docker_endpoints_traefik_accepts() {
+        for ok in [
+            "unix:///var/run/docker.sock",
+            "tcp://10.0.0.1:2375",
+            "http://h:2375",
+        ] {
+            assert!(docker_issues(ok).is_empty(), "{ok}");
+        }
+        // Valid for Traefik, not reachable by Waygate: reported, not refused.
+        for gap in [
+            "ssh://traefik@192.168.2.5:2022",
+            "npipe:////./pipe/docker_engine",
+            "https://h:2376",
+        ] {
+            let issues = docker_issues(gap);
+            assert_eq!(issues.len(), 1, "{gap}: {issues:?}");
+            assert_eq!(issues[0].severity, Severity::Warning, "{gap}");
+            assert_eq!(issues[0].key_path, "providers.docker.endpoint");
+        }
+        let issues = docker_issues("/var/run/docker.sock");
+        assert!(issues.iter().any(Issue::is_error), "{issues:?}");
     }
 }
