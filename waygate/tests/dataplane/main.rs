@@ -9,5 +9,6 @@ mod middlewares;
 mod reload;
 mod routing;
 mod services;
+mod silent;
 mod streaming;
 mod templates;
