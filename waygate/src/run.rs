@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{Notify, mpsc};
 use tracing::{error, info, warn};
 use waygate_config::Issue;
@@ -66,6 +67,9 @@ pub(crate) async fn serve(
     snapshots: Vec<Snapshot>,
     ready: impl FnOnce(&Gateway),
 ) -> ExitCode {
+    // Handlers first: until a signal has one, its default action applies, and a SIGTERM or
+    // SIGHUP arriving while the gateway starts would kill it on the spot.
+    let signals = Signals::install();
     let gateway = match Gateway::bind(st.clone(), GatewayOptions::default()) {
         Ok(g) => g,
         Err(e) => {
@@ -119,22 +123,22 @@ pub(crate) async fn serve(
             }
         })
     };
-    tokio::spawn(async move {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            return;
-        };
-        while hup.recv().await.is_some() {
-            info!("SIGHUP: re-reading the configuration files");
-            reload.notify_one();
-        }
-    });
+    if let Some(mut hup) = signals.hup {
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                info!("SIGHUP: re-reading the configuration files");
+                reload.notify_one();
+            }
+        });
+    }
     {
         let gateway = gateway.clone();
         crate::trim::spawn(move || gateway.connections());
     }
     ready(&gateway);
-    gateway.run(shutdown_signal()).await;
+    gateway
+        .run(shutdown_signal(signals.term, signals.int))
+        .await;
     applier.abort();
     info!("stopped");
     ExitCode::SUCCESS
@@ -165,12 +169,25 @@ fn log_new_issues(now: &[Issue], before: &[Issue]) {
     }
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+/// The signals the gateway handles, registered as soon as serving starts.
+struct Signals {
+    term: Option<Signal>,
+    int: Option<Signal>,
+    hup: Option<Signal>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        Self {
+            term: signal(SignalKind::terminate()).ok(),
+            int: signal(SignalKind::interrupt()).ok(),
+            hup: signal(SignalKind::hangup()).ok(),
+        }
+    }
+}
+
+async fn shutdown_signal(term: Option<Signal>, int: Option<Signal>) {
+    let (Some(mut term), Some(mut int)) = (term, int) else {
         std::future::pending::<()>().await;
         return;
     };
