@@ -8,7 +8,11 @@
 //! are not listed here. When a feature lands, its gap is removed (and the walk test in
 //! `tests` keeps the classification complete).
 
+mod dynamic;
+
 use serde_json::Value;
+
+pub use self::dynamic::{DISABLED, DYNAMIC_GAPS, dynamic_gaps};
 
 use crate::issue::{Issue, IssueKind};
 use crate::static_config::StaticConfig;

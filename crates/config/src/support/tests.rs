@@ -18,7 +18,12 @@ const IMPLEMENTED: &[&str] = &[
     "global.checkNewVersion",
     "global.sendAnonymousUsage",
     "global.notAppendXForwardedFor",
-    "serversTransport",
+    "serversTransport.insecureSkipVerify",
+    "serversTransport.rootCAs",
+    "serversTransport.maxIdleConnsPerHost",
+    "serversTransport.forwardingTimeouts",
+    // Reported: `default@internal` refuses it, so the services using it are disabled.
+    "serversTransport.spiffe",
     "entryPoints.*.address",
     "entryPoints.*.asDefault",
     "entryPoints.*.reusePort",
@@ -199,4 +204,157 @@ fn gap_defaults_are_the_models_defaults() {
         );
     }
     assert!(static_gaps(&st).is_empty(), "{:?}", static_gaps(&st));
+}
+
+mod dynamic {
+    //! The same walk over the dynamic model: `all-dynamic.yml` sets every field of every
+    //! struct the decoder knows (except inside whole sections that disable their item), and
+    //! every option is implemented, disabled with an error, or a reported gap.
+
+    use super::*;
+    use crate::dynamic::DynamicConfig;
+    use crate::load::decode_dynamic;
+
+    const SAMPLE: &str = include_str!("all-dynamic.yml");
+
+    /// Dynamic options the data plane implements (a pattern covers the keys below it).
+    const IMPLEMENTED: &[&str] = &[
+        "http.routers.*.entryPoints",
+        "http.routers.*.middlewares",
+        "http.routers.*.service",
+        "http.routers.*.rule",
+        "http.routers.*.ruleSyntax",
+        "http.routers.*.priority",
+        "http.routers.*.tls",
+        "http.services.*.loadBalancer.servers",
+        "http.services.*.loadBalancer.healthCheck",
+        "http.services.*.loadBalancer.passHostHeader",
+        "http.services.*.loadBalancer.serversTransport",
+        // Health is always propagated to the parent (the `healthCheck: {}` switch is moot).
+        "http.services.*.weighted",
+        "http.services.*.mirroring",
+        "http.services.*.failover",
+        "http.middlewares.*.headers",
+        "http.middlewares.*.stripPrefix.prefixes",
+        "http.middlewares.*.addPrefix",
+        "http.middlewares.*.redirectScheme",
+        "http.middlewares.*.chain",
+        "http.serversTransports",
+        "tls.options",
+        "tls.stores",
+        "tls.certificates",
+        // Reported by validation (deprecated: Traefik v3 ignores it too).
+        "http.middlewares.*.stripPrefix.forceSlash",
+    ];
+
+    fn decoded() -> (DynamicConfig, Vec<schema::Visited>) {
+        let node = parse_yaml(SAMPLE).expect("the sample parses");
+        let mut out = None;
+        let seen = schema::recording(|| {
+            out = Some(decode_dynamic(&node, "all-dynamic.yml", "file"));
+        });
+        let load = out.expect("decoded");
+        let issues: Vec<String> = load.issues.iter().map(|i| i.to_string()).collect();
+        assert!(
+            issues.is_empty(),
+            "the sample must decode cleanly: {issues:#?}"
+        );
+        (load.config, seen)
+    }
+
+    fn segs(p: &str) -> Vec<String> {
+        p.split('.').map(String::from).collect()
+    }
+
+    fn covered(patterns: &[&str], path: &[String]) -> bool {
+        patterns
+            .iter()
+            .any(|p| (1..=path.len()).any(|n| matches(p, &path[..n])))
+    }
+
+    #[test]
+    fn the_sample_sets_every_field_of_the_model() {
+        let (cfg, seen) = decoded();
+        let json = serde_json::to_value(&cfg).expect("serializes");
+        let mut set: std::collections::HashSet<(*const [&str], &str)> = Default::default();
+        for (path, fields) in &seen {
+            if let Some(obj) = at(&json, path) {
+                for f in *fields {
+                    if obj.get(*f).is_some_and(|v| is_set(v) || v.is_object()) {
+                        set.insert((*fields as *const [&str], f));
+                    }
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        let presence: Vec<&str> = DYNAMIC_GAPS
+            .iter()
+            .filter(|g| g.presence)
+            .map(|g| g.path)
+            .collect();
+        for (path, fields) in &seen {
+            if covered(DISABLED, &segs(path)) || covered(&presence, &segs(path)) {
+                continue;
+            }
+            let Some(obj) = at(&json, path) else { continue };
+            for f in *fields {
+                let field = segs(&format!("{path}.{f}"));
+                if covered(DISABLED, &field) || covered(&presence, &field) {
+                    continue;
+                }
+                if !set.contains(&(*fields as *const [&str], f))
+                    && obj.get(*f).is_none_or(|v| !is_set(v) && !v.is_object())
+                {
+                    missing.push(format!("{path}.{f}"));
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "all-dynamic.yml must set these fields (non-zero) so the walk covers them:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_dynamic_option_is_implemented_disabled_or_reported() {
+        let (cfg, _) = decoded();
+        let json = serde_json::to_value(&cfg).expect("serializes");
+        let gaps: Vec<&str> = DYNAMIC_GAPS.iter().map(|g| g.path).collect();
+        let mut unclassified = Vec::new();
+        walk(&json, &mut Vec::new(), &mut |path, v| {
+            let leaf = !matches!(v, Value::Object(o) if !o.is_empty());
+            if leaf
+                && !covered(IMPLEMENTED, path)
+                && !covered(DISABLED, path)
+                && !covered(&gaps, path)
+            {
+                unclassified.push(path.join("."));
+            }
+        });
+        assert!(
+            unclassified.is_empty(),
+            "options neither implemented, disabled nor reported (add each to IMPLEMENTED with \
+             a test, to DISABLED if the runtime table refuses it, or to DYNAMIC_GAPS):\n{}",
+            unclassified.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_gap_in_the_sample_is_reported_with_its_item() {
+        let (cfg, _) = decoded();
+        let issues = dynamic_gaps(&cfg);
+        for g in DYNAMIC_GAPS {
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| matches(g.path, &segs(&i.key_path)) && i.item.is_some()),
+                "gap `{}` not reported; reported: {:?}",
+                g.path,
+                issues.iter().map(|i| &i.key_path).collect::<Vec<_>>()
+            );
+        }
+    }
 }

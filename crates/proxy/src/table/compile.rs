@@ -34,6 +34,8 @@ pub struct CompileInput<'a> {
     pub tls: &'a TlsShared,
     /// Pending ACME challenges (for `acme-http@internal`).
     pub acme: &'a Arc<crate::acme::AcmeChallenges>,
+    /// What `api@internal` and `dashboard@internal` read.
+    pub api: &'a Arc<crate::service::ApiSource>,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -114,6 +116,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
         }),
         acme: input.acme.clone(),
+        api: input.api.clone(),
         built: HashMap::new(),
         building: HashSet::new(),
         checked: Vec::new(),
@@ -135,6 +138,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         generation: input.generation,
         status: waygate_config::status::RuntimeStatus::seeded(input.dynamic),
         config: Arc::new(input.dynamic.clone()),
+        certificates: tls.as_ref().map(TlsCompiler::summaries).unwrap_or_default(),
         ..RuntimeTable::default()
     };
     super::usage::record(&http, &mut table.status);
@@ -313,6 +317,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         table.entry_points.push((ep_name, ep));
     }
     issues.extend(super::unserved::report(input.dynamic));
+    issues.extend(waygate_config::support::dynamic_gaps(input.dynamic));
     table.status.fold(input.issues);
     table.status.fold(&issues);
     issues.extend(router_issues);

@@ -1,0 +1,112 @@
+//! Dynamic options decoded but not implemented by the data plane, as key patterns (the item
+//! name is `*`). Two kinds:
+//!
+//! - **disabled**: the data plane cannot serve the item at all (a middleware type, a
+//!   load-balancing strategy, TCP/UDP): the runtime table disables it — and every router
+//!   using it — with an error when it compiles; listed here so the walk test knows they are
+//!   reported, not to report them twice;
+//! - **reported**: the item serves, without this option; [`dynamic_gaps`] warns, naming it.
+
+use crate::dynamic::DynamicConfig;
+use crate::issue::{Issue, IssueKind};
+
+use super::{Gap, gap, matches, section, walk};
+
+/// Disabled by the runtime table when used (middleware types and strategies not built yet).
+pub const DISABLED: &[&str] = &[
+    "http.middlewares.*.basicAuth",
+    "http.middlewares.*.buffering",
+    "http.middlewares.*.circuitBreaker",
+    "http.middlewares.*.compress",
+    "http.middlewares.*.contentType",
+    "http.middlewares.*.digestAuth",
+    "http.middlewares.*.encodedCharacters",
+    "http.middlewares.*.errors",
+    "http.middlewares.*.forwardAuth",
+    "http.middlewares.*.grpcWeb",
+    "http.middlewares.*.inFlightReq",
+    "http.middlewares.*.ipAllowList",
+    "http.middlewares.*.ipWhiteList",
+    "http.middlewares.*.passTLSClientCert",
+    "http.middlewares.*.rateLimit",
+    "http.middlewares.*.redirectRegex",
+    "http.middlewares.*.replacePath",
+    "http.middlewares.*.replacePathRegex",
+    "http.middlewares.*.retry",
+    "http.middlewares.*.stripPrefixRegex",
+    "http.middlewares.*.plugin",
+    "http.services.*.highestRandomWeight",
+    "http.services.*.middlewares",
+    "http.services.*.loadBalancer.sticky",
+    "http.services.*.loadBalancer.strategy",
+    "http.services.*.weighted.sticky",
+    "http.services.*.failover.errors",
+    "http.routers.*.parentRefs",
+    // Services using such a transport are disabled (upstream/tls.rs).
+    "http.serversTransports.*.peerCertSANs",
+    "http.serversTransports.*.spiffe",
+    "tcp",
+    "udp",
+];
+
+/// Options an item serves without: each set one is reported.
+pub const DYNAMIC_GAPS: &[Gap] = &[
+    section(
+        "http.routers.*.observability",
+        "per-router access log, metrics and tracing switches have nothing to switch",
+    ),
+    gap(
+        "http.services.*.loadBalancer.responseForwarding",
+        "responses are flushed as they arrive",
+    ),
+    section(
+        "http.services.*.loadBalancer.passiveHealthCheck",
+        "servers are not taken out after failed requests, only by active health checks",
+    ),
+    gap(
+        "http.middlewares.*.headers.isDevelopment",
+        "allowedHosts and the SSL/STS headers apply as in production",
+    ),
+    gap(
+        "http.middlewares.*.headers.sslProxyHeaders",
+        "the deprecated SSL redirect options do not read proxy headers",
+    ),
+];
+
+/// Warnings for every option of `dynamic` (merged, qualified) matching [`DYNAMIC_GAPS`],
+/// each naming its item.
+pub fn dynamic_gaps(dynamic: &DynamicConfig) -> Vec<Issue> {
+    let Ok(value) = serde_json::to_value(dynamic) else {
+        return Vec::new();
+    };
+    let mut issues = Vec::new();
+    walk(&value, &mut Vec::new(), &mut |path, v| {
+        for g in DYNAMIC_GAPS {
+            if !(matches(g.path, path)
+                && (g.presence || (super::is_set(v) && !super::is_default(g, v))))
+            {
+                continue;
+            }
+            let key = path.join(".");
+            let mut issue = Issue::warning(
+                IssueKind::Unsupported,
+                key.clone(),
+                format!("`{key}` is not implemented by Waygate yet: {}", g.effect),
+            );
+            if let [section, kind, name, ..] = path {
+                let kind = match (section.as_str(), kind.as_str()) {
+                    ("http", "routers") => Some("router"),
+                    ("http", "services") => Some("service"),
+                    ("http", "middlewares") => Some("middleware"),
+                    ("http", "serversTransports") => Some("serversTransport"),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    issue = issue.with_item(kind, name.clone());
+                }
+            }
+            issues.push(issue);
+        }
+    });
+    issues
+}
