@@ -11,6 +11,7 @@
 //! - [`default_priority`] is Traefik's `len(rule)`.
 //! - [`normalize_host`] and [`routing_path`] build the [`Request`] fields the way Traefik does,
 //!   so the data plane and the rules agree.
+//! - [`Rule::trace`] (cold path, for `waygate explain`) returns every matcher's result and why.
 //!
 //! Stage: `route` (see `docs/` stages). No I/O; errors are [`RuleError`] with a column.
 
@@ -27,6 +28,7 @@ mod path;
 mod query;
 mod rule;
 mod tcp;
+mod trace;
 mod v2;
 
 use std::fmt;
@@ -38,6 +40,7 @@ pub use parser::MAX_DEPTH;
 pub use path::{Escape, InvalidEscape, rewrite_escapes, routing_path};
 pub use rule::{Request, Rule};
 pub use tcp::{TcpConn, TcpRule};
+pub use trace::{MatcherTrace, Trace, TraceNode};
 
 /// Which rule syntax a router uses (`ruleSyntax`, default from `core.defaultRuleSyntax`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

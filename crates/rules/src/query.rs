@@ -32,6 +32,23 @@ pub(crate) fn first_value_matches(query: &str, key: &str, re: &Regex) -> bool {
     }
 }
 
+/// The decoded values of `key`, as the matchers see them (a value with an invalid escape,
+/// which nothing matches, shows as `(invalid escape)`; with `gorilla`, only the first value
+/// counts). For traces, not for matching.
+pub(crate) fn decoded_values(query: &str, key: &str, gorilla: bool) -> Vec<String> {
+    let values = pairs(query, gorilla)
+        .filter(|(k, _)| decoded_eq(k, key))
+        .take(if gorilla { 1 } else { usize::MAX })
+        .map(|(_, v)| Decode::new(v).collect::<Option<Vec<u8>>>());
+    values
+        .map(|v| v.map_or_else(|| "(invalid escape)".to_owned(), |b| lossy(&b)))
+        .collect()
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Raw `(key, value)` pairs; with `gorilla`, `;` also separates pairs instead of voiding them.
 fn pairs(query: &str, gorilla: bool) -> impl Iterator<Item = (&str, &str)> {
     let seps: &[char] = if gorilla { &['&', ';'] } else { &['&'] };

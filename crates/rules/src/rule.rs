@@ -10,11 +10,16 @@ use crate::error::RuleError;
 use crate::host::{HostPattern, Hosts};
 use crate::matcher::{self, HttpMatcher};
 use crate::parser;
+use crate::trace::Label;
 
 /// A compiled HTTP rule (`http.routers.<name>.rule`).
 #[derive(Debug, Clone)]
 pub struct Rule {
     root: Node<HttpMatcher>,
+    /// How each leaf of `root` was written, in leaf order; read only by [`Rule::trace`].
+    pub(crate) labels: Box<[Label]>,
+    /// The rule as written.
+    pub(crate) source: Box<str>,
 }
 
 /// What an HTTP rule looks at. Build it once per request; matching borrows it.
@@ -41,8 +46,27 @@ impl Rule {
     /// Parses and compiles an HTTP rule.
     pub fn parse(rule: &str, syntax: Syntax) -> Result<Self, RuleError> {
         let tree = parser::parse(rule)?;
-        let root = tree.try_map(&mut |call| matcher::compile(rule, syntax, call))?;
-        Ok(Self { root })
+        let mut labels = Vec::new();
+        let root = tree.try_map(&mut |call| {
+            let label = Label::of(&call, syntax);
+            let node = matcher::compile(rule, syntax, call)?;
+            label.push_for(&node, &mut labels);
+            Ok(node)
+        })?;
+        Ok(Self {
+            root,
+            labels: labels.into(),
+            source: rule.into(),
+        })
+    }
+
+    /// The rule as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub(crate) fn root(&self) -> &Node<HttpMatcher> {
+        &self.root
     }
 
     /// Whether the request matches.

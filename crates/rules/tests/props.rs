@@ -1,5 +1,6 @@
 //! Property tests: the parser agrees with direct evaluation of generated expression trees, the
-//! boolean algebra holds, and `hosts()` is sound (never excludes a host the rule matches).
+//! boolean algebra holds, `hosts()` is sound (never excludes a host the rule matches), and
+//! `trace()` gives the same verdict as `matches()`.
 
 #[path = "support/req.rs"]
 mod support;
@@ -126,6 +127,18 @@ proptest! {
     #[test]
     fn parser_agrees_with_tree(e in expr(), req in request()) {
         prop_assert_eq!(matches(&e, &req), eval(&e, &req), "{}", render(&e, 0));
+    }
+
+    #[test]
+    fn trace_agrees_with_matches(e in expr(), req in request()) {
+        let rule = parse(&render(&e, 0));
+        let trace = rule.trace(&req.view());
+        prop_assert_eq!(trace.matched, rule.matches(&req.view()), "{}", render(&e, 0));
+        prop_assert_eq!(trace.blockers().is_empty(), trace.matched);
+        // Each leaf's result is the lone matcher's.
+        for m in trace.tree.matchers() {
+            prop_assert_eq!(m.matched, parse(&m.text).matches(&req.view()), "{}", m.text);
+        }
     }
 
     #[test]

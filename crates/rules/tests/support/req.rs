@@ -65,9 +65,22 @@ pub(crate) fn rule(rule: &str, syntax: Syntax) -> Rule {
     Rule::parse(rule, syntax).unwrap_or_else(|e| panic!("{rule}: {e}"))
 }
 
-/// Asserts the rule matches every `yes` request and none of the `no` requests.
+/// Asserts the rule matches every `yes` request and none of the `no` requests, and that its
+/// trace says the same.
 pub(crate) fn check(rule_text: &str, syntax: Syntax, yes: &[Req], no: &[Req]) {
     let r = rule(rule_text, syntax);
+    for (q, want) in yes
+        .iter()
+        .map(|q| (q, true))
+        .chain(no.iter().map(|q| (q, false)))
+    {
+        let trace = r.trace(&q.view());
+        assert_eq!(
+            trace.matched, want,
+            "{rule_text}: trace of {q:?}: {trace:#?}"
+        );
+        assert_eq!(trace.blockers().is_empty(), want, "{rule_text}: {trace:#?}");
+    }
     for q in yes {
         assert!(r.matches(&q.view()), "{rule_text} should match {q:?}");
         assert!(
