@@ -50,7 +50,7 @@ fn the_seed_configuration_gets_the_gateways_verdict() {
     let last = out.lines().last().unwrap_or_default();
     assert!(
         last.starts_with("items: ")
-            && last.contains("router 2/0/1")
+            && last.contains(", 2 disabled (")
             && last.contains("middleware 3/0/1"),
         "{last}"
     );
