@@ -34,4 +34,4 @@ pub use self::overview::overview;
 pub use self::rawdata::rawdata;
 pub use self::route::handle;
 pub use self::state::{ApiState, ServerHealth, Version};
-pub use self::version::version;
+pub use self::version::{rfc3339, version};

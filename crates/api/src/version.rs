@@ -42,22 +42,28 @@ fn document<'a>(state: &'a ApiState<'_>) -> VersionJson<'a> {
     VersionJson {
         version: &state.version.version,
         codename: &state.version.codename,
-        start_date: rfc3339(state.version.start_date),
+        start_date: rfc3339_time(state.version.start_date),
         disable_dashboard_ad: api.is_some_and(|a| a.disable_dashboard_ad),
         dashboard_name: api.map_or("", |a| a.dashboard_name.as_str()),
     }
 }
 
+/// Seconds since the epoch as RFC 3339 in UTC, as Go writes a whole-second `time.Time`
+/// (certificates' validity).
+pub fn rfc3339(secs: i64) -> String {
+    rfc3339_parts(secs, 0)
+}
+
 /// Go's `time.RFC3339Nano` in UTC: `2024-05-01T12:00:00.5Z` (fraction without trailing
 /// zeros, none when whole).
-pub(crate) fn rfc3339(t: SystemTime) -> String {
+fn rfc3339_time(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     rfc3339_parts(secs, d.subsec_nanos())
 }
 
 /// Seconds since the epoch (may be negative) and nanoseconds, as RFC 3339 in UTC.
-pub(crate) fn rfc3339_parts(secs: i64, nanos: u32) -> String {
+fn rfc3339_parts(secs: i64, nanos: u32) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil(days);

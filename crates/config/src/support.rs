@@ -133,7 +133,14 @@ pub const STATIC_GAPS: &[Gap] = &[
         "the Kubernetes Ingress NGINX provider does not exist",
     ),
     gap("experimental.abortOnPluginFailure", "plugins do not exist"),
-    section("api", "no API or dashboard is served"),
+    gap(
+        "api.dashboard",
+        "the web UI is not built: /dashboard/ shows a placeholder page (the API is served)",
+    ),
+    gap(
+        "api.debug",
+        "Go's profiler does not exist: /debug/pprof/* answers 501 (/debug/vars is served)",
+    ),
     section("providers.swarm", PROVIDER),
     section("providers.kubernetesCRD", PROVIDER),
     section("providers.kubernetesIngress", PROVIDER),

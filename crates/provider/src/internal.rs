@@ -9,6 +9,13 @@
 //!
 //! For ACME resolvers with `httpChallenge`, it creates `acme-http` (priority MaxInt64) on
 //! their entry points, served by `acme-http@internal`.
+//!
+//! With `api.insecure` (reference §7), on the entry point `traefik`: `api` (``PathPrefix(`/api`)``,
+//! MaxInt64−1) to `api@internal`, `dashboard` (``PathPrefix(`/`)``, MaxInt64−2) to
+//! `dashboard@internal` when `api.dashboard`, and `debug` (``PathPrefix(`/debug`)``, MaxInt64−1)
+//! to `api@internal` when `api.debug`. Traefik gives `dashboard` two middlewares (a
+//! `redirectRegex` from `/` to `/dashboard/` and a `stripPrefix`); `dashboard@internal` does
+//! both itself here.
 
 use waygate_config::dynamic::middleware::RedirectScheme;
 use waygate_config::dynamic::{DynamicConfig, HttpConfig, Middleware, Router};
@@ -93,6 +100,7 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
             },
         );
     }
+    api_routers(static_cfg, &mut http);
     // ACME HTTP-01 (reference §9): `acme-http` on every `httpChallenge.entryPoint`, above
     // every other router (the redirections included).
     let mut acme_eps: Vec<String> = static_cfg
@@ -121,6 +129,30 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
         ..DynamicConfig::default()
     };
     Snapshot::new(INTERNAL, config, issues)
+}
+
+/// The insecure API's routers on the entry point `traefik`.
+fn api_routers(static_cfg: &StaticConfig, http: &mut HttpConfig) {
+    let Some(api) = static_cfg.api.as_ref().filter(|a| a.insecure) else {
+        return;
+    };
+    let mut add = |name: &str, rule: &str, service: &str, priority: i64| {
+        let router = Router {
+            entry_points: vec!["traefik".to_string()],
+            service: format!("{service}@{INTERNAL}"),
+            rule: rule.to_string(),
+            priority,
+            ..Router::default()
+        };
+        http.routers.insert(name.to_string(), router);
+    };
+    add("api", "PathPrefix(`/api`)", "api", i64::MAX - 1);
+    if api.dashboard {
+        add("dashboard", "PathPrefix(`/`)", "dashboard", i64::MAX - 2);
+    }
+    if api.debug {
+        add("debug", "PathPrefix(`/debug`)", "api", i64::MAX - 1);
+    }
 }
 
 /// Traefik's `provider.Normalize`: runs of characters other than letters and digits become
@@ -155,6 +187,33 @@ mod tests {
         assert_eq!(r.priority, i64::MAX);
         assert_eq!(r.service, "acme-http@internal");
         assert_eq!(r.rule, "PathPrefix(`/.well-known/acme-challenge/`)");
+    }
+
+    #[test]
+    fn insecure_api_routers() {
+        let st = static_yaml("api:\n  insecure: true\n  debug: true\n");
+        let snap = internal(&st);
+        let http = snap.config.http.as_ref().expect("http section");
+        let r = &http.routers["api"];
+        assert_eq!(r.entry_points, ["traefik"]);
+        assert_eq!(r.service, "api@internal");
+        assert_eq!(r.rule, "PathPrefix(`/api`)");
+        assert_eq!(r.priority, i64::MAX - 1);
+        let d = &http.routers["dashboard"];
+        assert_eq!(
+            (d.service.as_str(), d.priority),
+            ("dashboard@internal", i64::MAX - 2)
+        );
+        assert_eq!(http.routers["debug"].rule, "PathPrefix(`/debug`)");
+
+        let st = static_yaml("api:\n  dashboard: false\n");
+        let snap = internal(&st);
+        assert!(
+            snap.config
+                .http
+                .as_ref()
+                .is_some_and(|h| h.routers.is_empty())
+        );
     }
 
     #[test]

@@ -51,6 +51,8 @@ struct Inner {
     acme: Arc<crate::acme::AcmeChallenges>,
     /// Client connections open on every entry point.
     open: Arc<crate::entrypoint::ConnCount>,
+    /// What `api@internal` and `dashboard@internal` read.
+    api: Arc<crate::service::ApiSource>,
 }
 
 // === impl Gateway ===
@@ -82,10 +84,13 @@ impl Gateway {
         let name = options.server_name.unwrap_or_else(host_name);
         let server_name =
             HeaderValue::from_str(&name).unwrap_or_else(|_| HeaderValue::from_static("waygate"));
+        let tables = Arc::new(ArcSwap::from_pointee(RuntimeTable::default()));
+        let open: Arc<crate::entrypoint::ConnCount> = Arc::default();
+        let api = crate::service::ApiSource::new(static_cfg.clone(), &tables, open.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 static_cfg,
-                tables: Arc::new(ArcSwap::from_pointee(RuntimeTable::default())),
+                tables,
                 bound: Mutex::new(bound),
                 addrs,
                 health: HealthRegistry::default(),
@@ -95,7 +100,8 @@ impl Gateway {
                 server_name,
                 tls: TlsShared::new(),
                 acme: Arc::default(),
-                open: Arc::default(),
+                open,
+                api: Arc::new(api),
             }),
         })
     }
@@ -141,8 +147,15 @@ impl Gateway {
             generation,
             tls: &self.inner.tls,
             acme: &self.inner.acme,
+            api: &self.inner.api,
         });
-        self.inner.tables.store(Arc::new(compiled.table));
+        let mut table = compiled.table;
+        table.servers = compiled
+            .checked
+            .iter()
+            .map(|c| (c.service.clone(), c.url.clone(), c.up.clone()))
+            .collect();
+        self.inner.tables.store(Arc::new(table));
         self.inner.health.sync(compiled.checked);
         compiled.issues
     }

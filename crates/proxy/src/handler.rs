@@ -180,6 +180,7 @@ async fn route_and_serve(
         client_ip: conn.remote.ip(),
         authority,
         upgrade,
+        tls: conn.tls.is_some(),
         drain: upgrade.then(|| conn.drain.clone()),
     };
     let mut resp = router.service.handle(req, &ctx).await;

@@ -1,6 +1,7 @@
 //! The **service** stage (reference §3.2): where a routed request goes. A service is built once
 //! per table and shared by every router that names it.
 
+mod api;
 mod forward;
 pub mod health;
 mod lb;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use crate::rescue::{ProxyError, respond};
 use crate::{Request, Response};
 
+pub use self::api::ApiSource;
 pub use self::forward::RequestCtx;
 pub use self::lb::{LoadBalancer, Target};
 pub use self::mirror::Mirroring;
@@ -34,6 +36,10 @@ pub enum Service {
     Ping(Arc<PingState>),
     /// `acme-http@internal`: answers ACME HTTP-01 validation requests.
     AcmeHttp(Arc<crate::acme::AcmeChallenges>),
+    /// `api@internal`: Traefik's REST API (and the dashboard's redirects).
+    Api(Arc<ApiSource>),
+    /// `dashboard@internal`: the dashboard on insecure mode's catch-all router.
+    Dashboard(Arc<ApiSource>),
 }
 
 /// What `ping@internal` answers.
@@ -90,6 +96,8 @@ impl Service {
                 }
                 Service::Noop => respond(&ProxyError::NoRoute),
                 Service::AcmeHttp(c) => c.serve_http(&req),
+                Service::Api(api) => api.serve_api(&req),
+                Service::Dashboard(api) => api.serve_dashboard(&req, ctx),
                 Service::Ping(p) => {
                     if p.terminating.load(std::sync::atomic::Ordering::Relaxed) {
                         crate::rescue::text(p.terminating_status, "Service Unavailable")
@@ -108,7 +116,11 @@ impl Service {
             Service::Weighted(w) => w.children.iter().any(|(c, _)| c.is_up()),
             Service::Mirroring(m) => m.main().is_up(),
             Service::Failover { main, fallback } => main.is_up() || fallback.is_up(),
-            Service::Noop | Service::Ping(_) | Service::AcmeHttp(_) => true,
+            Service::Noop
+            | Service::Ping(_)
+            | Service::AcmeHttp(_)
+            | Service::Api(_)
+            | Service::Dashboard(_) => true,
         }
     }
 }

@@ -27,6 +27,11 @@ pub struct RuntimeTable {
     /// The merged configuration this table was compiled from (what the API shows).
     pub config: Arc<waygate_config::dynamic::DynamicConfig>,
     pub generation: u64,
+    /// Every load-balancer server of the built services with its health flag (the API's
+    /// `serverStatus`): (service, server URL, up).
+    pub(crate) servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
+    /// The certificates of the default TLS store, summarized for the API.
+    pub certificates: Vec<waygate_api::Certificate>,
 }
 
 /// One entry point's routers and request policies.
@@ -112,6 +117,9 @@ pub fn dry_run(
         generation: 0,
         tls: &crate::tls::TlsShared::new(),
         acme: &Arc::default(),
+        api: &Arc::new(crate::service::ApiSource::detached(Arc::new(
+            static_cfg.clone(),
+        ))),
     });
     (compiled.table.status, compiled.issues)
 }

@@ -28,6 +28,7 @@ pub(crate) mod pem;
 mod resolver;
 mod sni;
 mod store;
+mod summary;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub struct RequestCtx {
     pub authority: Option<HeaderValue>,
     /// The client asked for a protocol upgrade.
     pub upgrade: bool,
+    /// The request came over TLS.
+    pub tls: bool,
     /// For upgrades: turns true when the gateway shuts down, so the tunnel can close
     /// cleanly within `graceTimeOut`.
     pub drain: Option<tokio::sync::watch::Receiver<bool>>,

@@ -19,6 +19,7 @@ pub(super) struct ServiceBuilder<'a> {
     pub(super) pools: &'a Pools,
     pub(super) ping: Arc<crate::service::PingState>,
     pub(super) acme: Arc<crate::acme::AcmeChallenges>,
+    pub(super) api: Arc<crate::service::ApiSource>,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
     pub(super) building: HashSet<String>,
     pub(super) checked: Vec<Checked>,
@@ -47,6 +48,14 @@ impl ServiceBuilder<'_> {
         }
         if name == "ping@internal" {
             return Ok(Arc::new(Service::Ping(self.ping.clone())));
+        }
+        if name == "api@internal" {
+            self.api.check_api()?;
+            return Ok(Arc::new(Service::Api(self.api.clone())));
+        }
+        if name == "dashboard@internal" {
+            self.api.check_dashboard()?;
+            return Ok(Arc::new(Service::Dashboard(self.api.clone())));
         }
         if self
             .disabled

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::CertificateDer;
 use waygate_config::dynamic::{TlsConfig, TlsOptions};
 use waygate_config::{Issue, IssueKind};
 
@@ -16,6 +18,9 @@ use super::{TlsShared, certificates, options};
 pub(crate) struct TlsCompiler {
     options: HashMap<String, Result<Arc<ServerConfig>, String>>,
     default: Arc<ServerConfig>,
+    /// The store's certificates (leaves), the generated default one excluded: what the API
+    /// lists.
+    leaves: Vec<CertificateDer<'static>>,
 }
 
 // === impl TlsCompiler ===
@@ -30,7 +35,8 @@ impl TlsCompiler {
     ) -> Option<Self> {
         let empty = TlsConfig::default();
         let tls = tls.unwrap_or(&empty);
-        let store = Arc::new(store(tls, shared, issues));
+        let (store, leaves) = store(tls, shared, issues);
+        let store = Arc::new(store);
         let mut built = HashMap::new();
         for (name, opts) in &tls.options {
             let result = options::build(opts, &store, shared);
@@ -66,7 +72,16 @@ impl TlsCompiler {
         Some(Self {
             options: built,
             default,
+            leaves,
         })
+    }
+
+    /// The store's certificates as the API shows them.
+    pub(crate) fn summaries(&self) -> Vec<waygate_api::Certificate> {
+        self.leaves
+            .iter()
+            .filter_map(super::summary::summarize)
+            .collect()
     }
 
     /// The `default` option, used for handshakes whose SNI no TLS router claims.
@@ -98,8 +113,13 @@ impl TlsCompiler {
 }
 
 /// The `default` store: `tls.certificates` (those in the `default` store) and its default
-/// certificate, else the generated one.
-fn store(tls: &TlsConfig, shared: &TlsShared, issues: &mut Vec<Issue>) -> CertStore {
+/// certificate, else the generated one; with the store's leaf certificates, the generated
+/// one excluded (Traefik's API leaves it out too).
+fn store(
+    tls: &TlsConfig,
+    shared: &TlsShared,
+    issues: &mut Vec<Issue>,
+) -> (CertStore, Vec<CertificateDer<'static>>) {
     let provider = super::provider();
     let never = |_: &str, _: &str| false;
     let certs = certificates::listed(tls, &provider, &never, issues);
@@ -134,5 +154,20 @@ fn store(tls: &TlsConfig, shared: &TlsShared, issues: &mut Vec<Issue>) -> CertSt
             )),
         }
     }
-    CertStore::new(certs, default)
+    let generated = |k: &Arc<CertifiedKey>| {
+        shared
+            .generated_default
+            .as_ref()
+            .is_some_and(|g| Arc::ptr_eq(g, k))
+    };
+    let mut leaves: Vec<CertificateDer<'static>> = Vec::new();
+    let keys = certs.iter().map(|(_, k)| k).chain(default.iter());
+    for key in keys.filter(|k| !generated(k)) {
+        if let Ok(leaf) = key.end_entity_cert()
+            && !leaves.contains(leaf)
+        {
+            leaves.push(leaf.clone().into_owned());
+        }
+    }
+    (CertStore::new(certs, default), leaves)
 }
