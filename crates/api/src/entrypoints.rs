@@ -58,6 +58,10 @@ fn representation(name: &str, ep: &EntryPoint) -> Map<String, Value> {
     ep.http2.get_or_insert_with(Http2::default);
     ep.udp.get_or_insert_with(Udp::default);
     let mut json = to_map(&ep);
+    // Traefik's JSON name (its file key is case-insensitive; the model spells it Bypass).
+    if let Some(v) = json.remove("allowACMEBypass") {
+        json.insert("allowACMEByPass".into(), v);
+    }
     omit_zero(&mut json);
     json.insert("name".into(), name.into());
     json
@@ -74,6 +78,11 @@ mod tests {
             address: ":80".into(),
             ..EntryPoint::default()
         };
+        let bypass = EntryPoint {
+            allow_acme_bypass: true,
+            ..ep.clone()
+        };
+        assert_eq!(representation("w", &bypass)["allowACMEByPass"], true);
         let json = Value::Object(representation("web", &ep));
         assert_eq!(
             json,
