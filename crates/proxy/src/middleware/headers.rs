@@ -35,12 +35,14 @@ impl Headers {
             ),
             ("allowedHosts", !cfg.allowed_hosts.is_empty()),
             ("hostsProxyHeaders", !cfg.hosts_proxy_headers.is_empty()),
+            // Only values that make Traefik redirect: `sslRedirect: false` (or an sslHost
+            // alone) changes nothing and must not disable the router.
             (
                 "sslRedirect/sslHost",
-                cfg.ssl_redirect.is_some()
-                    || cfg.ssl_temporary_redirect.is_some()
-                    || cfg.ssl_host.is_some()
-                    || cfg.ssl_force_host.is_some(),
+                cfg.ssl_redirect == Some(true)
+                    || cfg.ssl_temporary_redirect == Some(true)
+                    || cfg.ssl_force_host == Some(true)
+                    || cfg.ssl_host.as_deref().is_some_and(|h| !h.is_empty()),
             ),
         ]
         .into_iter()
@@ -217,5 +219,23 @@ mod tests {
         };
         let err = Headers::new(&cfg).expect_err("unsupported");
         assert!(err.contains("allowedHosts"), "{err}");
+    }
+
+    #[test]
+    fn ssl_options_at_their_defaults_change_nothing() {
+        let off = Config {
+            ssl_redirect: Some(false),
+            ssl_temporary_redirect: Some(false),
+            ssl_force_host: Some(false),
+            ssl_host: Some(String::new()),
+            ..Config::default()
+        };
+        assert!(Headers::new(&off).is_ok());
+        let on = Config {
+            ssl_redirect: Some(true),
+            ..Config::default()
+        };
+        let err = Headers::new(&on).expect_err("unsupported");
+        assert!(err.contains("sslRedirect"), "{err}");
     }
 }
