@@ -193,7 +193,7 @@ async fn route_and_serve(
 /// The **http** stage's checks on the head, in place: transfer coding (HTTP/1), header
 /// lines and underscores, one authority (written into `Host`), path hygiene and query
 /// semicolons. Returns the authority and whether the body is chunked.
-fn check_head(
+pub(crate) fn check_head(
     parts: &mut Parts,
     ep: &EntryPointTable,
 ) -> Result<(Option<HeaderValue>, bool), ProxyError> {

@@ -25,7 +25,7 @@ mod gateway;
 
 pub use self::body::Body;
 pub use self::gateway::{Gateway, GatewayOptions};
-pub use self::table::{RuntimeTable, TableStatus, dry_run};
+pub use self::table::{RuntimeTable, TableStatus, dry_run, dry_table};
 
 /// A request as it flows through the data plane.
 pub type Request = http::Request<Body>;

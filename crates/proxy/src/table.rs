@@ -2,6 +2,7 @@
 //! configuration and swapped in atomically. Never patched in place.
 
 mod compile;
+mod explain;
 mod routes;
 mod services;
 mod unserved;
@@ -16,6 +17,10 @@ use crate::middleware::Mw;
 use crate::service::Service;
 
 pub use self::compile::{CompileInput, Compiled, compile};
+pub use self::explain::{
+    CertificateSeen, EntryPointExplanation, ExplainRequest, Explanation, ServerPick,
+    ServiceExplanation, TlsExplanation,
+};
 pub(crate) use self::routes::Routes;
 
 /// The compiled configuration of every entry point.
@@ -107,6 +112,17 @@ pub fn dry_run(
     dynamic: &waygate_config::dynamic::DynamicConfig,
     issues: &[waygate_config::Issue],
 ) -> (TableStatus, Vec<waygate_config::Issue>) {
+    let (table, issues) = dry_table(static_cfg, dynamic, issues);
+    (table.status, issues)
+}
+
+/// Like [`dry_run`], keeping the table itself (what `waygate explain` reads): every server
+/// counts as healthy and no round robin has advanced yet.
+pub fn dry_table(
+    static_cfg: &waygate_config::static_config::StaticConfig,
+    dynamic: &waygate_config::dynamic::DynamicConfig,
+    issues: &[waygate_config::Issue],
+) -> (RuntimeTable, Vec<waygate_config::Issue>) {
     let compiled = compile(&CompileInput {
         static_cfg,
         dynamic,
@@ -121,5 +137,5 @@ pub fn dry_run(
             static_cfg.clone(),
         ))),
     });
-    (compiled.table.status, compiled.issues)
+    (compiled.table, compiled.issues)
 }

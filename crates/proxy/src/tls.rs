@@ -25,6 +25,7 @@ pub(crate) mod keypair;
 pub(crate) mod names;
 mod options;
 pub(crate) mod pem;
+mod probe;
 mod resolver;
 mod sni;
 mod store;
@@ -46,7 +47,10 @@ pub(crate) use self::accept::TlsInfo;
 pub(crate) use self::accept::{TLS_HANDSHAKE, handshake};
 pub use self::certificates::check as check_certificates;
 pub(crate) use self::compile::TlsCompiler;
+pub(crate) use self::default_cert::DEFAULT_CN;
+pub(crate) use self::probe::presented_chain;
 pub(crate) use self::sni::{SniOptions, SniOptionsBuilder};
+pub(crate) use self::store::covers as name_covers;
 pub(crate) use self::trusted::signature_error;
 pub use self::trusted::{TrustedVerifier, describe as describe_error};
 

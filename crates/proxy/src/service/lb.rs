@@ -126,20 +126,53 @@ impl Smooth {
             .current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        current.resize(n, 0);
-        let mut total = 0;
-        let mut best: Option<usize> = None;
-        for i in (0..n).filter(|&i| eligible(i)) {
-            current[i] += weight(i);
-            total += weight(i);
-            if best.is_none_or(|b| current[i] > current[b]) {
-                best = Some(i);
-            }
-        }
-        let b = best?;
-        current[b] -= total;
-        Some(b)
+        smooth_step(&mut current, n, &weight, eligible)
     }
+
+    /// The index [`Smooth::pick`] would return now, without advancing the state (for
+    /// `waygate explain`; allocates).
+    pub(crate) fn peek(
+        &self,
+        n: usize,
+        weight: impl Fn(usize) -> i64,
+        up: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let eligible = |i: usize| weight(i) > 0 && up(i);
+        let first = (0..n).find(|&i| eligible(i))?;
+        let w0 = weight(first);
+        if (0..n).all(|i| weight(i) == w0) {
+            let start = self.counter.load(Ordering::Relaxed);
+            return (0..n).map(|k| (start + k) % n).find(|&i| eligible(i));
+        }
+        let mut copy = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        smooth_step(&mut copy, n, &weight, eligible)
+    }
+}
+
+/// One step of nginx's smooth weighted round robin over `current`.
+fn smooth_step(
+    current: &mut Vec<i64>,
+    n: usize,
+    weight: impl Fn(usize) -> i64,
+    eligible: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    current.resize(n, 0);
+    let mut total = 0;
+    let mut best: Option<usize> = None;
+    for i in (0..n).filter(|&i| eligible(i)) {
+        current[i] += weight(i);
+        total += weight(i);
+        if best.is_none_or(|b| current[i] > current[b]) {
+            best = Some(i);
+        }
+    }
+    let b = best?;
+    current[b] -= total;
+    Some(b)
 }
 
 #[cfg(test)]
@@ -159,6 +192,19 @@ mod tests {
             c
         });
         assert_eq!(counts, [150, 100, 50]);
+    }
+
+    #[test]
+    fn peek_tells_the_next_pick_without_taking_it() {
+        let s = Smooth::default();
+        for w in [[1, 1, 1], [5, 1, 1]] {
+            for _ in 0..9 {
+                let next = s.peek(3, |i| w[i], |_| true);
+                assert_eq!(next, s.peek(3, |i| w[i], |_| true));
+                assert_eq!(next, s.pick(3, |i| w[i], |_| true));
+            }
+        }
+        assert_eq!(s.peek(2, |_| 1, |i| i == 1), Some(1));
     }
 
     #[test]

@@ -12,10 +12,17 @@ use rustls::ServerConfig;
 /// The option `ServerConfig` per server name of one entry point.
 #[derive(Debug)]
 pub(crate) struct SniOptions {
-    exact: HashMap<String, Arc<ServerConfig>>,
+    exact: HashMap<String, Selected>,
     /// `"example.com"` for a `*.example.com` host.
-    wildcard: HashMap<String, Arc<ServerConfig>>,
-    default: Arc<ServerConfig>,
+    wildcard: HashMap<String, Selected>,
+    default: Selected,
+}
+
+/// A TLS option: its name (what `waygate explain` shows) and its configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Selected {
+    pub(crate) option: String,
+    pub(crate) config: Arc<ServerConfig>,
 }
 
 /// Collects (host, option) pairs from TLS routers, then builds [`SniOptions`].
@@ -38,6 +45,11 @@ struct Claim {
 impl SniOptions {
     /// The `ServerConfig` for a (normalized) server name; `None` = no SNI.
     pub(crate) fn select(&self, server_name: Option<&str>) -> &Arc<ServerConfig> {
+        &self.select_named(server_name).config
+    }
+
+    /// The option (name and configuration) for a (normalized) server name.
+    pub(crate) fn select_named(&self, server_name: Option<&str>) -> &Selected {
         let Some(name) = server_name else {
             return &self.default;
         };
@@ -85,7 +97,10 @@ impl SniOptionsBuilder {
         let mut out = SniOptions {
             exact: HashMap::new(),
             wildcard: HashMap::new(),
-            default: self.default,
+            default: Selected {
+                option: "default".to_string(),
+                config: self.default,
+            },
         };
         let mut conflicts = Vec::new();
         for (host, claim) in self.hosts {
@@ -93,7 +108,10 @@ impl SniOptionsBuilder {
                 conflicts.push((host.clone(), claim.routers));
                 out.default.clone()
             } else {
-                claim.config
+                Selected {
+                    option: claim.option,
+                    config: claim.config,
+                }
             };
             match host.strip_prefix("*.") {
                 Some(suffix) => out.wildcard.insert(suffix.to_string(), config),
