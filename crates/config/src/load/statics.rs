@@ -120,16 +120,18 @@ pub fn load_static(inputs: &StaticInputs) -> StaticLoad {
     // One file may hold both kinds: the dynamic sections are the file provider's business.
     let tree = without_root_keys(tree, DYNAMIC_ROOT);
     let decoded = decode::<StaticConfig>(&tree, "", &name);
-    // Traefik ignores unknown root keys: still reported (with the did-you-mean), but a
-    // warning that does not stop a start. Except `pilot`: Traefik v3 refuses to start with
-    // it (its deprecation check), so it stays an error.
+    // Traefik ignores unknown root keys of a file (its file decoder filters the root by the
+    // model's sections): still reported (with the did-you-mean), but a warning that does not
+    // stop a start. Not for flags: Traefik's flag decoder refuses them ("field not found").
+    // And not `pilot`: Traefik v3 refuses to start with it (its deprecation check).
+    let from_file = matches!(source, StaticSource::File(_));
     issues.extend(decoded.issues.into_iter().map(|mut i| {
         if i.kind == IssueKind::UnknownKey && !i.key_path.contains('.') {
             if i.key_path.eq_ignore_ascii_case("pilot") {
                 i.message = "Traefik Pilot was removed in Traefik v3 (which refuses to start \
                              with this section): remove it"
                     .to_string();
-            } else {
+            } else if from_file {
                 i.severity = crate::issue::Severity::Warning;
             }
         }
@@ -174,5 +176,20 @@ mod tests {
             "{}",
             pilot[0]
         );
+    }
+
+    #[test]
+    fn unknown_root_flags_are_refused() {
+        // Traefik: "failed to decode configuration from flags: field not found, node: consul".
+        let l = load_static(&StaticInputs {
+            flags: vec![
+                ("consul.namespace".to_string(), "foobar".to_string()),
+                ("entryPoints.web.address".to_string(), ":80".to_string()),
+            ],
+            ..StaticInputs::default()
+        });
+        let consul: Vec<_> = l.issues.iter().filter(|i| i.key_path == "consul").collect();
+        assert_eq!(consul.len(), 1, "{:?}", l.issues);
+        assert!(consul[0].is_error(), "{}", consul[0]);
     }
 }
