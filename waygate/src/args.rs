@@ -57,7 +57,7 @@ fn truthy(value: &str) -> bool {
 }
 
 /// Whether `--key value` (space-separated) is plausible: everything except known switches.
-fn takes_value(key: &str) -> bool {
+pub(crate) fn takes_value(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     !matches!(
         k.as_str(),

@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod demo;
+mod explain;
 mod files;
 mod healthcheck;
 mod logging;
@@ -23,6 +24,10 @@ Commands:
   check      load the static configuration and the file provider's dynamic files, print every
              problem as file:line:col: key.path: message; exit 1 on errors (--format json;
              --probeDocker also reads the Docker engine's containers)
+  explain    which router takes a request, and why: waygate explain --configFile=F
+             'GET https://host/path?q' [-H 'K: V']... [--entryPoint=NAME] [--clientIP=IP]
+             [--format json]; every router in match order with each matcher's result, the
+             winner's middlewares, service, server and TLS option and certificate
   healthcheck  exit 0 when the ping endpoint answers 200 (for container health checks)
   version    print the version
   help       print this help
@@ -46,6 +51,10 @@ fn main() -> ExitCode {
         Some((c, rest)) if !c.starts_with('-') => (c.as_str(), rest),
         _ => ("run", argv.as_slice()),
     };
+    // `explain` takes a request and curl-style options besides the common flags.
+    if command == "explain" {
+        return explain::run(rest);
+    }
     let parsed = match args::parse(rest) {
         Ok(p) => p,
         Err(e) => {
