@@ -35,10 +35,13 @@ use waygate_config::static_config;
 use waygate_config::{Issue, IssueKind};
 
 use self::state::FileState;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Source};
 
 /// The provider name used as `@file`.
 const PROVIDER: &str = "file";
+
+/// What one read produces: the configuration, its issues, and the trees it came from.
+type Loaded = (DynamicConfig, Vec<Issue>, Vec<Source>);
 
 /// Reads and watches `providers.file`.
 #[derive(Debug)]
@@ -76,7 +79,7 @@ impl FileProvider {
     /// [`FileProvider::load`], taking `now` as the time of the read (for the settle period).
     fn load_at(&self, now: Instant) -> Snapshot {
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        let (config, issues) = if !self.filename.is_empty() {
+        let (config, issues, sources) = if !self.filename.is_empty() {
             self.load_file(&mut files, now)
         } else if !self.directory.is_empty() {
             self.load_directory(&mut files, now)
@@ -86,7 +89,7 @@ impl FileProvider {
                 "providers.file",
                 "the file provider needs `filename` or `directory`",
             );
-            (DynamicConfig::default(), vec![issue])
+            (DynamicConfig::default(), vec![issue], Vec::new())
         };
         let issues: Vec<Issue> = issues
             .into_iter()
@@ -96,7 +99,7 @@ impl FileProvider {
             })
             .collect();
         log_reload(&config, &issues);
-        Snapshot::new(PROVIDER, config, issues)
+        Snapshot::new(PROVIDER, config, issues).with_sources(sources)
     }
 
     /// When a held file (one that looks like an edit in progress) is due to be read again and
@@ -154,27 +157,24 @@ impl FileProvider {
     }
 
     /// `filename` mode: the file, or its last good version.
-    fn load_file(
-        &self,
-        files: &mut BTreeMap<PathBuf, FileState>,
-        now: Instant,
-    ) -> (DynamicConfig, Vec<Issue>) {
+    fn load_file(&self, files: &mut BTreeMap<PathBuf, FileState>, now: Instant) -> Loaded {
         let path = Path::new(&self.filename);
         let read = read::read_tree(path, &self.filename, self.log_templates);
         let state = files.entry(path.to_path_buf()).or_default();
         let out = state.update(&self.filename, read, now);
-        (out.load.config, out.load.issues)
+        let source = Source {
+            name: self.filename.clone(),
+            tree: Arc::new(out.tree),
+        };
+        (out.load.config, out.load.issues, vec![source])
     }
 
     /// `directory` mode: every configuration file (or its last good version), sorted, the
     /// first definition of a name winning. Files no longer there are forgotten; when the
     /// directory itself cannot be listed, every file known keeps its last good version.
-    fn load_directory(
-        &self,
-        files: &mut BTreeMap<PathBuf, FileState>,
-        now: Instant,
-    ) -> (DynamicConfig, Vec<Issue>) {
+    fn load_directory(&self, files: &mut BTreeMap<PathBuf, FileState>, now: Instant) -> Loaded {
         let mut all = DynamicLoad::default();
+        let mut sources = Vec::new();
         match read::config_files(Path::new(&self.directory)) {
             Ok(paths) => {
                 files.retain(|p, _| paths.binary_search(p).is_ok());
@@ -183,6 +183,8 @@ impl FileProvider {
                     let read = read::read_tree(&path, &source, self.log_templates);
                     let out = files.entry(path).or_default().update(&source, read, now);
                     merge(&mut all, out.load, &source, &out.tree);
+                    let tree = Arc::new(out.tree);
+                    sources.push(Source { name: source, tree });
                 }
             }
             Err(e) => {
@@ -199,11 +201,14 @@ impl FileProvider {
                 ));
                 for (path, state) in files.iter_mut() {
                     let out = state.unread();
-                    merge(&mut all, out.load, &path.to_string_lossy(), &out.tree);
+                    let name = path.to_string_lossy().into_owned();
+                    merge(&mut all, out.load, &name, &out.tree);
+                    let tree = Arc::new(out.tree);
+                    sources.push(Source { name, tree });
                 }
             }
         }
-        (all.config, all.issues)
+        (all.config, all.issues, sources)
     }
 }
 

@@ -23,4 +23,4 @@ mod testing;
 pub use self::aggregator::{Aggregator, Merged};
 pub use self::file::{FileProvider, config_files, parse_config_text};
 pub use self::internal::{INTERNAL, internal};
-pub use self::snapshot::Snapshot;
+pub use self::snapshot::{Snapshot, Source};

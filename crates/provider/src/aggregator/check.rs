@@ -6,7 +6,8 @@
 //! decode (named by the snapshot's error issues) are not reported again as missing. The model
 //! can only warn that a reference into another provider "is not checked here"; those warnings
 //! are replaced by [`cross_provider`], which checks such references (and TLS option names,
-//! which the model does not check) against the merged, qualified configuration.
+//! which the model does not check) against the merged, qualified configuration. Issues are
+//! located in the snapshot's source trees, so a file's missing reference names its line.
 
 use std::path::Path;
 
@@ -46,7 +47,12 @@ pub(super) fn provider_issues(snap: &Snapshot, st: &StaticConfig) -> Vec<Issue> 
             .collect();
         let mut checks = Vec::new();
         validate_dynamic(&snap.config, &ctx, &mut checks);
-        issues.extend(checks.into_iter().filter(|i| !unchecked_cross_ref(i)));
+        checks.retain(|i| !unchecked_cross_ref(i));
+        // Where the provider kept its trees (files), each issue says where it was written.
+        for issue in &mut checks {
+            snap.locate(issue);
+        }
+        issues.extend(checks);
     }
     issues
         .into_iter()
@@ -114,5 +120,39 @@ fn exists(c: &DynamicConfig, target: Target, name: &str) -> bool {
             .udp
             .as_ref()
             .is_some_and(|u| u.services.contains_key(name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use waygate_config::format::Format;
+
+    use super::*;
+    use crate::snapshot::Source;
+    use crate::testing::{dynamic_yaml, static_yaml};
+
+    /// A file's missing reference names the file, line and column of the reference.
+    #[test]
+    fn validation_issues_are_located_in_the_sources() {
+        let yaml = "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
+        let tree = Format::Yaml.parse(yaml).unwrap_or_else(|e| panic!("{e:?}"));
+        let source = Source {
+            name: "/etc/dyn.yml".into(),
+            tree: Arc::new(tree),
+        };
+        let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
+        let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
+        let issues = provider_issues(&snap, &st);
+        let missing = issues
+            .iter()
+            .find(|i| i.kind == IssueKind::MissingReference)
+            .unwrap_or_else(|| panic!("{issues:?}"));
+        assert!(
+            missing.short().starts_with("/etc/dyn.yml:5:"),
+            "{}",
+            missing.short()
+        );
     }
 }
