@@ -1,7 +1,8 @@
 //! What Waygate made of a case, and whether that is what the case expects.
 //!
 //! - **rejected**: `check` reports an error other than an unsupported feature, or cannot
-//!   read the configuration at all, or the gateway refuses to start;
+//!   read the configuration at all, or the gateway refuses to start, or logs an error that
+//!   is neither a missing feature nor its environment (Docker, ACME CA) being absent;
 //! - **unsupported**: otherwise, if `check` or the serve log reports a feature Waygate lacks:
 //!   an `Unsupported` warning that is not a deprecation notice, or an `Unsupported` error
 //!   or log line saying "not implemented", "not supported", "not offered" or "entry point
@@ -27,6 +28,9 @@ pub(crate) struct Outcome {
     pub(crate) check_failed_on_unsupported: bool,
     /// Problems independent of the verdict: panics, signals, hangs.
     pub(crate) crashes: Vec<String>,
+    /// Error lines of the serve log from the environment: a Docker engine that is not there,
+    /// an ACME CA that does not answer (the cases point them at nothing on purpose).
+    pub(crate) serve_errors: Vec<String>,
 }
 
 pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
@@ -34,6 +38,7 @@ pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
     let mut unsupported: Vec<(String, String)> = Vec::new();
     let mut deprecations = Vec::new();
     let mut crashes = Vec::new();
+    let mut serve_errors = Vec::new();
     let push = |list: &mut Vec<(String, String)>, f: String, text: String| {
         if !list.iter().any(|(g, _)| *g == f) {
             list.push((f, text));
@@ -88,6 +93,11 @@ pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
         for line in s.lines.iter().filter(|l| is_warn_or_error(l)) {
             if let Some(f) = feature_of_line(line) {
                 push(&mut unsupported, f, line.clone());
+            } else if is_error(line) && is_environment(line) {
+                serve_errors.push(line.clone());
+            } else if is_error(line) {
+                // An item the gateway disabled (or a file it refused) that check let through.
+                errors.push(format!("the gateway logged: {line}"));
             }
         }
     }
@@ -105,7 +115,19 @@ pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
         deprecations,
         check_failed_on_unsupported,
         crashes,
+        serve_errors,
     }
+}
+
+/// Errors of the components that reach outside (the cases give them nothing to reach).
+fn is_environment(line: &str) -> bool {
+    ["waygate_acme", "waygate_provider_docker"]
+        .iter()
+        .any(|t| line.contains(&format!(" {t}")) || line.contains(&format!("\"target\":\"{t}")))
+}
+
+fn is_error(line: &str) -> bool {
+    line.contains(" ERROR ") || line.contains("\"level\":\"ERROR\"")
 }
 
 fn is_warn_or_error(line: &str) -> bool {

@@ -62,6 +62,9 @@ pub(crate) fn print(cases: &[Case], results: &[Ran], verbose: bool) {
             for d in &o.deprecations {
                 eprintln!("  deprecated: {d}");
             }
+            for e in &o.serve_errors {
+                eprintln!("  serve error: {e}");
+            }
         }
     }
 }
