@@ -29,8 +29,13 @@ pub(crate) fn print(cases: &[Case], results: &[Ran], verbose: bool) {
         count(Expect::Rejected),
     );
     let mut features: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // Valid cases only: what a rejected case also uses is not what keeps it from working.
     for r in results {
-        for (f, _) in r.outcome.iter().flat_map(|o| o.unsupported.iter()) {
+        let valid = r
+            .outcome
+            .iter()
+            .filter(|o| o.verdict == Expect::Unsupported);
+        for (f, _) in valid.flat_map(|o| o.unsupported.iter()) {
             features
                 .entry(f.as_str())
                 .or_default()
