@@ -9,7 +9,8 @@
 //!
 //! Paths, JSON shapes, filters, sorting, pagination (`X-Next-Page`), status codes and error
 //! messages follow Traefik's `pkg/api` handlers; the few differences are listed in
-//! `docs/compat.md` ("REST API").
+//! `docs/compat.md` ("REST API"), with the one extension, `/api/waygate/routers/stats`
+//! ([`RouterStatsView`]). The dashboard ([`dashboard`]) is served from here too.
 
 mod certificates;
 pub mod dashboard;
@@ -24,6 +25,7 @@ mod rawdata;
 mod reply;
 mod route;
 mod state;
+mod stats;
 mod version;
 
 pub use self::certificates::{Certificate, certificates};
@@ -34,4 +36,5 @@ pub use self::overview::overview;
 pub use self::rawdata::rawdata;
 pub use self::route::handle;
 pub use self::state::{ApiState, ServerHealth, Version};
+pub use self::stats::{RouterFigures, RouterStatsView, quantile};
 pub use self::version::{rfc3339, version};

@@ -26,6 +26,8 @@ enum Target<'p> {
     Version,
     DebugVars,
     Pprof,
+    /// `/api/waygate/routers/stats`: Waygate's per-router counters.
+    RouterStats,
     DashboardRoot,
     Dashboard(&'p str),
 }
@@ -69,6 +71,7 @@ pub fn handle(state: &ApiState<'_>, method: &Method, uri: &Uri, headers: &Header
         Target::Version => crate::version::respond(state),
         Target::DebugVars => crate::debug::vars(state),
         Target::Pprof => crate::debug::pprof(),
+        Target::RouterStats => crate::stats::respond(state),
         Target::DashboardRoot => crate::dashboard::redirect(state.base_path(), headers),
         Target::Dashboard(rest) => crate::dashboard::page(state.base_path(), rest),
     }
@@ -106,6 +109,7 @@ fn resolve<'p>(state: &ApiState<'_>, path: &'p str) -> Option<Target<'p>> {
         ["entrypoints", name] => Target::EntryPoint(id(name)?),
         ["certificates"] => Target::Certificates,
         ["certificates", name] => Target::Certificate(id(name)?),
+        ["waygate", "routers", "stats"] => Target::RouterStats,
         [proto, what] => Target::List(kind(proto, what)?),
         [proto, what, name] => Target::One(kind(proto, what)?, id(name)?),
         _ => return None,

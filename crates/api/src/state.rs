@@ -9,6 +9,7 @@ use waygate_config::static_config::StaticConfig;
 use waygate_config::status::RuntimeStatus;
 
 use crate::certificates::Certificate;
+use crate::stats::RouterStatsView;
 
 /// Everything the API shows.
 pub struct ApiState<'a> {
@@ -24,6 +25,9 @@ pub struct ApiState<'a> {
     pub version: &'a Version,
     /// `/debug/vars` (with `api.debug`): the process figures to publish, as JSON members.
     pub debug_vars: Option<&'a dyn Fn() -> serde_json::Map<String, serde_json::Value>>,
+    /// `/api/waygate/routers/stats` (a Waygate extension): the data plane's router counters,
+    /// read only when that endpoint is asked for.
+    pub router_stats: Option<&'a dyn Fn() -> RouterStatsView>,
 }
 
 /// Service (qualified) → server URL → up. Only services the data plane built are listed, as in

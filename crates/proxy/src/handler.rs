@@ -173,6 +173,7 @@ async fn route_and_serve(
             for m in router.chain[..i].iter().rev() {
                 m.response(&mut resp, mw_ctx);
             }
+            router.stats.record(resp.status(), started.elapsed());
             return resp;
         }
     }
@@ -187,6 +188,7 @@ async fn route_and_serve(
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
     }
+    router.stats.record(resp.status(), started.elapsed());
     resp
 }
 

@@ -5,6 +5,7 @@ mod compile;
 mod explain;
 mod routes;
 mod services;
+mod stats;
 mod unserved;
 mod usage;
 
@@ -22,6 +23,7 @@ pub use self::explain::{
     ServiceExplanation, TlsExplanation,
 };
 pub(crate) use self::routes::Routes;
+pub use self::stats::{LATENCY_BOUNDS_US, RouterStats, RouterStatsRegistry};
 
 /// The compiled configuration of every entry point.
 #[derive(Debug, Default)]
@@ -66,6 +68,9 @@ pub struct CompiledRouter {
     pub(crate) rule: Rule,
     pub(crate) chain: Vec<Arc<Mw>>,
     pub(crate) service: Arc<Service>,
+    /// Traffic counters: shared by the router's copies on several entry points, kept across
+    /// reloads.
+    pub(crate) stats: Arc<RouterStats>,
 }
 
 /// What was enabled, and why the rest was not: every item's status (the API shows it).

@@ -15,7 +15,7 @@ use waygate_config::static_config::StaticConfig;
 
 use super::RequestCtx;
 use crate::entrypoint::ConnCount;
-use crate::table::RuntimeTable;
+use crate::table::{RouterStatsRegistry, RuntimeTable};
 use crate::{Body, Request, Response};
 
 /// What the API services read: the static configuration and the gateway's current table.
@@ -26,6 +26,8 @@ pub struct ApiSource {
     tables: Weak<ArcSwap<RuntimeTable>>,
     version: Version,
     open: Option<Arc<ConnCount>>,
+    /// Every serving router's traffic counters (`/api/waygate/routers/stats`).
+    stats: RouterStatsRegistry,
 }
 
 // === impl ApiSource ===
@@ -41,6 +43,7 @@ impl ApiSource {
             tables: Arc::downgrade(tables),
             version: version(),
             open: Some(open),
+            stats: RouterStatsRegistry::default(),
         }
     }
 
@@ -51,7 +54,13 @@ impl ApiSource {
             tables: Weak::new(),
             version: version(),
             open: None,
+            stats: RouterStatsRegistry::default(),
         }
+    }
+
+    /// The registry compilation takes each router's counters from.
+    pub(crate) fn router_stats(&self) -> &RouterStatsRegistry {
+        &self.stats
     }
 
     /// Why `api@internal` cannot be built, as Traefik says it.
@@ -77,6 +86,7 @@ impl ApiSource {
         let servers = server_health(&table);
         let certificates = certificates_now(&table.certificates);
         let vars = || self.debug_vars();
+        let stats = || self.stats.view();
         let state = ApiState {
             static_cfg: &self.static_cfg,
             dynamic: &table.config,
@@ -85,6 +95,7 @@ impl ApiSource {
             certificates: &certificates,
             version: &self.version,
             debug_vars: Some(&vars),
+            router_stats: Some(&stats),
         };
         waygate_api::handle(&state, req.method(), req.uri(), req.headers()).map(Body::full)
     }

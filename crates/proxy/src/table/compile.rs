@@ -244,6 +244,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     rule: rule.clone(),
                     chain,
                     service: service.clone(),
+                    stats: input.api.router_stats().get(name),
                 };
                 routers.push((ep.clone(), Arc::new(router), tls_route));
             }
@@ -282,6 +283,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             table.status.item("middleware", name).disable(e.clone());
         }
     }
+    // The counters of routers that no longer serve are dropped.
+    let serving: HashSet<&str> = per_ep
+        .values()
+        .flatten()
+        .map(|(r, _)| r.name.as_str())
+        .collect();
+    input.api.router_stats().retain(|n| serving.contains(n));
     let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
         let ep_cfg = eps.get(&ep_name);
