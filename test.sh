@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 # Pebble (ACME server) with pebble-challtestsrv, Knot DNS (rfc2136 target) with
 # knsupdate/kdig, testssl.sh, the TLS clients curl and nghttp (nghttp2-client, which also
-# brings h2load), and valgrind for bench/callgrind.
+# brings h2load), valgrind for bench/callgrind, and chromium for the dashboard test.
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 { command -v nghttp && command -v h2load; } >/dev/null 2>&1 || need+=(nghttp2-client)
@@ -18,6 +18,7 @@ command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || need+=(knot)
 command -v knsupdate >/dev/null 2>&1 || need+=(knot-dnsutils)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,7 +1,8 @@
 //! `waygate explain` through the real binary, checked against the real gateway: on the same
 //! files, the router `explain` names is the one whose backend answers (priority ties
-//! included), a request no router takes gets the nearest routers and a 404, and for an
-//! `https://` URL the TLS option and certificate named are the ones the handshake gets.
+//! included), a request no router takes gets the nearest routers and a 404, for an
+//! `https://` URL the TLS option and certificate named are the ones the handshake gets, and
+//! `GET /api/explain` answers the same from the serving table.
 
 #[path = "tls/support.rs"]
 #[allow(dead_code)] // the shared harness: this target uses part of it
@@ -74,6 +75,26 @@ async fn send(addr: SocketAddr, host: &str, path: &str, headers: &[&str]) -> (u1
         .unwrap_or("")
         .to_string();
     (resp.status().as_u16(), backend)
+}
+
+/// `GET path` on `addr`: (status, body).
+async fn fetch(addr: SocketAddr, path: &str) -> (u16, String) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let req = http::Request::get(path)
+        .header("host", "gw")
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let resp = send.send_request(req).await.expect("response");
+    let status = resp.status().as_u16();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn lb(name: &str, url: &str) -> String {
@@ -236,6 +257,47 @@ async fn https_names_the_tls_option_and_certificate_the_handshake_gets() {
         winner(&gw.dir, "GET http://app.test/", &[]).as_deref(),
         Some("plain@file")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_explains_with_the_serving_table() {
+    let (a, b) = (backend("a").await, backend("b").await);
+    let dynamic = format!(
+        "http:\n  routers:\n\
+        \x20   tie-b:\n      rule: PathPrefix(`/`)\n      priority: 5\n      service: b\n      entryPoints: [web]\n\
+        \x20   tie-a:\n      rule: Host(`app.test`)\n      priority: 5\n      service: a\n      entryPoints: [web]\n\
+        \x20 services:\n{}{}",
+        lb("a", &a.url()),
+        lb("b", &b.url())
+    );
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n  traefik:\n    address: 127.0.0.1:0\n\
+              api:\n  insecure: true\n";
+    let gw = Gw::start(st, &dynamic);
+    let api = gw.addrs["traefik"];
+    let (status, body) = fetch(
+        api,
+        "/api/explain?url=http%3A%2F%2Fapp.test%2Fx&header=X-Env:+canary&entryPoint=web",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(&body).expect("json");
+    let ep = &json["entryPoints"][0];
+    assert_eq!(ep["entryPoint"], "web");
+    assert_eq!(ep["winner"]["router"], "tie-a@file");
+    assert_eq!(ep["candidates"][1]["router"], "tie-b@file");
+    assert_eq!(ep["candidates"][1]["reached"], false);
+    // Same answer as the CLI, and as the gateway.
+    assert_eq!(
+        winner(&gw.dir, "GET http://app.test/x", &[]).as_deref(),
+        Some("tie-a@file")
+    );
+    let (_, answered) = send(gw.addrs["web"], "app.test", "/x", &[]).await;
+    assert_eq!(answered, "a");
+    let (status, body) = fetch(api, "/api/explain?url=ftp%3A%2F%2Fx%2F").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("is not an http:// or https:// URL"), "{body}");
+    let (status, _) = fetch(api, "/api/explain").await;
+    assert_eq!(status, 400);
 }
 
 #[test]

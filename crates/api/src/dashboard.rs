@@ -1,5 +1,7 @@
-//! The dashboard's seam. The web UI itself is not built yet: its pages answer a placeholder
-//! that says so and links the API. What is already Traefik's behaviour:
+//! The dashboard: a small web UI embedded in the binary ([`assets`]: plain HTML, CSS and ES
+//! modules, no build step) that reads the REST API and polls it every 2 s, so items added,
+//! changed or broken in the configuration show up without a reload. How it is reached is
+//! Traefik's behaviour:
 //!
 //! - on `api@internal` (with `api.dashboard`): `GET <basePath>` redirects (302) to
 //!   `<X-Forwarded-Prefix><basePath>/dashboard/`, which serves the UI ([`redirect`], [`page`]);
@@ -8,11 +10,13 @@
 //!   `/dashboard` are stripped and the rest is served as by [`page`] ([`internal`]). Traefik
 //!   does this with the middlewares `dashboard_redirect@internal` and
 //!   `dashboard_stripprefix@internal`; here the service does it itself.
-//!
-//! The real UI replaces [`page`] (index at `""`, assets below).
+
+mod assets;
 
 use bytes::Bytes;
-use http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, HeaderValue, LOCATION};
+use http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, HeaderValue, LOCATION,
+};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::reply::{self, Response};
@@ -40,20 +44,18 @@ pub fn redirect(base_path: &str, headers: &HeaderMap) -> Response {
     resp
 }
 
-/// `<basePath>/dashboard/<rest>`: the index at `rest == ""`, an asset otherwise.
-pub fn page(base_path: &str, rest: &str) -> Response {
-    if !rest.is_empty() {
+/// `<basePath>/dashboard/<rest>`: the index at `rest == ""`, a file of the UI otherwise.
+/// The page finds the API relative to itself, so `base_path` is not needed to serve it.
+pub fn page(_base_path: &str, rest: &str) -> Response {
+    let Some(asset) = assets::find(rest) else {
         return reply::not_found();
-    }
-    let api = format!("{}/api/", base_path.trim_end_matches('/'));
-    let html = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Waygate dashboard</title>\
-         </head><body><h1>Waygate</h1><p>The dashboard is not built yet. The API it will \
-         show is served at <a href=\"{api}overview\">{api}</a>.</p></body></html>\n"
-    );
-    let mut resp = reply::with_type(StatusCode::OK, "text/html; charset=utf-8", html.into());
-    resp.headers_mut()
-        .insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    };
+    let mut resp = Response::new(Bytes::from_static(asset.body));
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    // Small files that change with the binary: revalidate rather than cache stale UI.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
 }
 

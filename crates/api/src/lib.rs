@@ -16,6 +16,7 @@ mod certificates;
 pub mod dashboard;
 mod debug;
 mod entrypoints;
+mod explain;
 mod items;
 mod list;
 mod omit;
@@ -30,6 +31,7 @@ mod version;
 
 pub use self::certificates::{Certificate, certificates};
 pub use self::entrypoints::entry_points;
+pub use self::explain::{ExplainFn, ExplainQuery};
 pub use self::items::{Entry, http_middlewares, http_routers, http_services};
 pub use self::items::{tcp_middlewares, tcp_routers, tcp_services, udp_routers, udp_services};
 pub use self::overview::overview;

@@ -34,6 +34,14 @@ impl Query {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Every value of `key`, in order (Go's `url.Values[key]`).
+    pub(crate) fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }

@@ -26,6 +26,8 @@ enum Target<'p> {
     Version,
     DebugVars,
     Pprof,
+    /// `/api/explain`: which router takes a request, and why (a Waygate extension).
+    Explain,
     /// `/api/waygate/routers/stats`: Waygate's per-router counters.
     RouterStats,
     DashboardRoot,
@@ -71,6 +73,7 @@ pub fn handle(state: &ApiState<'_>, method: &Method, uri: &Uri, headers: &Header
         Target::Version => crate::version::respond(state),
         Target::DebugVars => crate::debug::vars(state),
         Target::Pprof => crate::debug::pprof(),
+        Target::Explain => crate::explain::respond(state, &q),
         Target::RouterStats => crate::stats::respond(state),
         Target::DashboardRoot => crate::dashboard::redirect(state.base_path(), headers),
         Target::Dashboard(rest) => crate::dashboard::page(state.base_path(), rest),
@@ -105,6 +108,7 @@ fn resolve<'p>(state: &ApiState<'_>, path: &'p str) -> Option<Target<'p>> {
         ["overview"] => Target::Overview,
         ["support-dump"] => Target::SupportDump,
         ["version"] => Target::Version,
+        ["explain"] => Target::Explain,
         ["entrypoints"] => Target::EntryPoints,
         ["entrypoints", name] => Target::EntryPoint(id(name)?),
         ["certificates"] => Target::Certificates,

@@ -9,6 +9,7 @@ use waygate_config::static_config::StaticConfig;
 use waygate_config::status::RuntimeStatus;
 
 use crate::certificates::Certificate;
+use crate::explain::ExplainFn;
 use crate::stats::RouterStatsView;
 
 /// Everything the API shows.
@@ -25,6 +26,8 @@ pub struct ApiState<'a> {
     pub version: &'a Version,
     /// `/debug/vars` (with `api.debug`): the process figures to publish, as JSON members.
     pub debug_vars: Option<&'a dyn Fn() -> serde_json::Map<String, serde_json::Value>>,
+    /// `/api/explain` (a Waygate extension): route explain against the serving table.
+    pub explain: Option<ExplainFn<'a>>,
     /// `/api/waygate/routers/stats` (a Waygate extension): the data plane's router counters,
     /// read only when that endpoint is asked for.
     pub router_stats: Option<&'a dyn Fn() -> RouterStatsView>,

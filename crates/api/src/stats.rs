@@ -155,6 +155,7 @@ mod tests {
             certificates: &[],
             version: &version,
             debug_vars: None,
+            explain: None,
             router_stats: Some(&figures),
         };
         let get = |state: &ApiState<'_>| {

@@ -93,6 +93,7 @@ impl Fixture {
             certificates: &[],
             version: &self.version,
             debug_vars: None,
+            explain: None,
             router_stats: None,
         };
         let resp = handle(&state, &method, &path.parse().unwrap(), &HeaderMap::new());

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use serde_json::{Map, Value, json};
-use waygate_api::{ApiState, Certificate, ServerHealth, Version};
+use waygate_api::{ApiState, Certificate, ExplainQuery, ServerHealth, Version};
 use waygate_config::static_config::StaticConfig;
 
 use super::RequestCtx;
@@ -86,6 +86,7 @@ impl ApiSource {
         let servers = server_health(&table);
         let certificates = certificates_now(&table.certificates);
         let vars = || self.debug_vars();
+        let explain = |q: &ExplainQuery| explain(&self.static_cfg, &table, q);
         let stats = || self.stats.view();
         let state = ApiState {
             static_cfg: &self.static_cfg,
@@ -95,6 +96,7 @@ impl ApiSource {
             certificates: &certificates,
             version: &self.version,
             debug_vars: Some(&vars),
+            explain: Some(&explain),
             router_stats: Some(&stats),
         };
         waygate_api::handle(&state, req.method(), req.uri(), req.headers()).map(Body::full)
@@ -128,6 +130,23 @@ impl ApiSource {
         );
         vars
     }
+}
+
+/// `/api/explain`: the serving table's answer, as JSON.
+fn explain(
+    static_cfg: &StaticConfig,
+    table: &RuntimeTable,
+    q: &ExplainQuery,
+) -> Result<Value, String> {
+    let request = crate::table::ExplainRequest {
+        method: q.method.clone(),
+        url: q.url.clone(),
+        headers: q.headers.clone(),
+        entry_point: q.entry_point.clone(),
+        client_ip: q.client_ip,
+    };
+    let answer = table.explain(static_cfg, &request)?;
+    serde_json::to_value(answer).map_err(|e| e.to_string())
 }
 
 fn version() -> Version {
