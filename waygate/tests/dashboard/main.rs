@@ -15,6 +15,7 @@
 mod support;
 
 mod cdp;
+mod explain;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -6,6 +6,7 @@
 import { ApiError, get } from './api.js';
 import { detailView } from './detail.js';
 import { h } from './dom.js';
+import { explainView } from './explain.js';
 import { listView } from './list.js';
 import { overviewView } from './overview.js';
 import { SECTIONS } from './sections.js';
@@ -20,6 +21,7 @@ function viewFor(hash) {
   const [path, q] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean);
   const section = parts.slice(0, 2).join('/');
+  if (parts[0] === 'explain') return explainView(new URLSearchParams(q));
   if (parts.length === 2 && SECTIONS[section]) return listView(section, new URLSearchParams(q));
   if (parts.length === 3 && SECTIONS[section]) {
     return detailView(section, decodeURIComponent(parts[2]));

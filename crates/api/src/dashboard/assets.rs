@@ -37,6 +37,7 @@ pub(super) const ASSETS: &[Asset] = &[
     asset!("list.js", JS),
     asset!("detail.js", JS),
     asset!("overview.js", JS),
+    asset!("explain.js", JS),
 ];
 
 /// The file at `rest` below `dashboard/` (`""` is the index).
