@@ -19,8 +19,8 @@ use crate::service::Service;
 
 pub use self::compile::{CompileInput, Compiled, compile};
 pub use self::explain::{
-    CertificateSeen, EntryPointExplanation, ExplainRequest, Explanation, ServerPick,
-    ServiceExplanation, TlsExplanation,
+    Candidate, CertificateSeen, EntryPointExplanation, ExplainRequest, Explanation, Member,
+    MiddlewareStep, Nearest, Seen, ServerPick, ServiceExplanation, TlsExplanation, Winner,
 };
 pub(crate) use self::routes::Routes;
 pub use self::stats::{LATENCY_BOUNDS_US, RouterStats, RouterStatsRegistry};

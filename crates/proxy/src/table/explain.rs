@@ -20,7 +20,9 @@ use serde::Serialize;
 use waygate_config::static_config::StaticConfig;
 use waygate_rules::{MatcherTrace, Trace};
 
-pub use self::service::{ServerPick, ServiceExplanation};
+pub use self::chain::MiddlewareStep;
+pub use self::request::Seen;
+pub use self::service::{Member, ServerPick, ServiceExplanation};
 pub use self::tls::{CertificateSeen, TlsExplanation};
 
 use super::{EntryPointTable, RuntimeTable};
