@@ -118,8 +118,18 @@ impl ForwardedPolicy {
         self.insecure || self.trusted.iter().any(|net| net.contains(&ip))
     }
 
-    /// Applies §4.0 to the request headers.
+    /// Applies §4.0 to the request headers, as the backend receives them when no middleware
+    /// intervenes: [`rewrite`](Self::rewrite), then [`append_client`](Self::append_client).
     pub fn apply(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
+        self.rewrite(headers, facts);
+        self.append_client(headers, facts.client_ip_value);
+    }
+
+    /// The entry point's part of §4.0, before the middlewares (Traefik's `forwardedHeaders`
+    /// handler): untrusted `X-Forwarded-*` removed, the missing ones set. The client's own
+    /// address is not in `X-Forwarded-For` yet (`ipStrategy.depth` counts without it); several
+    /// lines of it are read as one list (`ipStrategy`) and joined when forwarding.
+    pub fn rewrite(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
         if !self.trusts(facts.client_ip) {
             // One pass over what the client sent; removals only for what is there.
             let doomed: Vec<HeaderName> = headers
@@ -156,15 +166,17 @@ impl ForwardedPolicy {
             }
         }
         headers.insert(&X_FORWARDED_SERVER, facts.server.clone());
-        self.append_xff(headers, facts);
     }
 
-    fn append_xff(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
+    /// Appends the client's address to `X-Forwarded-For` (unless `notAppendXForwardedFor`),
+    /// as Traefik's proxy does when it forwards the request: after the middlewares. Several
+    /// lines become one.
+    pub fn append_client(&self, headers: &mut HeaderMap, client_ip_value: &HeaderValue) {
         let mut existing = headers.get_all(&X_FORWARDED_FOR).iter();
         let Some(first) = existing.next() else {
             // The common case: no proxy before us.
             if !self.not_append_xff {
-                headers.insert(&X_FORWARDED_FOR, facts.client_ip_value.clone());
+                headers.insert(&X_FORWARDED_FOR, client_ip_value.clone());
             }
             return;
         };
@@ -175,7 +187,7 @@ impl ForwardedPolicy {
         }
         if !self.not_append_xff {
             joined.push_str(", ");
-            joined.push_str(facts.client_ip_value.to_str().unwrap_or_default());
+            joined.push_str(client_ip_value.to_str().unwrap_or_default());
         }
         insert(headers, &X_FORWARDED_FOR, &joined);
     }
@@ -235,7 +247,7 @@ fn insert(headers: &mut HeaderMap, name: &HeaderName, value: &str) {
 }
 
 /// IPv4-mapped IPv6 addresses as IPv4 (a dual-stack listener reports them).
-fn canonical(ip: IpAddr) -> IpAddr {
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

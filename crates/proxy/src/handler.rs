@@ -14,7 +14,7 @@ use waygate_rules::{normalize_host, routing_path};
 
 use crate::body::ClientBody;
 use crate::entrypoint::{ConnGuard, ServedBody};
-use crate::forwarded::RequestFacts;
+use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
 use crate::middleware::{Flow, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
@@ -162,11 +162,12 @@ async fn route_and_serve(
         server: &conn.server_name,
         client_ip_value: &conn.client_ip_value,
     };
-    ep.forwarded.apply(req.headers_mut(), &facts);
+    ep.forwarded.rewrite(req.headers_mut(), &facts);
     ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
 
     let mw_ctx = MwCtx {
         tls: conn.tls.is_some(),
+        remote: canonical(conn.remote.ip()),
     };
     for (i, mw) in router.chain.iter().enumerate() {
         if let Flow::Respond(mut resp) = mw.request(&mut req, mw_ctx) {
@@ -177,6 +178,9 @@ async fn route_and_serve(
             return resp;
         }
     }
+    // As Traefik's proxy does when forwarding: middlewares saw the header without it.
+    ep.forwarded
+        .append_client(req.headers_mut(), &conn.client_ip_value);
     let ctx = RequestCtx {
         client_ip: conn.remote.ip(),
         authority,

@@ -3,9 +3,14 @@
 //! plane does not implement yet disable the routers that use them, with a clear error.
 
 mod add_prefix;
+mod go_text;
 mod headers;
+mod ip_allow_list;
+mod ip_strategy;
 mod redirect_scheme;
 mod strip_prefix;
+
+use std::net::IpAddr;
 
 use http::uri::PathAndQuery;
 use waygate_config::dynamic::Middleware as Config;
@@ -14,6 +19,7 @@ use crate::{Request, Response};
 
 pub use self::add_prefix::AddPrefix;
 pub use self::headers::Headers;
+pub use self::ip_allow_list::IpAllowList;
 pub use self::redirect_scheme::RedirectScheme;
 pub use self::strip_prefix::StripPrefix;
 
@@ -24,6 +30,7 @@ pub enum Mw {
     StripPrefix(StripPrefix),
     AddPrefix(AddPrefix),
     RedirectScheme(RedirectScheme),
+    IpAllowList(IpAllowList),
 }
 
 /// What a middleware decided about a request.
@@ -38,6 +45,8 @@ pub enum Flow {
 #[derive(Debug, Clone, Copy)]
 pub struct MwCtx {
     pub tls: bool,
+    /// The connection's remote address (IPv4-mapped IPv6 as IPv4).
+    pub remote: IpAddr,
 }
 
 /// How one configured middleware compiles.
@@ -70,6 +79,12 @@ pub fn build(cfg: &Config) -> Result<Built<'_>, String> {
         "redirectScheme" => cfg.redirect_scheme.as_ref().map_or_else(unsupported, |r| {
             Ok(Built::One(Mw::RedirectScheme(RedirectScheme::new(r))))
         }),
+        "ipAllowList" => cfg.ip_allow_list.as_ref().map_or_else(unsupported, |c| {
+            IpAllowList::new(c).map(|m| Built::One(Mw::IpAllowList(m)))
+        }),
+        "ipWhiteList" => cfg.ip_white_list.as_ref().map_or_else(unsupported, |c| {
+            IpAllowList::white_list(c).map(|m| Built::One(Mw::IpAllowList(m)))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -87,6 +102,7 @@ impl Mw {
             Mw::StripPrefix(m) => m.request(req),
             Mw::AddPrefix(m) => m.request(req),
             Mw::RedirectScheme(m) => m.request(req, ctx),
+            Mw::IpAllowList(m) => m.request(req, ctx),
         }
     }
 
@@ -117,6 +133,14 @@ pub(crate) fn set_path_and_query(uri: &mut http::Uri, path: &str, query: Option<
     parts.path_and_query = Some(pq);
     if let Ok(new) = http::Uri::from_parts(parts) {
         *uri = new;
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_ctx(tls: bool) -> MwCtx {
+    MwCtx {
+        tls,
+        remote: IpAddr::from([192, 0, 2, 1]),
     }
 }
 

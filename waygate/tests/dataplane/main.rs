@@ -6,6 +6,7 @@ mod support;
 
 mod forwarded;
 mod middlewares;
+mod protect;
 mod reload;
 mod routing;
 mod services;

@@ -25,8 +25,6 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.forwardAuth",
     "http.middlewares.*.grpcWeb",
     "http.middlewares.*.inFlightReq",
-    "http.middlewares.*.ipAllowList",
-    "http.middlewares.*.ipWhiteList",
     "http.middlewares.*.passTLSClientCert",
     "http.middlewares.*.rateLimit",
     "http.middlewares.*.redirectRegex",

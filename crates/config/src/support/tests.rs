@@ -243,6 +243,8 @@ mod dynamic {
         "http.middlewares.*.addPrefix",
         "http.middlewares.*.redirectScheme",
         "http.middlewares.*.chain",
+        "http.middlewares.*.ipAllowList",
+        "http.middlewares.*.ipWhiteList",
         "http.serversTransports",
         "tls.options",
         "tls.stores",

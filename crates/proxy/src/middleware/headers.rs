@@ -195,7 +195,7 @@ mod tests {
         let mut resp = Response::new(crate::Body::Empty);
         resp.headers_mut()
             .insert("x-powered-by", HeaderValue::from_static("Go"));
-        m.response(&mut resp, MwCtx { tls: false });
+        m.response(&mut resp, crate::middleware::test_ctx(false));
         assert!(!resp.headers().contains_key("x-powered-by"));
         assert_eq!(resp.headers()["x-resp"], "y");
         assert_eq!(resp.headers()["x-frame-options"], "DENY");
@@ -204,7 +204,7 @@ mod tests {
             !resp.headers().contains_key("strict-transport-security"),
             "no HSTS over plain HTTP"
         );
-        m.response(&mut resp, MwCtx { tls: true });
+        m.response(&mut resp, crate::middleware::test_ctx(true));
         assert_eq!(
             resp.headers()["strict-transport-security"],
             "max-age=60; includeSubDomains"

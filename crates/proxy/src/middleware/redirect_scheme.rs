@@ -103,7 +103,7 @@ mod tests {
     use crate::middleware::test_request;
 
     fn redirect(m: &RedirectScheme, req: &mut Request, tls: bool) -> Option<(StatusCode, String)> {
-        match m.request(req, MwCtx { tls }) {
+        match m.request(req, crate::middleware::test_ctx(tls)) {
             Flow::Next => None,
             Flow::Respond(r) => Some((
                 r.status(),
