@@ -26,15 +26,19 @@ fn check(args: &[&str], dir: &Path) -> (i32, String) {
 #[test]
 fn the_seed_configuration_gets_the_gateways_verdict() {
     let (code, out) = check(&["--configFile=examples/seeds/traefik.yml"], &repo());
-    // The seeds' API router uses `rateLimit`, which Waygate does not implement yet: the
-    // serving gateway disables that router, so `check` says so and fails (it used to print
-    // `ok` because it never compiled the runtime table).
+    // The seeds' API router uses `rateLimit` (served) and `circuitBreaker`, which Waygate
+    // does not implement yet: the serving gateway disables that router, so `check` says so
+    // and fails (it used to print `ok` because it never compiled the runtime table).
     assert_eq!(code, 1, "{out}");
     assert!(
         out.lines().any(|l| l
-            == "http.routers.my-go-api@file: router disabled: middleware `api-ratelimit@file`: \
-                middleware type `rateLimit` is not implemented by Waygate yet"),
+            == "http.routers.my-go-api@file: router disabled: middleware `api-cb@file`: \
+                middleware type `circuitBreaker` is not implemented by Waygate yet"),
         "{out}"
+    );
+    assert!(
+        !out.contains("rateLimit"),
+        "the seeds' rate limit runs unchanged:\n{out}"
     );
     // Options the seeds set that Waygate does not implement are named, with their lines.
     for gap in [

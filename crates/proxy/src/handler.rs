@@ -16,7 +16,7 @@ use crate::body::ClientBody;
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
-use crate::middleware::{Flow, MwCtx, set_path_and_query};
+use crate::middleware::{Flow, Held, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
 use crate::service::RequestCtx;
 use crate::table::{EntryPointTable, RuntimeTable};
@@ -76,15 +76,18 @@ pub(crate) async fn handle(
     let token = conn.guard.request_started(h2);
     let started = tokio::time::Instant::now();
     let close = conn.last_request();
-    let mut resp = route_and_serve(req, conn, table, started).await;
+    // Slots of `inFlightReq`: kept until the response body ends (or the client goes away,
+    // which drops it), or for an upgraded connection until the tunnel closes.
+    let mut held = Held::default();
+    let mut resp = route_and_serve(req, conn, table, started, &mut held).await;
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-        conn.guard.upgraded();
+        conn.guard.upgraded(std::mem::take(&mut held));
     }
     if close {
         resp.headers_mut()
             .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
-    resp.map(|body| ServedBody::new(body, token, h2, started))
+    resp.map(|body| ServedBody::new(body, token.holding(held), h2, started))
 }
 
 async fn route_and_serve(
@@ -92,6 +95,7 @@ async fn route_and_serve(
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
     started: tokio::time::Instant,
+    held: &mut Held,
 ) -> Response {
     let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
@@ -170,12 +174,18 @@ async fn route_and_serve(
         remote: canonical(conn.remote.ip()),
     };
     for (i, mw) in router.chain.iter().enumerate() {
-        if let Flow::Respond(mut resp) = mw.request(&mut req, mw_ctx) {
-            for m in router.chain[..i].iter().rev() {
-                m.response(&mut resp, mw_ctx);
+        match mw.request(&mut req, mw_ctx) {
+            Flow::Next => {}
+            Flow::Hold(slot) => held.push(slot),
+            // Boxed: the timer stays out of every request's future.
+            Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
+            Flow::Respond(mut resp) => {
+                for m in router.chain[..i].iter().rev() {
+                    m.response(&mut resp, mw_ctx);
+                }
+                router.stats.record(resp.status(), started.elapsed());
+                return resp;
             }
-            router.stats.record(resp.status(), started.elapsed());
-            return resp;
         }
     }
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.

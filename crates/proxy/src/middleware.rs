@@ -1,25 +1,39 @@
 //! The **middlewares** stage: each router's chain, built once per table (`chain` flattened at
 //! compile time). Every middleware kind is matched in one place, [`build`]; kinds the data
 //! plane does not implement yet disable the routers that use them, with a clear error.
+//!
+//! A middleware is synchronous: it passes the request on, answers it, asks the handler to
+//! wait before passing it on ([`Flow::Delay`], `rateLimit`'s short waits), or hands the
+//! handler a [`Slot`] to keep until the response is done ([`Flow::Hold`], `inFlightReq`).
+//! Stateful middlewares get one instance per router ([`PerRouter`]), as in Traefik.
 
 mod add_prefix;
 mod go_text;
 mod headers;
+mod in_flight_req;
 mod ip_allow_list;
 mod ip_strategy;
+mod rate_limit;
 mod redirect_scheme;
+mod shards;
+mod source;
 mod strip_prefix;
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use http::uri::PathAndQuery;
 use waygate_config::dynamic::Middleware as Config;
+use waygate_config::static_config::EntryPoint;
 
 use crate::{Request, Response};
 
 pub use self::add_prefix::AddPrefix;
 pub use self::headers::Headers;
+pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
+pub use self::rate_limit::RateLimit;
 pub use self::redirect_scheme::RedirectScheme;
 pub use self::strip_prefix::StripPrefix;
 
@@ -31,6 +45,8 @@ pub enum Mw {
     AddPrefix(AddPrefix),
     RedirectScheme(RedirectScheme),
     IpAllowList(IpAllowList),
+    RateLimit(RateLimit),
+    InFlightReq(InFlightReq),
 }
 
 /// What a middleware decided about a request.
@@ -39,6 +55,10 @@ pub enum Flow {
     Next,
     /// Answer now (e.g. a redirect).
     Respond(Response),
+    /// Pass the request on after this wait.
+    Delay(Duration),
+    /// Pass the request on, keeping this slot until the response is done.
+    Hold(Slot),
 }
 
 /// What middlewares may need to know about the connection.
@@ -48,6 +68,17 @@ pub struct MwCtx {
     /// The connection's remote address (IPv4-mapped IPv6 as IPv4).
     pub remote: IpAddr,
 }
+
+/// The slots a request holds (none for most routers: no allocation then).
+#[derive(Debug, Default)]
+pub struct Held(Vec<Slot>);
+
+/// Instances of stateful middlewares for one router, as Traefik builds its handlers: one per
+/// position in the router's chain, shared by its entry points, except an entry point with a
+/// model (see [`has_model`]), where Traefik serves a copy of the router with handlers of
+/// its own.
+#[derive(Default)]
+pub struct PerRouter(Vec<(Option<String>, usize, Arc<Mw>)>);
 
 /// How one configured middleware compiles.
 pub enum Built<'a> {
@@ -85,6 +116,12 @@ pub fn build(cfg: &Config) -> Result<Built<'_>, String> {
         "ipWhiteList" => cfg.ip_white_list.as_ref().map_or_else(unsupported, |c| {
             IpAllowList::white_list(c).map(|m| Built::One(Mw::IpAllowList(m)))
         }),
+        "rateLimit" => cfg.rate_limit.as_ref().map_or_else(unsupported, |c| {
+            RateLimit::new(c).map(|m| Built::One(Mw::RateLimit(m)))
+        }),
+        "inFlightReq" => cfg.in_flight_req.as_ref().map_or_else(unsupported, |c| {
+            InFlightReq::new(c).map(|m| Built::One(Mw::InFlightReq(m)))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -103,6 +140,8 @@ impl Mw {
             Mw::AddPrefix(m) => m.request(req),
             Mw::RedirectScheme(m) => m.request(req, ctx),
             Mw::IpAllowList(m) => m.request(req, ctx),
+            Mw::RateLimit(m) => m.request(req, ctx),
+            Mw::InFlightReq(m) => m.request(req, ctx),
         }
     }
 
@@ -111,6 +150,70 @@ impl Mw {
             m.response(resp, ctx);
         }
     }
+
+    /// A fresh instance for another router, for middlewares with per-source state.
+    fn for_router(&self) -> Option<Mw> {
+        match self {
+            Mw::RateLimit(m) => Some(Mw::RateLimit(m.for_router())),
+            Mw::InFlightReq(m) => Some(Mw::InFlightReq(m.for_router())),
+            _ => None,
+        }
+    }
+}
+
+// === impl Held ===
+
+impl Held {
+    pub fn push(&mut self, slot: Slot) {
+        self.0.push(slot);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+// === impl PerRouter ===
+
+impl PerRouter {
+    /// The router's chain on entry point `ep` from the `shared` middlewares (flattened,
+    /// the entry point's first): stateless ones as they are, stateful ones the router's own.
+    pub fn chain(&mut self, ep: &str, ep_model: bool, shared: Vec<Arc<Mw>>) -> Vec<Arc<Mw>> {
+        let copy = ep_model.then_some(ep);
+        shared
+            .into_iter()
+            .enumerate()
+            .map(|(pos, mw)| {
+                let own = self
+                    .0
+                    .iter()
+                    .find(|(c, p, _)| c.as_deref() == copy && *p == pos);
+                if let Some((_, _, own)) = own {
+                    return own.clone();
+                }
+                let Some(fresh) = mw.for_router() else {
+                    return mw;
+                };
+                let fresh = Arc::new(fresh);
+                self.0.push((copy.map(str::to_string), pos, fresh.clone()));
+                fresh
+            })
+            .collect()
+    }
+}
+
+/// Whether Traefik applies an entry point model to the routers of `ep` (its internal
+/// provider's `entryPointModels`): `http.middlewares`, `http.tls`, `http.encodedCharacters`,
+/// `observability`, or a `core.defaultRuleSyntax`. A router on several entry points then has
+/// a copy per such entry point.
+pub fn has_model(ep: Option<&EntryPoint>, default_rule_syntax: bool) -> bool {
+    default_rule_syntax
+        || ep.is_some_and(|e| {
+            e.observability.is_some()
+                || e.http.as_ref().is_some_and(|h| {
+                    !h.middlewares.is_empty() || h.tls.is_some() || h.encoded_characters.is_some()
+                })
+        })
 }
 
 /// Replaces the request path, keeping the query.
@@ -149,4 +252,77 @@ pub(crate) fn test_request(uri: &str) -> Request {
     let mut req = Request::new(crate::Body::Empty);
     *req.uri_mut() = uri.parse().expect("test uri");
     req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waygate_config::dynamic::middleware::{
+        AddPrefix as AddPrefixConfig, RateLimit as RlConfig,
+    };
+
+    fn one(cfg: Config) -> Arc<Mw> {
+        match build(&cfg).expect("builds") {
+            Built::One(mw) => Arc::new(mw),
+            Built::Chain(_) => panic!("not a chain"),
+        }
+    }
+
+    #[test]
+    fn stateful_middlewares_are_the_routers_own_per_position_and_model() {
+        let rl = one(Config {
+            rate_limit: Some(RlConfig {
+                average: 1,
+                ..RlConfig::default()
+            }),
+            ..Config::default()
+        });
+        let add = one(Config {
+            add_prefix: Some(AddPrefixConfig {
+                prefix: "/a".into(),
+            }),
+            ..Config::default()
+        });
+        let mut own = PerRouter::default();
+        let web = own.chain("web", false, vec![rl.clone(), add.clone(), rl.clone()]);
+        assert!(Arc::ptr_eq(&web[1], &add), "stateless: shared");
+        assert!(!Arc::ptr_eq(&web[0], &rl), "stateful: the router's own");
+        assert!(!Arc::ptr_eq(&web[0], &web[2]), "one instance per position");
+        // Entry points without a model share the router's handlers ...
+        let other = own.chain("other", false, vec![rl.clone(), add.clone(), rl.clone()]);
+        assert!(Arc::ptr_eq(&web[0], &other[0]) && Arc::ptr_eq(&web[2], &other[2]));
+        // ... one with a model has a copy of the router, with handlers of its own.
+        let secure = own.chain("websecure", true, vec![rl.clone()]);
+        assert!(!Arc::ptr_eq(&web[0], &secure[0]));
+        // Another router has its own too.
+        let next = PerRouter::default().chain("web", false, vec![rl.clone()]);
+        assert!(!Arc::ptr_eq(&web[0], &next[0]));
+    }
+
+    #[test]
+    fn entry_point_models_as_traefik_makes_them() {
+        use waygate_config::static_config::EntryPointHttp;
+        let ep = |http: EntryPointHttp| EntryPoint {
+            http: Some(http),
+            ..EntryPoint::default()
+        };
+        assert!(!has_model(None, false));
+        assert!(has_model(None, true), "core.defaultRuleSyntax");
+        assert!(!has_model(Some(&EntryPoint::default()), false));
+        let plain = ep(EntryPointHttp {
+            encode_query_semicolons: true,
+            ..EntryPointHttp::default()
+        });
+        assert!(!has_model(Some(&plain), false));
+        let with_mws = ep(EntryPointHttp {
+            middlewares: vec!["m".into()],
+            ..EntryPointHttp::default()
+        });
+        assert!(has_model(Some(&with_mws), false));
+        let with_tls = ep(EntryPointHttp {
+            tls: Some(Default::default()),
+            ..EntryPointHttp::default()
+        });
+        assert!(has_model(Some(&with_tls), false));
+    }
 }

@@ -86,7 +86,7 @@ async fn entry_point_redirection_and_entry_point_middlewares() {
 async fn unsupported_middleware_disables_only_its_router() {
     let a = backend("a").await;
     let dynamic = format!(
-        "http:\n  routers:\n    limited:\n      rule: Path(`/limited`)\n      service: s\n      middlewares: [rl]\n    fine:\n      rule: Path(`/fine`)\n      service: s\n  middlewares:\n    rl:\n      rateLimit:\n        average: 10\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        "http:\n  routers:\n    limited:\n      rule: Path(`/limited`)\n      service: s\n      middlewares: [rl]\n    fine:\n      rule: Path(`/fine`)\n      service: s\n  middlewares:\n    rl:\n      plugin:\n        demo:\n          answer: 42\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
         a.url()
     );
     let gw = Gw::start("entryPoints:\n  web:\n    address: 127.0.0.1:0\n", &dynamic);
@@ -102,5 +102,5 @@ async fn unsupported_middleware_disables_only_its_router() {
             .status,
         404
     );
-    assert!(gw.logs().contains("router disabled: middleware `rl@file`: middleware type `rateLimit` is not implemented by Waygate yet"), "{}", gw.logs());
+    assert!(gw.logs().contains("router disabled: middleware `rl@file`: middleware type `plugin` is not implemented by Waygate yet"), "{}", gw.logs());
 }

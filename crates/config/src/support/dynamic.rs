@@ -24,9 +24,9 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.errors",
     "http.middlewares.*.forwardAuth",
     "http.middlewares.*.grpcWeb",
-    "http.middlewares.*.inFlightReq",
     "http.middlewares.*.passTLSClientCert",
-    "http.middlewares.*.rateLimit",
+    // Distributed rate limiting: the middleware refuses it (local mode is served).
+    "http.middlewares.*.rateLimit.redis",
     "http.middlewares.*.redirectRegex",
     "http.middlewares.*.replacePath",
     "http.middlewares.*.replacePathRegex",

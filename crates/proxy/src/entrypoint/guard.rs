@@ -27,6 +27,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::Body;
 use crate::body::BodyError;
+use crate::middleware::Held;
 
 /// Response bytes allowed to wait in the server's buffers before the upstream body is no
 /// longer read (HTTP/1.x).
@@ -66,12 +67,17 @@ pub(crate) struct ConnGuard {
     /// A response body waiting for the client to read (backpressure).
     gate_waiting: AtomicBool,
     gate_waker: Mutex<Option<Waker>>,
+    /// `inFlightReq` slots of the request that upgraded the connection: released when the
+    /// connection (the tunnel) closes and this guard is dropped with it.
+    tunnel_slots: Mutex<Held>,
 }
 
-/// One request in flight; its drop ends the request (connection idle accounting).
+/// One request in flight; its drop ends the request (connection idle accounting) and
+/// releases the `inFlightReq` slots it holds.
 #[derive(Debug)]
 pub(crate) struct RequestToken {
     guard: Arc<ConnGuard>,
+    held: Held,
 }
 
 // === impl ConnGuard ===
@@ -92,6 +98,7 @@ impl ConnGuard {
             upgraded: AtomicBool::new(false),
             gate_waiting: AtomicBool::new(false),
             gate_waker: Mutex::new(None),
+            tunnel_slots: Mutex::default(),
         }
     }
 
@@ -117,6 +124,7 @@ impl ConnGuard {
         }
         RequestToken {
             guard: self.clone(),
+            held: Held::default(),
         }
     }
 
@@ -126,8 +134,15 @@ impl ConnGuard {
         }
     }
 
-    /// The response switched protocols: the connection is a tunnel from now on.
-    pub(crate) fn upgraded(&self) {
+    /// The response switched protocols: the connection is a tunnel from now on, holding
+    /// `held` until it closes.
+    pub(crate) fn upgraded(&self, held: Held) {
+        if !held.is_empty() {
+            *self
+                .tunnel_slots
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = held;
+        }
         self.upgraded.store(true, Ordering::Relaxed);
         self.write_deadline_ms.store(0, Ordering::Relaxed);
     }
@@ -184,6 +199,14 @@ impl ConnGuard {
                 w.wake();
             }
         }
+    }
+}
+
+impl RequestToken {
+    /// The token, also holding `held` until the request ends.
+    pub(crate) fn holding(mut self, held: Held) -> Self {
+        self.held = held;
+        self
     }
 }
 

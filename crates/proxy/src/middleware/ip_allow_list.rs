@@ -123,6 +123,7 @@ mod tests {
         match m.request(&req, ctx) {
             Flow::Next => 200,
             Flow::Respond(r) => r.status().as_u16(),
+            _ => panic!("ipAllowList passes or refuses"),
         }
     }
 

@@ -104,11 +104,11 @@ mod tests {
 
     fn redirect(m: &RedirectScheme, req: &mut Request, tls: bool) -> Option<(StatusCode, String)> {
         match m.request(req, crate::middleware::test_ctx(tls)) {
-            Flow::Next => None,
             Flow::Respond(r) => Some((
                 r.status(),
                 r.headers()[LOCATION].to_str().expect("ascii").to_string(),
             )),
+            _ => None,
         }
     }
 

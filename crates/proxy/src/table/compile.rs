@@ -186,6 +186,12 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 return Err("none of the router's entry points exists".to_string());
             }
             let mut routers = Vec::new();
+            // rateLimit / inFlightReq state is the router's own, as in Traefik.
+            let mut own = crate::middleware::PerRouter::default();
+            let syntax_model = st
+                .core
+                .as_ref()
+                .is_some_and(|c| !c.default_rule_syntax.is_empty());
             for ep in &using {
                 // Entry-point middlewares (`entryPoints.<ep>.http.middlewares`) come first;
                 // internal routers (redirections) skip them, as in Traefik.
@@ -197,6 +203,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 for m in ep_mws.iter().chain(&r.middlewares) {
                     chain.extend(middlewares.get(m, &mut Vec::new())?);
                 }
+                let model = crate::middleware::has_model(eps.get(ep), syntax_model);
+                let chain = own.chain(ep, model, chain);
                 // Router-level `tls` wins over the entry point's `http.tls` model.
                 let ep_tls = eps
                     .get(ep)
