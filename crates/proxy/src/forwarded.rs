@@ -129,6 +129,7 @@ impl ForwardedPolicy {
     /// handler): untrusted `X-Forwarded-*` removed, the missing ones set. The client's own
     /// address is not in `X-Forwarded-For` yet (`ipStrategy.depth` counts without it); several
     /// lines of it are read as one list (`ipStrategy`) and joined when forwarding.
+    #[inline]
     pub fn rewrite(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
         if !self.trusts(facts.client_ip) {
             // One pass over what the client sent; removals only for what is there.
@@ -171,6 +172,7 @@ impl ForwardedPolicy {
     /// Appends the client's address to `X-Forwarded-For` (unless `notAppendXForwardedFor`),
     /// as Traefik's proxy does when it forwards the request: after the middlewares. Several
     /// lines become one.
+    #[inline]
     pub fn append_client(&self, headers: &mut HeaderMap, client_ip_value: &HeaderValue) {
         let mut existing = headers.get_all(&X_FORWARDED_FOR).iter();
         let Some(first) = existing.next() else {

@@ -69,9 +69,9 @@ pub struct MwCtx {
     pub remote: IpAddr,
 }
 
-/// The slots a request holds (none for most routers: no allocation then).
+/// The slots a request holds: for most routers none, one null pointer to carry and drop.
 #[derive(Debug, Default)]
-pub struct Held(Vec<Slot>);
+pub struct Held(Option<Box<[Slot]>>);
 
 /// Instances of stateful middlewares for one router, as Traefik builds its handlers: one per
 /// position in the router's chain, shared by its entry points, except an entry point with a
@@ -165,11 +165,14 @@ impl Mw {
 
 impl Held {
     pub fn push(&mut self, slot: Slot) {
-        self.0.push(slot);
+        // Rare (inFlightReq routers) and short: usually one slot.
+        let mut slots = self.0.take().map(Vec::from).unwrap_or_default();
+        slots.push(slot);
+        self.0 = Some(slots.into_boxed_slice());
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 }
 
