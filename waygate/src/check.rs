@@ -1,6 +1,8 @@
 //! `waygate check`: loads the static configuration and the file provider's dynamic files the
 //! way the gateway would, and prints every problem as `file:line:col: key.path: message`.
-//! Exit 0 with a one-line summary when there is no error, 1 otherwise.
+//! Exit 0 with a one-line summary when there is no error; 3 when every error is a feature
+//! Waygate does not implement yet (a valid Traefik configuration that will not be served in
+//! full: the items that need the feature are disabled, the rest serves); 1 otherwise.
 
 mod docker;
 mod sources;
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use waygate_config::Issue;
+use waygate_config::issue::IssueKind;
 use waygate_config::issue::has_errors;
 use waygate_config::status::RuntimeStatus;
 
@@ -37,6 +40,8 @@ struct Report<'a> {
     issues: &'a [Issue],
     /// Every item's status as the serving gateway would have it (what the API shows).
     status: &'a RuntimeStatus,
+    /// [`RuntimeStatus::summary`]: what the serving gateway logs at every apply (`items=`).
+    items: String,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -67,6 +72,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             summary: &summary,
             issues: &issues,
             status: &status,
+            items: status.summary(),
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -97,31 +103,17 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 summary.errors, summary.warnings
             );
         }
-        println!("{}", items_line(&status));
+        println!("items: {}", status.summary());
     }
     if ok {
         ExitCode::SUCCESS
+    } else if issues
+        .iter()
+        .filter(|i| i.is_error())
+        .all(|i| i.kind == IssueKind::Unsupported)
+    {
+        ExitCode::from(3)
     } else {
         ExitCode::from(1)
     }
-}
-
-/// `items: 5 enabled, 1 warning, 2 disabled (router 3/0/1, …)`: the per-item verdict, by
-/// kind (enabled/warning/disabled), kinds without items left out.
-fn items_line(status: &RuntimeStatus) -> String {
-    let (e, w, d) = status.totals();
-    let kinds: Vec<String> = status
-        .items
-        .keys()
-        .map(|kind| (kind, status.counts(kind)))
-        .filter(|(_, c)| c.total > 0)
-        .map(|(kind, c)| {
-            let enabled = c.total - c.warnings - c.errors;
-            format!("{kind} {enabled}/{}/{}", c.warnings, c.errors)
-        })
-        .collect();
-    format!(
-        "items: {e} enabled, {w} warning, {d} disabled (by kind, enabled/warning/disabled: {})",
-        kinds.join(", ")
-    )
 }

@@ -22,7 +22,8 @@ Commands:
   run        (default) serve with the static configuration and its providers
   demo       run the gateway on an embedded demo configuration with three whoami backends
   check      load the static configuration and the file provider's dynamic files, print every
-             problem as file:line:col: key.path: message; exit 1 on errors (--format json;
+             problem as file:line:col: key.path: message; exit 1 on errors, 3 when every
+             error is a feature Waygate does not implement yet (--format json;
              --probeDocker also reads the Docker engine's containers)
   explain    which router takes a request, and why: waygate explain --configFile=F
              'GET https://host/path?q' [-H 'K: V']... [--entryPoint=NAME] [--clientIP=IP]

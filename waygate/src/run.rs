@@ -118,6 +118,7 @@ pub(crate) async fn serve(
                 info!(
                     generation = m.generation,
                     routers = enabled,
+                    items = %table.status.summary(),
                     "configuration applied"
                 );
             }

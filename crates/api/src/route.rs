@@ -30,6 +30,8 @@ enum Target<'p> {
     Explain,
     /// `/api/waygate/routers/stats`: Waygate's per-router counters.
     RouterStats,
+    /// `/api/waygate/status`: every item's status, as `waygate check --format json` has it.
+    Status,
     DashboardRoot,
     Dashboard(&'p str),
 }
@@ -75,6 +77,10 @@ pub fn handle(state: &ApiState<'_>, method: &Method, uri: &Uri, headers: &Header
         Target::Pprof => crate::debug::pprof(),
         Target::Explain => crate::explain::respond(state, &q),
         Target::RouterStats => crate::stats::respond(state),
+        Target::Status => reply::json(&serde_json::json!({
+            "items": state.status.summary(),
+            "status": state.status,
+        })),
         Target::DashboardRoot => crate::dashboard::redirect(state.base_path(), headers),
         Target::Dashboard(rest) => crate::dashboard::page(state.base_path(), rest),
     }
@@ -114,6 +120,7 @@ fn resolve<'p>(state: &ApiState<'_>, path: &'p str) -> Option<Target<'p>> {
         ["certificates"] => Target::Certificates,
         ["certificates", name] => Target::Certificate(id(name)?),
         ["waygate", "routers", "stats"] => Target::RouterStats,
+        ["waygate", "status"] => Target::Status,
         [proto, what] => Target::List(kind(proto, what)?),
         [proto, what, name] => Target::One(kind(proto, what)?, id(name)?),
         _ => return None,

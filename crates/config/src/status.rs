@@ -192,6 +192,27 @@ impl RuntimeStatus {
         c
     }
 
+    /// `12 enabled, 1 warning, 2 disabled (by kind, enabled/warning/disabled: router 5/0/2,
+    /// …)`: the per-item verdict, kinds without items left out. `check` prints it and the
+    /// gateway logs it at every apply, so the two can be compared.
+    pub fn summary(&self) -> String {
+        let (e, w, d) = self.totals();
+        let kinds: Vec<String> = self
+            .items
+            .keys()
+            .map(|kind| (kind, self.counts(kind)))
+            .filter(|(_, c)| c.total > 0)
+            .map(|(kind, c)| {
+                let enabled = c.total - c.warnings - c.errors;
+                format!("{kind} {enabled}/{}/{}", c.warnings, c.errors)
+            })
+            .collect();
+        format!(
+            "{e} enabled, {w} warning, {d} disabled (by kind, enabled/warning/disabled: {})",
+            kinds.join(", ")
+        )
+    }
+
     /// Counts by state over every kind: (enabled, warning, disabled).
     pub fn totals(&self) -> (usize, usize, usize) {
         let mut t = (0, 0, 0);

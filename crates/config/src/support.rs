@@ -134,10 +134,6 @@ pub const STATIC_GAPS: &[Gap] = &[
     ),
     gap("experimental.abortOnPluginFailure", "plugins do not exist"),
     gap(
-        "api.dashboard",
-        "the web UI is not built: /dashboard/ shows a placeholder page (the API is served)",
-    ),
-    gap(
         "api.debug",
         "Go's profiler does not exist: /debug/pprof/* answers 501 (/debug/vars is served)",
     ),

@@ -24,7 +24,8 @@ pub(crate) struct Outcome {
     /// Unsupported features reported: (feature, the report).
     pub(crate) unsupported: Vec<(String, String)>,
     pub(crate) deprecations: Vec<String>,
-    /// `check` exited 1 only because of errors of kind `unsupported`.
+    /// `check` exited 3: errors of kind `unsupported` only (the items that need them are
+    /// disabled, the rest serves).
     pub(crate) check_failed_on_unsupported: bool,
     /// Problems independent of the verdict: panics, signals, hangs.
     pub(crate) crashes: Vec<String>,
@@ -58,17 +59,27 @@ pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
             errors.push(text);
         }
     }
+    let any_error = checked.issues.iter().any(|i| i.error);
+    // Exit 3 says "valid, but needs features Waygate lacks": it must agree with the issues.
     match checked.code {
         Some(0) => {}
-        Some(1) if checked.issues.iter().any(|i| i.error) => {}
+        Some(1) if any_error && !errors.is_empty() => {}
+        Some(3) if any_error && errors.is_empty() => {}
+        Some(1) if any_error => errors.push(format!(
+            "check exited 1 but every error names a missing feature (expected 3): {}",
+            checked.output.trim()
+        )),
+        Some(3) => errors.push(format!(
+            "check exited 3 (unsupported features only) but an error is not one: {}",
+            checked.output.trim()
+        )),
         Some(1) => errors.push(format!("check failed: {}", checked.output.trim())),
         other => crashes.push(format!("check exited with {other:?}: {}", checked.output)),
     }
     if checked.output.contains("panicked at") {
         crashes.push(format!("check panicked: {}", checked.output));
     }
-    let check_failed_on_unsupported =
-        checked.code == Some(1) && errors.is_empty() && checked.issues.iter().any(|i| i.error);
+    let check_failed_on_unsupported = checked.code == Some(3);
     if let Some(s) = served {
         let log = s.lines.join("\n");
         if log.contains("panicked at") {
@@ -76,6 +87,17 @@ pub(crate) fn outcome(checked: &Checked, served: Option<&Served>) -> Outcome {
         }
         if s.hung {
             crashes.push(format!("the gateway did not stop on SIGTERM:\n{log}"));
+        }
+        // `check` runs the serving gateway's compilation: their verdicts must be the same.
+        if s.ready {
+            let served_items = crate::run::applied_items(&s.lines);
+            if served_items != checked.items {
+                errors.push(format!(
+                    "check and the serving gateway disagree: check says {:?}, the gateway \
+                     applied {served_items:?}",
+                    checked.items
+                ));
+            }
         }
         match (s.ready, s.code) {
             (true, Some(0)) => {}

@@ -21,7 +21,7 @@ pub(crate) fn print(cases: &[Case], results: &[Ran], verbose: bool) {
     let failed = results.iter().filter(|r| !r.failures.is_empty()).count();
     eprintln!(
         "\ncorpus: {} cases: {} accepted, {} reported as unsupported ({exit1} of them make \
-         `check` exit 1 with Unsupported errors only: the item is disabled), {} correctly \
+         `check` exit 3: unsupported features only, the items that need them are disabled), {} correctly \
          rejected; {deprecated} with deprecation notices; {crashes} crashes; {failed} failed",
         results.len(),
         count(Expect::Accepted),

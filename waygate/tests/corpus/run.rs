@@ -30,6 +30,8 @@ pub(crate) struct Checked {
     /// Exit status (`None`: killed by a signal).
     pub(crate) code: Option<i32>,
     pub(crate) issues: Vec<CheckIssue>,
+    /// Its per-item verdict (`items` of the report), to compare with the serving gateway's.
+    pub(crate) items: Option<String>,
     /// Everything it printed, for messages.
     pub(crate) output: String,
 }
@@ -81,8 +83,12 @@ pub(crate) fn check(p: &Prepared) -> Checked {
         .expect("run waygate check");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let issues = serde_json::from_str::<Value>(&stdout)
-        .ok()
+    let report = serde_json::from_str::<Value>(&stdout).ok();
+    let items = report
+        .as_ref()
+        .and_then(|v| v.get("items").and_then(Value::as_str))
+        .map(str::to_string);
+    let issues = report
         .and_then(|v| v.get("issues").and_then(Value::as_array).cloned())
         .unwrap_or_default()
         .iter()
@@ -99,6 +105,7 @@ pub(crate) fn check(p: &Prepared) -> Checked {
     Checked {
         code: out.status.code(),
         issues,
+        items,
         output: format!("{stdout}{stderr}"),
     }
 }
@@ -188,4 +195,23 @@ fn ready(lines: &[String], file_provider: bool) -> bool {
         Some(read) => lines[read..].iter().any(applied),
         None => false,
     }
+}
+
+/// The per-item verdict of the last "configuration applied" line (`items=…`, text or JSON
+/// log format).
+pub(crate) fn applied_items(lines: &[String]) -> Option<String> {
+    let line = lines
+        .iter()
+        .rev()
+        .find(|l| l.contains("configuration applied"))?;
+    if let Ok(v) = serde_json::from_str::<Value>(line) {
+        let fields = v.get("fields").unwrap_or(&v);
+        return fields
+            .get("items")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    // The text format puts the message first and `items` last.
+    let at = line.find(" items=")?;
+    Some(line[at + " items=".len()..].trim().to_string())
 }

@@ -39,6 +39,7 @@ const IMPLEMENTED: &[&str] = &[
     "ping",
     "api.insecure",
     "api.basePath",
+    "api.dashboard",
     "api.disableDashboardAd",
     "api.dashboardName",
     "log.level",

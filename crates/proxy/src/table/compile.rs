@@ -272,7 +272,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 }
                 router_issues.push(
                     Issue::error(
-                        IssueKind::Unsupported,
+                        disabled_kind(&e),
                         format!("http.routers.{name}"),
                         format!("router disabled: {e}"),
                     )
@@ -450,5 +450,18 @@ impl MiddlewareBuilder<'_> {
                 Ok(out)
             }
         }
+    }
+}
+
+/// The kind of a router's "disabled" issue: `Unsupported` when the root cause is a feature
+/// Waygate lacks (every such message says "not implemented by Waygate", or, for TLS
+/// parameters rustls refuses, "not offered by Waygate"), `InvalidValue`
+/// otherwise, so that `check` can tell a valid configuration it cannot fully serve (exit 3)
+/// from a wrong one (exit 1).
+fn disabled_kind(e: &str) -> IssueKind {
+    if e.contains("not implemented by Waygate") || e.contains("not offered by Waygate") {
+        IssueKind::Unsupported
+    } else {
+        IssueKind::InvalidValue
     }
 }

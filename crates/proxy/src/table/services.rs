@@ -65,6 +65,11 @@ impl ServiceBuilder<'_> {
                 "service `{name}` is disabled by a configuration error"
             ));
         }
+        if let Some(what) = internal_gap(name) {
+            return Err(format!(
+                "service `{name}` ({what}) is not implemented by Waygate yet"
+            ));
+        }
         let cfg: &Config = self
             .dynamic
             .http
@@ -241,5 +246,14 @@ impl ServiceBuilder<'_> {
             targets,
             lb.pass_host_header,
         ))
+    }
+}
+
+/// Traefik's internal services that Waygate does not serve yet, with what they are.
+fn internal_gap(name: &str) -> Option<&'static str> {
+    match name {
+        "rest@internal" => Some("Traefik's REST provider"),
+        "prometheus@internal" => Some("the Prometheus metrics endpoint"),
+        _ => None,
     }
 }
