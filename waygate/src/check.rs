@@ -75,15 +75,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             items: status.summary(),
         };
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => crate::out::outln!("{text}"),
             Err(e) => eprintln!("waygate check: {e}"),
         }
     } else {
         for issue in &issues {
-            println!("{issue}");
+            crate::out::outln!("{issue}");
         }
         if ok {
-            println!(
+            crate::out::outln!(
                 "ok: {} entry points, {} routers, {} services, {} middlewares ({}{}{})",
                 summary.entry_points,
                 summary.routers,
@@ -98,12 +98,13 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 summary.dynamic_sources.join(", "),
             );
         } else {
-            println!(
+            crate::out::outln!(
                 "{} error(s), {} warning(s)",
-                summary.errors, summary.warnings
+                summary.errors,
+                summary.warnings
             );
         }
-        println!("items: {}", status.summary());
+        crate::out::outln!("items: {}", status.summary());
     }
     if ok {
         ExitCode::SUCCESS

@@ -77,11 +77,11 @@ pub(crate) fn run(argv: &[String]) -> ExitCode {
     };
     if json {
         match serde_json::to_string_pretty(&explanation) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => crate::out::outln!("{text}"),
             Err(e) => eprintln!("waygate explain: {e}"),
         }
     } else {
-        print!("{}", text::render(&explanation));
+        crate::out::print(&text::render(&explanation));
     }
     if explanation.entry_points.iter().any(|e| e.winner.is_some()) {
         ExitCode::SUCCESS

@@ -8,6 +8,7 @@ mod explain;
 mod files;
 mod healthcheck;
 mod logging;
+mod out;
 mod run;
 mod static_load;
 mod trim;
@@ -41,11 +42,11 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     // Traefik's `--help`/`-h` print the help; `--version` the version (as `version` does).
     if argv.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{USAGE}");
+        crate::out::outln!("{USAGE}");
         return ExitCode::SUCCESS;
     }
     if argv.iter().any(|a| a == "--version") {
-        println!("waygate {}", env!("CARGO_PKG_VERSION"));
+        crate::out::outln!("waygate {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
     let (command, rest) = match argv.split_first() {
@@ -69,11 +70,11 @@ fn main() -> ExitCode {
         "demo" => demo::run(&parsed),
         "healthcheck" => healthcheck::run(&parsed),
         "version" => {
-            println!("waygate {}", env!("CARGO_PKG_VERSION"));
+            crate::out::outln!("waygate {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         "help" => {
-            println!("{USAGE}");
+            crate::out::outln!("{USAGE}");
             ExitCode::SUCCESS
         }
         other => {

@@ -592,3 +592,21 @@ fn templated_dynamic_files_are_rendered_and_template_errors_located() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_reader_that_goes_away_does_not_change_the_verdict() {
+    // `waygate check | head -0`: the pipe is closed before check writes anything. It used
+    // to panic in `println!`; now it stops printing and still exits with its verdict.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waygate"))
+        .args(["check", "--configFile=examples/broken/traefik.yml"])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run waygate");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}
