@@ -17,10 +17,14 @@ pub(super) fn run(st: &StaticConfig, found: &[Issue]) -> (RuntimeStatus, Vec<Iss
     }
     let merged = Aggregator::merge_once(Arc::new(st.clone()), snapshots);
     let (status, compiled) = waygate_proxy::dry_run(st, &merged.config, &merged.issues);
-    let new = compiled
-        .into_iter()
-        .filter(|c| !already_said(c, found))
-        .collect();
+    // The merge's own findings (references across providers, such as a router's TLS option)
+    // come first: the compiled "disabled" errors point at them.
+    let mut new: Vec<Issue> = Vec::new();
+    for c in merged.issues.iter().cloned().chain(compiled) {
+        if !already_said(&c, found) && !already_said(&c, &new) {
+            new.push(c);
+        }
+    }
     (status, new)
 }
 
