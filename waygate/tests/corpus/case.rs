@@ -43,6 +43,10 @@ pub(crate) struct Meta {
     /// Extra environment variables (`TRAEFIK_*`).
     #[serde(default)]
     pub(crate) env: BTreeMap<String, String>,
+    /// A directory of this repository (e.g. `examples/seeds`) copied into the case at the
+    /// same relative path, so that the repository's own examples run as cases unchanged.
+    #[serde(default)]
+    pub(crate) from: Option<String>,
     /// Whether to serve the case after checking it (default: yes).
     #[serde(default = "yes")]
     pub(crate) serve: bool,

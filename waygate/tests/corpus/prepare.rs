@@ -30,6 +30,10 @@ pub(crate) struct Prepared {
 /// Prepares `case` in `dir` (created), with the certificates of `certs`.
 pub(crate) fn prepare(case: &Case, certs: &Path, dir: PathBuf) -> Result<Prepared, String> {
     copy_tree(&case.dir, &dir, certs)?;
+    if let Some(from) = &case.meta.from {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        copy_tree(&repo.join(from), &dir.join(from), certs)?;
+    }
     copy_tree(certs, &dir.join("certs"), certs)?;
     let config = case.config_file();
     // The file the gateway reads: --configFile, else the one the search list finds.
