@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 
 # Pebble (ACME server) with pebble-challtestsrv, Knot DNS (rfc2136 target) with
 # knsupdate/kdig, testssl.sh, the TLS clients curl and nghttp (nghttp2-client, which also
-# brings h2load), valgrind for bench/callgrind, and chromium for the dashboard test.
+# brings h2load), valgrind for bench/callgrind, chromium for the dashboard test, and
+# redis-server (with redis-cli) for rateLimit.redis.
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 { command -v nghttp && command -v h2load; } >/dev/null 2>&1 || need+=(nghttp2-client)
@@ -19,6 +20,7 @@ command -v knsupdate >/dev/null 2>&1 || need+=(knot-dnsutils)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

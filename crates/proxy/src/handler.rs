@@ -174,8 +174,13 @@ async fn route_and_serve(
         remote: canonical(conn.remote.ip()),
     };
     for (i, mw) in router.chain.iter().enumerate() {
-        match mw.request(&mut req, mw_ctx) {
-            Flow::Next => {}
+        let mut flow = mw.request(&mut req, mw_ctx);
+        if let Flow::Wait(pending) = flow {
+            flow = pending.await;
+        }
+        match flow {
+            // A pending decision never resolves to another wait.
+            Flow::Next | Flow::Wait(_) => {}
             Flow::Hold(slot) => held.push(slot),
             // Boxed: the timer stays out of every request's future.
             Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,

@@ -4,7 +4,10 @@
 //!
 //! A middleware is synchronous: it passes the request on, answers it, asks the handler to
 //! wait before passing it on ([`Flow::Delay`], `rateLimit`'s short waits), or hands the
-//! handler a [`Slot`] to keep until the response is done ([`Flow::Hold`], `inFlightReq`).
+//! handler a [`Slot`] to keep until the response is done ([`Flow::Hold`], `inFlightReq`),
+//! or hands it a future to await for the decision ([`Flow::Wait`]: a Redis round trip, work
+//! that must not run on a worker thread); the future owns what it needs, and any change to
+//! the request is made before it is returned.
 //! Stateful middlewares get one instance per router ([`PerRouter`]), as in Traefik.
 
 mod add_prefix;
@@ -19,7 +22,9 @@ mod shards;
 mod source;
 mod strip_prefix;
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,7 +64,12 @@ pub enum Flow {
     Delay(Duration),
     /// Pass the request on, keeping this slot until the response is done.
     Hold(Slot),
+    /// Await this for the decision (never itself a `Wait`).
+    Wait(Pending),
 }
+
+/// A decision that needs I/O or blocking work.
+pub type Pending = Pin<Box<dyn Future<Output = Flow> + Send>>;
 
 /// What middlewares may need to know about the connection.
 #[derive(Debug, Clone, Copy)]
@@ -87,8 +97,9 @@ pub enum Built<'a> {
     Chain(&'a [String]),
 }
 
-/// Compiles one configured middleware. The exhaustive `match` over kinds lives here.
-pub fn build(cfg: &Config) -> Result<Built<'_>, String> {
+/// Compiles one configured middleware, named `name` (qualified). The exhaustive `match` over
+/// kinds lives here.
+pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
     let kind = cfg
         .kind()
         .ok_or_else(|| "the middleware has no type, or several".to_string())?;
@@ -117,7 +128,7 @@ pub fn build(cfg: &Config) -> Result<Built<'_>, String> {
             IpAllowList::white_list(c).map(|m| Built::One(Mw::IpAllowList(m)))
         }),
         "rateLimit" => cfg.rate_limit.as_ref().map_or_else(unsupported, |c| {
-            RateLimit::new(c).map(|m| Built::One(Mw::RateLimit(m)))
+            RateLimit::new(name, c).map(|m| Built::One(Mw::RateLimit(m)))
         }),
         "inFlightReq" => cfg.in_flight_req.as_ref().map_or_else(unsupported, |c| {
             InFlightReq::new(c).map(|m| Built::One(Mw::InFlightReq(m)))
@@ -265,7 +276,7 @@ mod tests {
     };
 
     fn one(cfg: Config) -> Arc<Mw> {
-        match build(&cfg).expect("builds") {
+        match build("m@test", &cfg).expect("builds") {
             Built::One(mw) => Arc::new(mw),
             Built::Chain(_) => panic!("not a chain"),
         }

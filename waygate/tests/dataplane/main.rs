@@ -7,6 +7,7 @@ mod support;
 mod forwarded;
 mod middlewares;
 mod protect;
+mod rate_limit_redis;
 mod reload;
 mod routing;
 mod services;

@@ -152,31 +152,6 @@ async fn rate_limit_budgets_are_per_router_as_in_traefik() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn rate_limit_with_redis_disables_the_router_with_the_reason() {
-    let a = backend("a").await;
-    let mws = "    shared:\n      rateLimit:\n        average: 10\n        redis:\n          endpoints: [127.0.0.1:6379]\n    local:\n      rateLimit:\n        average: 10\n";
-    let gw = Gw::start(
-        LOCAL_EP,
-        &routers(
-            &a.url(),
-            "web",
-            &[("redis.test", "shared"), ("local.test", "local")],
-            mws,
-        ),
-    );
-    let url = format!("{}/", gw.url("web"));
-    assert_eq!(get(&client(), &url, "redis.test").await.status, 404);
-    assert_eq!(get(&client(), &url, "local.test").await.status, 200);
-    let logs = gw.logs();
-    assert!(
-        logs.contains(
-            "rateLimit.redis (distributed rate limiting) is not implemented by Waygate yet"
-        ),
-        "{logs}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn ip_allow_list_depth_believes_x_forwarded_for_from_a_trusted_hop_only() {
     let a = backend("a").await;
     let st = "entryPoints:\n  trusted:\n    address: 127.0.0.1:0\n    forwardedHeaders:\n      trustedIPs: [127.0.0.1/32]\n  direct:\n    address: 127.0.0.1:0\n";

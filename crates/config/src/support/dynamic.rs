@@ -25,8 +25,6 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.forwardAuth",
     "http.middlewares.*.grpcWeb",
     "http.middlewares.*.passTLSClientCert",
-    // Distributed rate limiting: the middleware refuses it (local mode is served).
-    "http.middlewares.*.rateLimit.redis",
     "http.middlewares.*.redirectRegex",
     "http.middlewares.*.replacePath",
     "http.middlewares.*.replacePathRegex",

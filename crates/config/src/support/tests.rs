@@ -251,6 +251,7 @@ mod dynamic {
         "http.middlewares.*.rateLimit.period",
         "http.middlewares.*.rateLimit.burst",
         "http.middlewares.*.rateLimit.sourceCriterion",
+        "http.middlewares.*.rateLimit.redis",
         "http.serversTransports",
         "tls.options",
         "tls.stores",

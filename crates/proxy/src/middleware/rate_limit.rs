@@ -16,8 +16,8 @@
 //! even with an empty bucket; Waygate keeps it until its bucket has refilled, so the budget is
 //! exactly the token bucket's.
 //!
-//! `redis` (distributed mode) is refused with an error: the router is disabled, never served
-//! with a per-process budget.
+//! With `redis` (distributed mode, [`redis`]) the buckets live in Redis, shared by every
+//! gateway (and router) using the middleware; the same rate, burst and max delay apply.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 use http::{HeaderValue, StatusCode};
 use waygate_config::dynamic::middleware::RateLimit as Config;
 
+mod redis;
+mod resp;
+
+use self::redis::RedisLimiter;
 use super::shards::{SHARDS, Shards};
 use super::source::{Fallback, Source};
 use super::{Flow, MwCtx};
@@ -39,6 +43,8 @@ const NANOS_PER_SEC: u64 = 1_000_000_000;
 pub struct RateLimit {
     limits: Arc<Limits>,
     buckets: Buckets,
+    /// Distributed mode: the buckets are in Redis (`buckets` stays empty).
+    redis: Option<RedisLimiter>,
 }
 
 /// The compiled settings, shared by the instances of every router.
@@ -79,13 +85,8 @@ enum Take {
 // === impl RateLimit ===
 
 impl RateLimit {
-    pub fn new(cfg: &Config) -> Result<Self, String> {
-        if cfg.redis.is_some() {
-            return Err(
-                "rateLimit.redis (distributed rate limiting) is not implemented by Waygate yet"
-                    .to_string(),
-            );
-        }
+    /// `name`: the qualified middleware name (it names the Redis keys).
+    pub fn new(name: &str, cfg: &Config) -> Result<Self, String> {
         let period = cfg.period.as_nanos();
         if period < 0 {
             return Err(format!(
@@ -104,9 +105,36 @@ impl RateLimit {
         };
         let rate = (cfg.average > 0)
             .then(|| Rate::new(cfg.average.unsigned_abs(), period, cfg.burst.max(1)));
+        let redis = match (&cfg.redis, rate) {
+            (Some(r), Some(rate)) => {
+                // Traefik's rate in requests per second and its key TTL: one second more
+                // than a maxed-out bucket's quiet time, at least two.
+                let per_sec = cfg.average as f64 * NANOS_PER_SEC as f64 / period as f64;
+                let ttl = if per_sec >= 1.0 {
+                    2
+                } else {
+                    1 + (1.0 / per_sec) as u64
+                };
+                let max_delay = Duration::from_nanos(rate.max_delay);
+                Some(RedisLimiter::new(
+                    name,
+                    r,
+                    per_sec,
+                    cfg.burst.max(1),
+                    max_delay,
+                    ttl,
+                )?)
+            }
+            _ => None,
+        };
         Ok(Self {
             limits: Arc::new(Limits { source, rate }),
-            buckets: Buckets::new(MAX_SOURCES / SHARDS),
+            buckets: Buckets::new(if redis.is_some() {
+                0
+            } else {
+                MAX_SOURCES / SHARDS
+            }),
+            redis,
         })
     }
 
@@ -115,6 +143,7 @@ impl RateLimit {
         Self {
             limits: self.limits.clone(),
             buckets: Buckets::new(self.buckets.per_shard),
+            redis: self.redis.as_ref().map(RedisLimiter::for_router),
         }
     }
 
@@ -123,6 +152,9 @@ impl RateLimit {
             return Flow::Next;
         };
         let key = self.limits.source.key(req, ctx.remote);
+        if let Some(redis) = &self.redis {
+            return redis.take(&key);
+        }
         let now = self.buckets.now();
         match self.buckets.take(key.as_bytes(), now, rate) {
             Take::Now => Flow::Next,

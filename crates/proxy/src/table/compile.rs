@@ -435,7 +435,7 @@ impl MiddlewareBuilder<'_> {
             .as_ref()
             .and_then(|h| h.middlewares.get(name))
             .ok_or_else(|| format!("middleware `{name}` does not exist"))?;
-        match build(cfg).map_err(|e| format!("middleware `{name}`: {e}"))? {
+        match build(name, cfg).map_err(|e| format!("middleware `{name}`: {e}"))? {
             Built::One(mw) => Ok(vec![Arc::new(mw)]),
             Built::Chain(members) => {
                 let provider = name.rsplit_once('@').map(|(_, p)| p);

@@ -108,40 +108,47 @@ fn builds_like_traefik() {
         ..Config::default()
     };
     // average 0: unlimited.
-    let m = RateLimit::new(&cfg(0, 1)).expect("build");
+    let m = RateLimit::new("rl@test", &cfg(0, 1)).expect("build");
     assert!(m.limits.rate.is_none());
     // burst 0 counts as 1.
-    let m = RateLimit::new(&cfg(10, 0)).expect("build");
+    let m = RateLimit::new("rl@test", &cfg(10, 0)).expect("build");
     assert_eq!(m.limits.rate.map(|r| r.tolerance), Some(100 * MS));
-    let e = RateLimit::new(&Config {
+    // Distributed mode builds without I/O (connections are made on first use).
+    let redis = |average| Config {
         redis: Some(Default::default()),
-        ..cfg(10, 1)
-    })
-    .expect_err("redis");
-    assert_eq!(
-        e,
-        "rateLimit.redis (distributed rate limiting) is not implemented by Waygate yet"
-    );
-    let e = RateLimit::new(&Config {
-        source_criterion: Some(SourceCriterion {
-            request_header_name: "X".into(),
-            request_host: true,
-            ..Default::default()
-        }),
-        ..cfg(10, 1)
-    })
+        ..cfg(average, 1)
+    };
+    let m = RateLimit::new("rl@test", &redis(10)).expect("redis");
+    assert!(m.redis.is_some() && m.for_router().redis.is_some());
+    // average 0 needs no Redis.
+    let m = RateLimit::new("rl@test", &redis(0)).expect("redis");
+    assert!(m.redis.is_none());
+    let e = RateLimit::new(
+        "rl@test",
+        &Config {
+            source_criterion: Some(SourceCriterion {
+                request_header_name: "X".into(),
+                request_host: true,
+                ..Default::default()
+            }),
+            ..cfg(10, 1)
+        },
+    )
     .expect_err("exclusive");
     assert!(e.contains("mutually exclusive"), "{e}");
 }
 
 #[test]
 fn requests_from_one_address_share_a_bucket_per_router() {
-    let m = RateLimit::new(&Config {
-        average: 1,
-        period: GoDuration::from_secs(60),
-        burst: 2,
-        ..Config::default()
-    })
+    let m = RateLimit::new(
+        "rl@test",
+        &Config {
+            average: 1,
+            period: GoDuration::from_secs(60),
+            burst: 2,
+            ..Config::default()
+        },
+    )
     .expect("build");
     let ctx = |ip: &str| MwCtx {
         tls: false,
