@@ -4,6 +4,7 @@
 //! answered 400/408, never 502.
 
 mod client;
+pub mod spool;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -27,6 +28,8 @@ pub enum Body {
     Incoming(Incoming),
     /// Streamed from a pooled upstream connection, which goes back to its pool at the end.
     Pooled(crate::upstream::PooledBody),
+    /// Read ahead by `buffering` or `retry` (memory, a spilled file, then maybe the rest).
+    Replay(Box<spool::Replay>),
 }
 
 /// Why a body stream failed, and on which side.
@@ -45,6 +48,9 @@ pub enum BodyError {
     /// An HTTP/2 response was not sent within `writeTimeout` (the stream is reset).
     #[error("the response was not written within writeTimeout")]
     WriteTimeout,
+    /// A body spilled to a temporary file could not be read back.
+    #[error("buffered body: {0}")]
+    Spool(std::io::Error),
 }
 
 // === impl Body ===
@@ -80,6 +86,7 @@ impl http_body::Body for Body {
             Body::Client(b) => Pin::new(b).poll_frame(cx),
             Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
+            Body::Replay(b) => Pin::new(&mut **b).poll_frame(cx),
         }
     }
 
@@ -90,6 +97,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.is_end_stream(),
             Body::Incoming(b) => b.is_end_stream(),
             Body::Pooled(b) => b.is_end_stream(),
+            Body::Replay(b) => b.is_end_stream(),
         }
     }
 
@@ -101,6 +109,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.size_hint(),
             Body::Incoming(b) => b.size_hint(),
             Body::Pooled(b) => b.size_hint(),
+            Body::Replay(b) => b.size_hint(),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::body::ClientBody;
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
+use crate::middleware::around::{self, Around};
 use crate::middleware::{Flow, Held, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
 use crate::service::RequestCtx;
@@ -191,24 +192,46 @@ async fn route_and_serve(
                 router.stats.record(resp.status(), started.elapsed());
                 return resp;
             }
+            // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
+            Flow::Wrap => {
+                let around = Around {
+                    chain: &router.chain,
+                    service: &router.service,
+                    mw_ctx,
+                    ctx: service_ctx(conn, authority, upgrade),
+                    forwarded: &ep.forwarded,
+                    client_ip_value: &conn.client_ip_value,
+                };
+                let mut resp = around::run(around, i, req, held).await;
+                for m in router.chain[..i].iter().rev() {
+                    m.response(&mut resp, mw_ctx);
+                }
+                router.stats.record(resp.status(), started.elapsed());
+                return resp;
+            }
         }
     }
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
-    let ctx = RequestCtx {
-        client_ip: conn.remote.ip(),
-        authority,
-        upgrade,
-        tls: conn.tls.is_some(),
-        drain: upgrade.then(|| conn.drain.clone()),
-    };
+    let ctx = service_ctx(conn, authority, upgrade);
     let mut resp = router.service.handle(req, &ctx).await;
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
     }
     router.stats.record(resp.status(), started.elapsed());
     resp
+}
+
+/// What the service stage needs to know about the request.
+fn service_ctx(conn: &ConnCtx, authority: Option<HeaderValue>, upgrade: bool) -> RequestCtx {
+    RequestCtx {
+        client_ip: conn.remote.ip(),
+        authority,
+        upgrade,
+        tls: conn.tls.is_some(),
+        drain: upgrade.then(|| conn.drain.clone()),
+    }
 }
 
 /// The **http** stage's checks on the head, in place: transfer coding (HTTP/1), header

@@ -11,6 +11,9 @@
 //! Stateful middlewares get one instance per router ([`PerRouter`]), as in Traefik.
 
 mod add_prefix;
+pub(crate) mod around;
+mod buffering;
+mod circuit_breaker;
 mod go_text;
 mod headers;
 mod in_flight_req;
@@ -18,6 +21,7 @@ mod ip_allow_list;
 mod ip_strategy;
 mod rate_limit;
 mod redirect_scheme;
+mod retry;
 mod shards;
 mod source;
 mod strip_prefix;
@@ -35,11 +39,15 @@ use waygate_config::static_config::EntryPoint;
 use crate::{Request, Response};
 
 pub use self::add_prefix::AddPrefix;
+pub use self::around::Next;
+pub use self::buffering::Buffering;
+pub use self::circuit_breaker::CircuitBreaker;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
 pub use self::rate_limit::RateLimit;
 pub use self::redirect_scheme::RedirectScheme;
+pub use self::retry::Retry;
 pub use self::strip_prefix::StripPrefix;
 
 /// A compiled middleware.
@@ -52,6 +60,10 @@ pub enum Mw {
     IpAllowList(IpAllowList),
     RateLimit(RateLimit),
     InFlightReq(InFlightReq),
+    /// Boxed: its state is large, and only its routers carry it.
+    CircuitBreaker(Box<CircuitBreaker>),
+    Retry(Retry),
+    Buffering(Buffering),
 }
 
 /// What a middleware decided about a request.
@@ -64,6 +76,9 @@ pub enum Flow {
     Delay(Duration),
     /// Pass the request on, keeping this slot until the response is done.
     Hold(Slot),
+    /// Call [`Mw::wrap`] with the rest of the chain and the service (`circuitBreaker`,
+    /// `retry`, `buffering`: see [`around`]).
+    Wrap,
     /// Await this for the decision (never itself a `Wait`).
     Wait(Pending),
 }
@@ -133,6 +148,15 @@ pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
         "inFlightReq" => cfg.in_flight_req.as_ref().map_or_else(unsupported, |c| {
             InFlightReq::new(c).map(|m| Built::One(Mw::InFlightReq(m)))
         }),
+        "circuitBreaker" => cfg.circuit_breaker.as_ref().map_or_else(unsupported, |c| {
+            CircuitBreaker::new(c).map(|m| Built::One(Mw::CircuitBreaker(Box::new(m))))
+        }),
+        "retry" => cfg.retry.as_ref().map_or_else(unsupported, |c| {
+            Retry::new(c).map(|m| Built::One(Mw::Retry(m)))
+        }),
+        "buffering" => cfg.buffering.as_ref().map_or_else(unsupported, |c| {
+            Buffering::new(c).map(|m| Built::One(Mw::Buffering(m)))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -153,6 +177,17 @@ impl Mw {
             Mw::IpAllowList(m) => m.request(req, ctx),
             Mw::RateLimit(m) => m.request(req, ctx),
             Mw::InFlightReq(m) => m.request(req, ctx),
+            Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) => Flow::Wrap,
+        }
+    }
+
+    /// For a middleware that answered [`Flow::Wrap`]: serves `req` around `next`.
+    pub async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+        match self {
+            Mw::CircuitBreaker(m) => m.wrap(req, next).await,
+            Mw::Retry(m) => m.wrap(req, next).await,
+            Mw::Buffering(m) => m.wrap(req, next).await,
+            _ => next.run(req).await,
         }
     }
 
@@ -167,6 +202,7 @@ impl Mw {
         match self {
             Mw::RateLimit(m) => Some(Mw::RateLimit(m.for_router())),
             Mw::InFlightReq(m) => Some(Mw::InFlightReq(m.for_router())),
+            Mw::CircuitBreaker(m) => Some(Mw::CircuitBreaker(Box::new(m.for_router()))),
             _ => None,
         }
     }

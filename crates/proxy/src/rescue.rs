@@ -31,6 +31,12 @@ pub enum ProxyError {
     NotImplemented,
     #[error("upstream connection failed: {0}")]
     Upstream(String),
+    /// The server could not be dialled: nothing of the request left (`retry` may resend).
+    #[error("upstream connection failed: {0}")]
+    Dial(String),
+    /// The server was not dialled within `dialTimeout`: nothing of the request left.
+    #[error("upstream timed out")]
+    DialTimeout,
     /// The backend's certificate was refused, or it does not speak TLS: a configuration
     /// problem (Traefik logs these at error level, other upstream failures at debug).
     #[error("upstream TLS failed: {0}")]
@@ -54,8 +60,10 @@ impl ProxyError {
             ProxyError::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
             ProxyError::HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ProxyError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
-            ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) => StatusCode::BAD_GATEWAY,
-            ProxyError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) | ProxyError::Dial(_) => {
+                StatusCode::BAD_GATEWAY
+            }
+            ProxyError::Timeout | ProxyError::DialTimeout => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,7 +72,20 @@ impl ProxyError {
     pub fn is_upstream(&self) -> bool {
         matches!(
             self,
-            ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) | ProxyError::Timeout
+            ProxyError::Upstream(_)
+                | ProxyError::UpstreamTls(_)
+                | ProxyError::Timeout
+                | ProxyError::Dial(_)
+                | ProxyError::DialTimeout
+        )
+    }
+
+    /// Whether the upstream failed before any byte of the request was sent to it (dial or
+    /// TLS handshake), so the request may go out again (Traefik's `retry`).
+    pub fn not_sent(&self) -> bool {
+        matches!(
+            self,
+            ProxyError::Dial(_) | ProxyError::DialTimeout | ProxyError::UpstreamTls(_)
         )
     }
 
@@ -78,6 +99,11 @@ impl ProxyError {
     }
 }
 
+/// Marks a response the gateway made because the upstream failed before any byte of the
+/// request reached it ([`ProxyError::not_sent`]): what `retry` resends on.
+#[derive(Debug, Clone, Copy)]
+pub struct NotSent;
+
 /// The response for `err`, with Traefik's bodies.
 pub fn respond(err: &ProxyError) -> Response {
     let status = err.status();
@@ -88,11 +114,14 @@ pub fn respond(err: &ProxyError) -> Response {
         ProxyError::ClientTimeout => "408 Request Timeout\n",
         ProxyError::HeaderTooLarge => "431 Request Header Fields Too Large\n",
         ProxyError::NotImplemented => "501 Not Implemented\n",
-        ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) => "Bad Gateway",
-        ProxyError::Timeout => "Gateway Timeout",
+        ProxyError::Upstream(_) | ProxyError::UpstreamTls(_) | ProxyError::Dial(_) => "Bad Gateway",
+        ProxyError::Timeout | ProxyError::DialTimeout => "Gateway Timeout",
         ProxyError::Internal(_) => "Internal Server Error",
     };
     let mut resp = text(status, body);
+    if err.not_sent() {
+        resp.extensions_mut().insert(NotSent);
+    }
     if err.closes_connection() {
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -9,6 +9,7 @@ mod middlewares;
 mod protect;
 mod rate_limit_redis;
 mod reload;
+mod resilience;
 mod routing;
 mod services;
 mod silent;

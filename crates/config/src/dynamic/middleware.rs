@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn validates_the_set_type_in_its_scope() {
-        let m: Middleware = decode_yaml("circuitBreaker:\n  expression: 'RecentRequests#10s > 10'");
+        let m: Middleware = decode_yaml("circuitBreaker:\n  expression: 'RecentRequest#10s > 10'");
         let issues = validate_issues(&m);
         assert_eq!(issues.len(), 1);
         assert!(issues[0].starts_with(

@@ -15,8 +15,6 @@ use super::{Gap, gap, matches, section, walk};
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
     "http.middlewares.*.basicAuth",
-    "http.middlewares.*.buffering",
-    "http.middlewares.*.circuitBreaker",
     "http.middlewares.*.compress",
     "http.middlewares.*.contentType",
     "http.middlewares.*.digestAuth",
@@ -28,7 +26,6 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.redirectRegex",
     "http.middlewares.*.replacePath",
     "http.middlewares.*.replacePathRegex",
-    "http.middlewares.*.retry",
     "http.middlewares.*.stripPrefixRegex",
     "http.middlewares.*.plugin",
     "http.services.*.highestRandomWeight",

@@ -169,10 +169,10 @@ impl Pool {
         let stream = match self.settings.dial_timeout {
             Some(t) => tokio::time::timeout(t, connect)
                 .await
-                .map_err(|_| ProxyError::Timeout)?,
+                .map_err(|_| ProxyError::DialTimeout)?,
             None => connect.await,
         }
-        .map_err(|e| ProxyError::Upstream(format!("dial {}: {e}", self.addr)))?;
+        .map_err(|e| ProxyError::Dial(format!("dial {}: {e}", self.addr)))?;
         let _ = stream.set_nodelay(true);
         Ok(stream)
     }

@@ -99,13 +99,25 @@ mod tests {
             ["expression: expression is required"]
         );
         let cb: CircuitBreaker = decode_yaml(
-            "expression: 'NetworkErrorRatio() > 0.5 && RecentRequests#10s > 10'\ncheckPeriod: -1s\nresponseCode: 42",
+            "expression: 'NetworkErrorRatio() > 0.5 && RecentRequests#10 > 10'\ncheckPeriod: -1s\nresponseCode: 42",
         );
         let issues = validate_issues(&cb);
         assert_eq!(issues.len(), 3, "{issues:?}");
-        assert!(issues[0].starts_with(
-            "expression: invalid expression: column 30: unknown function `RecentRequests`"
-        ));
+        assert!(
+            issues[0]
+                .starts_with("expression: invalid expression: column 44: invalid window `#10`")
+        );
+        // The seeds' expressions are Waygate extensions, accepted.
+        for e in [
+            "NetworkErrorRatio() > 0.5 && RecentRequests#10s > 10",
+            "ConsecutiveErrors() > 3",
+        ] {
+            let cb = CircuitBreaker {
+                expression: e.into(),
+                ..CircuitBreaker::default()
+            };
+            assert!(validate_issues(&cb).is_empty(), "{e}");
+        }
         assert_eq!(issues[1], "checkPeriod: checkPeriod must not be negative");
         assert_eq!(issues[2], "responseCode: 42 is not an HTTP status code");
     }

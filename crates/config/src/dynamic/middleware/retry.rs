@@ -60,17 +60,15 @@ impl Validate for Retry {
                 format!("{key} must not be negative")
             });
         }
-        scope.check(
-            self.max_request_body_bytes >= 0,
-            "maxRequestBodyBytes",
-            || "maxRequestBodyBytes must not be negative".to_string(),
-        );
+        // A negative `maxRequestBodyBytes` is Traefik's "no limit".
         check_status_ranges(scope, "status", &self.status);
+        // Traefik refuses to build such a middleware.
         if self.disable_retry_on_network_error && self.status.is_empty() {
-            scope.warning(
+            scope.error(
                 "disableRetryOnNetworkError",
                 IssueKind::Conflict,
-                "with network-error retries disabled and no status set, nothing is ever retried",
+                "retry middleware requires at least HTTP status codes or retry on TCP \
+                 (with network-error retries disabled, set `status`)",
             );
         }
     }

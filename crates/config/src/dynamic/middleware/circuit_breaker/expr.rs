@@ -1,5 +1,9 @@
 //! The predicate language of `circuitBreaker.expression` and `buffering.retryExpression`
 //! (vulcand/oxy): metric calls compared with numbers, combined with `&&`, `||` and parentheses.
+//!
+//! Two Waygate extensions, for expressions found in the wild (docs/compat.md):
+//! `RecentRequests#<window>` (requests seen in the last `<window>`, a Go duration such as
+//! `10s`: a volume guard) and `ConsecutiveErrors()` (server errors in a row, no window).
 
 use std::fmt;
 
@@ -45,7 +49,10 @@ pub enum PredicateMetric {
     },
     /// `LatencyAtQuantileMS(q)`.
     LatencyAtQuantileMs(f64),
-    RequestThreshold,
+    /// Extension: `RecentRequests#10s`, requests seen within the window.
+    RecentRequests(std::time::Duration),
+    /// Extension: `ConsecutiveErrors()`, responses ≥ 500 in a row.
+    ConsecutiveErrors,
     Attempts,
     ResponseCode,
     IsNetworkError,
@@ -88,6 +95,8 @@ enum Args {
     None,
     FourInts,
     OneFloat,
+    /// `#<duration>` instead of parentheses.
+    Window,
 }
 
 struct Func {
@@ -117,10 +126,16 @@ const FUNCS: &[Func] = &[
         Args::OneFloat,
     ),
     func(
-        "RequestThreshold",
+        "ConsecutiveErrors",
         PredicateDialect::CircuitBreaker,
         false,
         Args::None,
+    ),
+    func(
+        "RecentRequests",
+        PredicateDialect::CircuitBreaker,
+        false,
+        Args::Window,
     ),
     func("Attempts", PredicateDialect::Retry, false, Args::None),
     func("ResponseCode", PredicateDialect::Retry, false, Args::None),
@@ -169,6 +184,8 @@ enum Tok {
     And,
     Or,
     Cmp(CompareOp),
+    /// `#10s`: a window (extension), with its text.
+    Window(std::time::Duration, String),
     /// A lexical error (always the last token before `End`).
     Error(String),
     End,
@@ -186,6 +203,7 @@ impl fmt::Display for Tok {
             Tok::And => f.write_str("`&&`"),
             Tok::Or => f.write_str("`||`"),
             Tok::Cmp(op) => write!(f, "`{}`", op_text(*op)),
+            Tok::Window(_, text) => write!(f, "`#{text}`"),
             Tok::Error(m) => f.write_str(m),
             Tok::End => f.write_str("the end of the expression"),
         }
@@ -233,6 +251,19 @@ fn lex(input: &str) -> Vec<Token> {
             '<' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Le)),
             '=' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Eq)),
             '!' if at(i + 1) == Some('=') => two(Tok::Cmp(CompareOp::Ne)),
+            '#' => match window(&chars[i + 1..]) {
+                Ok((d, text)) => {
+                    let len = 1 + text.chars().count();
+                    (Tok::Window(d, text), len)
+                }
+                Err(message) => {
+                    out.push(Token {
+                        tok: Tok::Error(message),
+                        column,
+                    });
+                    break;
+                }
+            },
             '>' => (Tok::Cmp(CompareOp::Gt), 1),
             '<' => (Tok::Cmp(CompareOp::Lt), 1),
             c if c.is_ascii_alphabetic() || c == '_' => {
@@ -272,6 +303,23 @@ fn lex(input: &str) -> Vec<Token> {
         column: chars.len() + 1,
     });
     out
+}
+
+/// Lexes the Go duration after `#` (`10s`, `1m30s`, `500ms`): positive, at most a day.
+fn window(chars: &[char]) -> Result<(std::time::Duration, String), String> {
+    let text: String = chars
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '.' || **c == 'µ')
+        .collect();
+    let bad = || format!("invalid window `#{text}` (expected a duration such as `#10s`)");
+    if !text.starts_with(|c: char| c.is_ascii_digit()) || text.parse::<i64>().is_ok() {
+        return Err(bad());
+    }
+    let d: crate::types::Duration = text.parse().map_err(|_| bad())?;
+    match d.to_std() {
+        Some(d) if !d.is_zero() && d <= std::time::Duration::from_secs(86_400) => Ok((d, text)),
+        _ => Err(format!("window `#{text}` must be positive and at most 24h")),
+    }
 }
 
 /// Lexes a Go-style decimal number at the start of `chars`.
@@ -412,7 +460,10 @@ impl Parser {
             let known: Vec<_> = FUNCS
                 .iter()
                 .filter(|f| f.dialect == self.dialect)
-                .map(|f| format!("{}()", f.name))
+                .map(|f| match f.args {
+                    Args::Window => format!("{}#<window>", f.name),
+                    _ => format!("{}()", f.name),
+                })
                 .collect();
             return Err(self.error_here(&format!(
                 "unknown function `{name}`; expected one of {}",
@@ -420,12 +471,29 @@ impl Parser {
             )));
         };
         self.bump();
-        self.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
-        let metric = self.arguments(func)?;
-        self.expect(
-            &Tok::RParen,
-            &format!("`)` closing the arguments of `{name}`"),
-        )?;
+        let metric = if let Args::Window = func.args {
+            let Tok::Window(d, _) = self.peek().tok else {
+                return Err(self.error_here(&format!(
+                    "`{name}` takes a window such as `{name}#10s`, found {}",
+                    self.peek().tok
+                )));
+            };
+            self.bump();
+            PredicateMetric::RecentRequests(d)
+        } else {
+            self.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
+            let m = self.arguments(func)?;
+            self.expect(
+                &Tok::RParen,
+                &format!("`)` closing the arguments of `{name}`"),
+            )?;
+            m
+        };
+        let display = if let PredicateMetric::RecentRequests(_) = metric {
+            name.to_string()
+        } else {
+            format!("{name}()")
+        };
         if func.boolean {
             if let Tok::Cmp(_) = self.peek().tok {
                 return Err(
@@ -436,7 +504,7 @@ impl Parser {
         }
         let Tok::Cmp(op) = self.peek().tok else {
             return Err(self.error_here(&format!(
-                "expected a comparison (>, >=, <, <=, ==, !=) after `{name}()`, found {}",
+                "expected a comparison (>, >=, <, <=, ==, !=) after `{display}`, found {}",
                 self.peek().tok
             )));
         };
@@ -455,11 +523,13 @@ impl Parser {
         let metric = match func.args {
             Args::None => match name {
                 "NetworkErrorRatio" => PredicateMetric::NetworkErrorRatio,
-                "RequestThreshold" => PredicateMetric::RequestThreshold,
+                "ConsecutiveErrors" => PredicateMetric::ConsecutiveErrors,
                 "Attempts" => PredicateMetric::Attempts,
                 "ResponseCode" => PredicateMetric::ResponseCode,
                 _ => PredicateMetric::IsNetworkError,
             },
+            // Read by `condition` (no parentheses); never reached with this kind.
+            Args::Window => PredicateMetric::RecentRequests(std::time::Duration::ZERO),
             Args::OneFloat => match self.peek().tok {
                 Tok::Float(q) => {
                     self.bump();

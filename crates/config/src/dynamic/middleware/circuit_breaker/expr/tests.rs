@@ -42,12 +42,33 @@ fn parses_valid_expressions() {
     ));
     // `&&` binds tighter than `||`; parentheses group.
     let e =
-        cb("(NetworkErrorRatio() >= 1 || RequestThreshold() != 2) && NetworkErrorRatio() <= .5")
+        cb("(NetworkErrorRatio() >= 1 || ConsecutiveErrors() != 2) && NetworkErrorRatio() <= .5")
             .expect("valid");
     assert!(matches!(e, Predicate::And(ref l, _) if matches!(**l, Predicate::Or(..))));
     let e = cb("NetworkErrorRatio() < 1 || NetworkErrorRatio() == 2 && NetworkErrorRatio() > 3")
         .expect("valid");
     assert!(matches!(e, Predicate::Or(_, ref r) if matches!(**r, Predicate::And(..))));
+    // The Waygate extensions (docs/compat.md), as the seeds write them.
+    let e = cb("NetworkErrorRatio() > 0.5 && RecentRequests#10s > 10").expect("valid");
+    let Predicate::And(_, r) = e else {
+        panic!("expected &&")
+    };
+    assert_eq!(
+        *r,
+        Predicate::Compare {
+            metric: PredicateMetric::RecentRequests(std::time::Duration::from_secs(10)),
+            op: CompareOp::Gt,
+            value: PredicateNumber::Int(10),
+        }
+    );
+    assert!(matches!(
+        cb("ConsecutiveErrors() > 3"),
+        Ok(Predicate::Compare {
+            metric: PredicateMetric::ConsecutiveErrors,
+            ..
+        })
+    ));
+    assert!(cb("RecentRequests#1m30s >= 5 || RecentRequests#500ms > 1").is_ok());
     let retry = parse_predicate(
         "IsNetworkError() && Attempts() < 2",
         PredicateDialect::Retry,
@@ -58,14 +79,31 @@ fn parses_valid_expressions() {
 #[test]
 fn rejects_invalid_expressions() {
     assert_eq!(
-        err("NetworkErrorRatio() > 0.5 && RecentRequests#10s > 10"),
-        "column 30: unknown function `RecentRequests`; expected one of NetworkErrorRatio(), \
-         ResponseCodeRatio(), LatencyAtQuantileMS(), RequestThreshold()"
+        err("NetworkErrorRatio() > 0.5 && RecentRequest#10s > 10"),
+        "column 30: unknown function `RecentRequest`; expected one of NetworkErrorRatio(), \
+         ResponseCodeRatio(), LatencyAtQuantileMS(), ConsecutiveErrors(), RecentRequests#<window>"
     );
     assert_eq!(
         err("NetworkErrorRatio() > 0.5 #"),
-        "column 27: unexpected character `#`"
+        "column 27: invalid window `#` (expected a duration such as `#10s`)"
     );
+    assert_eq!(
+        err("RecentRequests#10 > 1"),
+        "column 15: invalid window `#10` (expected a duration such as `#10s`)"
+    );
+    assert_eq!(
+        err("RecentRequests#0s > 1"),
+        "column 15: window `#0s` must be positive and at most 24h"
+    );
+    assert_eq!(
+        err("RecentRequests() > 1"),
+        "column 15: `RecentRequests` takes a window such as `RecentRequests#10s`, found `(`"
+    );
+    assert_eq!(
+        err("RecentRequests#10s"),
+        "column 19: expected a comparison (>, >=, <, <=, ==, !=) after `RecentRequests`, found the end of the expression"
+    );
+    assert!(err("RequestThreshold() > 1").contains("unknown function `RequestThreshold`"));
     assert_eq!(
         err("LatencyAtQuantileMS(50) > 100"),
         "column 21: `LatencyAtQuantileMS` takes one float literal such as `50.0`, found `50`"

@@ -1,0 +1,162 @@
+//! `retry` as Traefik 3.7 builds it: up to `attempts` tries of the rest of the chain and the
+//! service. A try is repeated when the upstream failed before any byte of the request was
+//! sent to it (dial or TLS handshake: the gateway's response is marked [`NotSent`]), unless
+//! `disableRetryOnNetworkError`; or when its status is one of `status`, for idempotent methods
+//! (and POST, PATCH, LOCK too with `retryNonIdempotentMethod`). Once `timeout` has passed
+//! since the first try, whatever comes back is final; the last try is always final. Waits
+//! between tries follow Traefik's exponential backoff ([`backoff`]). A response produced
+//! before the service (a middleware answering) is never a network error.
+//!
+//! Each try sends a copy of the request: its head, and its body read ahead up to
+//! `maxRequestBodyBytes` (2 MiB by default; negative for no limit). A longer body is sent
+//! once, without retries (Traefik would still resend it after a dial error; docs/compat.md).
+//! Load balancers pick their next server for each try, so a retry goes to another server
+//! where there is one.
+
+mod backoff;
+
+use std::time::{Duration, Instant};
+
+use http::{Method, header::UPGRADE};
+use waygate_config::dynamic::middleware::{Retry as Config, parse_status_ranges};
+
+use super::around::Next;
+use crate::body::spool::{self, Read};
+use crate::rescue::{NotSent, ProxyError, respond};
+use crate::{Body, Request, Response};
+
+/// A compiled `retry`.
+#[derive(Debug)]
+pub struct Retry {
+    attempts: u32,
+    initial_interval: Duration,
+    timeout: Option<Duration>,
+    /// Inclusive ranges.
+    status: Vec<(u16, u16)>,
+    max_body: Option<u64>,
+    on_network_error: bool,
+    non_idempotent: bool,
+}
+
+// === impl Retry ===
+
+impl Retry {
+    pub fn new(cfg: &Config) -> Result<Self, String> {
+        if cfg.status.is_empty() && cfg.disable_retry_on_network_error {
+            return Err(
+                "retry middleware requires at least HTTP status codes or retry on TCP".into(),
+            );
+        }
+        let attempts = u32::try_from(cfg.attempts)
+            .ok()
+            .filter(|a| *a > 0)
+            .ok_or_else(|| format!("incorrect (or empty) value for attempt ({})", cfg.attempts))?;
+        let mut status = Vec::new();
+        for entry in &cfg.status {
+            status.extend(parse_status_ranges(entry).map_err(|e| format!("status: {e}"))?);
+        }
+        let positive = |d: waygate_config::types::Duration| d.to_std().filter(|d| !d.is_zero());
+        Ok(Self {
+            attempts,
+            initial_interval: positive(cfg.initial_interval).unwrap_or_default(),
+            timeout: positive(cfg.timeout),
+            status,
+            max_body: u64::try_from(cfg.max_request_body_bytes).ok(),
+            on_network_error: !cfg.disable_retry_on_network_error,
+            non_idempotent: cfg.retry_non_idempotent_method,
+        })
+    }
+
+    pub(super) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+        // Upgrades hand the client connection to the upstream: one try.
+        if self.attempts == 1 || req.headers().contains_key(UPGRADE) {
+            return next.run(req).await;
+        }
+        let m = req.method();
+        let idempotent = *m != Method::POST && *m != Method::PATCH && m.as_str() != "LOCK";
+        let status: &[(u16, u16)] = if idempotent || self.non_idempotent {
+            &self.status
+        } else {
+            &[]
+        };
+        let (parts, body) = req.into_parts();
+        let spool = if matches!(body, Body::Empty) {
+            spool::Spool::default()
+        } else {
+            let max = self.max_body.unwrap_or(u64::MAX);
+            match spool::read(body, max, self.max_body).await {
+                Ok(Read::Complete(s)) => s,
+                Ok(Read::TooLarge(s, rest)) => {
+                    let req = Request::from_parts(parts, s.then(Some(rest)));
+                    return next.run(req).await;
+                }
+                Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
+            }
+        };
+        let start = Instant::now();
+        let mut backoff = backoff::Backoff::new(self.initial_interval, self.attempts);
+        let mut attempt = 1;
+        loop {
+            let req = copy(&parts, spool.body());
+            if attempt == self.attempts {
+                return next.run(req).await;
+            }
+            let resp = next.run(req).await;
+            let timed_out = self.timeout.is_some_and(|t| start.elapsed() >= t);
+            let code = resp.status().as_u16();
+            let network = self.on_network_error && resp.extensions().get::<NotSent>().is_some();
+            let listed = status.iter().any(|(a, b)| (*a..=*b).contains(&code));
+            if timed_out || !(network || listed) {
+                return resp;
+            }
+            attempt += 1;
+            tracing::debug!(attempt, status = code, "retrying the request");
+            if let Some(wait) = backoff.next() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// A try's request: the head (extensions aside, which hold nothing for the service
+/// without an upgrade) and `body`.
+fn copy(parts: &http::request::Parts, body: Body) -> Request {
+    let mut req = Request::new(body);
+    *req.method_mut() = parts.method.clone();
+    *req.uri_mut() = parts.uri.clone();
+    *req.version_mut() = parts.version;
+    *req.headers_mut() = parts.headers.clone();
+    req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(json: &str) -> Config {
+        serde_json::from_str(json).expect("config")
+    }
+
+    #[test]
+    fn builds_as_traefik_or_says_why_not() {
+        let r = Retry::new(&cfg(r#"{"attempts": 3, "status": ["500-503", "429"]}"#)).expect("ok");
+        assert_eq!(r.status, [(500, 503), (429, 429)]);
+        assert_eq!(r.max_body, Some(2 * 1024 * 1024));
+        let r = Retry::new(&cfg(r#"{"attempts": 2, "maxRequestBodyBytes": -1}"#)).expect("ok");
+        assert_eq!(r.max_body, None, "negative: no limit");
+        assert_eq!(
+            Retry::new(&cfg(
+                r#"{"attempts": 2, "disableRetryOnNetworkError": true}"#
+            ))
+            .map(|_| ())
+            .expect_err("refused"),
+            "retry middleware requires at least HTTP status codes or retry on TCP"
+        );
+        assert_eq!(
+            Retry::new(&cfg(r#"{"attempts": 0}"#))
+                .map(|_| ())
+                .expect_err("refused"),
+            "incorrect (or empty) value for attempt (0)"
+        );
+    }
+}
