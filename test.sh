@@ -35,6 +35,16 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
+# grpcio with the standard health service, for the gRPC tests (PyPI: Debian has no
+# grpcio-health-checking).
+if ! python3 -c 'import grpc, grpc_health.v1.health' >/dev/null 2>&1; then
+  echo "test.sh: installing grpcio grpcio-health-checking (pip)" >&2
+  python3 -m pip install -q grpcio grpcio-health-checking || {
+    echo "test.sh: please install: python3 -m pip install grpcio grpcio-health-checking" >&2
+    exit 1
+  }
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi

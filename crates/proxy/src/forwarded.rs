@@ -232,8 +232,19 @@ impl ForwardedPolicy {
             .filter(|k| is_hop_by_hop(k.as_str()))
             .cloned()
             .collect();
+        // `TE: trailers` goes on, as Go's reverse proxy keeps it (gRPC servers require it).
+        let te_trailers = hop.contains(&http::header::TE)
+            && headers.get_all(http::header::TE).iter().any(|v| {
+                v.to_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
+            });
         for name in hop {
             headers.remove(name);
+        }
+        if te_trailers {
+            headers.insert(http::header::TE, HeaderValue::from_static("trailers"));
         }
         if let Some(v) = upgrade_value {
             headers.insert(UPGRADE, v);

@@ -2,11 +2,14 @@
 //! per table and shared by every router that names it.
 
 mod api;
+mod failover;
 mod forward;
+mod grpc_health;
 pub mod health;
 mod lb;
 mod mirror;
 mod tunnel;
+mod weighted;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,20 +19,22 @@ use crate::rescue::{ProxyError, respond};
 use crate::{Request, Response};
 
 pub use self::api::ApiSource;
+pub use self::failover::Failover;
 pub use self::forward::RequestCtx;
+pub(crate) use self::lb::{LeastTime, P2c, Passive, Sticky, Strategy};
 pub use self::lb::{LoadBalancer, Target};
 pub use self::mirror::Mirroring;
+pub use self::weighted::{Hrw, Weighted};
 
 /// A compiled service.
 #[derive(Debug)]
 pub enum Service {
     LoadBalancer(LoadBalancer),
     Weighted(Weighted),
+    /// `highestRandomWeight`.
+    Hrw(Hrw),
     Mirroring(Mirroring),
-    Failover {
-        main: Arc<Service>,
-        fallback: Arc<Service>,
-    },
+    Failover(Failover),
     /// `noop@internal`: routers whose middlewares always answer (redirects).
     Noop,
     /// `ping@internal`: 200 `OK`, or the terminating status once shutdown has begun.
@@ -48,13 +53,6 @@ pub struct PingState {
     /// Set when shutdown begins.
     pub terminating: Arc<std::sync::atomic::AtomicBool>,
     pub terminating_status: http::StatusCode,
-}
-
-/// `weighted`: smooth weighted round robin over child services.
-#[derive(Debug)]
-pub struct Weighted {
-    pub(crate) children: Vec<(Arc<Service>, i64)>,
-    pub(crate) state: lb::Smooth,
 }
 
 type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
@@ -79,21 +77,10 @@ impl Service {
                     Ok(resp) => resp,
                     Err(e) => respond(&e),
                 },
-                Service::Weighted(w) => {
-                    let c = &w.children;
-                    match w.state.pick(c.len(), |i| c[i].1, |i| c[i].0.is_up()) {
-                        Some(i) => w.children[i].0.serve(req, ctx).await,
-                        None => respond(&ProxyError::NoServer),
-                    }
-                }
+                Service::Weighted(w) => w.serve(req, ctx).await,
+                Service::Hrw(h) => h.serve(req, ctx).await,
                 Service::Mirroring(m) => m.serve(req, ctx).await,
-                Service::Failover { main, fallback } => {
-                    if main.is_up() {
-                        main.serve(req, ctx).await
-                    } else {
-                        fallback.serve(req, ctx).await
-                    }
-                }
+                Service::Failover(f) => f.serve(req, ctx).await,
                 Service::Noop => respond(&ProxyError::NoRoute),
                 Service::AcmeHttp(c) => c.serve_http(&req),
                 Service::Api(api) => api.serve_api(&req),
@@ -109,18 +96,38 @@ impl Service {
         })
     }
 
-    /// Whether at least one server behind this service is healthy.
+    /// Whether at least one server behind this service is healthy, as far as this service
+    /// follows its children's health (see [`Service::reports_health`]).
     pub fn is_up(&self) -> bool {
         match self {
             Service::LoadBalancer(lb) => lb.is_up(),
-            Service::Weighted(w) => w.children.iter().any(|(c, _)| c.is_up()),
+            Service::Weighted(w) => w.is_up(),
+            Service::Hrw(h) => h.is_up(),
             Service::Mirroring(m) => m.main().is_up(),
-            Service::Failover { main, fallback } => main.is_up() || fallback.is_up(),
+            Service::Failover(f) => f.is_up(),
             Service::Noop
             | Service::Ping(_)
             | Service::AcmeHttp(_)
             | Service::Api(_)
             | Service::Dashboard(_) => true,
+        }
+    }
+
+    /// Whether this service reports its health to a parent with `healthCheck: {}`: a load
+    /// balancer with an active `healthCheck`, a composite service with `healthCheck: {}`
+    /// (Traefik's status updaters; parents of other services are refused).
+    pub fn reports_health(&self) -> bool {
+        match self {
+            Service::LoadBalancer(lb) => lb.checked,
+            Service::Weighted(w) => w.health,
+            Service::Hrw(h) => h.health,
+            Service::Mirroring(m) => m.health && m.main().reports_health(),
+            Service::Failover(f) => f.health,
+            Service::Noop
+            | Service::Ping(_)
+            | Service::AcmeHttp(_)
+            | Service::Api(_)
+            | Service::Dashboard(_) => false,
         }
     }
 }

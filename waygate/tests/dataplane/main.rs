@@ -4,6 +4,7 @@
 #[allow(dead_code)]
 mod support;
 
+mod balancing;
 mod forwarded;
 mod middlewares;
 mod protect;

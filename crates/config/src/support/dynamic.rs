@@ -1,8 +1,8 @@
 //! Dynamic options decoded but not implemented by the data plane, as key patterns (the item
 //! name is `*`). Two kinds:
 //!
-//! - **disabled**: the data plane cannot serve the item at all (a middleware type, a
-//!   load-balancing strategy, TCP/UDP): the runtime table disables it — and every router
+//! - **disabled**: the data plane cannot serve the item at all (a middleware type,
+//!   TCP/UDP): the runtime table disables it — and every router
 //!   using it — with an error when it compiles; listed here so the walk test knows they are
 //!   reported, not to report them twice;
 //! - **reported**: the item serves, without this option; [`dynamic_gaps`] warns, naming it.
@@ -28,12 +28,7 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.replacePathRegex",
     "http.middlewares.*.stripPrefixRegex",
     "http.middlewares.*.plugin",
-    "http.services.*.highestRandomWeight",
     "http.services.*.middlewares",
-    "http.services.*.loadBalancer.sticky",
-    "http.services.*.loadBalancer.strategy",
-    "http.services.*.weighted.sticky",
-    "http.services.*.failover.errors",
     "http.routers.*.parentRefs",
     // Services using such a transport are disabled (upstream/tls.rs).
     "http.serversTransports.*.peerCertSANs",
@@ -51,10 +46,6 @@ pub const DYNAMIC_GAPS: &[Gap] = &[
     gap(
         "http.services.*.loadBalancer.responseForwarding",
         "responses are flushed as they arrive",
-    ),
-    section(
-        "http.services.*.loadBalancer.passiveHealthCheck",
-        "servers are not taken out after failed requests, only by active health checks",
     ),
     gap(
         "http.middlewares.*.headers.isDevelopment",

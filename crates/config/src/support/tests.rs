@@ -235,8 +235,12 @@ mod dynamic {
         "http.services.*.loadBalancer.healthCheck",
         "http.services.*.loadBalancer.passHostHeader",
         "http.services.*.loadBalancer.serversTransport",
-        // Health is always propagated to the parent (the `healthCheck: {}` switch is moot).
+        "http.services.*.loadBalancer.strategy",
+        "http.services.*.loadBalancer.sticky",
+        "http.services.*.loadBalancer.passiveHealthCheck",
+        // Health is propagated to a parent with `healthCheck: {}` (Traefik's rule).
         "http.services.*.weighted",
+        "http.services.*.highestRandomWeight",
         "http.services.*.mirroring",
         "http.services.*.failover",
         "http.middlewares.*.headers",

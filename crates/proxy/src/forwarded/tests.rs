@@ -70,9 +70,14 @@ fn hop_by_hop_headers_are_removed() {
     h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
     h.insert("x-secret", HeaderValue::from_static("1"));
     h.insert("x-forwarded-for", HeaderValue::from_static("1.1.1.1"));
-    h.insert("te", HeaderValue::from_static("trailers"));
+    h.insert("te", HeaderValue::from_static("gzip"));
     policy.strip_hop_by_hop(&mut h, false);
     assert!(!h.contains_key("x-secret") && !h.contains_key("keep-alive") && !h.contains_key("te"));
+    // `TE: trailers` is kept (alone), as Go's reverse proxy does, for gRPC.
+    h.insert("te", HeaderValue::from_static("gzip, trailers"));
+    policy.strip_hop_by_hop(&mut h, false);
+    assert_eq!(h["te"], "trailers");
+    h.remove("te");
     assert!(!h.contains_key("connection"));
     assert!(
         h.contains_key("x-forwarded-for"),

@@ -171,18 +171,27 @@ async fn run(service: String, url: String, spec: HealthCheck, probe: Probe, up: 
 /// What a check targets: the server's URL with the check's `scheme`, `port` and `path`.
 /// Returns the protocol (which pool), the authority and the request target (origin form, or
 /// absolute for `h2c`); `None` for a URL that cannot be checked.
+///
+/// gRPC checks call the health protocol's path over HTTP/2: h2c unless the check's `scheme`
+/// is `https` (Traefik dials without TLS for an empty scheme, whatever the server URL).
 pub(crate) fn check_target(
     server: &str,
     spec: &HealthCheck,
 ) -> Option<(crate::upstream::Protocol, Authority, Uri)> {
     use crate::upstream::Protocol;
     let base: Uri = server.parse().ok()?;
+    let grpc = is_grpc(spec);
     let scheme = if spec.scheme.is_empty() {
-        base.scheme_str().unwrap_or("http")
+        if grpc {
+            "h2c"
+        } else {
+            base.scheme_str().unwrap_or("http")
+        }
     } else {
         spec.scheme.as_str()
     };
     let protocol = match scheme {
+        "http" if grpc => Protocol::H2c,
         "http" => Protocol::Http,
         "https" => Protocol::Https,
         "h2c" => Protocol::H2c,
@@ -198,7 +207,9 @@ pub(crate) fn check_target(
         .map_or_else(|| host.to_string(), |p| format!("{host}:{p}"))
         .parse()
         .ok()?;
-    let path = if spec.path.is_empty() {
+    let path = if grpc {
+        super::grpc_health::CHECK_PATH
+    } else if spec.path.is_empty() {
         "/"
     } else {
         spec.path.as_str()
@@ -216,9 +227,16 @@ pub(crate) fn check_target(
     Some((protocol, authority, uri))
 }
 
+fn is_grpc(spec: &HealthCheck) -> bool {
+    spec.mode.eq_ignore_ascii_case("grpc")
+}
+
 /// One check: the request through the probe's pool, the whole response read (so the
 /// connection is reused), within `timeout`. `Err` says why it failed.
 async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> Result<(), String> {
+    if is_grpc(spec) {
+        return super::grpc_health::check(probe, timeout).await;
+    }
     let method = if spec.method.is_empty() {
         Method::GET
     } else {

@@ -1,17 +1,32 @@
-//! `loadBalancer`: servers picked by smooth weighted round robin (nginx's algorithm: even
-//! spread, no bursts), skipping servers whose health check fails.
+//! `loadBalancer`: one server per request, by the service's `strategy` (`wrr`, `p2c`, `hrw`,
+//! `leasttime`), after its sticky cookie if any; servers whose active or passive health check
+//! failed are skipped.
+
+mod hrw;
+mod leasttime;
+mod p2c;
+mod passive;
+mod smooth;
+mod sticky;
 
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 
 use http::uri::{Authority, Scheme};
 use tracing::{debug, error};
 
 use super::forward::{self, RequestCtx};
-use crate::rescue::ProxyError;
+use crate::rescue::{ProxyError, respond};
 use crate::upstream::Pool;
 use crate::{Request, Response};
+
+pub(crate) use self::hrw::{client_key as hrw_key, pick as hrw_pick};
+pub(crate) use self::leasttime::LeastTime;
+pub(crate) use self::p2c::P2c;
+pub(crate) use self::passive::Passive;
+pub(crate) use self::smooth::Smooth;
+pub(crate) use self::sticky::Sticky;
 
 /// One backend server.
 #[derive(Debug)]
@@ -29,6 +44,8 @@ pub struct Target {
     /// This server's connections.
     pub pool: Arc<Pool>,
     pub response_header_timeout: Option<std::time::Duration>,
+    /// Requests in flight (counted for `p2c` and `leasttime` only).
+    pub inflight: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -36,15 +53,26 @@ pub struct LoadBalancer {
     pub(crate) name: String,
     pub(crate) targets: Vec<Target>,
     pub(crate) pass_host_header: bool,
+    /// Weighted round robin state (`strategy: wrr`).
     pub(crate) state: Smooth,
+    pub(crate) strategy: Strategy,
+    pub(crate) sticky: Option<Sticky>,
+    pub(crate) passive: Option<Passive>,
+    /// Has an active `healthCheck`: its health is reported to parent services.
+    pub(crate) checked: bool,
 }
 
-/// Smooth weighted round robin; equal weights take a lock-free counter.
-#[derive(Debug, Default)]
-pub(crate) struct Smooth {
-    counter: AtomicUsize,
-    current: Mutex<Vec<i64>>,
+/// How the next server is chosen.
+#[derive(Debug)]
+pub(crate) enum Strategy {
+    Wrr,
+    P2c(P2c),
+    Hrw,
+    LeastTime(LeastTime),
 }
+
+/// Counts a request in flight while alive.
+struct InFlight<'a>(&'a AtomicUsize);
 
 // === impl LoadBalancer ===
 
@@ -55,6 +83,10 @@ impl LoadBalancer {
             targets,
             pass_host_header,
             state: Smooth::default(),
+            strategy: Strategy::Wrr,
+            sticky: None,
+            passive: None,
+            checked: false,
         }
     }
 
@@ -62,21 +94,41 @@ impl LoadBalancer {
         &self.name
     }
 
-    pub fn is_up(&self) -> bool {
-        self.targets
-            .iter()
-            .any(|t| t.weight > 0 && t.up.load(Ordering::Relaxed))
+    /// Traefik's name of the strategy.
+    pub fn strategy(&self) -> &'static str {
+        match self.strategy {
+            Strategy::Wrr => "wrr",
+            Strategy::P2c(_) => "p2c",
+            Strategy::Hrw => "hrw",
+            Strategy::LeastTime(_) => "leasttime",
+        }
     }
 
-    pub(crate) fn pick(&self) -> Option<&Target> {
+    /// Whether server `i` can take requests: up, and weighted unless the strategy ignores
+    /// weights (`p2c`, as Traefik).
+    fn eligible(&self, i: usize) -> bool {
+        let t = &self.targets[i];
+        t.up.load(Ordering::Relaxed) && (t.weight > 0 || matches!(self.strategy, Strategy::P2c(_)))
+    }
+
+    pub fn is_up(&self) -> bool {
+        (0..self.targets.len()).any(|i| self.eligible(i))
+    }
+
+    pub(crate) fn pick(&self, ctx: &RequestCtx) -> Option<usize> {
         let t = &self.targets;
-        self.state
-            .pick(
-                t.len(),
-                |i| t[i].weight,
-                |i| t[i].up.load(Ordering::Relaxed),
-            )
-            .map(|i| &t[i])
+        let up = |i: usize| t[i].up.load(Ordering::Relaxed);
+        let inflight = |i: usize| t[i].inflight.load(Ordering::Relaxed);
+        match &self.strategy {
+            Strategy::Wrr => self.state.pick(t.len(), |i| t[i].weight, up),
+            Strategy::P2c(p) => p.pick(t.len(), up, inflight),
+            Strategy::Hrw => {
+                let mut buf = [0; 64];
+                let key = hrw_key(ctx.client_ip, &mut buf);
+                hrw_pick(key, t.len(), |i| t[i].url.as_str(), |i| t[i].weight, up)
+            }
+            Strategy::LeastTime(l) => l.pick(t.len(), |i| t[i].weight, up, inflight),
+        }
     }
 
     pub(crate) async fn serve(
@@ -84,10 +136,59 @@ impl LoadBalancer {
         req: Request,
         ctx: &RequestCtx,
     ) -> Result<Response, ProxyError> {
-        let target = self.pick().ok_or(ProxyError::NoServer)?;
-        forward::forward(req, target, self.pass_host_header, ctx)
+        let Some(sticky) = &self.sticky else {
+            let i = self.pick(ctx).ok_or(ProxyError::NoServer)?;
+            return self.forward_to(i, req, ctx).await;
+        };
+        let stuck = sticky
+            .lookup(req.headers())
+            .filter(|&(i, _)| self.eligible(i));
+        let (i, write) = match stuck {
+            Some(hit) => hit,
+            None => (self.pick(ctx).ok_or(ProxyError::NoServer)?, true),
+        };
+        let mut resp = self
+            .forward_to(i, req, ctx)
             .await
-            .inspect_err(|e| self.log_failure(target, e))
+            .unwrap_or_else(|e| respond(&e));
+        if write {
+            sticky.stick(&mut resp, i);
+        }
+        Ok(resp)
+    }
+
+    async fn forward_to(
+        &self,
+        i: usize,
+        req: Request,
+        ctx: &RequestCtx,
+    ) -> Result<Response, ProxyError> {
+        let target = &self.targets[i];
+        let pass_host = self.pass_host_header;
+        let result = match &self.strategy {
+            Strategy::Wrr | Strategy::Hrw => forward::forward(req, target, pass_host, ctx).await,
+            Strategy::P2c(_) => {
+                let _inflight = InFlight::enter(&target.inflight);
+                forward::forward(req, target, pass_host, ctx).await
+            }
+            Strategy::LeastTime(l) => {
+                let _inflight = InFlight::enter(&target.inflight);
+                let start = Instant::now();
+                let result = forward::forward(req, target, pass_host, ctx).await;
+                if result.is_ok() {
+                    l.record(i, start.elapsed());
+                }
+                result
+            }
+        };
+        if let Some(p) = &self.passive {
+            let failed = match &result {
+                Ok(resp) => resp.status().is_server_error(),
+                Err(e) => e.is_upstream(),
+            };
+            p.record(i, failed, &target.up, &self.name, &target.url);
+        }
+        result.inspect_err(|e| self.log_failure(target, e))
     }
 
     /// The line Traefik's proxy error handler writes: a refused backend certificate at error
@@ -105,117 +206,17 @@ impl LoadBalancer {
     }
 }
 
-// === impl Smooth ===
+// === impl InFlight ===
 
-impl Smooth {
-    /// Index of the next of `n` entries with weight > 0 that is up, or `None`. No allocation.
-    pub(crate) fn pick(
-        &self,
-        n: usize,
-        weight: impl Fn(usize) -> i64,
-        up: impl Fn(usize) -> bool,
-    ) -> Option<usize> {
-        let eligible = |i: usize| weight(i) > 0 && up(i);
-        let first = (0..n).find(|&i| eligible(i))?;
-        let w0 = weight(first);
-        if (0..n).all(|i| weight(i) == w0) {
-            let start = self.counter.fetch_add(1, Ordering::Relaxed);
-            return (0..n).map(|k| (start + k) % n).find(|&i| eligible(i));
-        }
-        let mut current = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        smooth_step(&mut current, n, &weight, eligible)
-    }
-
-    /// The index [`Smooth::pick`] would return now, without advancing the state (for
-    /// `waygate explain`; allocates).
-    pub(crate) fn peek(
-        &self,
-        n: usize,
-        weight: impl Fn(usize) -> i64,
-        up: impl Fn(usize) -> bool,
-    ) -> Option<usize> {
-        let eligible = |i: usize| weight(i) > 0 && up(i);
-        let first = (0..n).find(|&i| eligible(i))?;
-        let w0 = weight(first);
-        if (0..n).all(|i| weight(i) == w0) {
-            let start = self.counter.load(Ordering::Relaxed);
-            return (0..n).map(|k| (start + k) % n).find(|&i| eligible(i));
-        }
-        let mut copy = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        smooth_step(&mut copy, n, &weight, eligible)
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
     }
 }
 
-/// One step of nginx's smooth weighted round robin over `current`.
-fn smooth_step(
-    current: &mut Vec<i64>,
-    n: usize,
-    weight: impl Fn(usize) -> i64,
-    eligible: impl Fn(usize) -> bool,
-) -> Option<usize> {
-    current.resize(n, 0);
-    let mut total = 0;
-    let mut best: Option<usize> = None;
-    for i in (0..n).filter(|&i| eligible(i)) {
-        current[i] += weight(i);
-        total += weight(i);
-        if best.is_none_or(|b| current[i] > current[b]) {
-            best = Some(i);
-        }
-    }
-    let b = best?;
-    current[b] -= total;
-    Some(b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Smooth;
-
-    #[test]
-    fn smooth_weighted_spread() {
-        let s = Smooth::default();
-        let pick = |w: &[i64], up: &[bool]| s.pick(w.len(), |i| w[i], |i| up[i]);
-        let picks: Vec<usize> = (0..7)
-            .map(|_| pick(&[5, 1, 1], &[true; 3]).expect("pick"))
-            .collect();
-        assert_eq!(picks, [0, 0, 1, 0, 2, 0, 0]);
-        let counts = (0..300).fold([0; 3], |mut c, _| {
-            c[pick(&[3, 2, 1], &[true; 3]).expect("pick")] += 1;
-            c
-        });
-        assert_eq!(counts, [150, 100, 50]);
-    }
-
-    #[test]
-    fn peek_tells_the_next_pick_without_taking_it() {
-        let s = Smooth::default();
-        for w in [[1, 1, 1], [5, 1, 1]] {
-            for _ in 0..9 {
-                let next = s.peek(3, |i| w[i], |_| true);
-                assert_eq!(next, s.peek(3, |i| w[i], |_| true));
-                assert_eq!(next, s.pick(3, |i| w[i], |_| true));
-            }
-        }
-        assert_eq!(s.peek(2, |_| 1, |i| i == 1), Some(1));
-    }
-
-    #[test]
-    fn skips_down_and_zero_weight() {
-        let s = Smooth::default();
-        let pick = |w: &[i64], up: &[bool]| s.pick(w.len(), |i| w[i], |i| up[i]);
-        for _ in 0..10 {
-            assert_eq!(pick(&[1, 1, 1], &[false, true, false]), Some(1));
-            assert_eq!(pick(&[0, 2, 1], &[true, false, true]), Some(2));
-        }
-        assert_eq!(pick(&[1, 1], &[false, false]), None);
-        assert_eq!(pick(&[], &[]), None);
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -19,6 +19,8 @@ pub struct Mirroring {
     pub(crate) mirror_body: bool,
     pub(crate) max_body_size: i64,
     pub(crate) counter: AtomicU64,
+    /// `healthCheck: {}`: the main service's health is reported up.
+    pub(crate) health: bool,
 }
 
 // === impl Mirroring ===

@@ -5,10 +5,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use http::uri::{Authority, Scheme};
-use waygate_config::dynamic::{DynamicConfig, LoadBalancer as LbConfig, Service as Config};
+use waygate_config::dynamic::{
+    DynamicConfig, LoadBalancer as LbConfig, Service as Config, middleware::parse_status_ranges,
+};
 
 use crate::service::health::{Checked, HealthRegistry, Probe, check_target};
-use crate::service::{LoadBalancer, Mirroring, Service, Target, Weighted};
+use crate::service::{
+    Failover, Hrw, LeastTime, LoadBalancer, Mirroring, P2c, Passive, Service, Sticky, Strategy,
+    Target, Weighted,
+};
 use crate::upstream::{Pools, Protocol, TransportSettings};
 
 pub(super) struct ServiceBuilder<'a> {
@@ -37,6 +42,16 @@ impl ServiceBuilder<'_> {
         self.building.remove(name);
         self.built.insert(name.to_string(), result.clone());
         result
+    }
+
+    /// Child `child` of `parent`; with `health` (the parent has `healthCheck: {}`) the
+    /// child must report its health, as Traefik requires.
+    fn child(&mut self, parent: &str, child: &str, health: bool) -> Result<Arc<Service>, String> {
+        let service = self.get(child)?;
+        if health && !service.reports_health() {
+            return Err(unreported(parent, child));
+        }
+        Ok(service)
     }
 
     fn build(&mut self, name: &str) -> Result<Arc<Service>, String> {
@@ -86,25 +101,29 @@ impl ServiceBuilder<'_> {
         }
         let service = if let Some(lb) = &cfg.load_balancer {
             Service::LoadBalancer(self.load_balancer(name, lb)?)
-        } else if cfg.highest_random_weight.is_some() {
-            // Serving it as weighted round robin would quietly drop its client affinity.
-            return Err(format!(
-                "service `{name}`: highestRandomWeight is not implemented by Waygate yet"
-            ));
-        } else if let Some(w) = &cfg.weighted {
-            if w.sticky.is_some() {
-                return Err(format!(
-                    "service `{name}`: sticky sessions are not implemented by Waygate yet"
-                ));
+        } else if let Some(h) = &cfg.highest_random_weight {
+            let health = h.health_check.is_some();
+            let mut children = Vec::with_capacity(h.services.len());
+            for c in &h.services {
+                let child = self.child(name, &c.name, health)?;
+                children.push((child, c.weight.unwrap_or(1), c.name.clone()));
             }
-            let children = w
-                .services
-                .iter()
-                .map(|c| Ok((self.get(&c.name)?, c.weight.unwrap_or(1))))
-                .collect::<Result<Vec<_>, String>>()?;
+            Service::Hrw(Hrw { children, health })
+        } else if let Some(w) = &cfg.weighted {
+            let health = w.health_check.is_some();
+            let mut children = Vec::with_capacity(w.services.len());
+            for c in &w.services {
+                children.push((self.child(name, &c.name, health)?, c.weight.unwrap_or(1)));
+            }
+            let sticky = w.sticky.as_ref().and_then(|s| s.cookie.as_ref()).map(|c| {
+                let names: Vec<&str> = w.services.iter().map(|s| s.name.as_str()).collect();
+                Sticky::new(c, name, &names)
+            });
             Service::Weighted(Weighted {
                 children,
                 state: Default::default(),
+                sticky,
+                health,
             })
         } else if let Some(m) = &cfg.mirroring {
             let mirrors = m
@@ -112,23 +131,40 @@ impl ServiceBuilder<'_> {
                 .iter()
                 .map(|c| Ok((self.get(&c.name)?, c.percent.min(100), Default::default())))
                 .collect::<Result<Vec<_>, String>>()?;
+            let health = m.health_check.is_some();
             Service::Mirroring(Mirroring {
                 main: self.get(&m.service)?,
                 mirrors,
                 mirror_body: m.mirror_body,
                 max_body_size: m.max_body_size,
                 counter: Default::default(),
+                health,
             })
         } else if let Some(f) = &cfg.failover {
-            if f.errors.is_some() {
-                return Err(format!(
-                    "service `{name}`: failover on response status is not implemented by Waygate yet"
-                ));
+            let errors = match f.errors.as_ref().filter(|e| !e.status.is_empty()) {
+                None => None,
+                Some(e) => {
+                    let mut ranges = Vec::new();
+                    for s in &e.status {
+                        ranges.extend(parse_status_ranges(s).map_err(|err| {
+                            format!("service `{name}`: failover.errors.status: {err}")
+                        })?);
+                    }
+                    Some((ranges, e.max_request_body_bytes))
+                }
+            };
+            let main = self.get(&f.service)?;
+            // As Traefik: without `errors`, the failover needs the main service's health.
+            if errors.is_none() && !main.reports_health() {
+                return Err(unreported(name, &f.service));
             }
-            Service::Failover {
-                main: self.get(&f.service)?,
-                fallback: self.get(&f.fallback)?,
-            }
+            let health = f.health_check.is_some();
+            Service::Failover(Failover {
+                main,
+                fallback: self.child(name, &f.fallback, health)?,
+                health,
+                errors,
+            })
         } else {
             return Err(format!("service `{name}` has no type"));
         };
@@ -136,17 +172,6 @@ impl ServiceBuilder<'_> {
     }
 
     fn load_balancer(&mut self, name: &str, lb: &LbConfig) -> Result<LoadBalancer, String> {
-        if lb.sticky.is_some() {
-            return Err(format!(
-                "service `{name}`: sticky sessions are not implemented by Waygate yet"
-            ));
-        }
-        if !lb.strategy.eq_ignore_ascii_case("wrr") {
-            return Err(format!(
-                "service `{name}`: load-balancing strategy `{}` is not implemented by Waygate yet (wrr is)",
-                lb.strategy
-            ));
-        }
         let settings = (self.transport)(&lb.servers_transport)?;
         let mut targets = Vec::with_capacity(lb.servers.len());
         for server in &lb.servers {
@@ -239,13 +264,37 @@ impl ServiceBuilder<'_> {
                 up,
                 pool,
                 response_header_timeout: settings.response_header_timeout,
+                inflight: Default::default(),
             });
         }
-        Ok(LoadBalancer::new(
-            name.to_string(),
-            targets,
-            lb.pass_host_header,
-        ))
+        let strategy = match lb.strategy.to_ascii_lowercase().as_str() {
+            "wrr" | "" => Strategy::Wrr,
+            "p2c" => Strategy::P2c(P2c::new()),
+            "hrw" => Strategy::Hrw,
+            "leasttime" => Strategy::LeastTime(LeastTime::new(targets.iter().map(|t| t.weight))),
+            other => {
+                return Err(format!(
+                    "service `{name}`: unsupported load-balancer strategy `{other}`"
+                ));
+            }
+        };
+        let mut built = LoadBalancer::new(name.to_string(), targets, lb.pass_host_header);
+        built.strategy = strategy;
+        built.checked = lb.health_check.is_some();
+        built.sticky = lb.sticky.as_ref().and_then(|s| s.cookie.as_ref()).map(|c| {
+            let urls: Vec<&str> = lb.servers.iter().map(|s| s.url.as_str()).collect();
+            Sticky::new(c, name, &urls)
+        });
+        built.passive = lb.passive_health_check.as_ref().map(|p| {
+            let window = p.failure_window.to_std().unwrap_or_default();
+            Passive::new(
+                window,
+                p.max_failed_attempts,
+                built.checked,
+                lb.servers.len(),
+            )
+        });
+        Ok(built)
     }
 }
 
@@ -256,4 +305,13 @@ fn internal_gap(name: &str) -> Option<&'static str> {
         "prometheus@internal" => Some("the Prometheus metrics endpoint"),
         _ => None,
     }
+}
+
+/// Traefik's refusal of a parent with `healthCheck: {}` (or a failover) over a child that
+/// does not report its health.
+fn unreported(parent: &str, child: &str) -> String {
+    format!(
+        "service `{parent}`: child service `{child}` does not report its health (it needs a \
+         healthCheck, or `healthCheck: {{}}` for a composite service)"
+    )
 }

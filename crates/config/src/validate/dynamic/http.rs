@@ -208,6 +208,15 @@ fn service(svc: &Service, h: &HttpConfig, ctx: &Context<'_>, s: &mut Scope<'_>) 
             s.check(!w.services.is_empty(), &format!("{key}.services"), || {
                 "at least one service is required".to_string()
             });
+            for (i, c) in w.services.iter().enumerate() {
+                if c.weight.is_some_and(|w| w <= 0) {
+                    s.warning(
+                        &format!("{key}.services[{i}].weight"),
+                        IssueKind::InvalidValue,
+                        "a weight of 0 or less removes the service from the rotation",
+                    );
+                }
+            }
         }
     }
     for (i, m) in svc.middlewares.iter().enumerate() {
@@ -248,7 +257,8 @@ fn load_balancer(lb: &LoadBalancer, h: &HttpConfig, ctx: &Context<'_>, s: &mut S
                 "`port` and `scheme` are Docker-label shorthands; write the full `url` here",
             );
         }
-        if srv.weight.is_some_and(|w| w <= 0) {
+        // p2c ignores weights (as Traefik).
+        if srv.weight.is_some_and(|w| w <= 0) && !lb.strategy.eq_ignore_ascii_case("p2c") {
             ss.warning(
                 "weight",
                 IssueKind::InvalidValue,

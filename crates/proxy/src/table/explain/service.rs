@@ -99,6 +99,12 @@ fn describe(
                 .state
                 .peek(t.len(), |i| t[i].weight, |i| out.members[i].up);
             match peek {
+                _ if lb.strategy() != "wrr" && lb.is_up() => {
+                    out.note = Some(format!(
+                        "strategy {}: the server is chosen per request",
+                        lb.strategy()
+                    ));
+                }
                 Some(i) => out.pick = Some(pick(&t[i].url, WRR)),
                 None => out.note = Some("no server is available: 503".to_string()),
             }
@@ -120,7 +126,7 @@ fn describe(
                     up: s.is_up(),
                 })
                 .collect();
-            match w.state.peek(c.len(), |i| c[i].1, |i| c[i].0.is_up()) {
+            match w.state.peek(c.len(), |i| c[i].1, |i| w.child_up(i)) {
                 Some(i) => {
                     out.pick = Some(pick(&name_of(i), WRR));
                     out.next = Some(Box::new(describe(dynamic, &name_of(i), &c[i].0, depth + 1)));
@@ -148,7 +154,8 @@ fn describe(
             out.pick = Some(pick(&main, "main service (answers the client)"));
             out.next = Some(Box::new(describe(dynamic, &main, m.main(), depth + 1)));
         }
-        Service::Failover { main, fallback } => {
+        Service::Failover(f) => {
+            let (main, fallback) = (&f.main, &f.fallback);
             out.kind = "failover".to_string();
             let fc = cfg.and_then(|c| c.failover.as_ref());
             let (main_name, fallback_name) = fc.map_or_else(
@@ -159,15 +166,15 @@ fn describe(
                 Member {
                     name: main_name.clone(),
                     weight: 1,
-                    up: main.is_up(),
+                    up: f.main_up(),
                 },
                 Member {
                     name: fallback_name.clone(),
                     weight: 0,
-                    up: fallback.is_up(),
+                    up: f.fallback_up(),
                 },
             ];
-            let (name, svc, how) = if main.is_up() {
+            let (name, svc, how) = if f.main_up() {
                 (main_name, main, "main service is up")
             } else {
                 (fallback_name, fallback, "main service is down: fallback")
