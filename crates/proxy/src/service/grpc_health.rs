@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, TE};
-use http::{Method, Request, Version};
+use http::{Method, Request};
 use http_body_util::BodyExt;
 
 use super::health::Probe;
@@ -26,7 +26,8 @@ pub(crate) async fn check(probe: &Probe, timeout: Duration) -> Result<(), String
     let mut req = Request::new(Body::full(Bytes::from_static(&[0, 0, 0, 0, 0])));
     *req.method_mut() = Method::POST;
     *req.uri_mut() = probe.uri.clone();
-    *req.version_mut() = Version::HTTP_2;
+    // The pool speaks HTTP/2 (h2c, or TLS with ALPN `h2`) and completes an origin-form
+    // target for it.
     let h = req.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
     h.insert(TE, HeaderValue::from_static("trailers"));

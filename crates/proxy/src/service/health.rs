@@ -250,7 +250,18 @@ async fn check(probe: &Probe, spec: &HealthCheck, timeout: Duration) -> Result<(
     } else {
         spec.hostname.as_str()
     };
-    if let Ok(v) = host.parse() {
+    if probe.uri.scheme().is_some() {
+        // h2c: the host is the `:authority` (one authority, as Go sends; no `host` header).
+        if !spec.hostname.is_empty()
+            && let Ok(a) = host.parse::<Authority>()
+        {
+            let mut parts = probe.uri.clone().into_parts();
+            parts.authority = Some(a);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    } else if let Ok(v) = host.parse() {
         req.headers_mut().insert(http::header::HOST, v);
     }
     for (k, v) in &spec.headers {

@@ -21,12 +21,19 @@ struct GrpcServer {
 
 impl GrpcServer {
     fn start(name: &str) -> Self {
+        Self::start_with(name, &[])
+    }
+
+    /// With `tls`: certificate and key files, to serve TLS instead of h2c.
+    fn start_with(name: &str, tls: &[&std::path::Path]) -> Self {
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/dataplane/balancing/grpc_server.py"
         );
         let mut child = Command::new("python3")
-            .args([script, name])
+            .arg(script)
+            .arg(name)
+            .args(tls)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -192,4 +199,35 @@ async fn grpc_unary_streaming_and_errors_over_h2c() {
     assert_eq!(denied.status, 200);
     assert_eq!(denied.trailers["grpc-status"], "7");
     assert_eq!(denied.trailers["grpc-message"], "denied by g");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grpc_over_tls_to_the_backend_negotiates_h2() {
+    let dir = std::env::temp_dir().join(format!("waygate-grpc-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).expect("cert");
+    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("key");
+    let g = GrpcServer::start_with("tls", &[&cert, &key]);
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: Host(`grpc.test`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        serversTransport: t\n        servers: [{{url: \"https://127.0.0.1:{}\"}}]\n        healthCheck: {{mode: grpc, scheme: https, path: /, interval: 100ms, timeout: 2s}}\n  serversTransports:\n    t:\n      serverName: localhost\n      rootCAs: [\"{}\"]\n",
+        g.port,
+        cert.display()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let unary = call(&gw, "grpc.test", "/test.Echo/Who", b"hi").await;
+    assert_eq!(unary.messages, vec![Bytes::from_static(b"tls:hi")]);
+    assert_eq!(unary.trailers["grpc-status"], "0");
+    let stream = call(&gw, "grpc.test", "/test.Echo/Count", b"").await;
+    assert_eq!(stream.messages.len(), 3);
+    assert_eq!(stream.trailers["x-served-by"], "tls");
+    // The gRPC health check over TLS passes (a failing one would take the only server out).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!gw.logs().contains("health check failed"), "{}", gw.logs());
+    assert_eq!(
+        call(&gw, "grpc.test", "/test.Echo/Who", b"x").await.status,
+        200
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

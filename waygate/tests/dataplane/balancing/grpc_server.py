@@ -1,7 +1,8 @@
 """A real grpcio server for the gateway's tests: the standard health service plus
 test.Echo/Who (unary: answers the server's name) and test.Echo/Count (server streaming: three
 messages, then a trailer). Prints its port; each stdin line sets the overall health status
-(SERVING, NOT_SERVING); exits when stdin closes."""
+(SERVING, NOT_SERVING); exits when stdin closes. With CERT and KEY files after the name it
+serves TLS (ALPN h2) instead of h2c."""
 
 import sys
 from concurrent import futures
@@ -42,7 +43,12 @@ server.add_generic_rpc_handlers(
         ),
     )
 )
-port = server.add_insecure_port("127.0.0.1:0")
+if len(sys.argv) > 3:
+    with open(sys.argv[2], "rb") as c, open(sys.argv[3], "rb") as k:
+        creds = grpc.ssl_server_credentials(((k.read(), c.read()),))
+    port = server.add_secure_port("127.0.0.1:0", creds)
+else:
+    port = server.add_insecure_port("127.0.0.1:0")
 server.start()
 status.set("", health_pb2.HealthCheckResponse.SERVING)
 print(port, flush=True)
