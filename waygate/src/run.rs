@@ -1,6 +1,6 @@
 //! `waygate [--configFile=F]`: serve. Wires the static configuration, the providers, the
-//! aggregator and the gateway, and handles signals (SIGHUP re-reads files, SIGTERM/SIGINT
-//! shut down gracefully).
+//! aggregator and the gateway, and handles signals (SIGHUP re-reads files, SIGUSR1 reopens
+//! the log files, SIGTERM/SIGINT shut down gracefully).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -132,6 +132,9 @@ pub(crate) async fn serve(
             }
         });
     }
+    if let Some(usr1) = signals.usr1 {
+        tokio::spawn(reopen_logs(usr1, gateway.access_log()));
+    }
     {
         let gateway = gateway.clone();
         crate::trim::spawn(move || gateway.connections());
@@ -141,6 +144,13 @@ pub(crate) async fn serve(
         .run(shutdown_signal(signals.term, signals.int))
         .await;
     applier.abort();
+    if let Some(log) = gateway.access_log() {
+        // The lines of the last requests, before the process exits.
+        let _ = tokio::task::spawn_blocking(move || {
+            log.flush(std::time::Duration::from_secs(2));
+        })
+        .await;
+    }
     info!("stopped");
     ExitCode::SUCCESS
 }
@@ -170,11 +180,29 @@ fn log_new_issues(now: &[Issue], before: &[Issue]) {
     }
 }
 
+/// SIGUSR1, as Traefik: "Closing and re-opening log files for rotation" — the access log
+/// (after the lines queued before the signal are written to the old file) and `log.filePath`.
+async fn reopen_logs(mut usr1: Signal, access_log: Option<Arc<waygate_accesslog::AccessLog>>) {
+    while usr1.recv().await.is_some() {
+        info!("SIGUSR1: closing and re-opening log files for rotation");
+        if let Err(e) = crate::logging::reopen() {
+            error!("cannot reopen log.filePath: {e}");
+        }
+        if let Some(log) = access_log.clone()
+            && let Ok(Err(e)) = tokio::task::spawn_blocking(move || log.rotate()).await
+        {
+            error!("error rotating access log: {e}");
+        }
+    }
+}
+
 /// The signals the gateway handles, registered as soon as serving starts.
 struct Signals {
     term: Option<Signal>,
     int: Option<Signal>,
     hup: Option<Signal>,
+    /// SIGUSR1: reopen the log files (logrotate).
+    usr1: Option<Signal>,
 }
 
 impl Signals {
@@ -183,6 +211,7 @@ impl Signals {
             term: signal(SignalKind::terminate()).ok(),
             int: signal(SignalKind::interrupt()).ok(),
             hup: signal(SignalKind::hangup()).ok(),
+            usr1: signal(SignalKind::user_defined1()).ok(),
         }
     }
 }

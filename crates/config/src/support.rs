@@ -61,7 +61,7 @@ const fn section(path: &'static str, effect: &'static str) -> Gap {
 
 /// Static options decoded but not implemented.
 pub const STATIC_GAPS: &[Gap] = &[
-    section("accessLog", "no access log is written"),
+    section("accessLog.otlp", "access logs are not exported over OTLP"),
     section("metrics", "no metrics are exported"),
     section("tracing", "no traces are exported"),
     section("log.otlp", "logs are not exported over OTLP"),
@@ -103,7 +103,6 @@ pub const STATIC_GAPS: &[Gap] = &[
         "serversTransport.spiffe",
         "backend SPIFFE identities are not verified",
     ),
-    gap("log.noColor", "console colours follow the terminal"),
     gap("providers.precedence", "providers are merged in name order"),
     section(
         "certificatesResolvers.*.tailscale",

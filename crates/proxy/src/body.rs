@@ -28,6 +28,8 @@ pub enum Body {
     Incoming(Incoming),
     /// Streamed from a pooled upstream connection, which goes back to its pool at the end.
     Pooled(crate::upstream::PooledBody),
+    /// A response body whose end writes the access log line.
+    Logged(Box<crate::accesslog::LoggedBody>),
     /// Read ahead by `buffering` or `retry` (memory, a spilled file, then maybe the rest).
     Replay(Box<spool::Replay>),
 }
@@ -86,6 +88,7 @@ impl http_body::Body for Body {
             Body::Client(b) => Pin::new(b).poll_frame(cx),
             Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
+            Body::Logged(b) => b.poll_frame(cx),
             Body::Replay(b) => Pin::new(&mut **b).poll_frame(cx),
         }
     }
@@ -97,6 +100,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.is_end_stream(),
             Body::Incoming(b) => b.is_end_stream(),
             Body::Pooled(b) => b.is_end_stream(),
+            Body::Logged(b) => b.is_end_stream(),
             Body::Replay(b) => b.is_end_stream(),
         }
     }
@@ -109,6 +113,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.size_hint(),
             Body::Incoming(b) => b.size_hint(),
             Body::Pooled(b) => b.size_hint(),
+            Body::Logged(b) => b.size_hint(),
             Body::Replay(b) => b.size_hint(),
         }
     }

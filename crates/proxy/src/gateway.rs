@@ -53,6 +53,8 @@ struct Inner {
     open: Arc<crate::entrypoint::ConnCount>,
     /// What `api@internal` and `dashboard@internal` read.
     api: Arc<crate::service::ApiSource>,
+    /// `accessLog`: opened once, kept across reloads.
+    access_log: Option<Arc<waygate_accesslog::AccessLog>>,
 }
 
 // === impl Gateway ===
@@ -80,6 +82,10 @@ impl Gateway {
                 }
             }
         }
+        let access_log = match &static_cfg.access_log {
+            Some(cfg) => Some(waygate_accesslog::AccessLog::start(cfg)?),
+            None => None,
+        };
         let addrs = bound.iter().map(|b| (b.name.clone(), b.addr)).collect();
         let name = options.server_name.unwrap_or_else(host_name);
         let server_name =
@@ -102,8 +108,15 @@ impl Gateway {
                 acme: Arc::default(),
                 open,
                 api: Arc::new(api),
+                access_log,
             }),
         })
+    }
+
+    /// The access log (`accessLog`), to reopen its file (SIGUSR1), read its dropped-line
+    /// count, or flush it at shutdown.
+    pub fn access_log(&self) -> Option<Arc<waygate_accesslog::AccessLog>> {
+        self.inner.access_log.clone()
     }
 
     /// The address an entry point listens on (useful with port 0).
@@ -148,6 +161,7 @@ impl Gateway {
             tls: &self.inner.tls,
             acme: &self.inner.acme,
             api: &self.inner.api,
+            access_log: self.inner.access_log.as_ref(),
         });
         let mut table = compiled.table;
         table.servers = compiled

@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use tokio::sync::watch;
 use waygate_rules::{normalize_host, routing_path};
 
+use crate::accesslog::Logged;
 use crate::body::ClientBody;
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
@@ -80,7 +81,9 @@ pub(crate) async fn handle(
     // Slots of `inFlightReq`: kept until the response body ends (or the client goes away,
     // which drops it), or for an upgraded connection until the tunnel closes.
     let mut held = Held::default();
-    let mut resp = route_and_serve(req, conn, table, started, &mut held).await;
+    // The access log's record: empty unless the router (or entry point) logs.
+    let mut log = Logged::default();
+    let mut resp = route_and_serve(req, conn, table, started, &mut held, &mut log).await;
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
         conn.guard.upgraded(std::mem::take(&mut held));
     }
@@ -88,7 +91,8 @@ pub(crate) async fn handle(
         resp.headers_mut()
             .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
-    resp.map(|body| ServedBody::new(body, token.holding(held), h2, started))
+    log.wrap(resp)
+        .map(|body| ServedBody::new(body, token.holding(held), h2, started))
 }
 
 async fn route_and_serve(
@@ -97,6 +101,7 @@ async fn route_and_serve(
     table: Arc<RuntimeTable>,
     started: tokio::time::Instant,
     held: &mut Held,
+    log: &mut Logged,
 ) -> Response {
     let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
@@ -139,7 +144,10 @@ async fn route_and_serve(
         };
         match routes.find(&view) {
             Some(r) => r.clone(),
-            None => return respond(&ProxyError::NoRoute),
+            None => {
+                log.begin(ep.log.as_deref(), &req, conn, started, authority.as_ref());
+                return respond(&ProxyError::NoRoute);
+            }
         }
     };
 
@@ -169,6 +177,13 @@ async fn route_and_serve(
     };
     ep.forwarded.rewrite(req.headers_mut(), &facts);
     ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
+    log.begin(
+        router.log.as_deref(),
+        &req,
+        conn,
+        started,
+        authority.as_ref(),
+    );
 
     let mw_ctx = MwCtx {
         tls: conn.tls.is_some(),
@@ -198,7 +213,7 @@ async fn route_and_serve(
                     chain: &router.chain,
                     service: &router.service,
                     mw_ctx,
-                    ctx: service_ctx(conn, authority, upgrade),
+                    ctx: service_ctx(conn, authority, upgrade, log),
                     forwarded: &ep.forwarded,
                     client_ip_value: &conn.client_ip_value,
                 };
@@ -214,7 +229,7 @@ async fn route_and_serve(
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
-    let ctx = service_ctx(conn, authority, upgrade);
+    let ctx = service_ctx(conn, authority, upgrade, log);
     let mut resp = router.service.handle(req, &ctx).await;
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
@@ -224,13 +239,19 @@ async fn route_and_serve(
 }
 
 /// What the service stage needs to know about the request.
-fn service_ctx(conn: &ConnCtx, authority: Option<HeaderValue>, upgrade: bool) -> RequestCtx {
+fn service_ctx(
+    conn: &ConnCtx,
+    authority: Option<HeaderValue>,
+    upgrade: bool,
+    log: &Logged,
+) -> RequestCtx {
     RequestCtx {
         client_ip: conn.remote.ip(),
         authority,
         upgrade,
         tls: conn.tls.is_some(),
         drain: upgrade.then(|| conn.drain.clone()),
+        log: log.origin(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! configuration (`table::compile`) and swapped atomically (`Gateway::apply`); requests in
 //! flight keep the table they started with. Errors map to responses in one place (`rescue`).
 
+pub mod accesslog;
 pub mod acme;
 pub mod body;
 pub mod entrypoint;

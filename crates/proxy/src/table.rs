@@ -58,6 +58,8 @@ pub(crate) struct EntryPointTable {
     pub(crate) underscores: crate::hygiene::Underscores,
     /// `http.encodeQuerySemicolons`.
     pub(crate) encode_query_semicolons: bool,
+    /// Access log settings for requests no router takes (`None`: not logged).
+    pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
 }
 
 /// A router ready to serve.
@@ -71,6 +73,8 @@ pub struct CompiledRouter {
     /// Traffic counters: shared by the router's copies on several entry points, kept across
     /// reloads.
     pub(crate) stats: Arc<RouterStats>,
+    /// Access log settings (`None`: this router does not log).
+    pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
 }
 
 /// What was enabled, and why the rest was not: every item's status (the API shows it).
@@ -141,6 +145,7 @@ pub fn dry_table(
         api: &Arc::new(crate::service::ApiSource::detached(Arc::new(
             static_cfg.clone(),
         ))),
+        access_log: None,
     });
     (compiled.table, compiled.issues)
 }

@@ -4,6 +4,7 @@
 #[allow(dead_code)]
 mod support;
 
+mod accesslog;
 mod balancing;
 mod forwarded;
 mod middlewares;

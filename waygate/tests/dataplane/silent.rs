@@ -11,7 +11,6 @@ use crate::support::{Gw, client, get};
 
 /// Every option found silently accepted, and the text that must name it.
 const SILENT: &[(&str, &str)] = &[
-    ("accessLog", "`accessLog` is not implemented by Waygate yet"),
     ("metrics", "`metrics` is not implemented by Waygate yet"),
     ("tracing", "`tracing` is not implemented by Waygate yet"),
     (

@@ -10,7 +10,7 @@
 use crate::dynamic::DynamicConfig;
 use crate::issue::{Issue, IssueKind};
 
-use super::{Gap, gap, matches, section, walk};
+use super::{Gap, gap, matches, walk};
 
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
@@ -39,9 +39,17 @@ pub const DISABLED: &[&str] = &[
 
 /// Options an item serves without: each set one is reported.
 pub const DYNAMIC_GAPS: &[Gap] = &[
-    section(
-        "http.routers.*.observability",
-        "per-router access log, metrics and tracing switches have nothing to switch",
+    gap(
+        "http.routers.*.observability.metrics",
+        "no metrics are exported: the per-router switch has nothing to switch",
+    ),
+    gap(
+        "http.routers.*.observability.tracing",
+        "no traces are exported: the per-router switch has nothing to switch",
+    ),
+    gap(
+        "http.routers.*.observability.traceVerbosity",
+        "no traces are exported: the per-router switch has nothing to switch",
     ),
     gap(
         "http.services.*.loadBalancer.responseForwarding",

@@ -23,6 +23,8 @@ pub struct RequestCtx {
     /// For upgrades: turns true when the gateway shuts down, so the tunnel can close
     /// cleanly within `graceTimeOut`.
     pub drain: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Set when the request is access-logged: the server asked and its answer.
+    pub(crate) log: Option<std::sync::Arc<crate::accesslog::OriginCell>>,
 }
 
 pub(crate) async fn forward(
@@ -51,6 +53,9 @@ pub(crate) async fn forward(
         Version::HTTP_11
     };
 
+    if let Some(log) = &ctx.log {
+        log.attempt(target);
+    }
     let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
     let sent = target.pool.send(req);
     let mut resp = match target.response_header_timeout {
@@ -59,6 +64,9 @@ pub(crate) async fn forward(
             .map_err(|_| ProxyError::Timeout)??,
         None => sent.await?,
     };
+    if let Some(log) = &ctx.log {
+        log.answered(&resp);
+    }
 
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_upgrade) = client_upgrade {

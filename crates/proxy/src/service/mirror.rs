@@ -87,6 +87,8 @@ fn spawn_copy(mirror: Arc<Service>, req: &Request, body: Body, ctx: &RequestCtx)
     *copy.headers_mut() = req.headers().clone();
     let ctx = RequestCtx {
         upgrade: false,
+        // A mirrored copy is not what the client got: it stays out of the access log.
+        log: None,
         ..ctx.clone()
     };
     tokio::spawn(async move {

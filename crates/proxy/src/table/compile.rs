@@ -36,6 +36,8 @@ pub struct CompileInput<'a> {
     pub acme: &'a Arc<crate::acme::AcmeChallenges>,
     /// What `api@internal` and `dashboard@internal` read.
     pub api: &'a Arc<crate::service::ApiSource>,
+    /// The access log, when `accessLog` is set.
+    pub access_log: Option<&'a Arc<waygate_accesslog::AccessLog>>,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -253,6 +255,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     chain,
                     service: service.clone(),
                     stats: input.api.router_stats().get(name),
+                    log: crate::accesslog::for_router(input.access_log, ep, eps.get(ep), name, r),
                 };
                 routers.push((ep.clone(), Arc::new(router), tls_route));
             }
@@ -329,6 +332,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     .unwrap_or(""),
             ),
             encode_query_semicolons: http.is_some_and(|h| h.encode_query_semicolons),
+            log: crate::accesslog::for_entry_point(input.access_log, &ep_name, ep_cfg),
         };
         table.entry_points.push((ep_name, ep));
     }

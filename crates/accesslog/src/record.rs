@@ -1,0 +1,66 @@
+//! What one request leaves for its line: captured on the request path as cheap clones
+//! (header values and the URI share their bytes), formatted later by the writer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, HeaderValue, Method, Uri, Version};
+
+/// One finished (or finishing) request.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub start: SystemTime,
+    /// Total time, until the response body ended.
+    pub duration: Duration,
+    pub entry_point: Arc<str>,
+    pub router: Option<Arc<str>>,
+    pub service: Option<Arc<str>>,
+    pub client: SocketAddr,
+    /// The `X-Forwarded-For` value the gateway trusted (replaces `ClientHost`, as Traefik).
+    pub forwarded_for: Option<HeaderValue>,
+    /// Set by authentication middlewares (`ClientUsername`).
+    pub username: Option<String>,
+    /// The `Host` (HTTP/1) or `:authority` (HTTP/2) the client addressed.
+    pub host: Option<HeaderValue>,
+    pub method: Method,
+    pub uri: Uri,
+    pub version: Version,
+    pub tls: Option<TlsFacts>,
+    pub request_size: u64,
+    /// Requests seen by the access log since start (`RequestCount`).
+    pub count: u64,
+    /// Set when a server of a load balancer was asked.
+    pub origin: Option<Origin>,
+    pub status: u16,
+    pub size: u64,
+    pub retries: u32,
+    /// Only captured when `fields.headers` can show a header.
+    pub request_headers: Option<HeaderMap>,
+    pub downstream_headers: Option<HeaderMap>,
+}
+
+/// The TLS connection the request came on.
+#[derive(Debug, Clone)]
+pub struct TlsFacts {
+    /// `1.2`, `1.3`.
+    pub version: &'static str,
+    /// Go's name: `TLS_AES_128_GCM_SHA256`.
+    pub cipher: String,
+    /// The client certificate's subject as Go prints it (`CN=a,O=b`).
+    pub client_subject: Option<String>,
+}
+
+/// What the server that answered said.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// `ServiceURL`, `ServiceAddr`.
+    pub url: String,
+    pub addr: String,
+    /// 0 until the server answered (then the gateway's error status applies).
+    pub status: u16,
+    /// Its `Content-Length`, if it sent one.
+    pub size: Option<u64>,
+    pub duration: Duration,
+    pub headers: Option<HeaderMap>,
+}

@@ -1,0 +1,250 @@
+//! The **log** stage: what the access log (`waygate-accesslog`) learns of a request. Whether
+//! a router logs is resolved when the table is compiled ([`for_router`]: `accessLog` set,
+//! the router's `observability.accessLogs`, else its entry point's, and `addInternals` for
+//! `@internal` services), so routers that do not log pay one `None` check. A logging request
+//! captures its head once routed ([`Logged::begin`]), the service notes which server
+//! answered ([`OriginCell`], through `RequestCtx::log`), and the line is submitted when the
+//! response body ends ([`LoggedBody`]).
+
+mod body;
+mod tls;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use http::HeaderValue;
+use tokio::time::Instant;
+use waygate_accesslog::{AccessLog, Origin, Record};
+use waygate_config::dynamic::Router;
+use waygate_config::static_config::EntryPoint;
+
+use crate::handler::ConnCtx;
+use crate::service::Target;
+use crate::{Body, Request, Response};
+
+pub use self::body::LoggedBody;
+
+/// A router's (or an entry point's, for requests no router takes) access log settings.
+#[derive(Debug)]
+pub(crate) struct RouterLog {
+    log: Arc<AccessLog>,
+    entry_point: Arc<str>,
+    router: Option<Arc<str>>,
+    service: Option<Arc<str>>,
+    /// `fields.headers` can show a header: requests capture theirs.
+    headers: bool,
+}
+
+/// The access log part of one request: empty unless its router logs.
+#[derive(Debug, Default)]
+pub(crate) struct Logged(Option<Pending>);
+
+/// A request's record until its response ends.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    log: Arc<AccessLog>,
+    rec: Box<Record>,
+    origin: Arc<OriginCell>,
+    started: Instant,
+}
+
+/// What the service stage tells the log: the server asked (each attempt), and its answer.
+#[derive(Debug, Default)]
+pub struct OriginCell {
+    headers: bool,
+    facts: Mutex<OriginFacts>,
+}
+
+#[derive(Debug, Default)]
+struct OriginFacts {
+    attempts: u32,
+    started: Option<Instant>,
+    origin: Origin,
+}
+
+/// The entry point's `observability.accessLogs` (default true).
+fn ep_default(ep: Option<&EntryPoint>) -> bool {
+    ep.and_then(|e| e.observability.as_ref())
+        .is_none_or(|o| o.access_logs)
+}
+
+/// The log settings of router `name` on entry point `ep`, `None` when it does not log.
+pub(crate) fn for_router(
+    log: Option<&Arc<AccessLog>>,
+    ep: &str,
+    ep_cfg: Option<&EntryPoint>,
+    name: &str,
+    router: &Router,
+) -> Option<Arc<RouterLog>> {
+    let log = log?;
+    let enabled = router
+        .observability
+        .as_ref()
+        .and_then(|o| o.access_logs)
+        .unwrap_or_else(|| ep_default(ep_cfg));
+    let internal = router.service.ends_with("@internal");
+    if !enabled || (internal && !log.settings().add_internals) {
+        return None;
+    }
+    Some(Arc::new(RouterLog {
+        log: log.clone(),
+        entry_point: Arc::from(ep),
+        router: Some(Arc::from(name)),
+        service: (!internal).then(|| Arc::from(router.service.as_str())),
+        headers: log.settings().wants_headers(),
+    }))
+}
+
+/// The log settings for requests no router of entry point `ep` takes (Traefik logs its
+/// 404s with the entry point's observability defaults).
+pub(crate) fn for_entry_point(
+    log: Option<&Arc<AccessLog>>,
+    ep: &str,
+    ep_cfg: Option<&EntryPoint>,
+) -> Option<Arc<RouterLog>> {
+    let log = log?;
+    ep_default(ep_cfg).then(|| {
+        Arc::new(RouterLog {
+            log: log.clone(),
+            entry_point: Arc::from(ep),
+            router: None,
+            service: None,
+            headers: log.settings().wants_headers(),
+        })
+    })
+}
+
+// === impl Logged ===
+
+impl Logged {
+    /// Captures the request's head when `log` is set (the router logs).
+    pub(crate) fn begin(
+        &mut self,
+        log: Option<&RouterLog>,
+        req: &Request,
+        conn: &ConnCtx,
+        started: Instant,
+        authority: Option<&HeaderValue>,
+    ) {
+        let Some(rl) = log else { return };
+        let headers = req.headers();
+        let request_size = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0);
+        let rec = Record {
+            start: SystemTime::now()
+                .checked_sub(started.elapsed())
+                .unwrap_or_else(SystemTime::now),
+            duration: std::time::Duration::ZERO,
+            entry_point: rl.entry_point.clone(),
+            router: rl.router.clone(),
+            service: rl.service.clone(),
+            client: conn.remote,
+            forwarded_for: headers.get("x-forwarded-for").cloned(),
+            username: None,
+            host: authority.cloned(),
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            version: req.version(),
+            tls: conn.tls.as_ref().map(tls::facts),
+            request_size,
+            count: rl.log.next_count(),
+            origin: None,
+            status: 0,
+            size: 0,
+            retries: 0,
+            request_headers: rl.headers.then(|| headers.clone()),
+            downstream_headers: None,
+        };
+        self.0 = Some(Pending {
+            log: rl.log.clone(),
+            rec: Box::new(rec),
+            origin: Arc::new(OriginCell {
+                headers: rl.headers,
+                facts: Mutex::default(),
+            }),
+            started,
+        });
+    }
+
+    /// For `RequestCtx::log`: where the service stage notes the server that answered.
+    pub(crate) fn origin(&self) -> Option<Arc<OriginCell>> {
+        self.0.as_ref().map(|p| p.origin.clone())
+    }
+
+    /// Takes the final response: the line is written when its body ends (now if it has none).
+    pub(crate) fn wrap(self, resp: Response) -> Response {
+        let Some(mut p) = self.0 else { return resp };
+        p.rec.status = resp.status().as_u16();
+        if p.origin.headers {
+            p.rec.downstream_headers = Some(resp.headers().clone());
+        }
+        if http_body::Body::is_end_stream(resp.body())
+            || resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
+        {
+            p.finish(0);
+            return resp;
+        }
+        resp.map(|inner| Body::Logged(Box::new(LoggedBody::new(inner, p))))
+    }
+}
+
+// === impl Pending ===
+
+impl Pending {
+    /// Completes the record with the bytes sent and submits it.
+    pub(crate) fn finish(mut self, size: u64) {
+        let rec = &mut self.rec;
+        rec.size = size;
+        rec.duration = self.started.elapsed();
+        let facts = std::mem::take(
+            &mut *self
+                .origin
+                .facts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        if let Some(started) = facts.started {
+            let mut origin = facts.origin;
+            origin.duration = started.elapsed();
+            // The server did not answer: the status the gateway sent for it, as Traefik
+            // records its proxy's error response.
+            if origin.status == 0 {
+                origin.status = rec.status;
+            }
+            rec.origin = Some(origin);
+            rec.retries = facts.attempts.saturating_sub(1);
+        }
+        self.log.submit(self.rec);
+    }
+}
+
+// === impl OriginCell ===
+
+impl OriginCell {
+    /// A server is asked (each retry asks again).
+    pub(crate) fn attempt(&self, target: &Target) {
+        let mut f = self.facts.lock().unwrap_or_else(PoisonError::into_inner);
+        f.attempts += 1;
+        f.started = Some(Instant::now());
+        f.origin = Origin {
+            url: target.url.clone(),
+            addr: target.authority.to_string(),
+            ..Origin::default()
+        };
+    }
+
+    /// The server answered with `resp`.
+    pub(crate) fn answered(&self, resp: &Response) {
+        let mut f = self.facts.lock().unwrap_or_else(PoisonError::into_inner);
+        f.origin.status = resp.status().as_u16();
+        f.origin.size = resp
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        if self.headers {
+            f.origin.headers = Some(resp.headers().clone());
+        }
+    }
+}
