@@ -1,44 +1,33 @@
+-- rateLimit.redis: take one token from the bucket KEYS[1], atomically (Waygate's script).
+-- The bucket is the hash {last = time of the last take in µs, tokens = what was left}, the
+-- state Traefik's replicas keep under the same key, so both can share one budget.
+-- ARGV: rate (tokens per µs), burst, ttl (s), now (µs), longest acceptable wait (µs).
+-- Returns {"true", wait in µs, tokens left}: the caller refuses when wait > the longest.
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local longest = tonumber(ARGV[5])
 
-local key = KEYS[1]
-local limit, burst, ttl, t, max_delay = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
-    tonumber(ARGV[5])
-
-local bucket = {
-    limit = limit,
-    burst = burst,
-    tokens = 0,
-    last = 0
-}
-
-local rl_source = redis.call('hgetall', key)
-
-if table.maxn(rl_source) == 4 then
-    -- Get bucket state from redis
-    bucket.last = tonumber(rl_source[2])
-    bucket.tokens = tonumber(rl_source[4])
+local state = redis.call('HMGET', KEYS[1], 'last', 'tokens')
+local last = tonumber(state[1]) or 0
+local tokens = tonumber(state[2]) or 0
+if last > now then
+    last = now
 end
 
-local last = bucket.last
-if t < last then
-    last = t
-end
-
-local elapsed = t - last
-local delta = bucket.limit * elapsed
-local tokens = bucket.tokens + delta
-tokens = math.min(tokens, bucket.burst)
-tokens = tokens - 1
-
-local wait_duration = 0
-if tokens < 0 then
-    wait_duration = (tokens * -1) / bucket.limit
-    if wait_duration > max_delay then
-        tokens = tokens + 1
-        tokens = math.min(tokens, burst)
+-- Refill for the time since the last take, never above the burst; then take one.
+local available = math.min(tokens + rate * (now - last), burst)
+local left = available - 1
+local wait = 0
+if left < 0 then
+    wait = -left / rate
+    if wait > longest then
+        -- Refused: the token is not taken.
+        left = available
     end
 end
 
-redis.call('hset', key, 'last', t, 'tokens', tokens)
-redis.call('expire', key, ttl)
-
-return {tostring(true), tostring(wait_duration), tostring(tokens)}
+redis.call('HSET', KEYS[1], 'last', now, 'tokens', left)
+redis.call('EXPIRE', KEYS[1], ttl)
+return {'true', tostring(wait), tostring(left)}
