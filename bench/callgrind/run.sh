@@ -53,6 +53,7 @@ count() {
     h2c) url="http://127.0.0.1:$web" ;;
     tls-h1) url="https://127.0.0.1:$tls"; args+=(--h1) ;;
     chain3) url="http://127.0.0.1:$web"; host=chain.local; path=/api/x; args+=(--h1) ;;
+    resil) url="http://127.0.0.1:$web"; host=resil.local; args+=(--h1) ;;
   esac
   local curl_tls=()
   [ "$scenario" = tls-h1 ] && curl_tls=(-k)
@@ -84,7 +85,7 @@ count() {
 
 status=0
 printf '%-8s %12s %10s %s\n' scenario "instr/req" budget verdict
-for scenario in h1 h2c tls-h1 chain3; do
+for scenario in h1 h2c tls-h1 chain3 resil; do
   a=$(count "$scenario" "$n1")
   b=$(count "$scenario" "$n2")
   per=$(( (b - a) / (n2 - n1) ))

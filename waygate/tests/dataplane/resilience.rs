@@ -147,7 +147,7 @@ async fn circuit_breaker_seed_expressions_run_as_written() {
 async fn retry_hides_one_dead_server_of_two() {
     let a = backend("a").await;
     let servers = [dead_url(), a.url()];
-    let mws = "    retry:\n      retry:\n        attempts: 2\n    small:\n      retry:\n        attempts: 2\n        maxRequestBodyBytes: 4\n";
+    let mws = "    retry:\n      retry:\n        attempts: 2\n    small:\n      retry:\n        attempts: 2\n        maxRequestBodyBytes: 4\n    add:\n      addPrefix:\n        prefix: /p\n";
     let gw = Gw::start(
         LOCAL_EP,
         &config(
@@ -156,18 +156,31 @@ async fn retry_hides_one_dead_server_of_two() {
                 ("retry.test", "retry"),
                 ("plain.test", ""),
                 ("small.test", "small"),
+                ("chain.test", "retry, add"),
             ],
             mws,
         ),
     );
     let (c, web) = (client(), gw.url("web"));
-    let plain: Vec<u16> = futures_statuses(&c, &web, "plain.test", 6).await;
+    let plain: Vec<u16> = statuses(&c, &web, "plain.test", 6).await;
     assert!(
         plain.contains(&502),
         "without retry the dead server shows: {plain:?}"
     );
-    let retried = futures_statuses(&c, &web, "retry.test", 20).await;
+    let retried = statuses(&c, &web, "retry.test", 20).await;
     assert!(retried.iter().all(|s| *s == 200), "{retried:?}");
+    // Middlewares after `retry` run again for each try, on a fresh copy of the request: the
+    // prefix is added once, the client appended to X-Forwarded-For once.
+    for _ in 0..4 {
+        let r = get(&c, &format!("{web}/"), "chain.test").await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("GET /p/ HTTP/1.1"), "{}", r.body);
+        assert!(
+            r.body.contains("X-Forwarded-For: 127.0.0.1\n"),
+            "{}",
+            r.body
+        );
+    }
     // A POST whose body was read ahead is replayed to the live server, whole.
     for _ in 0..6 {
         let r = post(&format!("{web}/echo"), "retry.test", "hello").await;
@@ -185,7 +198,7 @@ async fn retry_hides_one_dead_server_of_two() {
     assert!(small.contains(&502) && small.contains(&200), "{small:?}");
 }
 
-async fn futures_statuses(
+async fn statuses(
     c: &hyper_util::client::legacy::Client<
         hyper_util::client::legacy::connect::HttpConnector,
         Full<Bytes>,

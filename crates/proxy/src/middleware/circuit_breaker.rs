@@ -27,6 +27,8 @@ use self::window::Metrics;
 /// A compiled `circuitBreaker`: one per router.
 #[derive(Debug)]
 pub struct CircuitBreaker {
+    /// As written, for the log line when it trips.
+    expression: std::sync::Arc<str>,
     predicate: Predicate,
     check_period: Duration,
     fallback: Duration,
@@ -87,6 +89,7 @@ impl CircuitBreaker {
                 .unwrap_or(Duration::from_millis(default))
         };
         Ok(Self::with(
+            cfg.expression.as_str().into(),
             predicate,
             or(cfg.check_period, 100),
             or(cfg.fallback_duration, 10_000),
@@ -96,6 +99,7 @@ impl CircuitBreaker {
     }
 
     fn with(
+        expression: std::sync::Arc<str>,
         predicate: Predicate,
         check_period: Duration,
         fallback: Duration,
@@ -105,6 +109,7 @@ impl CircuitBreaker {
         let now = Instant::now();
         let metrics = Metrics::new(&predicate, now);
         Self {
+            expression,
             predicate,
             check_period,
             fallback,
@@ -124,6 +129,7 @@ impl CircuitBreaker {
     /// A fresh breaker with the same settings, for another router.
     pub(super) fn for_router(&self) -> Self {
         Self::with(
+            self.expression.clone(),
             self.predicate.clone(),
             self.check_period,
             self.fallback,
@@ -186,7 +192,7 @@ impl CircuitBreaker {
             return;
         }
         tracing::warn!(
-            expression = ?self.predicate,
+            expression = %self.expression,
             fallback = ?self.fallback,
             "circuit breaker tripped"
         );

@@ -8,6 +8,7 @@ const S: Duration = Duration::from_secs(1);
 fn breaker(expr: &str) -> CircuitBreaker {
     let p = parse_predicate(expr, PredicateDialect::CircuitBreaker).expect("valid");
     CircuitBreaker::with(
+        expr.into(),
         p,
         Duration::from_millis(100),
         10 * S,
