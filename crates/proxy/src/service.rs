@@ -21,7 +21,7 @@ use crate::{Request, Response};
 pub use self::api::ApiSource;
 pub use self::failover::Failover;
 pub use self::forward::RequestCtx;
-pub(crate) use self::lb::{LeastTime, P2c, Passive, Sticky, Strategy};
+pub(crate) use self::lb::{LeastTime, P2c, Passive, Sticky, Strategy, member_name};
 pub use self::lb::{LoadBalancer, Target};
 pub use self::mirror::Mirroring;
 pub use self::weighted::{Hrw, Weighted};

@@ -26,7 +26,7 @@ pub(crate) use self::leasttime::LeastTime;
 pub(crate) use self::p2c::P2c;
 pub(crate) use self::passive::Passive;
 pub(crate) use self::smooth::Smooth;
-pub(crate) use self::sticky::Sticky;
+pub(crate) use self::sticky::{Sticky, member_name};
 
 /// One backend server.
 #[derive(Debug)]

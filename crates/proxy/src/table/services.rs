@@ -106,7 +106,9 @@ impl ServiceBuilder<'_> {
             let mut children = Vec::with_capacity(h.services.len());
             for c in &h.services {
                 let child = self.child(name, &c.name, health)?;
-                children.push((child, c.weight.unwrap_or(1), c.name.clone()));
+                // Hashed by the name as written, as Traefik.
+                let hashed = crate::service::member_name(&c.name, name).to_string();
+                children.push((child, c.weight.unwrap_or(1), hashed));
             }
             Service::Hrw(Hrw { children, health })
         } else if let Some(w) = &cfg.weighted {
@@ -116,7 +118,11 @@ impl ServiceBuilder<'_> {
                 children.push((self.child(name, &c.name, health)?, c.weight.unwrap_or(1)));
             }
             let sticky = w.sticky.as_ref().and_then(|s| s.cookie.as_ref()).map(|c| {
-                let names: Vec<&str> = w.services.iter().map(|s| s.name.as_str()).collect();
+                let names: Vec<&str> = w
+                    .services
+                    .iter()
+                    .map(|s| crate::service::member_name(&s.name, name))
+                    .collect();
                 Sticky::new(c, name, &names)
             });
             Service::Weighted(Weighted {

@@ -84,6 +84,16 @@ impl Sticky {
     }
 }
 
+/// A child service's name as its parent's configuration most likely wrote it: Traefik hashes
+/// the reference as written, Waygate's references are qualified (`name@provider`), so the
+/// parent's own provider suffix is taken off.
+pub(crate) fn member_name<'a>(child: &'a str, parent: &str) -> &'a str {
+    match (child.rsplit_once('@'), parent.rsplit_once('@')) {
+        (Some((name, p)), Some((_, q))) if p == q => name,
+        _ => child,
+    }
+}
+
 /// Traefik's `cookie.GetName`.
 pub(crate) fn cookie_name(configured: &str, service: &str) -> String {
     if !configured.is_empty() {
@@ -172,6 +182,13 @@ mod tests {
         assert_eq!(cookie_name("a-b.c~", "s"), "a-b.c~");
         assert_eq!(fnv1(""), "cbf29ce484222325");
         assert_eq!(sha256_16("abc"), "ba7816bf8f01cfea");
+    }
+
+    #[test]
+    fn members_are_named_as_written() {
+        assert_eq!(member_name("a@file", "w@file"), "a");
+        assert_eq!(member_name("a@docker", "w@file"), "a@docker");
+        assert_eq!(member_name("a", "w"), "a");
     }
 
     #[test]
