@@ -21,6 +21,7 @@ command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils) # the auth tests' hashes
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

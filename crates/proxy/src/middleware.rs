@@ -12,8 +12,10 @@
 
 mod add_prefix;
 pub(crate) mod around;
+mod basic_auth;
 mod buffering;
 mod circuit_breaker;
+mod digest_auth;
 mod go_text;
 mod headers;
 mod in_flight_req;
@@ -40,8 +42,10 @@ use crate::{Request, Response};
 
 pub use self::add_prefix::AddPrefix;
 pub use self::around::Next;
+pub use self::basic_auth::BasicAuth;
 pub use self::buffering::Buffering;
 pub use self::circuit_breaker::CircuitBreaker;
+pub use self::digest_auth::DigestAuth;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
@@ -60,6 +64,8 @@ pub enum Mw {
     IpAllowList(IpAllowList),
     RateLimit(RateLimit),
     InFlightReq(InFlightReq),
+    BasicAuth(BasicAuth),
+    DigestAuth(DigestAuth),
     /// Boxed: its state is large, and only its routers carry it.
     CircuitBreaker(Box<CircuitBreaker>),
     Retry(Retry),
@@ -145,6 +151,12 @@ pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
         "rateLimit" => cfg.rate_limit.as_ref().map_or_else(unsupported, |c| {
             RateLimit::new(name, c).map(|m| Built::One(Mw::RateLimit(m)))
         }),
+        "basicAuth" => cfg.basic_auth.as_ref().map_or_else(unsupported, |c| {
+            BasicAuth::new(c).map(|m| Built::One(Mw::BasicAuth(m)))
+        }),
+        "digestAuth" => cfg.digest_auth.as_ref().map_or_else(unsupported, |c| {
+            DigestAuth::new(c).map(|m| Built::One(Mw::DigestAuth(m)))
+        }),
         "inFlightReq" => cfg.in_flight_req.as_ref().map_or_else(unsupported, |c| {
             InFlightReq::new(c).map(|m| Built::One(Mw::InFlightReq(m)))
         }),
@@ -177,6 +189,8 @@ impl Mw {
             Mw::IpAllowList(m) => m.request(req, ctx),
             Mw::RateLimit(m) => m.request(req, ctx),
             Mw::InFlightReq(m) => m.request(req, ctx),
+            Mw::BasicAuth(m) => m.request(req),
+            Mw::DigestAuth(m) => m.request(req),
             Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) => Flow::Wrap,
         }
     }
@@ -202,6 +216,7 @@ impl Mw {
         match self {
             Mw::RateLimit(m) => Some(Mw::RateLimit(m.for_router())),
             Mw::InFlightReq(m) => Some(Mw::InFlightReq(m.for_router())),
+            Mw::DigestAuth(m) => Some(Mw::DigestAuth(m.for_router())),
             Mw::CircuitBreaker(m) => Some(Mw::CircuitBreaker(Box::new(m.for_router()))),
             _ => None,
         }

@@ -5,6 +5,7 @@
 mod support;
 
 mod accesslog;
+mod auth;
 mod balancing;
 mod forwarded;
 mod middlewares;

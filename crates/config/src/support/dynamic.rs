@@ -14,10 +14,8 @@ use super::{Gap, gap, matches, walk};
 
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
-    "http.middlewares.*.basicAuth",
     "http.middlewares.*.compress",
     "http.middlewares.*.contentType",
-    "http.middlewares.*.digestAuth",
     "http.middlewares.*.encodedCharacters",
     "http.middlewares.*.errors",
     "http.middlewares.*.forwardAuth",

@@ -269,6 +269,8 @@ mod dynamic {
         "http.middlewares.*.rateLimit.burst",
         "http.middlewares.*.rateLimit.sourceCriterion",
         "http.middlewares.*.rateLimit.redis",
+        "http.middlewares.*.basicAuth",
+        "http.middlewares.*.digestAuth",
         "http.serversTransports",
         "tls.options",
         "tls.stores",
