@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 # Pebble (ACME server) with pebble-challtestsrv, Knot DNS (rfc2136 target) with
 # knsupdate/kdig, testssl.sh, the TLS clients curl and nghttp (nghttp2-client, which also
 # brings h2load), valgrind for bench/callgrind, chromium for the dashboard test, and
-# redis-server (with redis-cli) for rateLimit.redis.
+# redis-server (with redis-cli) for rateLimit.redis; prometheus (the server) scrapes the
+# gateway in the metrics test.
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 { command -v nghttp && command -v h2load; } >/dev/null 2>&1 || need+=(nghttp2-client)
@@ -21,6 +22,7 @@ command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils) # the auth tests' hashes
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""

@@ -10,6 +10,9 @@
 //! For ACME resolvers with `httpChallenge`, it creates `acme-http` (priority MaxInt64) on
 //! their entry points, served by `acme-http@internal`.
 //!
+//! With `metrics.prometheus` (unless `manualRouting`): `prometheus` (``PathPrefix(`/metrics`)``,
+//! MaxInt64) on its `entryPoint` (default `traefik`), to `prometheus@internal`.
+//!
 //! With `api.insecure` (reference §7), on the entry point `traefik`: `api` (``PathPrefix(`/api`)``,
 //! MaxInt64−1) to `api@internal`, `dashboard` (``PathPrefix(`/`)``, MaxInt64−2) to
 //! `dashboard@internal` when `api.dashboard`, and `debug` (``PathPrefix(`/debug`)``, MaxInt64−1)
@@ -101,6 +104,25 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
         );
     }
     api_routers(static_cfg, &mut http);
+    // `metrics.prometheus` (reference §1.11): PathPrefix(`/metrics`) on its entry point,
+    // unless manualRouting; priority MaxInt as in Traefik.
+    if let Some(prom) = static_cfg
+        .metrics
+        .as_ref()
+        .and_then(|m| m.prometheus.as_ref())
+        .filter(|p| !p.manual_routing)
+    {
+        http.routers.insert(
+            "prometheus".to_string(),
+            Router {
+                entry_points: vec![prom.entry_point.clone()],
+                service: format!("prometheus@{INTERNAL}"),
+                rule: "PathPrefix(`/metrics`)".to_string(),
+                priority: i64::MAX,
+                ..Router::default()
+            },
+        );
+    }
     // ACME HTTP-01 (reference §9): `acme-http` on every `httpChallenge.entryPoint`, above
     // every other router (the redirections included).
     let mut acme_eps: Vec<String> = static_cfg
@@ -207,6 +229,26 @@ mod tests {
         assert_eq!(http.routers["debug"].rule, "PathPrefix(`/debug`)");
 
         let st = static_yaml("api:\n  dashboard: false\n");
+        let snap = internal(&st);
+        assert!(
+            snap.config
+                .http
+                .as_ref()
+                .is_some_and(|h| h.routers.is_empty())
+        );
+    }
+
+    #[test]
+    fn prometheus_router_unless_manual_routing() {
+        let st = static_yaml("metrics:\n  prometheus:\n    entryPoint: web\n");
+        let snap = internal(&st);
+        let http = snap.config.http.as_ref().expect("http section");
+        let r = &http.routers["prometheus"];
+        assert_eq!(r.entry_points, ["web"]);
+        assert_eq!(r.service, "prometheus@internal");
+        assert_eq!(r.rule, "PathPrefix(`/metrics`)");
+        assert_eq!(r.priority, i64::MAX);
+        let st = static_yaml("metrics:\n  prometheus:\n    manualRouting: true\n");
         let snap = internal(&st);
         assert!(
             snap.config

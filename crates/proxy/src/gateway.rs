@@ -55,6 +55,8 @@ struct Inner {
     api: Arc<crate::service::ApiSource>,
     /// `accessLog`: opened once, kept across reloads.
     access_log: Option<Arc<waygate_accesslog::AccessLog>>,
+    /// `metrics.prometheus`: kept across reloads.
+    metrics: Option<Arc<crate::metrics::Prometheus>>,
 }
 
 // === impl Gateway ===
@@ -93,6 +95,11 @@ impl Gateway {
         let tables = Arc::new(ArcSwap::from_pointee(RuntimeTable::default()));
         let open: Arc<crate::entrypoint::ConnCount> = Arc::default();
         let api = crate::service::ApiSource::new(static_cfg.clone(), &tables, open.clone());
+        let metrics = crate::metrics::Prometheus::from_static(
+            &static_cfg,
+            Arc::downgrade(&tables),
+            Some(open.clone()),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 static_cfg,
@@ -109,6 +116,7 @@ impl Gateway {
                 open,
                 api: Arc::new(api),
                 access_log,
+                metrics,
             }),
         })
     }
@@ -162,7 +170,11 @@ impl Gateway {
             acme: &self.inner.acme,
             api: &self.inner.api,
             access_log: self.inner.access_log.as_ref(),
+            metrics: self.inner.metrics.as_ref(),
         });
+        if let Some(m) = &self.inner.metrics {
+            m.applied(&compiled.checked);
+        }
         let mut table = compiled.table;
         table.servers = compiled
             .checked

@@ -83,7 +83,9 @@ pub(crate) async fn handle(
     let mut held = Held::default();
     // The access log's record: empty unless the router (or entry point) logs.
     let mut log = Logged::default();
-    let mut resp = route_and_serve(req, conn, table, started, &mut held, &mut log).await;
+    // Prometheus metrics: recorded when the response body is done.
+    let mut obs = crate::metrics::observe(&table, conn, &req, started);
+    let mut resp = route_and_serve(req, conn, table, started, &mut held, &mut log, &mut obs).await;
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
         conn.guard.upgraded(std::mem::take(&mut held));
     }
@@ -91,8 +93,11 @@ pub(crate) async fn handle(
         resp.headers_mut()
             .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
+    if let Some(o) = &mut obs {
+        o.answered(&resp);
+    }
     log.wrap(resp)
-        .map(|body| ServedBody::new(body, token.holding(held), h2, started))
+        .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))
 }
 
 async fn route_and_serve(
@@ -102,6 +107,7 @@ async fn route_and_serve(
     started: tokio::time::Instant,
     held: &mut Held,
     log: &mut Logged,
+    obs: &mut Option<Box<crate::metrics::Observation>>,
 ) -> Response {
     let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
@@ -143,7 +149,12 @@ async fn route_and_serve(
             &ep.routes
         };
         match routes.find(&view) {
-            Some(r) => r.clone(),
+            Some(r) => {
+                if let Some(o) = obs {
+                    o.routed(r.metrics.as_ref());
+                }
+                r.clone()
+            }
             None => {
                 log.begin(ep.log.as_deref(), &req, conn, started, authority.as_ref());
                 return respond(&ProxyError::NoRoute);
@@ -217,6 +228,9 @@ async fn route_and_serve(
                     forwarded: &ep.forwarded,
                     client_ip_value: &conn.client_ip_value,
                 };
+                if let Some(o) = obs {
+                    o.reached_service();
+                }
                 let mut resp = around::run(around, i, req, held).await;
                 for m in router.chain[..i].iter().rev() {
                     m.response(&mut resp, mw_ctx);
@@ -230,6 +244,9 @@ async fn route_and_serve(
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
     let ctx = service_ctx(conn, authority, upgrade, log);
+    if let Some(o) = obs {
+        o.reached_service();
+    }
     let mut resp = router.service.handle(req, &ctx).await;
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);

@@ -15,6 +15,7 @@ pub mod forwarded;
 mod handler;
 pub mod hygiene;
 pub mod middleware;
+pub mod metrics;
 pub mod path;
 pub mod rescue;
 pub mod service;

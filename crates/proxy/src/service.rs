@@ -45,6 +45,8 @@ pub enum Service {
     Api(Arc<ApiSource>),
     /// `dashboard@internal`: the dashboard on insecure mode's catch-all router.
     Dashboard(Arc<ApiSource>),
+    /// `prometheus@internal`: the metrics in Prometheus' text format.
+    Prometheus(Arc<crate::metrics::Prometheus>),
 }
 
 /// What `ping@internal` answers.
@@ -85,6 +87,7 @@ impl Service {
                 Service::AcmeHttp(c) => c.serve_http(&req),
                 Service::Api(api) => api.serve_api(&req),
                 Service::Dashboard(api) => api.serve_dashboard(&req, ctx),
+                Service::Prometheus(m) => m.serve(),
                 Service::Ping(p) => {
                     if p.terminating.load(std::sync::atomic::Ordering::Relaxed) {
                         crate::rescue::text(p.terminating_status, "Service Unavailable")
@@ -109,7 +112,8 @@ impl Service {
             | Service::Ping(_)
             | Service::AcmeHttp(_)
             | Service::Api(_)
-            | Service::Dashboard(_) => true,
+            | Service::Dashboard(_)
+            | Service::Prometheus(_) => true,
         }
     }
 
@@ -127,7 +131,8 @@ impl Service {
             | Service::Ping(_)
             | Service::AcmeHttp(_)
             | Service::Api(_)
-            | Service::Dashboard(_) => false,
+            | Service::Dashboard(_)
+            | Service::Prometheus(_) => false,
         }
     }
 }

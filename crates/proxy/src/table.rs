@@ -60,6 +60,8 @@ pub(crate) struct EntryPointTable {
     pub(crate) encode_query_semicolons: bool,
     /// Access log settings for requests no router takes (`None`: not logged).
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
+    /// Set with `metrics.prometheus`: what this entry point's requests record.
+    pub(crate) metrics: Option<Arc<crate::metrics::EntryPointMetrics>>,
 }
 
 /// A router ready to serve.
@@ -75,6 +77,8 @@ pub struct CompiledRouter {
     pub(crate) stats: Arc<RouterStats>,
     /// Access log settings (`None`: this router does not log).
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
+    /// Prometheus handles, when metrics are on for this router (reference §8.1).
+    pub(crate) metrics: Option<Arc<crate::metrics::RouterMetrics>>,
 }
 
 /// What was enabled, and why the rest was not: every item's status (the API shows it).
@@ -146,6 +150,8 @@ pub fn dry_table(
             static_cfg.clone(),
         ))),
         access_log: None,
+        metrics: crate::metrics::Prometheus::from_static(static_cfg, Default::default(), None)
+            .as_ref(),
     });
     (compiled.table, compiled.issues)
 }

@@ -1,7 +1,7 @@
 //! The internal services the data plane serves by name. Traefik's internal provider declares
 //! them as empty services, so they are listed in `/api/http/services` (enabled, no type);
 //! Waygate's configuration does not hold them, so they are added here. Only services Waygate
-//! actually serves are listed (not `prometheus@internal` or `rest@internal`).
+//! actually serves are listed (not `rest@internal`).
 
 use crate::state::ApiState;
 
@@ -17,6 +17,9 @@ pub(super) fn services(state: &ApiState<'_>) -> Vec<&'static str> {
     }
     if st.ping.is_some() {
         out.push("ping@internal");
+    }
+    if st.metrics.as_ref().is_some_and(|m| m.prometheus.is_some()) {
+        out.push("prometheus@internal");
     }
     let http_challenge = st.certificates_resolvers.values().any(|r| {
         r.acme

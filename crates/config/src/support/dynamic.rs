@@ -38,10 +38,6 @@ pub const DISABLED: &[&str] = &[
 /// Options an item serves without: each set one is reported.
 pub const DYNAMIC_GAPS: &[Gap] = &[
     gap(
-        "http.routers.*.observability.metrics",
-        "no metrics are exported: the per-router switch has nothing to switch",
-    ),
-    gap(
         "http.routers.*.observability.tracing",
         "no traces are exported: the per-router switch has nothing to switch",
     ),

@@ -413,6 +413,8 @@ pub(crate) struct ServedBody {
     gate: Option<(Option<u64>, u64)>,
     /// HTTP/2 `writeTimeout`.
     deadline: Option<Pin<Box<Sleep>>>,
+    /// Prometheus metrics of the request: counts the bytes, records when dropped.
+    observed: Option<Box<crate::metrics::Observation>>,
 }
 
 // === impl ServedBody ===
@@ -430,7 +432,14 @@ impl ServedBody {
             token: (!done).then_some(token),
             gate: (!h2).then_some((None, 0)),
             deadline,
+            observed: None,
         }
+    }
+
+    /// Carries the request's metrics observation until the body is done.
+    pub(crate) fn observed(mut self, obs: Option<Box<crate::metrics::Observation>>) -> Self {
+        self.observed = obs;
+        self
     }
 
     /// HTTP/1 backpressure: `Pending` (with the waker registered) while too much of this
@@ -474,6 +483,9 @@ impl http_body::Body for ServedBody {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
+                if let Some(o) = &mut self.observed {
+                    o.frame(frame);
+                }
                 if let (Some(d), Some((_, yielded))) = (frame.data_ref(), &mut self.gate) {
                     *yielded += d.len() as u64;
                 }

@@ -46,6 +46,8 @@ pub(crate) struct ServeSettings {
     pub(crate) acme: Arc<crate::acme::AcmeChallenges>,
     /// Client connections open on every entry point (shared by the gateway).
     pub(crate) open: Arc<ConnCount>,
+    /// Client connections open on this entry point (`traefik_open_connections`).
+    pub(crate) ep_open: Arc<AtomicUsize>,
 }
 
 /// Open client connections, and the most seen since the peak was last taken.
@@ -53,10 +55,12 @@ pub(crate) struct ServeSettings {
 pub(crate) struct ConnCount {
     open: AtomicUsize,
     peak: AtomicUsize,
+    /// Per entry point, in the order they were served.
+    by_ep: std::sync::Mutex<Vec<(String, Arc<AtomicUsize>)>>,
 }
 
-/// Counts one open client connection for as long as it lives.
-struct OpenConn(Arc<ConnCount>);
+/// Counts one open client connection (on all entry points and on its own) while it lives.
+struct OpenConn(Arc<ConnCount>, Arc<AtomicUsize>);
 
 // === impl ConnCount ===
 
@@ -69,19 +73,40 @@ impl ConnCount {
     pub(crate) fn take_peak(&self) -> usize {
         self.peak.swap(self.open(), Ordering::Relaxed)
     }
+
+    /// The counter of entry point `name`, made on first use.
+    pub(crate) fn entry_point(&self, name: &str) -> Arc<AtomicUsize> {
+        let mut eps = self.by_ep.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, c)) = eps.iter().find(|(n, _)| n == name) {
+            return c.clone();
+        }
+        let c = Arc::new(AtomicUsize::new(0));
+        eps.push((name.to_string(), c.clone()));
+        c
+    }
+
+    /// Connections open now on each entry point.
+    pub(crate) fn by_entry_point(&self) -> Vec<(String, usize)> {
+        let eps = self.by_ep.lock().unwrap_or_else(|e| e.into_inner());
+        eps.iter()
+            .map(|(n, c)| (n.clone(), c.load(Ordering::Relaxed)))
+            .collect()
+    }
 }
 
 impl OpenConn {
-    fn new(count: &Arc<ConnCount>) -> Self {
+    fn new(count: &Arc<ConnCount>, ep: &Arc<AtomicUsize>) -> Self {
         let now = count.open.fetch_add(1, Ordering::Relaxed) + 1;
         count.peak.fetch_max(now, Ordering::Relaxed);
-        Self(count.clone())
+        ep.fetch_add(1, Ordering::Relaxed);
+        Self(count.clone(), ep.clone())
     }
 }
 
 impl Drop for OpenConn {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::Relaxed);
+        self.1.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -119,6 +144,7 @@ impl ServeSettings {
             server_name,
             index,
             acme,
+            ep_open: open.entry_point(&bound.name),
             open,
             keep_alive: crate::handler::KeepAliveLimits {
                 max_requests: u64::try_from(cfg.transport.keep_alive_max_requests).unwrap_or(0),
@@ -216,7 +242,7 @@ async fn connection(
     remote: SocketAddr,
     drain: watch::Receiver<bool>,
 ) {
-    let _open = OpenConn::new(&shared.settings.open);
+    let _open = OpenConn::new(&shared.settings.open, &shared.settings.ep_open);
     let index = shared.settings.index;
     let serves_tls = shared
         .tables

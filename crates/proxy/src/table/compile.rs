@@ -38,6 +38,8 @@ pub struct CompileInput<'a> {
     pub api: &'a Arc<crate::service::ApiSource>,
     /// The access log, when `accessLog` is set.
     pub access_log: Option<&'a Arc<waygate_accesslog::AccessLog>>,
+    /// The Prometheus registry, when `metrics.prometheus` is set.
+    pub metrics: Option<&'a Arc<crate::metrics::Prometheus>>,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -119,6 +121,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         }),
         acme: input.acme.clone(),
         api: input.api.clone(),
+        metrics: input.metrics.cloned(),
         built: HashMap::new(),
         building: HashSet::new(),
         checked: Vec::new(),
@@ -154,6 +157,11 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             table.status.item(item.kind, &item.name).warn(gap.short());
         }
     }
+    // Prometheus handles are taken in a generation; what it does not take is retired.
+    let metrics = input
+        .metrics
+        .filter(|m| m.records_requests())
+        .map(|m| (m, m.begin()));
     let mut per_ep: HashMap<String, EpRouters> = HashMap::new();
     let mut router_issues = Vec::new();
     for (name, r) in &http.routers {
@@ -256,6 +264,17 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     service: service.clone(),
                     stats: input.api.router_stats().get(name),
                     log: crate::accesslog::for_router(input.access_log, ep, eps.get(ep), name, r),
+                    metrics: metrics.and_then(|(m, g)| {
+                        let lb = matches!(*service, crate::service::Service::LoadBalancer(_));
+                        m.router(
+                            g,
+                            name,
+                            &r.service,
+                            lb,
+                            r.observability.as_ref(),
+                            eps.get(ep),
+                        )
+                    }),
                 };
                 routers.push((ep.clone(), Arc::new(router), tls_route));
             }
@@ -333,8 +352,12 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             ),
             encode_query_semicolons: http.is_some_and(|h| h.encode_query_semicolons),
             log: crate::accesslog::for_entry_point(input.access_log, &ep_name, ep_cfg),
+            metrics: metrics.map(|(m, g)| m.entry_point(g, &ep_name, ep_cfg)),
         };
         table.entry_points.push((ep_name, ep));
+    }
+    if let Some((m, g)) = metrics {
+        m.finish(g);
     }
     issues.extend(super::unserved::report(input.dynamic));
     issues.extend(waygate_config::support::dynamic_gaps(input.dynamic));

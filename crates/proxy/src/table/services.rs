@@ -25,6 +25,8 @@ pub(super) struct ServiceBuilder<'a> {
     pub(super) ping: Arc<crate::service::PingState>,
     pub(super) acme: Arc<crate::acme::AcmeChallenges>,
     pub(super) api: Arc<crate::service::ApiSource>,
+    /// For `prometheus@internal`.
+    pub(super) metrics: Option<Arc<crate::metrics::Prometheus>>,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
     pub(super) building: HashSet<String>,
     pub(super) checked: Vec<Checked>,
@@ -67,6 +69,12 @@ impl ServiceBuilder<'_> {
         if name == "api@internal" {
             self.api.check_api()?;
             return Ok(Arc::new(Service::Api(self.api.clone())));
+        }
+        if name == "prometheus@internal" {
+            return match &self.metrics {
+                Some(m) => Ok(Arc::new(Service::Prometheus(m.clone()))),
+                None => Err("metrics.prometheus is not enabled".to_string()),
+            };
         }
         if name == "dashboard@internal" {
             self.api.check_dashboard()?;
