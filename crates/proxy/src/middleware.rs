@@ -15,18 +15,26 @@ pub(crate) mod around;
 mod basic_auth;
 mod buffering;
 mod circuit_breaker;
+mod content_type;
 mod digest_auth;
+mod encoded_characters;
+mod go_path;
 mod go_text;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
 mod ip_strategy;
 mod rate_limit;
+mod redirect_regex;
 mod redirect_scheme;
+mod replace_path;
+mod replace_path_regex;
 mod retry;
 mod shards;
+mod sniff;
 mod source;
 mod strip_prefix;
+mod strip_prefix_regex;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -45,14 +53,20 @@ pub use self::around::Next;
 pub use self::basic_auth::BasicAuth;
 pub use self::buffering::Buffering;
 pub use self::circuit_breaker::CircuitBreaker;
+pub use self::content_type::ContentType;
 pub use self::digest_auth::DigestAuth;
+pub use self::encoded_characters::EncodedCharacters;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
 pub use self::rate_limit::RateLimit;
+pub use self::redirect_regex::RedirectRegex;
 pub use self::redirect_scheme::RedirectScheme;
+pub use self::replace_path::ReplacePath;
+pub use self::replace_path_regex::ReplacePathRegex;
 pub use self::retry::Retry;
 pub use self::strip_prefix::StripPrefix;
+pub use self::strip_prefix_regex::StripPrefixRegex;
 
 /// A compiled middleware.
 #[derive(Debug)]
@@ -70,6 +84,12 @@ pub enum Mw {
     CircuitBreaker(Box<CircuitBreaker>),
     Retry(Retry),
     Buffering(Buffering),
+    ReplacePath(ReplacePath),
+    ReplacePathRegex(ReplacePathRegex),
+    StripPrefixRegex(StripPrefixRegex),
+    RedirectRegex(RedirectRegex),
+    EncodedCharacters(EncodedCharacters),
+    ContentType(ContentType),
 }
 
 /// What a middleware decided about a request.
@@ -169,6 +189,33 @@ pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
         "buffering" => cfg.buffering.as_ref().map_or_else(unsupported, |c| {
             Buffering::new(c).map(|m| Built::One(Mw::Buffering(m)))
         }),
+        "replacePath" => cfg.replace_path.as_ref().map_or_else(unsupported, |c| {
+            Ok(Built::One(Mw::ReplacePath(ReplacePath::new(c))))
+        }),
+        "replacePathRegex" => cfg
+            .replace_path_regex
+            .as_ref()
+            .map_or_else(unsupported, |c| {
+                ReplacePathRegex::new(c).map(|m| Built::One(Mw::ReplacePathRegex(m)))
+            }),
+        "stripPrefixRegex" => cfg
+            .strip_prefix_regex
+            .as_ref()
+            .map_or_else(unsupported, |c| {
+                StripPrefixRegex::new(c).map(|m| Built::One(Mw::StripPrefixRegex(m)))
+            }),
+        "redirectRegex" => cfg.redirect_regex.as_ref().map_or_else(unsupported, |c| {
+            RedirectRegex::new(c).map(|m| Built::One(Mw::RedirectRegex(m)))
+        }),
+        "encodedCharacters" => cfg
+            .encoded_characters
+            .as_ref()
+            .map_or_else(unsupported, |c| {
+                Ok(Built::One(Mw::EncodedCharacters(EncodedCharacters::new(c))))
+            }),
+        "contentType" => cfg.content_type.as_ref().map_or_else(unsupported, |c| {
+            Ok(Built::One(Mw::ContentType(ContentType::new(c))))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -191,7 +238,15 @@ impl Mw {
             Mw::InFlightReq(m) => m.request(req, ctx),
             Mw::BasicAuth(m) => m.request(req),
             Mw::DigestAuth(m) => m.request(req),
-            Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) => Flow::Wrap,
+            Mw::ReplacePath(m) => m.request(req),
+            Mw::ReplacePathRegex(m) => m.request(req),
+            Mw::StripPrefixRegex(m) => m.request(req),
+            Mw::RedirectRegex(m) => m.request(req, ctx),
+            Mw::EncodedCharacters(m) => m.request(req),
+            Mw::ContentType(m) if !m.enabled() => Flow::Next,
+            Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => {
+                Flow::Wrap
+            }
         }
     }
 
@@ -201,6 +256,7 @@ impl Mw {
             Mw::CircuitBreaker(m) => m.wrap(req, next).await,
             Mw::Retry(m) => m.wrap(req, next).await,
             Mw::Buffering(m) => m.wrap(req, next).await,
+            Mw::ContentType(m) => m.wrap(req, next).await,
             _ => next.run(req).await,
         }
     }

@@ -21,7 +21,7 @@ pub(crate) fn compile(matcher: &'static str, pattern: &str) -> Result<Regex, Err
 }
 
 /// The regex crate's syntax errors span several lines (pattern, caret, message): keep the message.
-fn summarize(e: &regex::Error) -> String {
+pub(crate) fn summarize(e: &regex::Error) -> String {
     let text = e.to_string();
     text.lines()
         .rev()

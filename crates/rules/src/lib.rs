@@ -42,6 +42,12 @@ pub use rule::{Request, Rule};
 pub use tcp::{TcpConn, TcpRule};
 pub use trace::{MatcherTrace, Trace, TraceNode};
 
+/// Compiles a Go (RE2) regular expression as Traefik's middlewares do (`regexp.Compile`),
+/// bridging the syntax differences (see `goregex`); the error is one line.
+pub fn go_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(&goregex::translate(pattern)).map_err(|e| goregex::summarize(&e))
+}
+
 /// Which rule syntax a router uses (`ruleSyntax`, default from `core.defaultRuleSyntax`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Syntax {

@@ -18,3 +18,4 @@ mod services;
 mod silent;
 mod streaming;
 mod templates;
+mod transform;

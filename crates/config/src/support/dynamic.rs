@@ -15,16 +15,10 @@ use super::{Gap, gap, matches, walk};
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
     "http.middlewares.*.compress",
-    "http.middlewares.*.contentType",
-    "http.middlewares.*.encodedCharacters",
     "http.middlewares.*.errors",
     "http.middlewares.*.forwardAuth",
     "http.middlewares.*.grpcWeb",
     "http.middlewares.*.passTLSClientCert",
-    "http.middlewares.*.redirectRegex",
-    "http.middlewares.*.replacePath",
-    "http.middlewares.*.replacePathRegex",
-    "http.middlewares.*.stripPrefixRegex",
     "http.middlewares.*.plugin",
     "http.services.*.middlewares",
     "http.routers.*.parentRefs",
