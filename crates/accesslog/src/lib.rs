@@ -115,3 +115,57 @@ impl AccessLog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn record(status: u16) -> Box<Record> {
+        Box::new(Record {
+            start: SystemTime::now(),
+            duration: Duration::from_millis(1),
+            entry_point: Arc::from("web"),
+            router: None,
+            service: None,
+            client: "127.0.0.1:1".parse().expect("addr"),
+            forwarded_for: None,
+            username: None,
+            host: None,
+            method: http::Method::GET,
+            uri: http::Uri::from_static("/"),
+            version: http::Version::HTTP_11,
+            tls: None,
+            request_size: 0,
+            count: 1,
+            origin: None,
+            status,
+            size: 0,
+            retries: 0,
+            request_headers: None,
+            downstream_headers: None,
+        })
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_never_blocks() {
+        let dir = std::env::temp_dir().join(format!("waygate-alog-{}", std::process::id()));
+        let path = dir.join("a.log");
+        let cfg: waygate_config::static_config::AccessLog = serde_json::from_value(
+            serde_json::json!({"filePath": path, "bufferingSize": 1, "filters": {"statusCodes": ["200"]}}),
+        )
+        .expect("config");
+        let log = AccessLog::start(&cfg).expect("start");
+        const N: u64 = 20_000;
+        for _ in 0..N {
+            log.submit(record(200));
+        }
+        // Filtered out: neither written nor dropped.
+        log.submit(record(404));
+        log.flush(Duration::from_secs(10));
+        let written = std::fs::read_to_string(&path).expect("read").lines().count() as u64;
+        assert_eq!(written + log.dropped(), N, "dropped {}", log.dropped());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
