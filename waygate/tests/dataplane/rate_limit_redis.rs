@@ -14,13 +14,41 @@ const PASSWORD: &str = "s3cret-never-logged";
 struct Redis {
     child: Child,
     port: u16,
+    /// `redis-cli` options for a TLS server.
+    tls: Vec<String>,
 }
 
 impl Redis {
     fn start() -> Redis {
         let port = free_port();
+        Self::start_with(port, &["--port", &port.to_string()], Vec::new())
+    }
+
+    /// A server that speaks only TLS with the certificate and key in `cert`, `key`.
+    fn start_tls(cert: &str, key: &str) -> Redis {
+        let port = free_port();
+        let server = [
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            cert,
+            "--tls-key-file",
+            key,
+            "--tls-ca-cert-file",
+            cert,
+            "--tls-auth-clients",
+            "no",
+        ];
+        let cli = ["--tls", "--cacert", cert, "--sni", "localhost"];
+        Self::start_with(port, &server, cli.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn start_with(port: u16, listen: &[&str], tls: Vec<String>) -> Redis {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(listen)
+            .args(["--bind", "127.0.0.1"])
             .args([
                 "--save",
                 "",
@@ -36,7 +64,7 @@ impl Redis {
                 "redis-server is required by this test (Debian: apt-get install redis-server; \
                  test.sh installs it)",
             );
-        let redis = Redis { child, port };
+        let redis = Redis { child, port, tls };
         let deadline = Instant::now() + Duration::from_secs(10);
         while redis.cli(&["PING"]).trim() != "PONG" {
             assert!(Instant::now() < deadline, "redis-server did not start");
@@ -54,6 +82,7 @@ impl Redis {
                 PASSWORD,
                 "--no-auth-warning",
             ])
+            .args(&self.tls)
             .args(args)
             .output()
             .expect("redis-cli (package redis-tools, a dependency of redis-server)");
@@ -177,4 +206,53 @@ async fn redis_down_or_mute_is_a_500_within_read_timeout() {
     assert!(!gw_down.logs().contains(PASSWORD));
     assert!(!gw_mute.logs().contains(PASSWORD));
     drop(mute);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_over_tls_with_the_configured_ca() {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
+    let dir = Gw::dir();
+    let (cert, key) = (dir.join("redis.pem"), dir.join("redis.key"));
+    std::fs::write(&cert, ck.cert.pem()).expect("cert");
+    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("key");
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let redis = Redis::start_tls(&cert, &key);
+    let a = backend("a").await;
+    let cfg = dynamic(
+        &a.url(),
+        &format!(
+            "          endpoints: [\"localhost:{}\"]\n          password: {PASSWORD}\n          tls:\n            ca: {cert}\n",
+            redis.port
+        ),
+    );
+    let gw = Gw::start_in_dir(dir, LOCAL_EP, &cfg);
+    let c = client();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            get(&c, &format!("{}/", gw.url("web")), "rl.test")
+                .await
+                .status,
+        );
+    }
+    let mut want = vec![200; 10];
+    want.extend([429; 2]);
+    assert_eq!(statuses, want, "{}", gw.logs());
+    assert_eq!(
+        redis.cli(&["KEYS", "rate:*"]).trim(),
+        "rate:limit@file:127.0.0.1"
+    );
+    // Without the CA the server's certificate is not trusted: no budget, 500.
+    let untrusted = Gw::start(
+        LOCAL_EP,
+        &dynamic(
+            &a.url(),
+            &format!(
+                "          endpoints: [\"localhost:{}\"]\n          password: {PASSWORD}\n          tls: {{}}\n",
+                redis.port
+            ),
+        ),
+    );
+    let r = get(&c, &format!("{}/", untrusted.url("web")), "rl.test").await;
+    assert_eq!(r.status, 500);
 }
