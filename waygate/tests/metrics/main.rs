@@ -254,3 +254,52 @@ async fn manual_routing_entry_point_and_text_format() {
     assert!(body.contains("le=\"0.5\""), "{body}");
     assert!(!body.contains("traefik_entrypoint_"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_requests_and_certificate_expiry() {
+    let a = backend("a").await;
+    let dir = Gw::dir();
+    let ck = rcgen::generate_simple_self_signed(vec!["m.test".to_string()]).unwrap();
+    std::fs::write(dir.join("m.crt"), ck.cert.pem()).unwrap();
+    std::fs::write(dir.join("m.key"), ck.signing_key.serialize_pem()).unwrap();
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n  traefik:\n    address: 127.0.0.1:0\nmetrics:\n  prometheus:\n    addRoutersLabels: true\n";
+    let dy = format!(
+        "tls:\n  certificates:\n    - {{certFile: \"{}\", keyFile: \"{}\"}}\nhttp:\n  routers:\n    s:\n      rule: Host(`m.test`)\n      service: sa\n      tls: {{}}\n  services:\n    sa:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        dir.join("m.crt").display(),
+        dir.join("m.key").display(),
+        a.url()
+    );
+    let gw = Gw::start_in_dir(dir, st, &dy);
+    let port = gw.addrs["web"].port();
+    for _ in 0..3 {
+        let out = std::process::Command::new("curl")
+            .args(["-sk", "--tlsv1.3", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg("--resolve")
+            .arg(format!("m.test:{port}:127.0.0.1"))
+            .arg(format!("https://m.test:{port}/"))
+            .output()
+            .expect("curl (test.sh installs it)");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    }
+    let body = get(&client(), &format!("{}/metrics", gw.url("traefik")), "x")
+        .await
+        .body;
+    let tls_line = body
+        .lines()
+        .find(|l| l.starts_with("traefik_router_requests_tls_total{"))
+        .unwrap_or_else(|| panic!("no TLS series:\n{body}"));
+    assert!(
+        tls_line.contains("tls_version=\"1.3\"")
+            && tls_line.contains("tls_cipher=\"TLS_")
+            && tls_line.contains("router=\"s@file\",service=\"sa@file\"")
+            && tls_line.ends_with(" 3"),
+        "{tls_line}"
+    );
+    let cert_line = body
+        .lines()
+        .find(|l| l.starts_with("traefik_tls_certs_not_after{"))
+        .unwrap_or_else(|| panic!("no certificate series:\n{body}"));
+    assert!(cert_line.contains("sans=\"m.test\""), "{cert_line}");
+    let not_after: f64 = cert_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(not_after > 1.7e9, "{cert_line}");
+}
