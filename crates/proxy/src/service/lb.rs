@@ -136,6 +136,35 @@ impl LoadBalancer {
         req: Request,
         ctx: &RequestCtx,
     ) -> Result<Response, ProxyError> {
+        // The common case (wrr, no sticky cookie, no passive check) forwards directly; the
+        // others are boxed so that this future, moved with every request's, stays small.
+        if !matches!(self.strategy, Strategy::Wrr)
+            || self.sticky.is_some()
+            || self.passive.is_some()
+        {
+            return Box::pin(self.serve_with_options(req, ctx)).await;
+        }
+        let t = &self.targets;
+        let i = self
+            .state
+            .pick(
+                t.len(),
+                |i| t[i].weight,
+                |i| t[i].up.load(Ordering::Relaxed),
+            )
+            .ok_or(ProxyError::NoServer)?;
+        let target = &t[i];
+        forward::forward(req, target, self.pass_host_header, ctx)
+            .await
+            .inspect_err(|e| self.log_failure(target, e))
+    }
+
+    /// Strategies other than wrr, sticky cookies, passive health checks.
+    async fn serve_with_options(
+        &self,
+        req: Request,
+        ctx: &RequestCtx,
+    ) -> Result<Response, ProxyError> {
         let Some(sticky) = &self.sticky else {
             let i = self.pick(ctx).ok_or(ProxyError::NoServer)?;
             return self.forward_to(i, req, ctx).await;
