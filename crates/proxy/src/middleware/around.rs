@@ -39,9 +39,14 @@ pub struct Next<'a> {
 // === impl Next ===
 
 impl Next<'_> {
+    /// What middlewares know about the connection.
+    pub fn ctx(&self) -> MwCtx {
+        self.around.mw_ctx
+    }
+
     /// Serves `req` through the rest of the chain and the service.
-    pub async fn run(&mut self, req: Request) -> Response {
-        walk(self.around, self.from, req, self.held).await
+    pub fn run(&mut self, req: Request) -> BoxFuture<'_> {
+        walk(self.around, self.from, req, self.held)
     }
 }
 
@@ -56,7 +61,9 @@ pub(crate) fn run<'a>(
 }
 
 /// The handler's chain walk from `from`: request phases in order, a wrapping middleware
-/// around the rest, response phases in reverse on the way back.
+/// around the rest, response phases in reverse on the way back. The wrapping middleware's
+/// future and the service's are boxed apart, each at its own size: the walk's own future
+/// stays small (a future is copied whole when boxed, whatever state it is in).
 fn walk<'a>(
     around: &'a Around<'a>,
     from: usize,
@@ -87,7 +94,7 @@ fn walk<'a>(
                         from: i + 1,
                         held,
                     };
-                    let r = mw.wrap(req, &mut next).await;
+                    let r = Box::pin(mw.wrap(req, &mut next)).await;
                     return back(i, r);
                 }
             }
@@ -95,7 +102,7 @@ fn walk<'a>(
         around
             .forwarded
             .append_client(req.headers_mut(), around.client_ip_value);
-        let resp = around.service.handle(req, &around.ctx).await;
+        let resp = Box::pin(around.service.handle(req, &around.ctx)).await;
         back(chain.len(), resp)
     })
 }

@@ -68,7 +68,7 @@ impl Buffering {
             return too_large();
         }
         let (mut parts, body) = req.into_parts();
-        let spool = match spool::read(body, self.mem_request, self.max_request).await {
+        let spool = match Box::pin(spool::read(body, self.mem_request, self.max_request)).await {
             Ok(Read::Complete(s)) => s,
             Ok(Read::TooLarge(..)) => return too_large(),
             Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
@@ -93,7 +93,8 @@ impl Buffering {
                 return resp;
             }
             let (mut head, body) = resp.into_parts();
-            let body = match spool::read(body, self.mem_response, self.max_response).await {
+            let body = match Box::pin(spool::read(body, self.mem_response, self.max_response)).await
+            {
                 Ok(Read::Complete(s)) => s,
                 Ok(Read::TooLarge(..)) | Err(_) => {
                     return respond(&ProxyError::Internal("response body too large".into()));

@@ -34,6 +34,8 @@ pub struct CircuitBreaker {
     fallback: Duration,
     recovery: Duration,
     response_code: StatusCode,
+    /// Whether the expression reads latencies (`LatencyAtQuantileMS`).
+    times_latency: bool,
     /// The fast path: true while in standby.
     standby: AtomicBool,
     state: Mutex<State>,
@@ -108,6 +110,7 @@ impl CircuitBreaker {
     ) -> Self {
         let now = Instant::now();
         let metrics = Metrics::new(&predicate, now);
+        let times_latency = metrics.times_latency();
         Self {
             expression,
             predicate,
@@ -115,6 +118,7 @@ impl CircuitBreaker {
             fallback,
             recovery,
             response_code,
+            times_latency,
             standby: AtomicBool::new(true),
             state: Mutex::new(State {
                 phase: Phase::Standby,
@@ -139,14 +143,16 @@ impl CircuitBreaker {
     }
 
     pub(super) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
-        if self.open(Instant::now()) {
+        if !self.standby.load(Ordering::Acquire) && self.open(Instant::now()) {
             return self.fallback_response();
         }
-        let start = Instant::now();
+        // The clock is read once per request unless the expression reads latencies.
+        let start = self.times_latency.then(Instant::now);
         let resp = next.run(req).await;
         // oxy measures until the handler returns; here, until the response head.
         let now = Instant::now();
-        self.record(now, resp.status().as_u16(), now - start);
+        let latency = start.map_or(Duration::ZERO, |s| now - s);
+        self.record(now, resp.status().as_u16(), latency);
         resp
     }
 

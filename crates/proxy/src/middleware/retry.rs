@@ -84,7 +84,8 @@ impl Retry {
             spool::Spool::default()
         } else {
             let max = self.max_body.unwrap_or(u64::MAX);
-            match spool::read(body, max, self.max_body).await {
+            // Boxed: reading ahead is a large future that bodyless requests never need.
+            match Box::pin(spool::read(body, max, self.max_body)).await {
                 Ok(Read::Complete(s)) => s,
                 Ok(Read::TooLarge(s, rest)) => {
                     let req = Request::from_parts(parts, s.then(Some(rest)));
@@ -93,16 +94,15 @@ impl Retry {
                 Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
             }
         };
-        let start = Instant::now();
-        let mut backoff = backoff::Backoff::new(self.initial_interval, self.attempts);
+        let start = self.timeout.map(|t| (Instant::now(), t));
+        let mut backoff = None;
         let mut attempt = 1;
         loop {
-            let req = copy(&parts, spool.body());
             if attempt == self.attempts {
-                return next.run(req).await;
+                return next.run(Request::from_parts(parts, spool.body())).await;
             }
-            let resp = next.run(req).await;
-            let timed_out = self.timeout.is_some_and(|t| start.elapsed() >= t);
+            let resp = next.run(copy(&parts, spool.body())).await;
+            let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
             let code = resp.status().as_u16();
             let network = self.on_network_error && resp.extensions().get::<NotSent>().is_some();
             let listed = status.iter().any(|(a, b)| (*a..=*b).contains(&code));
@@ -111,8 +111,10 @@ impl Retry {
             }
             attempt += 1;
             tracing::debug!(attempt, status = code, "retrying the request");
+            let backoff = backoff
+                .get_or_insert_with(|| backoff::Backoff::new(self.initial_interval, self.attempts));
             if let Some(wait) = backoff.next() {
-                tokio::time::sleep(wait).await;
+                Box::pin(tokio::time::sleep(wait)).await;
             }
         }
     }

@@ -17,7 +17,8 @@ const RESOLUTION: Duration = Duration::from_secs(1);
 /// A count over a rolling window of [`BUCKETS`] buckets (oxy's `RollingCounter`).
 #[derive(Debug, Clone)]
 pub(super) struct Rolling {
-    resolution: u128,
+    /// Nanoseconds per bucket.
+    resolution: u64,
     buckets: [u64; BUCKETS as usize],
     last_tick: u64,
 }
@@ -41,14 +42,21 @@ pub(super) struct Metrics {
 impl Rolling {
     pub(super) fn new(resolution: Duration) -> Self {
         Self {
-            resolution: resolution.as_nanos().max(1),
+            resolution: u64::try_from(resolution.as_nanos())
+                .unwrap_or(u64::MAX)
+                .max(1),
             buckets: [0; BUCKETS as usize],
             last_tick: 0,
         }
     }
 
     fn tick(&self, elapsed: Duration) -> u64 {
-        u64::try_from(elapsed.as_nanos() / self.resolution).unwrap_or(u64::MAX)
+        // u64 arithmetic (u128 division is slow): 584 years of uptime fit.
+        let nanos = elapsed
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(elapsed.subsec_nanos()));
+        nanos / self.resolution
     }
 
     /// Clears the buckets that went by since the last update.
@@ -100,6 +108,10 @@ impl Metrics {
             _ => {}
         });
         m
+    }
+
+    pub(super) fn times_latency(&self) -> bool {
+        self.latency.is_some()
     }
 
     /// Counts one response (oxy's `RTMetrics.Record`).
