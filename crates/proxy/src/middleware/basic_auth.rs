@@ -9,9 +9,10 @@
 //! **Cost bounds.** bcrypt is checked on tokio's blocking pool ([`Flow::Wait`]), never on a
 //! worker thread, at most half the cores at a time for the whole process (one semaphore);
 //! the other hashes cost microseconds and are checked in place. Outcomes, good and bad, are
-//! remembered for [`REMEMBER`] under an HMAC of user, password and hash with a key drawn at
-//! build time (no password is kept): a client repeating a credential, right or wrong,
-//! costs one hash per minute, not one per request. Traefik instead deduplicates concurrent
+//! remembered for [`REMEMBER`] under an HMAC of the `Authorization` value with a key drawn at
+//! build time (no password is kept; the users are fixed for an instance, so the value alone
+//! decides): a client repeating a credential, right or wrong, costs one hash per minute, not
+//! one per request, and a remembered one no decoding either. Traefik instead deduplicates concurrent
 //! identical checks (singleflight) and checks each request. The memory is dropped on reload.
 
 mod htpasswd;
@@ -51,7 +52,14 @@ struct Inner {
     header_field: Option<HeaderName>,
     remove_header: bool,
     key: hmac::Key,
-    remembered: Mutex<HashMap<[u8; 32], (bool, Instant)>>,
+    remembered: Mutex<HashMap<[u8; 32], (Outcome, Instant)>>,
+}
+
+/// A checked credential: refused, or passed with the user name for `headerField`.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Refused,
+    Passed(Option<HeaderValue>),
 }
 
 // === impl BasicAuth ===
@@ -85,28 +93,38 @@ impl BasicAuth {
 
     pub(crate) fn request(&self, req: &mut Request) -> Flow {
         let inner = &self.inner;
-        let Some((user, password)) = credentials(req.headers()) else {
+        let Some(raw) = req.headers().get(header::AUTHORIZATION) else {
+            return Flow::Respond(inner.unauthorized());
+        };
+        // Remembered: the header alone decides (the users are fixed for this instance).
+        let key = inner.key_of(raw.as_bytes());
+        if let Some(outcome) = inner.recall(&key) {
+            return inner.apply(outcome, req);
+        }
+        let Some((user, password)) = credentials(raw.as_bytes()) else {
+            inner.remember(key, Outcome::Refused);
             return Flow::Respond(inner.unauthorized());
         };
         let known = inner.users.get(&user);
         let hash = known.unwrap_or(&inner.not_found);
-        let key = inner.key_of(&user, &password, hash);
-        if let Some(ok) = inner.recall(&key) {
-            return inner.decide(ok && known.is_some(), req, &user);
-        }
+        let passed = Outcome::Passed(
+            inner
+                .header_field
+                .as_ref()
+                .and_then(|_| HeaderValue::from_str(&user).ok()),
+        );
         if htpasswd::cost(hash) == Cost::Cheap {
-            let ok = verify(&password, hash) && known.is_some();
-            inner.remember(key, ok);
-            return inner.decide(ok, req, &user);
+            let outcome = if verify(&password, hash) && known.is_some() {
+                passed
+            } else {
+                Outcome::Refused
+            };
+            inner.remember(key, outcome.clone());
+            return inner.apply(outcome, req);
         }
         // bcrypt: the request is prepared now (a refusal discards it), checked off-thread.
         let known = known.is_some();
-        authenticated(
-            req.headers_mut(),
-            &user,
-            inner.header_field.as_ref(),
-            inner.remove_header,
-        );
+        inner.apply(passed.clone(), req);
         let inner = self.inner.clone();
         let hash = hash.clone();
         Flow::Wait(Box::pin(async move {
@@ -119,10 +137,11 @@ impl BasicAuth {
                 .unwrap_or(false),
                 Err(_) => false,
             } && known;
-            inner.remember(key, ok);
             if ok {
+                inner.remember(key, passed);
                 Flow::Next
             } else {
+                inner.remember(key, Outcome::Refused);
                 Flow::Respond(inner.unauthorized())
             }
         }))
@@ -132,17 +151,26 @@ impl BasicAuth {
 // === impl Inner ===
 
 impl Inner {
-    /// Passes the request on (setting `headerField`, removing `Authorization`) or refuses it.
-    fn decide(&self, ok: bool, req: &mut Request, user: &str) -> Flow {
-        if !ok {
+    /// Passes the request on (the user name in `headerField`, `Authorization` removed with
+    /// `removeHeader`) or refuses it.
+    fn apply(&self, outcome: Outcome, req: &mut Request) -> Flow {
+        let Outcome::Passed(user) = outcome else {
             return Flow::Respond(self.unauthorized());
+        };
+        let headers = req.headers_mut();
+        if let Some(field) = &self.header_field {
+            match user {
+                Some(v) => {
+                    headers.insert(field.clone(), v);
+                }
+                None => {
+                    headers.remove(field);
+                }
+            }
         }
-        authenticated(
-            req.headers_mut(),
-            user,
-            self.header_field.as_ref(),
-            self.remove_header,
-        );
+        if self.remove_header {
+            headers.remove(header::AUTHORIZATION);
+        }
         Flow::Next
     }
 
@@ -150,28 +178,23 @@ impl Inner {
         unauthorized(self.challenge.clone())
     }
 
-    fn key_of(&self, user: &str, password: &[u8], hash: &str) -> [u8; 32] {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        for part in [user.as_bytes(), password, hash.as_bytes()] {
-            ctx.update(&(part.len() as u64).to_be_bytes());
-            ctx.update(part);
-        }
+    fn key_of(&self, authorization: &[u8]) -> [u8; 32] {
         let mut out = [0u8; 32];
-        out.copy_from_slice(ctx.sign().as_ref());
+        out.copy_from_slice(hmac::sign(&self.key, authorization).as_ref());
         out
     }
 
-    fn recall(&self, key: &[u8; 32]) -> Option<bool> {
+    fn recall(&self, key: &[u8; 32]) -> Option<Outcome> {
         let map = self
             .remembered
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         map.get(key)
             .filter(|(_, at)| at.elapsed() < REMEMBER)
-            .map(|(ok, _)| *ok)
+            .map(|(outcome, _)| outcome.clone())
     }
 
-    fn remember(&self, key: [u8; 32], ok: bool) {
+    fn remember(&self, key: [u8; 32], outcome: Outcome) {
         let mut map = self
             .remembered
             .lock()
@@ -182,7 +205,7 @@ impl Inner {
                 map.clear();
             }
         }
-        map.insert(key, (ok, Instant::now()));
+        map.insert(key, (outcome, Instant::now()));
     }
 }
 
@@ -195,10 +218,10 @@ fn bcrypt_slots() -> &'static Arc<Semaphore> {
     })
 }
 
-/// Go's `Request.BasicAuth`: `Basic ` (any case), base64, `user:password` split at the first
-/// colon. A user name that is not UTF-8 cannot be configured: it is mapped to "".
-fn credentials(headers: &HeaderMap) -> Option<(String, Vec<u8>)> {
-    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+/// Go's `Request.BasicAuth` on an `Authorization` value: `Basic ` (any case), base64,
+/// `user:password` split at the first colon. A user name that is not UTF-8 cannot be
+/// configured: it is mapped to "".
+fn credentials(value: &[u8]) -> Option<(String, Vec<u8>)> {
     let (scheme, rest) = (value.get(..6)?, &value[6..]);
     if !scheme.eq_ignore_ascii_case(b"Basic ") {
         return None;
