@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 # knsupdate/kdig, testssl.sh, the TLS clients curl and nghttp (nghttp2-client, which also
 # brings h2load), valgrind for bench/callgrind, chromium for the dashboard test, and
 # redis-server (with redis-cli) for rateLimit.redis; prometheus (the server) scrapes the
-# gateway in the metrics test.
+# gateway in the metrics test; haproxy sits in front of the gateway in the PROXY protocol tests.
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 { command -v nghttp && command -v h2load; } >/dev/null 2>&1 || need+=(nghttp2-client)
@@ -21,6 +21,7 @@ command -v knsupdate >/dev/null 2>&1 || need+=(knot-dnsutils)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils) # the auth tests' hashes

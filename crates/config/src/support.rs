@@ -4,7 +4,7 @@
 //! as an entry point name) and every option of a configuration that matches one gets an
 //! [`IssueKind::Unsupported`] warning naming it, in `waygate check`, in the log and in the
 //! API. Dynamic items the data plane cannot serve (a middleware type, a load-balancing
-//! strategy, TCP/UDP routers) are disabled with an error by the runtime table instead: they
+//! strategy, UDP routers) are disabled with an error by the runtime table instead: they
 //! are not listed here. When a feature lands, its gap is removed (and the walk test in
 //! `tests` keeps the classification complete).
 
@@ -72,10 +72,6 @@ pub const STATIC_GAPS: &[Gap] = &[
     gap("log.maxAge", "the log file is not rotated"),
     gap("log.maxBackups", "the log file is not rotated"),
     gap("log.compress", "rotated log files are not compressed"),
-    section(
-        "entryPoints.*.proxyProtocol",
-        "PROXY protocol headers are not read: such connections fail and the client address is the peer's",
-    ),
     section("entryPoints.*.http3", "HTTP/3 is not served"),
     section("entryPoints.*.udp", "UDP entry points are not served"),
     gap_default(
@@ -99,8 +95,12 @@ pub const STATIC_GAPS: &[Gap] = &[
     section("ocsp", "OCSP stapling is not done"),
     section("spiffe", "SPIFFE identities are not available"),
     section(
-        "tcpServersTransport",
-        "TCP routing is not implemented either",
+        "tcpServersTransport.tls",
+        "TCP servers marked `tls` without a transport of their own are verified with the system roots",
+    ),
+    section(
+        "tcpServersTransport.spiffe",
+        "TCP servers' SPIFFE identities are not verified",
     ),
     section(
         "serversTransport.spiffe",

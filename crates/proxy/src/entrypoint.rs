@@ -1,11 +1,15 @@
 //! The **accept** stage: entry point listeners, bound once from the static configuration and
 //! kept for the whole life of the process (reloads never rebind), and what bounds each
-//! connection (`guard`).
+//! connection (`guard`). Entry points with TCP routers or `proxyProtocol` decide where each
+//! connection goes first (`dispatch`).
 
+mod dispatch;
 mod guard;
 mod listen;
+mod prefixed;
 mod serve;
 
+pub(crate) use self::dispatch::SSL_REQUEST;
 pub(crate) use self::guard::{ConnGuard, ServedBody};
 pub use self::listen::{Bound, bind, parse_address};
 pub(crate) use self::serve::{ConnCount, ServeSettings, serve};

@@ -14,12 +14,14 @@ pub mod entrypoint;
 pub mod forwarded;
 mod handler;
 pub mod hygiene;
-pub mod middleware;
 pub mod metrics;
+pub mod middleware;
 pub mod path;
+mod proxy_protocol;
 pub mod rescue;
 pub mod service;
 pub mod table;
+mod tcp;
 pub mod tls;
 pub mod upstream;
 

@@ -23,7 +23,7 @@ mod go_text;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
-mod ip_strategy;
+pub(crate) mod ip_strategy;
 mod rate_limit;
 mod redirect_regex;
 mod redirect_scheme;

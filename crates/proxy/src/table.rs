@@ -58,6 +58,8 @@ pub(crate) struct EntryPointTable {
     pub(crate) underscores: crate::hygiene::Underscores,
     /// `http.encodeQuerySemicolons`.
     pub(crate) encode_query_semicolons: bool,
+    /// TCP routers on this entry point.
+    pub(crate) tcp: crate::tcp::TcpRoutes,
     /// Access log settings for requests no router takes (`None`: not logged).
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
     /// Set with `metrics.prometheus`: what this entry point's requests record.

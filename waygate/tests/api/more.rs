@@ -12,13 +12,13 @@ async fn tcp_and_udp_contract() {
     let b = backend("b").await;
     let api = Api::standard(&b.url());
 
-    // tcprouter-bar.json's shape; TCP routing is not implemented, so the router is disabled.
+    // tcprouter-bar.json's shape; the router serves.
     let r = api.json("/api/tcp/routers/tcp-r@file").await;
     only_fields(&r, TCP_ROUTER, 0);
     assert_eq!(r["rule"], "HostSNI(`*`)");
     assert_eq!(r["service"], "tcp-s");
     assert_eq!(r["priorityStr"], "0");
-    assert_eq!(r["status"], "disabled");
+    assert_eq!(r["status"], "enabled");
     assert_eq!(r["using"], json!(["web"]));
     assert_eq!(api.names("/api/tcp/routers").await, ["tcp-r@file"]);
     assert_eq!(
@@ -99,7 +99,7 @@ async fn overview_rawdata_entrypoints_certificates_version() {
     assert_eq!(o["http"]["services"]["total"], 6);
     assert_eq!(
         o["tcp"]["routers"],
-        json!({"total": 1, "warnings": 0, "errors": 1})
+        json!({"total": 1, "warnings": 0, "errors": 0})
     );
     assert_eq!(o["udp"]["services"]["total"], 1);
     assert!(o["udp"].get("middlewares").is_none());

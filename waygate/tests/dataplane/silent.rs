@@ -14,10 +14,6 @@ const SILENT: &[(&str, &str)] = &[
     ("metrics", "`metrics` is not implemented by Waygate yet"),
     ("tracing", "`tracing` is not implemented by Waygate yet"),
     (
-        "entryPoints.web.proxyProtocol",
-        "`entryPoints.web.proxyProtocol` is not implemented by Waygate yet",
-    ),
-    (
         "providers.redis",
         "`providers.redis` is not implemented by Waygate yet",
     ),

@@ -2,7 +2,7 @@
 //! name is `*`). Two kinds:
 //!
 //! - **disabled**: the data plane cannot serve the item at all (a middleware type,
-//!   TCP/UDP): the runtime table disables it — and every router
+//!   UDP): the runtime table disables it — and every router
 //!   using it — with an error when it compiles; listed here so the walk test knows they are
 //!   reported, not to report them twice;
 //! - **reported**: the item serves, without this option; [`dynamic_gaps`] warns, naming it.
@@ -10,7 +10,7 @@
 use crate::dynamic::DynamicConfig;
 use crate::issue::{Issue, IssueKind};
 
-use super::{Gap, gap, matches, walk};
+use super::{Gap, gap, matches, section, walk};
 
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
@@ -25,12 +25,31 @@ pub const DISABLED: &[&str] = &[
     // Services using such a transport are disabled (upstream/tls.rs).
     "http.serversTransports.*.peerCertSANs",
     "http.serversTransports.*.spiffe",
-    "tcp",
+    // TCP services using such a transport are disabled (proxy `tcp/compile.rs`).
+    "tcp.serversTransports.*.tls.peerCertURI",
+    "tcp.serversTransports.*.tls.peerCertSANs",
+    "tcp.serversTransports.*.tls.spiffe",
     "udp",
 ];
 
 /// Options an item serves without: each set one is reported.
 pub const DYNAMIC_GAPS: &[Gap] = &[
+    section(
+        "tcp.services.*.loadBalancer.healthCheck",
+        "TCP servers are not health checked: every server takes connections",
+    ),
+    section(
+        "tcp.services.*.weighted.healthCheck",
+        "TCP servers are not health checked: every server takes connections",
+    ),
+    gap(
+        "tcp.routers.*.tls.certResolver",
+        "no certificate is obtained for TCP routers: the TLS store's certificates are served",
+    ),
+    gap(
+        "tcp.routers.*.tls.domains",
+        "no certificate is obtained for TCP routers: the TLS store's certificates are served",
+    ),
     gap(
         "http.routers.*.observability.tracing",
         "no traces are exported: the per-router switch has nothing to switch",
@@ -79,6 +98,8 @@ pub fn dynamic_gaps(dynamic: &DynamicConfig) -> Vec<Issue> {
                     ("http", "services") => Some("service"),
                     ("http", "middlewares") => Some("middleware"),
                     ("http", "serversTransports") => Some("serversTransport"),
+                    ("tcp", "routers") => Some("tcpRouter"),
+                    ("tcp", "services") => Some("tcpService"),
                     _ => None,
                 };
                 if let Some(kind) = kind {

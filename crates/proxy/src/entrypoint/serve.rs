@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Bound;
+use super::dispatch::ProxyTrust;
 use super::guard::{ConnGuard, GuardedIo, Timeouts};
 use crate::handler::{ConnCtx, handle};
 use crate::table::RuntimeTable;
@@ -48,6 +49,8 @@ pub(crate) struct ServeSettings {
     pub(crate) open: Arc<ConnCount>,
     /// Client connections open on this entry point (`traefik_open_connections`).
     pub(crate) ep_open: Arc<AtomicUsize>,
+    /// `proxyProtocol`: whose PROXY headers are believed (`None`: not configured).
+    pub(crate) proxy_protocol: Option<Arc<ProxyTrust>>,
 }
 
 /// Open client connections, and the most seen since the peak was last taken.
@@ -136,7 +139,14 @@ impl ServeSettings {
             .unwrap_or(1 << 20)
             .max(8192);
         let max_concurrent_streams = cfg.http2.as_ref().map_or(250, |h| h.max_concurrent_streams);
+        let proxy_protocol = cfg.proxy_protocol.as_ref().map(|pp| {
+            Arc::new(ProxyTrust::new(pp).unwrap_or_else(|e| {
+                warn!(entry_point = %bound.name, error = %e, "PROXY headers are read and ignored");
+                ProxyTrust::Nobody
+            }))
+        });
         Self {
+            proxy_protocol,
             handshake_timeout: timeouts.read.unwrap_or(Duration::from_secs(60)),
             timeouts,
             max_header_bytes,
@@ -226,10 +236,10 @@ pub(crate) async fn serve(
 }
 
 /// What every connection of an entry point shares.
-struct Shared {
+pub(super) struct Shared {
     builder: auto::Builder<TokioExecutor>,
-    settings: ServeSettings,
-    tables: Arc<ArcSwap<RuntimeTable>>,
+    pub(super) settings: ServeSettings,
+    pub(super) tables: Arc<ArcSwap<RuntimeTable>>,
     name: Arc<str>,
 }
 
@@ -244,59 +254,77 @@ async fn connection(
 ) {
     let _open = OpenConn::new(&shared.settings.open, &shared.settings.ep_open);
     let index = shared.settings.index;
-    let serves_tls = shared
+    let (serves_tls, has_tcp) = shared
         .tables
         .load()
         .entry_points
         .get(index)
-        .is_some_and(|(_, ep)| ep.tls.is_some());
+        .map_or((false, false), |(_, ep)| {
+            (ep.tls.is_some(), !ep.tcp.is_empty())
+        });
+    if has_tcp || shared.settings.proxy_protocol.is_some() {
+        return super::dispatch::dispatch(shared, stream, remote, drain).await;
+    }
     if serves_tls {
         // readTimeout bounds the wait for the first byte and the handshake, as in Traefik.
         let limit = shared.settings.handshake_timeout;
-        let tables = shared.tables.clone();
-        let acme = shared.settings.acme.clone();
-        let accepted = tokio::time::timeout(limit, async move {
-            let mut first = [0u8; 1];
-            if stream.peek(&mut first).await? == 0 || first[0] != TLS_HANDSHAKE {
-                return Ok(Err(stream));
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(limit, stream.peek(&mut first)).await {
+            Ok(Ok(n)) if n > 0 && first[0] == TLS_HANDSHAKE => {
+                return serve_tls(&shared, stream, remote, drain).await;
             }
-            let select = |sni: Option<&str>| {
-                let table = tables.load();
-                let (_, ep) = table.entry_points.get(index)?;
-                Some(ep.tls.as_ref()?.select(sni).clone())
-            };
-            handshake(stream, &acme, select).await.map(Ok)
-        })
-        .await;
-        match accepted {
-            Ok(Ok(Ok((tls, info)))) => {
-                if let Some(sni) = &info.sni {
-                    tracing::Span::current().record("tls.sni", sni.as_str());
-                }
-                debug!(
-                    version = ?info.version,
-                    cipher = ?info.cipher_suite,
-                    alpn = ?info.alpn.as_deref().map(String::from_utf8_lossy),
-                    client_certificates = info.client_certificates.len(),
-                    "TLS handshake done"
-                );
-                let conn = conn_ctx(&shared.settings, remote, Some(info), drain);
-                return serve_http(&shared, tls, conn).await;
-            }
-            Ok(Ok(Err(plain))) => {
-                let conn = conn_ctx(&shared.settings, remote, None, drain);
-                return serve_http(&shared, plain, conn).await;
-            }
-            Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
-            Err(_) => debug!("no TLS handshake within readTimeout"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return debug!(error = %e, "closing before the first byte"),
+            Err(_) => return debug!("no TLS handshake within readTimeout"),
         }
-        return;
     }
     let conn = conn_ctx(&shared.settings, remote, None, drain);
     serve_http(&shared, stream, conn).await;
 }
 
-fn conn_ctx(
+/// The **tls** stage (the option's configuration chosen by SNI from the table current at the
+/// handshake), then the **http** stage. readTimeout bounds the handshake, as in Traefik.
+pub(super) async fn serve_tls<IO>(
+    shared: &Shared,
+    io: IO,
+    remote: SocketAddr,
+    drain: watch::Receiver<bool>,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let index = shared.settings.index;
+    let tables = shared.tables.clone();
+    let select = |sni: Option<&str>| {
+        let table = tables.load();
+        let (_, ep) = table.entry_points.get(index)?;
+        Some(ep.tls.as_ref()?.select(sni).clone())
+    };
+    let accepted = tokio::time::timeout(
+        shared.settings.handshake_timeout,
+        handshake(io, &shared.settings.acme, select),
+    )
+    .await;
+    match accepted {
+        Ok(Ok((tls, info))) => {
+            if let Some(sni) = &info.sni {
+                tracing::Span::current().record("tls.sni", sni.as_str());
+            }
+            debug!(
+                version = ?info.version,
+                cipher = ?info.cipher_suite,
+                alpn = ?info.alpn.as_deref().map(String::from_utf8_lossy),
+                client_certificates = info.client_certificates.len(),
+                "TLS handshake done"
+            );
+            let conn = conn_ctx(&shared.settings, remote, Some(info), drain);
+            serve_http(shared, tls, conn).await;
+        }
+        Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
+        Err(_) => debug!("no TLS handshake within readTimeout"),
+    }
+}
+
+pub(super) fn conn_ctx(
     settings: &ServeSettings,
     remote: SocketAddr,
     tls: Option<TlsInfo>,
@@ -320,7 +348,7 @@ fn conn_ctx(
 /// client's first bytes (with TLS, ALPN has already told the client which one to speak).
 /// Closes gracefully when the connection has been idle for `idleTimeout` or the gateway
 /// drains.
-async fn serve_http<IO>(shared: &Shared, io: IO, conn: Arc<ConnCtx>)
+pub(super) async fn serve_http<IO>(shared: &Shared, io: IO, conn: Arc<ConnCtx>)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

@@ -320,6 +320,20 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .map(|(r, _)| r.name.as_str())
         .collect();
     input.api.router_stats().retain(|n| serving.contains(n));
+    let mut tcp = match &input.dynamic.tcp {
+        Some(config) => crate::tcp::compile(
+            &crate::tcp::TcpInput {
+                static_cfg: st,
+                tcp: config,
+                disabled: &disabled,
+                tls: tls.as_ref(),
+                default_syntax,
+            },
+            &mut table.status,
+            &mut router_issues,
+        ),
+        None => HashMap::new(),
+    };
     let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
         let ep_cfg = eps.get(&ep_name);
@@ -329,12 +343,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             .is_some_and(|h| h.tls.is_some());
         let (plain, tls_routes, sni) =
             split_tls(&ep_name, routers, ep_has_tls, tls.as_ref(), &mut issues);
+        let https_catch_all = tls_routes.iter().any(|r| r.rule.host_values().is_empty());
         let not_append = st
             .global
             .as_ref()
             .is_some_and(|g| g.not_append_x_forwarded_for);
         let http = ep_cfg.and_then(|e| e.http.as_ref());
-        let ep = EntryPointTable {
+        let mut ep = EntryPointTable {
             routes: Routes::new(plain),
             tls_routes: Routes::new(tls_routes),
             tls: sni,
@@ -351,9 +366,11 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     .unwrap_or(""),
             ),
             encode_query_semicolons: http.is_some_and(|h| h.encode_query_semicolons),
+            tcp: tcp.remove(&ep_name).unwrap_or_default(),
             log: crate::accesslog::for_entry_point(input.access_log, &ep_name, ep_cfg),
             metrics: metrics.map(|(m, g)| m.entry_point(g, &ep_name, ep_cfg)),
         };
+        ep.tcp.https_catch_all = https_catch_all;
         table.entry_points.push((ep_name, ep));
     }
     if let Some((m, g)) = metrics {

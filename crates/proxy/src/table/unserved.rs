@@ -1,11 +1,11 @@
-//! Items the runtime table cannot serve yet, reported instead of ignored: TCP and UDP
-//! routing (the model decodes and validates them; the data plane has no TCP/UDP proxy yet).
+//! Items the runtime table cannot serve yet, reported instead of ignored: UDP routing (the
+//! model decodes and validates it; the data plane has no UDP proxy yet).
 //! Each item gets an error naming it, so `check`, the log and the API say it is disabled.
 
 use waygate_config::dynamic::DynamicConfig;
 use waygate_config::{Issue, IssueKind};
 
-/// One error per TCP/UDP item.
+/// One error per UDP item.
 pub(super) fn report(dynamic: &DynamicConfig) -> Vec<Issue> {
     let mut issues = Vec::new();
     let mut push = |kind: &'static str, section: &str, name: &str, what: &str| {
@@ -18,17 +18,6 @@ pub(super) fn report(dynamic: &DynamicConfig) -> Vec<Issue> {
             .with_item(kind, name),
         );
     };
-    if let Some(tcp) = &dynamic.tcp {
-        for name in tcp.routers.keys() {
-            push("tcpRouter", "tcp.routers", name, "TCP routing");
-        }
-        for name in tcp.services.keys() {
-            push("tcpService", "tcp.services", name, "TCP routing");
-        }
-        for name in tcp.middlewares.keys() {
-            push("tcpMiddleware", "tcp.middlewares", name, "TCP routing");
-        }
-    }
     if let Some(udp) = &dynamic.udp {
         for name in udp.routers.keys() {
             push("udpRouter", "udp.routers", name, "UDP routing");

@@ -48,6 +48,16 @@ impl SniOptions {
         &self.select_named(server_name).config
     }
 
+    /// Whether an HTTPS router's `Host()` names this (normalized) server name, exactly or by
+    /// a `*.parent` host: such a connection goes to HTTPS before any TCP TLS router
+    /// (connection dispatch).
+    pub(crate) fn claims(&self, server_name: &str) -> bool {
+        self.exact.contains_key(server_name)
+            || server_name
+                .split_once('.')
+                .is_some_and(|(_, parent)| self.wildcard.contains_key(parent))
+    }
+
     /// The option (name and configuration) for a (normalized) server name.
     pub(crate) fn select_named(&self, server_name: Option<&str>) -> &Selected {
         let Some(name) = server_name else {
