@@ -134,6 +134,28 @@ fn describe(
                 None => out.note = Some("no child service is available: 503".to_string()),
             }
         }
+        Service::Hrw(h) => {
+            out.kind = "highestRandomWeight".to_string();
+            let names: Vec<String> = cfg
+                .and_then(|c| c.highest_random_weight.as_ref())
+                .map(|hc| hc.services.iter().map(|s| s.name.clone()).collect())
+                .unwrap_or_default();
+            out.members = h
+                .children
+                .iter()
+                .enumerate()
+                .map(|(i, (s, weight, _))| Member {
+                    name: names.get(i).cloned().unwrap_or_else(|| format!("#{i}")),
+                    weight: *weight,
+                    up: s.is_up(),
+                })
+                .collect();
+            out.note = Some(if h.is_up() {
+                "the child service is chosen by the client IP (rendezvous hashing)".to_string()
+            } else {
+                "no child service is available: 503".to_string()
+            });
+        }
         Service::Mirroring(m) => {
             out.kind = "mirroring".to_string();
             let mc = cfg.and_then(|c| c.mirroring.as_ref());
