@@ -274,3 +274,36 @@ async fn buffering_refuses_413_and_spills_to_a_file_that_is_gone_after() {
     let r = get(&client(), &format!("{web}/"), "resp.test").await;
     assert_eq!(r.status, 500);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_middleware_disables_only_its_routers() {
+    let a = backend("a").await;
+    let mws = "    ok:\n      circuitBreaker:\n        expression: ConsecutiveErrors() > 3\n    nope:\n      circuitBreaker:\n        expression: NetworkErrorRatio() >\n    r:\n      retry:\n        attempts: 2\n        disableRetryOnNetworkError: true\n";
+    let gw = Gw::start(
+        LOCAL_EP,
+        &config(
+            &[a.url()],
+            &[
+                ("good.test", "ok"),
+                ("bad.test", "nope"),
+                ("bad2.test", "r"),
+            ],
+            mws,
+        ),
+    );
+    let (c, web) = (client(), gw.url("web"));
+    assert_eq!(get(&c, &format!("{web}/"), "good.test").await.status, 200);
+    for host in ["bad.test", "bad2.test"] {
+        assert_eq!(
+            get(&c, &format!("{web}/"), host).await.status,
+            404,
+            "{host}"
+        );
+    }
+    let logs = gw.logs();
+    assert!(logs.contains("invalid expression"), "{logs}");
+    assert!(
+        logs.contains("retry middleware requires at least HTTP status codes or retry on TCP"),
+        "{logs}"
+    );
+}
