@@ -5,6 +5,8 @@ mod clf;
 mod json;
 
 use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
 
 use http::{HeaderMap, Version};
 
@@ -22,6 +24,35 @@ pub(crate) enum Value<'a> {
     Str(Cow<'a, str>),
     Int(i64),
     Float(f64),
+    /// Written as strings, without an allocation on the way.
+    Addr(SocketAddr),
+    Ip(IpAddr),
+    Port(u16),
+    Time(SystemTime),
+}
+
+// === impl Value ===
+
+impl Value<'_> {
+    /// The text of a string value (`None` for numbers), written to `out`.
+    pub(crate) fn write_text(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match self {
+            Value::Str(s) => out.push_str(s),
+            Value::Addr(a) => {
+                let _ = write!(out, "{a}");
+            }
+            Value::Ip(ip) => {
+                let _ = write!(out, "{ip}");
+            }
+            Value::Port(p) => {
+                let _ = write!(out, "{p}");
+            }
+            Value::Time(t) => Civil::from(*t).rfc3339_nano(out),
+            Value::Int(_) | Value::Float(_) => return false,
+        }
+        true
+    }
 }
 
 /// Splits `host:port` as Go's `net.SplitHostPort`, `-` for a missing port.
@@ -45,7 +76,6 @@ fn int(v: impl TryInto<i64>) -> Value<'static> {
 /// `fields.names` (see [`Settings::keeps`]).
 pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
     let s = |v: &'static str| Some(Value::Str(Cow::Borrowed(v)));
-    let string = |v: String| Some(Value::Str(Cow::Owned(v)));
     let origin = rec.origin.as_ref();
     let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
     let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
@@ -55,22 +85,18 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
         .map(|h| String::from_utf8_lossy(h.as_bytes()))
         .filter(|h| !h.is_empty());
     match field {
-        Field::StartUtc | Field::StartLocal => {
-            let mut out = String::new();
-            Civil::from(rec.start).rfc3339_nano(&mut out);
-            string(out)
-        }
+        Field::StartUtc | Field::StartLocal => Some(Value::Time(rec.start)),
         Field::Duration => Some(int(rec.duration.as_nanos())),
         Field::RouterName => rec.router.as_deref().map(|r| Value::Str(Cow::Borrowed(r))),
         Field::ServiceName => rec.service.as_deref().map(|r| Value::Str(Cow::Borrowed(r))),
         Field::ServiceUrl => origin.map(|o| Value::Str(Cow::Borrowed(o.url.as_str()))),
         Field::ServiceAddr => origin.map(|o| Value::Str(Cow::Borrowed(o.addr.as_str()))),
-        Field::ClientAddr => string(rec.client.to_string()),
+        Field::ClientAddr => Some(Value::Addr(rec.client)),
         Field::ClientHost => match &rec.forwarded_for {
             Some(v) if !v.is_empty() => Some(Value::Str(String::from_utf8_lossy(v.as_bytes()))),
-            _ => string(rec.client.ip().to_string()),
+            _ => Some(Value::Ip(rec.client.ip())),
         },
-        Field::ClientPort => string(rec.client.port().to_string()),
+        Field::ClientPort => Some(Value::Port(rec.client.port())),
         Field::ClientUsername => match &rec.username {
             Some(u) if !u.is_empty() => Some(Value::Str(Cow::Borrowed(u.as_str()))),
             _ => s("-"),

@@ -164,7 +164,10 @@ mod tests {
         // Filtered out: neither written nor dropped.
         log.submit(record(404));
         log.flush(Duration::from_secs(10));
-        let written = std::fs::read_to_string(&path).expect("read").lines().count() as u64;
+        let written = std::fs::read_to_string(&path)
+            .expect("read")
+            .lines()
+            .count() as u64;
         assert_eq!(written + log.dropped(), N, "dropped {}", log.dropped());
         let _ = std::fs::remove_dir_all(dir);
     }

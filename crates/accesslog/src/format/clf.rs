@@ -91,12 +91,20 @@ fn field(out: &mut String, v: Option<Value<'_>>, default: &str, quoted: bool) {
             out.push_str(&s.replace('"', "\\\""));
             out.push('"');
         }
-        Some(Value::Str(s)) => out.push_str(&s),
         Some(Value::Int(n)) => {
             let _ = write!(out, "{n}");
         }
         Some(Value::Float(f)) => {
             let _ = write!(out, "{f}");
+        }
+        Some(v) => {
+            if quoted {
+                out.push('"');
+            }
+            v.write_text(out);
+            if quoted {
+                out.push('"');
+            }
         }
         None => out.push_str(default),
     }

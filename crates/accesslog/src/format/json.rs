@@ -1,8 +1,10 @@
 //! `format: json`: logrus' JSON formatter over Traefik's table: one object per line, keys
 //! sorted (Go marshals maps sorted), plus `level`, `msg` and `time`; strings escaped as Go's
-//! `encoding/json` does (HTML characters included).
+//! `encoding/json` does (HTML characters included). The order of the fixed keys is sorted
+//! once; only header keys, when `fields.headers` shows any, are sorted per line.
 
 use std::fmt::Write;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use super::{Value, headers, kept};
@@ -11,57 +13,121 @@ use crate::field::Field;
 use crate::record::Record;
 use crate::time::Civil;
 
+/// A fixed key of the object.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Field(Field),
+    Level,
+    Msg,
+    Time,
+}
+
+impl Slot {
+    fn key(self) -> &'static str {
+        match self {
+            Slot::Field(f) => f.name(),
+            Slot::Level => "level",
+            Slot::Msg => "msg",
+            Slot::Time => "time",
+        }
+    }
+}
+
+/// The fixed keys in Go's (byte) order.
+fn order() -> &'static [Slot] {
+    static ORDER: OnceLock<Vec<Slot>> = OnceLock::new();
+    ORDER.get_or_init(|| {
+        let mut v: Vec<Slot> = Field::ALL.iter().map(|f| Slot::Field(*f)).collect();
+        v.extend([Slot::Level, Slot::Msg, Slot::Time]);
+        v.sort_by_key(|s| s.key());
+        v
+    })
+}
+
 /// Appends the line (with its newline) to `out`.
 pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut String) {
     let mut extra = Vec::new();
-    headers(
-        rec.request_headers.as_ref(),
-        "request_",
-        settings,
-        &mut extra,
-    );
-    let origin_headers = rec.origin.as_ref().and_then(|o| o.headers.as_ref());
-    headers(origin_headers, "origin_", settings, &mut extra);
-    headers(
-        rec.downstream_headers.as_ref(),
-        "downstream_",
-        settings,
-        &mut extra,
-    );
-    let mut time = String::new();
-    Civil::from(now).rfc3339(&mut time);
-    let mut entries: Vec<(&str, Value<'_>)> = Field::ALL
-        .iter()
-        .filter_map(|f| kept(*f, rec, settings).map(|v| (f.name(), v)))
-        .collect();
-    entries.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
-    entries.push(("level", Value::Str("info".into())));
-    entries.push(("msg", Value::Str("".into())));
-    entries.push(("time", Value::Str(time.into())));
-    entries.sort_by(|a, b| a.0.cmp(b.0));
+    if settings.wants_headers() {
+        headers(
+            rec.request_headers.as_ref(),
+            "request_",
+            settings,
+            &mut extra,
+        );
+        let origin_headers = rec.origin.as_ref().and_then(|o| o.headers.as_ref());
+        headers(origin_headers, "origin_", settings, &mut extra);
+        headers(
+            rec.downstream_headers.as_ref(),
+            "downstream_",
+            settings,
+            &mut extra,
+        );
+        extra.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut extra = extra.iter().peekable();
     out.push('{');
-    for (i, (k, v)) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    let mut first = true;
+    for slot in order() {
+        while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < slot.key()) {
+            entry(out, &mut first, k, v);
         }
-        escape(k, out);
-        out.push(':');
-        match v {
-            Value::Str(s) => escape(s, out),
-            Value::Int(n) => {
-                let _ = write!(out, "{n}");
+        match *slot {
+            Slot::Field(f) => {
+                if let Some(v) = kept(f, rec, settings) {
+                    entry(out, &mut first, f.name(), &v);
+                }
             }
-            Value::Float(f) => {
-                let _ = write!(out, "{f}");
-            }
+            Slot::Level => entry(out, &mut first, "level", &Value::Str("info".into())),
+            Slot::Msg => entry(out, &mut first, "msg", &Value::Str("".into())),
+            Slot::Time => entry(out, &mut first, "time", &Value::Time(now)),
         }
     }
+    for (k, v) in extra {
+        entry(out, &mut first, k, v);
+    }
     out.push_str("}\n");
+}
+
+fn entry(out: &mut String, first: &mut bool, key: &str, v: &Value<'_>) {
+    if !std::mem::take(first) {
+        out.push(',');
+    }
+    escape(key, out);
+    out.push(':');
+    match v {
+        Value::Str(s) => escape(s, out),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        // logrus writes `time` with RFC 3339 (seconds); the table's times carry nanoseconds.
+        Value::Time(t) if key == "time" => {
+            out.push('"');
+            Civil::from(*t).rfc3339(out);
+            out.push('"');
+        }
+        // Addresses, ports and timestamps need no escaping.
+        other => {
+            out.push('"');
+            other.write_text(out);
+            out.push('"');
+        }
+    }
 }
 
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
 pub(crate) fn escape(s: &str, out: &mut String) {
     out.push('"');
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2))
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
