@@ -18,7 +18,7 @@ use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
 use crate::middleware::around::{self, Around};
-use crate::middleware::{Flow, Held, MwCtx, set_path_and_query};
+use crate::middleware::{ClientCerts, Flow, Held, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
 use crate::service::RequestCtx;
 use crate::table::{EntryPointTable, RuntimeTable};
@@ -200,6 +200,14 @@ async fn route_and_serve(
         tls: conn.tls.is_some(),
         remote: canonical(conn.remote.ip()),
     };
+    // `passTLSClientCert` reads the chain: passed on mTLS connections to its routers only.
+    if let Some(tls) = &conn.tls
+        && !tls.client_certificates.is_empty()
+        && router.chain.iter().any(|m| m.wants_client_certs())
+    {
+        let certs = ClientCerts(tls.client_certificates.clone().into());
+        req.extensions_mut().insert(certs);
+    }
     for (i, mw) in router.chain.iter().enumerate() {
         let mut flow = mw.request(&mut req, mw_ctx);
         if let Flow::Wait(pending) = flow {

@@ -24,6 +24,7 @@ mod headers;
 mod in_flight_req;
 mod ip_allow_list;
 pub(crate) mod ip_strategy;
+mod pass_tls_client_cert;
 mod rate_limit;
 mod redirect_regex;
 mod redirect_scheme;
@@ -59,6 +60,8 @@ pub use self::encoded_characters::EncodedCharacters;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
+pub(crate) use self::pass_tls_client_cert::ClientCerts;
+pub use self::pass_tls_client_cert::PassTlsClientCert;
 pub use self::rate_limit::RateLimit;
 pub use self::redirect_regex::RedirectRegex;
 pub use self::redirect_scheme::RedirectScheme;
@@ -90,6 +93,7 @@ pub enum Mw {
     RedirectRegex(RedirectRegex),
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
+    PassTlsClientCert(PassTlsClientCert),
 }
 
 /// What a middleware decided about a request.
@@ -213,6 +217,12 @@ pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
             .map_or_else(unsupported, |c| {
                 Ok(Built::One(Mw::EncodedCharacters(EncodedCharacters::new(c))))
             }),
+        "passTLSClientCert" => cfg
+            .pass_tls_client_cert
+            .as_ref()
+            .map_or_else(unsupported, |c| {
+                Ok(Built::One(Mw::PassTlsClientCert(PassTlsClientCert::new(c))))
+            }),
         "contentType" => cfg.content_type.as_ref().map_or_else(unsupported, |c| {
             Ok(Built::One(Mw::ContentType(ContentType::new(c))))
         }),
@@ -243,6 +253,7 @@ impl Mw {
             Mw::StripPrefixRegex(m) => m.request(req),
             Mw::RedirectRegex(m) => m.request(req, ctx),
             Mw::EncodedCharacters(m) => m.request(req),
+            Mw::PassTlsClientCert(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
             Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => {
                 Flow::Wrap
@@ -257,6 +268,7 @@ impl Mw {
             Mw::Retry(m) => m.wrap(req, next).await,
             Mw::Buffering(m) => m.wrap(req, next).await,
             Mw::ContentType(m) => m.wrap(req, next).await,
+            Mw::Headers(m) => m.wrap(req, next).await,
             _ => next.run(req).await,
         }
     }
@@ -265,6 +277,11 @@ impl Mw {
         if let Mw::Headers(m) = self {
             m.response(resp, ctx);
         }
+    }
+
+    /// Whether it reads the client certificate chain (the handler then passes it).
+    pub(crate) fn wants_client_certs(&self) -> bool {
+        matches!(self, Mw::PassTlsClientCert(_))
     }
 
     /// A fresh instance for another router, for middlewares with per-source state.

@@ -18,7 +18,6 @@ pub const DISABLED: &[&str] = &[
     "http.middlewares.*.errors",
     "http.middlewares.*.forwardAuth",
     "http.middlewares.*.grpcWeb",
-    "http.middlewares.*.passTLSClientCert",
     "http.middlewares.*.plugin",
     "http.services.*.middlewares",
     "http.routers.*.parentRefs",
@@ -61,14 +60,6 @@ pub const DYNAMIC_GAPS: &[Gap] = &[
     gap(
         "http.services.*.loadBalancer.responseForwarding",
         "responses are flushed as they arrive",
-    ),
-    gap(
-        "http.middlewares.*.headers.isDevelopment",
-        "allowedHosts and the SSL/STS headers apply as in production",
-    ),
-    gap(
-        "http.middlewares.*.headers.sslProxyHeaders",
-        "the deprecated SSL redirect options do not read proxy headers",
     ),
 ];
 

@@ -277,6 +277,7 @@ mod dynamic {
         "http.middlewares.*.redirectRegex",
         "http.middlewares.*.encodedCharacters",
         "http.middlewares.*.contentType",
+        "http.middlewares.*.passTLSClientCert",
         "http.middlewares.*.rateLimit.average",
         "http.middlewares.*.rateLimit.period",
         "http.middlewares.*.rateLimit.burst",

@@ -22,8 +22,9 @@ pub struct Headers {
     pub access_control_allow_origin_list: Vec<String>,
     pub access_control_allow_origin_list_regex: Vec<String>,
     pub access_control_expose_headers: Vec<String>,
-    /// Seconds.
-    pub access_control_max_age: i64,
+    /// Seconds; sent on preflights when set, even to 0 (Traefik's `*int64`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_control_max_age: Option<i64>,
     pub add_vary_header: bool,
 
     pub allowed_hosts: Vec<String>,
@@ -128,7 +129,10 @@ impl Validate for Headers {
             scope.regex(&format!("accessControlAllowOriginListRegex[{i}]"), re);
         }
         for (key, value) in [
-            ("accessControlMaxAge", self.access_control_max_age),
+            (
+                "accessControlMaxAge",
+                self.access_control_max_age.unwrap_or_default(),
+            ),
             ("stsSeconds", self.sts_seconds),
         ] {
             scope.check(value >= 0, key, || format!("{key} must not be negative"));
