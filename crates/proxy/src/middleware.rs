@@ -255,7 +255,8 @@ impl Mw {
             Mw::EncodedCharacters(m) => m.request(req),
             Mw::PassTlsClientCert(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
-            Mw::CircuitBreaker(_) | Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => {
+            Mw::CircuitBreaker(m) => m.request(),
+            Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => {
                 Flow::Wrap
             }
         }
@@ -274,8 +275,10 @@ impl Mw {
     }
 
     pub fn response(&self, resp: &mut Response, ctx: MwCtx) {
-        if let Mw::Headers(m) = self {
-            m.response(resp, ctx);
+        match self {
+            Mw::Headers(m) => m.response(resp, ctx),
+            Mw::CircuitBreaker(m) => m.response(resp),
+            _ => {}
         }
     }
 

@@ -6,7 +6,8 @@
 //! through (oxy's ratio controller), the others still get the fallback; after that, standby
 //! again. One breaker per router (see `PerRouter`).
 //!
-//! Standby costs an atomic load before the service and one short lock after it.
+//! Standby costs an atomic load before the service and one short lock after it; the rest of
+//! the chain is wrapped only for `LatencyAtQuantileMS`.
 
 mod latency;
 mod window;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use waygate_config::dynamic::middleware::{CircuitBreaker as Config, Predicate};
 
+use super::Flow;
 use super::around::Next;
 use super::go_text::status_text;
 use crate::{Request, Response};
@@ -142,17 +144,35 @@ impl CircuitBreaker {
         )
     }
 
-    pub(super) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+    /// Before the rest of the chain: the fallback while open. Only an expression that
+    /// reads latencies needs to wrap the rest ([`Flow::Wrap`], to time it); otherwise the
+    /// outcome is counted in the response phase, which sees the same responses (the rest
+    /// of the chain's and the service's, not its own fallback).
+    pub(super) fn request(&self) -> Flow {
         if !self.standby.load(Ordering::Acquire) && self.open(Instant::now()) {
-            return self.fallback_response();
+            return Flow::Respond(self.fallback_response());
         }
-        // The clock is read once per request unless the expression reads latencies.
-        let start = self.times_latency.then(Instant::now);
+        if self.times_latency {
+            Flow::Wrap
+        } else {
+            Flow::Next
+        }
+    }
+
+    /// The response phase: counts the outcome (when not wrapping).
+    pub(super) fn response(&self, resp: &Response) {
+        if !self.times_latency {
+            self.record(Instant::now(), resp.status().as_u16(), Duration::ZERO);
+        }
+    }
+
+    /// Wrapping, for expressions that read latencies: times the rest of the chain.
+    pub(super) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+        let start = Instant::now();
         let resp = next.run(req).await;
         // oxy measures until the handler returns; here, until the response head.
         let now = Instant::now();
-        let latency = start.map_or(Duration::ZERO, |s| now - s);
-        self.record(now, resp.status().as_u16(), latency);
+        self.record(now, resp.status().as_u16(), now - start);
         resp
     }
 
