@@ -174,7 +174,6 @@ impl Replay {
     }
 }
 
-
 impl http_body::Body for Replay {
     type Data = Bytes;
     type Error = BodyError;
