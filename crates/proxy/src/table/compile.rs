@@ -163,6 +163,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .filter(|m| m.records_requests())
         .map(|m| (m, m.begin()));
     let mut per_ep: HashMap<String, EpRouters> = HashMap::new();
+    // Routers named in another router's `parentRefs` (by local name), gathered once: asking
+    // `is_parent_router` per router scanned every router each time (O(N²)).
+    fn local(n: &str) -> &str {
+        n.split('@').next().unwrap_or(n)
+    }
+    let parents: HashSet<&str> = http
+        .routers
+        .values()
+        .flat_map(|o| o.parent_refs.iter().map(|p| local(p)))
+        .collect();
     let mut router_issues = Vec::new();
     for (name, r) in &http.routers {
         let status = table.status.item("router", name);
@@ -170,8 +180,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             if disabled.contains(&("router".to_string(), name.clone())) {
                 return Err(UPSTREAM_ERROR.to_string());
             }
-            if !r.parent_refs.is_empty() || waygate_config::validate::is_parent_router(name, &http)
-            {
+            if !r.parent_refs.is_empty() || parents.contains(local(name)) {
                 return Err(
                     "multi-layer routing (parentRefs) is not implemented by Waygate yet"
                         .to_string(),
