@@ -86,7 +86,10 @@ pub(crate) async fn serve(
     let (aggregator, mut merged) =
         Aggregator::new(st.clone(), throttle.to_std().unwrap_or_default());
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(aggregator.run(rx));
+    // Merging and validating 10,000 routers takes hundreds of milliseconds: on a runtime
+    // worker it would stall the connections scheduled there, so the aggregator has its own
+    // thread (and a current-thread runtime for its channels and throttle timers).
+    spawn_aggregator(aggregator, rx);
     let _ = tx.send(internal(&with_bound_ports(&st, &gateway))).await;
     for s in snapshots {
         let _ = tx.send(s).await;
@@ -105,7 +108,23 @@ pub(crate) async fn serve(
             let mut seen: Vec<Issue> = Vec::new();
             while merged.changed().await.is_ok() {
                 let m = merged.borrow_and_update().clone();
-                let compile_issues = gateway.apply(&m.config, &m.issues);
+                // Compiling is CPU work proportional to the configuration: it runs on the
+                // blocking pool, so a swap never pauses the traffic on the workers.
+                let compile_issues = {
+                    let (gateway, m) = (gateway.clone(), m.clone());
+                    let apply = move || {
+                        let issues = gateway.apply(&m.config, &m.issues);
+                        crate::trim::now();
+                        issues
+                    };
+                    match tokio::task::spawn_blocking(apply).await {
+                        Ok(issues) => issues,
+                        Err(e) => {
+                            error!("applying the configuration failed: {e}");
+                            continue;
+                        }
+                    }
+                };
                 let now: Vec<Issue> = m.issues.iter().chain(&compile_issues).cloned().collect();
                 log_new_issues(&now, &seen);
                 seen = now;
@@ -153,6 +172,24 @@ pub(crate) async fn serve(
     }
     info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Runs the aggregator on its own thread until every sender of `rx` is gone.
+fn spawn_aggregator(aggregator: Aggregator, rx: mpsc::Receiver<Snapshot>) {
+    let started = std::thread::Builder::new()
+        .name("aggregator".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+            {
+                Ok(rt) => rt.block_on(aggregator.run(rx)),
+                Err(e) => error!("cannot start the aggregator's runtime: {e}"),
+            }
+        });
+    if let Err(e) = started {
+        error!("cannot start the aggregator thread: {e}");
+    }
 }
 
 /// The static configuration with each `:0` entry point address replaced by the port actually

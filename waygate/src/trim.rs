@@ -42,6 +42,13 @@ pub(crate) fn spawn(connections: impl Fn() -> (usize, usize) + Send + 'static) {
     }
 }
 
+/// Trims once, now: after a configuration is applied, the previous table, the merged
+/// configuration and the compile's temporaries are freed in whichever arena the blocking
+/// thread used; without a trim RSS grew by ~60 MiB per reload with 10,000 routers.
+pub(crate) fn now() {
+    trim();
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn trim() {
     // SAFETY: malloc_trim takes a plain size, has no preconditions and is thread-safe (it
