@@ -151,11 +151,21 @@ mod tests {
     #[test]
     fn unescape_and_escape_as_go() {
         assert_eq!(unescape("/a%2Fb+c").expect("valid"), b"/a/b+c");
-        assert_eq!(unescape("/a%zz").expect_err("invalid"), "invalid URL escape \"%zz\"");
-        assert_eq!(unescape("/a%4").expect_err("invalid"), "invalid URL escape \"%4\"");
+        assert_eq!(
+            unescape("/a%zz").expect_err("invalid"),
+            "invalid URL escape \"%zz\""
+        );
+        assert_eq!(
+            unescape("/a%4").expect_err("invalid"),
+            "invalid URL escape \"%4\""
+        );
         assert_eq!(escape(b"/a b/\xc3\xa9?"), "/a%20b/%C3%A9%3F");
         assert_eq!(escaped_path("/a b").expect("valid"), "/a%20b");
-        assert_eq!(escaped_path("/a%2fb").expect("valid"), "/a%2fb", "valid raw kept");
+        assert_eq!(
+            escaped_path("/a%2fb").expect("valid"),
+            "/a%2fb",
+            "valid raw kept"
+        );
     }
 
     #[test]
