@@ -256,9 +256,7 @@ impl Mw {
             Mw::PassTlsClientCert(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
             Mw::CircuitBreaker(m) => m.request(),
-            Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => {
-                Flow::Wrap
-            }
+            Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => Flow::Wrap,
         }
     }
 
