@@ -14,6 +14,8 @@ use crate::prepare::Prepared;
 /// How long a serve may take to apply its configuration, and to stop.
 const READY_WITHIN: Duration = Duration::from_secs(15);
 const STOP_WITHIN: Duration = Duration::from_secs(20);
+/// How long no new apply must be logged before a serve counts as settled.
+const SETTLE: Duration = Duration::from_millis(300);
 
 /// One issue of `check`'s JSON report.
 #[derive(Debug, Clone)]
@@ -142,10 +144,24 @@ pub(crate) fn serve(p: &Prepared) -> Served {
     };
     let mut served = Served::default();
     let deadline = Instant::now() + READY_WITHIN;
+    // Ready, then settled: no further apply for SETTLE (the internal provider's first apply
+    // may be logged after the file was read, the file's own apply a moment later).
+    let mut settled: Option<(usize, Instant)> = None;
     loop {
-        if ready(&all(&lines), p.file_provider) {
-            served.ready = true;
-            break;
+        let now = all(&lines);
+        if ready(&now, p.file_provider) {
+            let applies = now
+                .iter()
+                .filter(|l| l.contains("configuration applied"))
+                .count();
+            match settled {
+                Some((n, since)) if n == applies && since.elapsed() >= SETTLE => {
+                    served.ready = true;
+                    break;
+                }
+                Some((n, _)) if n == applies => {}
+                _ => settled = Some((applies, Instant::now())),
+            }
         }
         if let Ok(Some(status)) = child.try_wait() {
             served.code = status.code();
