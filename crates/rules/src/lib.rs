@@ -37,7 +37,7 @@ use std::str::FromStr;
 pub use error::{ErrorKind, Found, RuleError};
 pub use host::{Hosts, normalize_host, trim_trailing_dot};
 pub use parser::MAX_DEPTH;
-pub use path::{Escape, InvalidEscape, rewrite_escapes, routing_path};
+pub use path::{Escape, InvalidEscape, go_clean, rewrite_escapes, routing_path};
 pub use rule::{Request, Rule};
 pub use tcp::{TcpConn, TcpRule};
 pub use trace::{MatcherTrace, Trace, TraceNode};

@@ -16,6 +16,35 @@ pub struct InvalidEscape {
     pub offset: usize,
 }
 
+/// Go's `path.Clean`: lexical processing of `.`, `..` and repeated slashes (shared by the
+/// path-rewriting middlewares and the template functions `clean`/`osClean`).
+pub fn go_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
 /// Computes the routing path from the escaped request path.
 ///
 /// Escapes of reserved characters are kept as written (`%2f` stays `%2f`). If decoding would

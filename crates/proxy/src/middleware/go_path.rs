@@ -76,42 +76,14 @@ pub(crate) fn join_path_changes(escaped: &str, decoded: &[u8]) -> bool {
         return false;
     }
     let mut joined = if let Some(rest) = escaped.strip_prefix('/') {
-        clean(&format!("/{rest}"))
+        waygate_rules::go_clean(&format!("/{rest}"))
     } else {
-        clean(&format!("/{escaped}"))[1..].to_string()
+        waygate_rules::go_clean(&format!("/{escaped}"))[1..].to_string()
     };
     if escaped.ends_with('/') && !joined.ends_with('/') {
         joined.push('/');
     }
     unescape(&joined).map_or(true, |j| j != decoded)
-}
-
-/// Go's `path.Clean`.
-fn clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let body = parts.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
 }
 
 /// Go's `ensureLeadingSlash` (empty stays empty).

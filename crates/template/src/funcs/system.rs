@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::args::{str, text};
 use super::{Def, fixed};
 use crate::value::Value;
+use waygate_rules::go_clean as clean;
 
 pub(super) static FUNCS: &[Def] = &[
     fixed("env", 1, |a| {
@@ -70,34 +71,6 @@ pub(crate) fn expand(s: &str, lookup: impl Fn(&str) -> String) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Go's `path.Clean`: lexical processing of `.`, `..` and repeated slashes.
-pub(crate) fn clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
 }
 
 fn base(p: &str) -> String {
