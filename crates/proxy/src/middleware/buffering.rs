@@ -9,8 +9,7 @@
 use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http::{StatusCode, header::UPGRADE};
 use waygate_config::dynamic::middleware::{
-    Buffering as Config, CompareOp, Predicate, PredicateDialect, PredicateMetric, PredicateNumber,
-    parse_predicate,
+    Buffering as Config, Predicate, PredicateDialect, PredicateMetric, parse_predicate,
 };
 
 use super::around::Next;
@@ -131,18 +130,7 @@ fn holds(p: &Predicate, attempt: u64, code: u16) -> bool {
                 PredicateMetric::ResponseCode => f64::from(code),
                 _ => return false,
             };
-            let n = match *value {
-                PredicateNumber::Int(i) => i as f64,
-                PredicateNumber::Float(f) => f,
-            };
-            match op {
-                CompareOp::Gt => v > n,
-                CompareOp::Ge => v >= n,
-                CompareOp::Lt => v < n,
-                CompareOp::Le => v <= n,
-                CompareOp::Eq => v == n,
-                CompareOp::Ne => v != n,
-            }
+            op.holds(v, value.as_f64())
         }
     }
 }

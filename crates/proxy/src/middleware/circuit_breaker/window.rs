@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use waygate_config::dynamic::middleware::{CompareOp, Predicate, PredicateMetric, PredicateNumber};
+use waygate_config::dynamic::middleware::{Predicate, PredicateMetric};
 
 use super::latency::Latency;
 
@@ -160,18 +160,7 @@ impl Metrics {
             Predicate::Is(_) => false,
             Predicate::Compare { metric, op, value } => {
                 let v = self.value(metric, now);
-                let n = match *value {
-                    PredicateNumber::Int(i) => i as f64,
-                    PredicateNumber::Float(f) => f,
-                };
-                match op {
-                    CompareOp::Gt => v > n,
-                    CompareOp::Ge => v >= n,
-                    CompareOp::Lt => v < n,
-                    CompareOp::Le => v <= n,
-                    CompareOp::Eq => v == n,
-                    CompareOp::Ne => v != n,
-                }
+                op.holds(v, value.as_f64())
             }
         }
     }

@@ -75,6 +75,29 @@ pub enum PredicateNumber {
     Float(f64),
 }
 
+impl CompareOp {
+    /// `value <op> limit`, as oxy compares a metric with a literal.
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        match self {
+            CompareOp::Gt => value > limit,
+            CompareOp::Ge => value >= limit,
+            CompareOp::Lt => value < limit,
+            CompareOp::Le => value <= limit,
+            CompareOp::Eq => value == limit,
+            CompareOp::Ne => value != limit,
+        }
+    }
+}
+
+impl PredicateNumber {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            PredicateNumber::Int(i) => i as f64,
+            PredicateNumber::Float(f) => f,
+        }
+    }
+}
+
 /// Why an expression did not parse; `column` is 1-based, in characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PredicateError {
