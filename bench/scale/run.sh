@@ -54,7 +54,7 @@ wait_log() {
 backends=()
 for b in 0 1 2 3 4 5 6 7 8 9; do
   p=$(free_port)
-  python3 "$here/backend.py" "$p" "b$b" &
+  python3 "$here/../callgrind/backend.py" "$p" "b$b" &
   pids+=($!)
   backends+=("$p")
 done
