@@ -3,12 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Gw, LOCAL_EP, Resp, backend, client, eventually, get, send};
+use crate::support::{Gw, LOCAL_EP, Resp, backend, client, eventually, get, request};
 
 /// One router per `(host, middleware)` on `entry_points`, all to `url`.
 fn routers(url: &str, eps: &str, routes: &[(&str, &str)], middlewares: &str) -> String {
@@ -22,18 +20,6 @@ fn routers(url: &str, eps: &str, routes: &[(&str, &str)], middlewares: &str) -> 
         "  middlewares:\n{middlewares}  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{url}\"}}]\n"
     ));
     out
-}
-
-async fn get_with(url: &str, host: &str, headers: &[(&str, &str)]) -> Resp {
-    let mut req = http::Request::get(url).header("host", host);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    send(
-        &client(),
-        req.body(Full::new(Bytes::new())).expect("request"),
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,7 +107,7 @@ async fn rate_limit_source_by_header_separates_budgets() {
         } else {
             &[("x-api-key", key)]
         };
-        seen.push(get_with(&url, "key.test", headers).await.status);
+        seen.push(request("GET", &url, "key.test", headers).await.status);
     }
     // Requests without the header share one budget of their own.
     assert_eq!(seen, [200, 200, 429, 200, 200, 429, 200]);
@@ -170,26 +156,26 @@ async fn ip_allow_list_depth_believes_x_forwarded_for_from_a_trusted_hop_only() 
     let xff = |v| [("x-forwarded-for", v)];
 
     // Depth 1 is the address the trusted hop saw; the gateway's own peer is not counted.
-    let r = get_with(&trusted, "d1.test", &xff("6.6.6.6")).await;
+    let r = request("GET", &trusted, "d1.test", &xff("6.6.6.6")).await;
     assert_eq!(r.status, 200, "{r:?}");
     let seen: serde_json::Value = serde_json::from_str(&r.body).expect("json");
     assert_eq!(
         seen["headers"]["X-Forwarded-For"][0], "6.6.6.6, 127.0.0.1",
         "the backend still gets the hop appended"
     );
-    let r = get_with(&trusted, "d1.test", &xff("6.6.6.6, 7.7.7.7")).await;
+    let r = request("GET", &trusted, "d1.test", &xff("6.6.6.6, 7.7.7.7")).await;
     assert_eq!((r.status, r.body.as_str()), (401, "Unauthorized"));
-    let r = get_with(&trusted, "d1.test", &[]).await;
+    let r = request("GET", &trusted, "d1.test", &[]).await;
     assert_eq!(r.status, 401, "no header: no client IP");
     // From a hop that is not trusted, X-Forwarded-For is dropped before the middleware.
-    let r = get_with(&direct, "d1.test", &xff("6.6.6.6")).await;
+    let r = request("GET", &direct, "d1.test", &xff("6.6.6.6")).await;
     assert_eq!(r.status, 401, "{r:?}");
 
-    let r = get_with(&trusted, "d2.test", &xff("5.5.5.9, 10.0.0.1")).await;
+    let r = request("GET", &trusted, "d2.test", &xff("5.5.5.9, 10.0.0.1")).await;
     assert_eq!(r.status, 200, "{r:?}");
-    let r = get_with(&trusted, "d2.test", &xff("10.0.0.1, 5.5.5.9")).await;
+    let r = request("GET", &trusted, "d2.test", &xff("10.0.0.1, 5.5.5.9")).await;
     assert_eq!((r.status, r.body.as_str()), (403, "Forbidden"));
-    let r = get_with(&direct, "d2.test", &xff("5.5.5.9, 10.0.0.1")).await;
+    let r = request("GET", &direct, "d2.test", &xff("5.5.5.9, 10.0.0.1")).await;
     assert_eq!(r.status, 403);
 }
 
@@ -209,7 +195,7 @@ async fn ip_allow_list_and_white_list_check_the_remote_address() {
     let url = format!("{}/", gw.url("web"));
     assert_eq!(get(&client(), &url, "local.test").await.status, 200);
     // A spoofed header changes nothing without ipStrategy.
-    let r = get_with(&url, "lan.test", &[("x-forwarded-for", "10.0.0.1")]).await;
+    let r = request("GET", &url, "lan.test", &[("x-forwarded-for", "10.0.0.1")]).await;
     assert_eq!((r.status, r.body.as_str()), (403, "Forbidden"));
     assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
 }

@@ -265,6 +265,22 @@ pub(crate) async fn get(
     send(client, req).await
 }
 
+/// `method url` with `Host: host` and `headers`, no body.
+pub(crate) async fn request(method: &str, url: &str, host: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("host", host);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    send(
+        &client(),
+        req.body(Full::new(Bytes::new())).expect("request"),
+    )
+    .await
+}
+
 pub(crate) async fn send(
     client: &Client<HttpConnector, Full<Bytes>>,
     req: http::Request<Full<Bytes>>,

@@ -3,10 +3,7 @@
 //! `contentType`, `headers` CORS and host checks, `passTLSClientCert`): what the client sees
 //! and what the whoami backend receives.
 
-use bytes::Bytes;
-use http_body_util::Full;
-
-use crate::support::{Gw, LOCAL_EP, Resp, backend, client, send};
+use crate::support::{Gw, LOCAL_EP, backend, request};
 
 /// One router per `(host, middlewares)` on `web`, all to `url`.
 pub(crate) fn routers(url: &str, routes: &[(&str, &str)], middlewares: &str) -> String {
@@ -20,21 +17,6 @@ pub(crate) fn routers(url: &str, routes: &[(&str, &str)], middlewares: &str) -> 
         "  middlewares:\n{middlewares}  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{url}\"}}]\n"
     ));
     out
-}
-
-pub(crate) async fn request(method: &str, url: &str, host: &str, headers: &[(&str, &str)]) -> Resp {
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("host", host);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    send(
-        &client(),
-        req.body(Full::new(Bytes::new())).expect("request"),
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
