@@ -71,16 +71,20 @@ impl LeastTime {
         let score = |st: &State, i: usize| {
             st.rings[i].average() * (1.0 + inflight(i) as f64) / weight(i) as f64
         };
-        let min = (0..n)
-            .filter(|&i| eligible(i))
-            .map(|i| score(&st, i))
-            .fold(f64::MAX, f64::min);
+        // One pass, each score read once: in-flight counts move under concurrent requests, so
+        // a second pass comparing with an earlier minimum could find no server at all.
+        let mut min = f64::MAX;
         let mut best: Option<usize> = None;
         let mut ties = 0;
-        for i in (0..n).filter(|&i| eligible(i) && score(&st, i) == min) {
-            ties += 1;
-            if best.is_none_or(|b| st.deadlines[i] < st.deadlines[b]) {
-                best = Some(i);
+        for i in (0..n).filter(|&i| eligible(i)) {
+            let s = score(&st, i);
+            if s < min {
+                (min, best, ties) = (s, Some(i), 1);
+            } else if s == min {
+                ties += 1;
+                if best.is_none_or(|b| st.deadlines[i] < st.deadlines[b]) {
+                    best = Some(i);
+                }
             }
         }
         let b = best?;
@@ -158,5 +162,17 @@ mod tests {
         // Enough requests in flight on the fast one make the slow one better.
         assert_eq!(lt.pick(2, |_| 1, |_| true, |i| [0, 20][i]), Some(0));
         assert_eq!(lt.pick(2, |_| 1, |i| i == 0, |_| 0), Some(0));
+    }
+
+    #[test]
+    fn in_flight_counts_moving_during_the_pick_still_give_a_server() {
+        // Each read of an in-flight count sees one more request (concurrent traffic): the
+        // pick once compared scores with a minimum taken earlier and found no server (a 503).
+        let lt = LeastTime::new([1, 1].into_iter());
+        lt.record(0, Duration::from_millis(5));
+        lt.record(1, Duration::from_millis(5));
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let moving = |_| reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(lt.pick(2, |_| 1, |_| true, moving).is_some());
     }
 }

@@ -52,8 +52,11 @@ impl P2c {
                 if b == a {
                     b = (b + 1) % h;
                 }
-                let (a, b) = (nth(a)?, nth(b)?);
-                Some(if inflight(b) < inflight(a) { b } else { a })
+                // A server may go down between the count and the choice: take what is left.
+                match (nth(a), nth(b)) {
+                    (Some(a), Some(b)) => Some(if inflight(b) < inflight(a) { b } else { a }),
+                    (a, b) => a.or(b).or_else(|| nth(0)),
+                }
             }
         }
     }
