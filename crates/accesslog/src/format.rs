@@ -97,10 +97,10 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
             _ => Some(Value::Ip(rec.client.ip())),
         },
         Field::ClientPort => Some(Value::Port(rec.client.port())),
-        Field::ClientUsername => match &rec.username {
-            Some(u) if !u.is_empty() => Some(Value::Str(Cow::Borrowed(u.as_str()))),
-            _ => s("-"),
-        },
+        // An empty name stays empty in JSON (the CLF formats write `-` for it).
+        Field::ClientUsername => Some(Value::Str(Cow::Borrowed(
+            rec.username.as_deref().unwrap_or("-"),
+        ))),
         Field::RequestAddr => host.map(Value::Str),
         Field::RequestHost => {
             host.map(|h| Value::Str(Cow::Owned(split_host_port(&h).0.to_string())))

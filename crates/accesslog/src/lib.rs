@@ -97,6 +97,11 @@ impl AccessLog {
         self.dropped.load(Ordering::Relaxed)
     }
 
+    /// The counter behind [`AccessLog::dropped`], for a metrics registry to export.
+    pub fn dropped_counter(&self) -> Arc<AtomicU64> {
+        self.dropped.clone()
+    }
+
     /// Reopens the file (SIGUSR1), after the lines queued before are written to the old one.
     pub fn rotate(&self) -> io::Result<()> {
         let (ack, done) = sync_channel(1);

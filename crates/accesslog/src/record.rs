@@ -19,8 +19,9 @@ pub struct Record {
     pub client: SocketAddr,
     /// The `X-Forwarded-For` value the gateway trusted (replaces `ClientHost`, as Traefik).
     pub forwarded_for: Option<HeaderValue>,
-    /// Set by authentication middlewares (`ClientUsername`).
-    pub username: Option<String>,
+    /// `ClientUsername`, set by authentication middlewares (`-` when none did; `""` when one
+    /// found no user, as Traefik's `basicAuth` without credentials).
+    pub username: Option<Arc<str>>,
     /// The `Host` (HTTP/1) or `:authority` (HTTP/2) the client addressed.
     pub host: Option<HeaderValue>,
     pub method: Method,

@@ -25,7 +25,7 @@ pub(crate) enum Msg {
     Flush(SyncSender<()>),
 }
 
-/// How often dropped lines and write errors are reported.
+/// How often dropped lines and write errors are reported at most (the first time at once).
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 /// The pause between batches under traffic: lines reach the file within it.
 const TICK: Duration = Duration::from_millis(10);
@@ -55,7 +55,9 @@ pub(crate) fn run(settings: Settings, sink: Sink, rx: Receiver<Msg>, dropped: Ar
     let mut out = BufWriter::with_capacity(64 * 1024, sink);
     let mut line = String::with_capacity(512);
     let (mut reported, mut failed) = (0, 0u64);
-    let mut last_report = Instant::now();
+    let mut last_report = Instant::now()
+        .checked_sub(REPORT_EVERY)
+        .unwrap_or_else(Instant::now);
     let mut busy = false;
     loop {
         // Under traffic the thread sleeps a tick and takes what queued meanwhile: requests
@@ -110,11 +112,14 @@ pub(crate) fn run(settings: Settings, sink: Sink, rx: Receiver<Msg>, dropped: Ar
         if out.flush().is_err() {
             failed += 1;
         }
-        if last_report.elapsed() < REPORT_EVERY && busy {
+        // Idle, the thread wakes every `REPORT_EVERY` at least: the last drops are reported.
+        if last_report.elapsed() < REPORT_EVERY {
             continue;
         }
-        last_report = Instant::now();
         let now = dropped.load(Ordering::Relaxed);
+        if now > reported || failed > 0 {
+            last_report = Instant::now();
+        }
         if now > reported {
             warn!(
                 dropped = now - reported,

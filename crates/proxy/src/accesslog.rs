@@ -8,6 +8,7 @@
 
 mod body;
 mod tls;
+mod username;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -23,6 +24,7 @@ use crate::service::Target;
 use crate::{Body, Request, Response};
 
 pub use self::body::LoggedBody;
+pub(crate) use self::username::name_client;
 
 /// A router's (or an entry point's, for requests no router takes) access log settings.
 #[derive(Debug)]
@@ -57,6 +59,8 @@ pub struct OriginCell {
 
 #[derive(Debug, Default)]
 struct OriginFacts {
+    /// Named by a middleware after a wrapping one (`retry`, `circuitBreaker`, `buffering`).
+    username: Option<Arc<str>>,
     attempts: u32,
     started: Option<Instant>,
     origin: Origin,
@@ -168,6 +172,15 @@ impl Logged {
         });
     }
 
+    /// Moves the client's name an authentication middleware left on `req` into the record.
+    pub(crate) fn take_username(&mut self, req: &mut Request) {
+        if let Some(p) = &mut self.0
+            && let Some(user) = username::take(req)
+        {
+            p.rec.username = Some(user);
+        }
+    }
+
     /// For `RequestCtx::log`: where the service stage notes the server that answered.
     pub(crate) fn origin(&self) -> Option<Arc<OriginCell>> {
         self.0.as_ref().map(|p| p.origin.clone())
@@ -205,6 +218,9 @@ impl Pending {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
+        if let Some(user) = facts.username {
+            rec.username = Some(user);
+        }
         if let Some(started) = facts.started {
             let mut origin = facts.origin;
             origin.duration = started.elapsed();
@@ -223,6 +239,14 @@ impl Pending {
 // === impl OriginCell ===
 
 impl OriginCell {
+    /// [`Logged::take_username`] for the chain walk after a wrapping middleware.
+    pub(crate) fn take_username(&self, req: &mut Request) {
+        if let Some(user) = username::take(req) {
+            let mut f = self.facts.lock().unwrap_or_else(PoisonError::into_inner);
+            f.username = Some(user);
+        }
+    }
+
     /// A server is asked (each retry asks again).
     pub(crate) fn attempt(&self, target: &Target) {
         let mut f = self.facts.lock().unwrap_or_else(PoisonError::into_inner);

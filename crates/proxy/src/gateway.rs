@@ -126,6 +126,7 @@ impl Gateway {
     pub fn access_log(&self) -> Option<Arc<waygate_accesslog::AccessLog>> {
         self.inner.access_log.clone()
     }
+            access_log.as_ref().map(|l| l.dropped_counter()),
 
     /// The address an entry point listens on (useful with port 0).
     pub fn local_addr(&self, entry_point: &str) -> Option<SocketAddr> {

@@ -225,6 +225,8 @@ async fn route_and_serve(
                 }
                 router.stats.record(resp.status(), started.elapsed());
                 return resp;
+        // `ClientUsername`, if an authentication middleware named the client.
+        log.take_username(&mut req);
             }
             // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
             Flow::Wrap => {

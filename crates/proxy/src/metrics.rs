@@ -52,6 +52,8 @@ pub struct Prometheus {
     servers: Mutex<Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>>,
     tables: Weak<ArcSwap<RuntimeTable>>,
     open: Option<Arc<ConnCount>>,
+    /// Access log lines dropped on a full queue (`waygate_accesslog_dropped_lines_total`).
+    access_log_dropped: Option<Arc<AtomicU64>>,
 }
 
 // === impl Prometheus ===
@@ -62,6 +64,7 @@ impl Prometheus {
         st: &StaticConfig,
         tables: Weak<ArcSwap<RuntimeTable>>,
         open: Option<Arc<ConnCount>>,
+        access_log_dropped: Option<Arc<AtomicU64>>,
     ) -> Option<Arc<Self>> {
         let metrics = st.metrics.as_ref()?;
         let p = metrics.prometheus.as_ref()?;
@@ -116,6 +119,7 @@ impl Prometheus {
             servers: Mutex::default(),
             tables,
             open,
+            access_log_dropped,
         }))
     }
 

@@ -152,7 +152,7 @@ pub fn dry_table(
             static_cfg.clone(),
         ))),
         access_log: None,
-        metrics: crate::metrics::Prometheus::from_static(static_cfg, Default::default(), None)
+        metrics: crate::metrics::Prometheus::from_static(static_cfg, Default::default(), None, None)
             .as_ref(),
     });
     (compiled.table, compiled.issues)

@@ -2,6 +2,9 @@
 //! parsed field by field, filters, header modes, per-router and entry point switches, the
 //! seeds' block as written, and logrotate's rename + SIGUSR1 losing no line.
 
+mod dropped;
+mod username;
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -154,3 +154,23 @@ fn split_host_port_as_go() {
     assert_eq!(split_host_port("[::1]:80"), ("::1", "80"));
     assert_eq!(split_host_port("::1"), ("::1", "-"));
 }
+
+#[test]
+fn client_username_as_the_auth_middleware_left_it() {
+    let s = settings("{}");
+    let mut rec = record();
+    for (user, json_value, clf_start) in [
+        (None, "-", "10.0.0.1 - - ["),
+        (Some(""), "", "10.0.0.1 - - ["),
+        (Some("alice"), "alice", "10.0.0.1 - alice ["),
+    ] {
+        rec.username = user.map(Arc::from);
+        let mut out = String::new();
+        json(&rec, &s, UNIX_EPOCH, &mut out);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["ClientUsername"], json_value, "{user:?}");
+        out.clear();
+        common(&rec, &s, &mut out);
+        assert!(out.starts_with(clf_start), "{user:?}: {out}");
+    }
+}

@@ -56,6 +56,17 @@ impl super::Prometheus {
                 },
             );
         }
+        // Waygate's own (docs/compat.md): Traefik's access log blocks instead of dropping.
+        if let Some(dropped) = &self.access_log_dropped {
+            let n = dropped.load(Ordering::Relaxed);
+            family(
+                &mut out,
+                "waygate_accesslog_dropped_lines_total",
+                "counter",
+                "Access log lines dropped because the writer's queue (bufferingSize) was full",
+                |o| line(o, "waygate_accesslog_dropped_lines_total", "", n),
+            );
+        }
         if let Some(table) = self.tables.upgrade().map(|t| t.load_full()) {
             family(
                 &mut out,

@@ -13,7 +13,7 @@ fn registry(cfg: PromCfg) -> Arc<Prometheus> {
         }),
         ..StaticConfig::default()
     };
-    Prometheus::from_static(&st, Weak::new(), None).expect("enabled")
+    Prometheus::from_static(&st, Weak::new(), None, None).expect("enabled")
 }
 
 fn rec(key: u32, ns: u64) -> Recorded<'static> {

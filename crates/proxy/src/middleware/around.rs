@@ -99,10 +99,19 @@ fn walk<'a>(
                 }
             }
         }
+            // Before a wrapping middleware copies the request without its extensions.
+            take_username(around, &mut req);
         around
             .forwarded
             .append_client(req.headers_mut(), around.client_ip_value);
         let resp = Box::pin(around.service.handle(req, &around.ctx)).await;
         back(chain.len(), resp)
     })
+}
+
+/// Moves `ClientUsername` into the access log's record (see `accesslog::username`).
+fn take_username(around: &Around<'_>, req: &mut Request) {
+    if let Some(cell) = &around.ctx.log {
+        cell.take_username(req);
+    }
 }

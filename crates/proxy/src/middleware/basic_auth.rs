@@ -30,6 +30,7 @@ use waygate_config::dynamic::middleware::BasicAuth as Config;
 
 use self::htpasswd::{Cost, verify};
 use super::Flow;
+use crate::accesslog::name_client;
 use crate::{Body, Request, Response};
 
 /// How long a checked credential's outcome is remembered.
@@ -55,11 +56,13 @@ struct Inner {
     remembered: Mutex<HashMap<[u8; 32], (Outcome, Instant)>>,
 }
 
-/// A checked credential: refused, or passed with the user name for `headerField`.
+/// A checked credential: refused, or passed with the user name for `headerField`; either
+/// way with the user it names, for the access log's `ClientUsername` (Traefik logs the user
+/// of a refused credential too, and `""` without one).
 #[derive(Debug, Clone)]
 enum Outcome {
-    Refused,
-    Passed(Option<HeaderValue>),
+    Refused(Arc<str>),
+    Passed(Arc<str>, Option<HeaderValue>),
 }
 
 // === impl BasicAuth ===
@@ -94,7 +97,7 @@ impl BasicAuth {
     pub(crate) fn request(&self, req: &mut Request) -> Flow {
         let inner = &self.inner;
         let Some(raw) = req.headers().get(header::AUTHORIZATION) else {
-            return Flow::Respond(inner.unauthorized());
+            return inner.apply(Outcome::Refused(Arc::from("")), req);
         };
         // Remembered: the header alone decides (the users are fixed for this instance).
         let key = inner.key_of(raw.as_bytes());
@@ -102,12 +105,15 @@ impl BasicAuth {
             return inner.apply(outcome, req);
         }
         let Some((user, password)) = credentials(raw.as_bytes()) else {
-            inner.remember(key, Outcome::Refused);
-            return Flow::Respond(inner.unauthorized());
+            let refused = Outcome::Refused(Arc::from(""));
+            inner.remember(key, refused.clone());
+            return inner.apply(refused, req);
         };
         let known = inner.users.get(&user);
         let hash = known.unwrap_or(&inner.not_found);
+        let name: Arc<str> = Arc::from(user.as_str());
         let passed = Outcome::Passed(
+            name.clone(),
             inner
                 .header_field
                 .as_ref()
@@ -117,7 +123,7 @@ impl BasicAuth {
             let outcome = if verify(&password, hash) && known.is_some() {
                 passed
             } else {
-                Outcome::Refused
+                Outcome::Refused(name)
             };
             inner.remember(key, outcome.clone());
             return inner.apply(outcome, req);
@@ -141,7 +147,7 @@ impl BasicAuth {
                 inner.remember(key, passed);
                 Flow::Next
             } else {
-                inner.remember(key, Outcome::Refused);
+                inner.remember(key, Outcome::Refused(name));
                 Flow::Respond(inner.unauthorized())
             }
         }))
@@ -151,11 +157,18 @@ impl BasicAuth {
 // === impl Inner ===
 
 impl Inner {
-    /// Passes the request on (the user name in `headerField`, `Authorization` removed with
-    /// `removeHeader`) or refuses it.
+    /// Names the client for the access log, then passes the request on (the user name in
+    /// `headerField`, `Authorization` removed with `removeHeader`) or refuses it.
     fn apply(&self, outcome: Outcome, req: &mut Request) -> Flow {
-        let Outcome::Passed(user) = outcome else {
-            return Flow::Respond(self.unauthorized());
+        let user = match outcome {
+            Outcome::Refused(name) => {
+                name_client(req, name);
+                return Flow::Respond(self.unauthorized());
+            }
+            Outcome::Passed(name, user) => {
+                name_client(req, name);
+                user
+            }
         };
         let headers = req.headers_mut();
         if let Some(field) = &self.header_field {

@@ -24,6 +24,7 @@ use waygate_config::dynamic::middleware::DigestAuth as Config;
 
 use super::Flow;
 use super::basic_auth::{authenticated, header_field, unauthorized, users};
+use crate::accesslog::name_client;
 use crate::{Request, Response};
 
 const CACHE_SIZE: usize = 1000;
@@ -90,6 +91,7 @@ impl DigestAuth {
     pub(crate) fn request(&self, req: &mut Request) -> Flow {
         match self.check(req) {
             Ok(user) => {
+                name_client(req, Arc::from(user.as_str()));
                 let s = &self.settings;
                 authenticated(
                     req.headers_mut(),
@@ -99,8 +101,32 @@ impl DigestAuth {
                 );
                 Flow::Next
             }
-            Err(refusal) => Flow::Respond(self.challenge(refusal == Refusal::Stale)),
+            Err(refusal) => {
+                if let Some(user) = self.claimed_user(req) {
+                    name_client(req, Arc::from(user.as_str()));
+                }
+                Flow::Respond(self.challenge(refusal == Refusal::Stale))
+            }
         }
+    }
+
+    /// The `username` a refused request claimed, for the access log. As Traefik, read from
+    /// the `headerField` header when one is set (else `Authorization`), and only when not
+    /// empty.
+    fn claimed_user(&self, req: &Request) -> Option<String> {
+        let name = self
+            .settings
+            .header_field
+            .as_ref()
+            .unwrap_or(&header::AUTHORIZATION);
+        let value = req.headers().get(name)?.to_str().ok()?;
+        let (scheme, params) = value.split_once(' ')?;
+        if scheme != "Digest" {
+            return None;
+        }
+        parse_pairs(params)
+            .remove("username")
+            .filter(|u| !u.is_empty())
     }
 
     /// go-http-auth's `CheckAuth`: the user name, or why not.
