@@ -49,6 +49,16 @@ if ! python3 -c 'import grpc, grpc_health.v1.health' >/dev/null 2>&1; then
   }
 fi
 
+# opentelemetry-proto (the official OTLP protobuf definitions, generated code) for the OTLP
+# receiver of waygate/tests/otel.rs.
+if ! python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc' >/dev/null 2>&1; then
+  echo "test.sh: installing opentelemetry-proto (pip)" >&2
+  python3 -m pip install -q opentelemetry-proto || {
+    echo "test.sh: please install: python3 -m pip install opentelemetry-proto" >&2
+    exit 1
+  }
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi

@@ -66,7 +66,6 @@ pub const STATIC_GAPS: &[Gap] = &[
     section("metrics.datadog", "no metrics are sent to Datadog"),
     section("metrics.statsd", "no metrics are sent to StatsD"),
     section("metrics.influxDB2", "no metrics are sent to InfluxDB"),
-    section("tracing", "no traces are exported"),
     section("log.otlp", "logs are not exported over OTLP"),
     gap("log.maxSize", "the log file is not rotated"),
     gap("log.maxAge", "the log file is not rotated"),

@@ -57,6 +57,8 @@ struct Inner {
     access_log: Option<Arc<waygate_accesslog::AccessLog>>,
     /// `metrics.prometheus`: kept across reloads.
     metrics: Option<Arc<crate::metrics::Prometheus>>,
+    /// `tracing`: the OTLP exporter, kept across reloads.
+    tracer: Option<Arc<waygate_otel::Tracer>>,
 }
 
 // === impl Gateway ===
@@ -88,6 +90,12 @@ impl Gateway {
             Some(cfg) => Some(waygate_accesslog::AccessLog::start(cfg)?),
             None => None,
         };
+        let tracer = match &static_cfg.tracing {
+            Some(cfg) => Some(Arc::new(waygate_otel::Tracer::start(cfg).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidInput, format!("tracing: {e}"))
+            })?)),
+            None => None,
+        };
         let addrs = bound.iter().map(|b| (b.name.clone(), b.addr)).collect();
         let name = options.server_name.unwrap_or_else(host_name);
         let server_name =
@@ -117,8 +125,14 @@ impl Gateway {
                 api: Arc::new(api),
                 access_log,
                 metrics,
+                tracer,
             }),
         })
+    }
+
+    /// The OTLP tracer (`tracing`), to flush its spans at shutdown.
+    pub fn tracer(&self) -> Option<Arc<waygate_otel::Tracer>> {
+        self.inner.tracer.clone()
     }
 
     /// The access log (`accessLog`), to reopen its file (SIGUSR1), read its dropped-line
@@ -172,6 +186,7 @@ impl Gateway {
             api: &self.inner.api,
             access_log: self.inner.access_log.as_ref(),
             metrics: self.inner.metrics.as_ref(),
+            tracer: self.inner.tracer.as_ref(),
         });
         if let Some(m) = &self.inner.metrics {
             m.applied(&compiled.checked);

@@ -85,7 +85,12 @@ pub(crate) async fn handle(
     let mut log = Logged::default();
     // Prometheus metrics: recorded when the response body is done.
     let mut obs = crate::metrics::observe(&table, conn, &req, started);
-    let mut resp = route_and_serve(req, conn, table, started, &mut held, &mut log, &mut obs).await;
+    // The entry point's span: empty unless the router (or entry point) traces.
+    let mut trace = crate::trace::Traced::default();
+    let mut resp = route_and_serve(
+        req, conn, table, started, &mut held, &mut log, &mut obs, &mut trace,
+    )
+    .await;
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
         conn.guard.upgraded(std::mem::take(&mut held));
     }
@@ -96,10 +101,14 @@ pub(crate) async fn handle(
     if let Some(o) = &mut obs {
         o.answered(&resp);
     }
+    trace.answered(&resp);
     log.wrap(resp)
         .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))
 }
 
+// The request's observers (log, metrics, trace) are separate arguments: each is one
+// `None` check for routers that do not use it.
+#[allow(clippy::too_many_arguments)]
 async fn route_and_serve(
     req: http::Request<Incoming>,
     conn: &ConnCtx,
@@ -108,6 +117,7 @@ async fn route_and_serve(
     held: &mut Held,
     log: &mut Logged,
     obs: &mut Option<Box<crate::metrics::Observation>>,
+    trace: &mut crate::trace::Traced,
 ) -> Response {
     let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
         return respond(&ProxyError::NoRoute);
@@ -157,6 +167,7 @@ async fn route_and_serve(
             }
             None => {
                 log.begin(ep.log.as_deref(), &req, conn, started, authority.as_ref());
+                trace.begin(ep.trace.as_ref(), &req, conn.remote, authority.as_ref());
                 return respond(&ProxyError::NoRoute);
             }
         }
@@ -195,6 +206,7 @@ async fn route_and_serve(
         started,
         authority.as_ref(),
     );
+    trace.begin(router.trace.as_ref(), &req, conn.remote, authority.as_ref());
 
     let mw_ctx = MwCtx {
         tls: conn.tls.is_some(),
@@ -234,7 +246,7 @@ async fn route_and_serve(
                     chain: &router.chain,
                     service: &router.service,
                     mw_ctx,
-                    ctx: service_ctx(conn, authority, upgrade, log),
+                    ctx: service_ctx(conn, authority, upgrade, log, trace),
                     forwarded: &ep.forwarded,
                     client_ip_value: &conn.client_ip_value,
                 };
@@ -253,7 +265,7 @@ async fn route_and_serve(
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
-    let ctx = service_ctx(conn, authority, upgrade, log);
+    let ctx = service_ctx(conn, authority, upgrade, log, trace);
     if let Some(o) = obs {
         o.reached_service();
     }
@@ -271,6 +283,7 @@ fn service_ctx(
     authority: Option<HeaderValue>,
     upgrade: bool,
     log: &Logged,
+    trace: &crate::trace::Traced,
 ) -> RequestCtx {
     RequestCtx {
         client_ip: conn.remote.ip(),
@@ -279,6 +292,7 @@ fn service_ctx(
         tls: conn.tls.is_some(),
         drain: upgrade.then(|| conn.drain.clone()),
         log: log.origin(),
+        trace: trace.upstream(),
     }
 }
 

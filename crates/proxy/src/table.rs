@@ -64,6 +64,8 @@ pub(crate) struct EntryPointTable {
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
     /// Set with `metrics.prometheus`: what this entry point's requests record.
     pub(crate) metrics: Option<Arc<crate::metrics::EntryPointMetrics>>,
+    /// Tracing of requests no router takes (`None`: not traced).
+    pub(crate) trace: Option<Arc<crate::trace::RouterTrace>>,
 }
 
 /// A router ready to serve.
@@ -81,6 +83,8 @@ pub struct CompiledRouter {
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
     /// Prometheus handles, when metrics are on for this router (reference §8.1).
     pub(crate) metrics: Option<Arc<crate::metrics::RouterMetrics>>,
+    /// Tracing settings (`None`: this router does not trace).
+    pub(crate) trace: Option<Arc<crate::trace::RouterTrace>>,
 }
 
 /// What was enabled, and why the rest was not: every item's status (the API shows it).
@@ -154,6 +158,7 @@ pub fn dry_table(
         access_log: None,
         metrics: crate::metrics::Prometheus::from_static(static_cfg, Default::default(), None, None)
             .as_ref(),
+        tracer: None,
     });
     (compiled.table, compiled.issues)
 }

@@ -11,9 +11,9 @@ use crate::support::{Gw, client, get};
 
 /// Options found silently accepted and still not implemented, and the text that must name
 /// them. (The others of issue #10's list are served now: TCP routers, highestRandomWeight,
-/// the access log, Prometheus metrics, the PROXY protocol; their own tests cover them.)
+/// the access log, Prometheus metrics, the PROXY protocol, OpenTelemetry tracing; their own
+/// tests cover them.)
 const SILENT: &[(&str, &str)] = &[
-    ("tracing", "`tracing` is not implemented by Waygate yet"),
     (
         "providers.redis",
         "`providers.redis` is not implemented by Waygate yet",
@@ -68,7 +68,7 @@ fn each_silently_accepted_option_is_named_by_check_and_the_log() {
     let static_full = format!(
         "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    proxyProtocol:\n      trustedIPs: [127.0.0.1]\n\
          \x20 traefik:\n    address: 127.0.0.1:0\napi:\n  insecure: true\n\
-         accessLog: {{}}\nmetrics:\n  prometheus: {{}}\ntracing: {{}}\n\
+         accessLog: {{}}\nmetrics:\n  prometheus: {{}}\n\
          providers:\n  providersThrottleDuration: 10ms\n  file:\n    filename: {}\n\
          \x20 redis:\n    endpoints: [127.0.0.1:6379]\n  etcd:\n    endpoints: [127.0.0.1:2379]\n\
          \x20 kubernetesCRD: {{}}\n  kubernetesIngress: {{}}\n",

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Opaque;
+use super::{ClientTls, Opaque};
 use crate::types::Duration;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,8 +113,57 @@ pub struct Tracing {
     pub captured_response_headers: Vec<String>,
     pub safe_query_params: Vec<String>,
     pub add_internals: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub otlp: Option<Opaque>,
+    /// Absent means OTLP over HTTP with its defaults (Traefik's `SetDefaults`).
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub otlp: Option<TracingOtlp>,
+}
+
+/// `tracing.otlp`: gRPC when `grpc` is set, else HTTP.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TracingOtlp {
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grpc: Option<OtlpGrpc>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http: Option<OtlpHttp>,
+}
+
+/// An OTLP/gRPC collector: `host:port`, TLS unless `insecure`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OtlpGrpc {
+    pub endpoint: String,
+    pub insecure: bool,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tls: Option<ClientTls>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// An OTLP/HTTP collector: `scheme://host:port/path` (path `/v1/traces` when empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OtlpHttp {
+    pub endpoint: String,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tls: Option<ClientTls>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
 }
 
 // === impl defaults ===
@@ -196,6 +245,27 @@ impl Default for Tracing {
             safe_query_params: Vec::new(),
             add_internals: false,
             otlp: None,
+        }
+    }
+}
+
+impl Default for OtlpGrpc {
+    fn default() -> Self {
+        Self {
+            endpoint: "localhost:4317".to_string(),
+            insecure: false,
+            tls: None,
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for OtlpHttp {
+    fn default() -> Self {
+        Self {
+            endpoint: "https://localhost:4318".to_string(),
+            tls: None,
+            headers: BTreeMap::new(),
         }
     }
 }

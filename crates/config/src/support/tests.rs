@@ -43,6 +43,8 @@ const IMPLEMENTED: &[&str] = &[
     "ping",
     "metrics.prometheus",
     "metrics.addInternals",
+    // OpenTelemetry traces (waygate-otel).
+    "tracing",
     "api.insecure",
     "api.basePath",
     "api.dashboard",

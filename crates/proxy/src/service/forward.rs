@@ -25,6 +25,8 @@ pub struct RequestCtx {
     pub drain: Option<tokio::sync::watch::Receiver<bool>>,
     /// Set when the request is access-logged: the server asked and its answer.
     pub(crate) log: Option<std::sync::Arc<crate::accesslog::OriginCell>>,
+    /// Set when the request is traced: each request to a server gets a client span.
+    pub(crate) trace: Option<std::sync::Arc<crate::trace::Upstream>>,
 }
 
 pub(crate) async fn forward(
@@ -56,14 +58,23 @@ pub(crate) async fn forward(
     if let Some(log) = &ctx.log {
         log.attempt(target);
     }
+    let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
     let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
     let sent = target.pool.send(req);
-    let mut resp = match target.response_header_timeout {
+    let sent = match target.response_header_timeout {
         Some(t) => tokio::time::timeout(t, sent)
             .await
-            .map_err(|_| ProxyError::Timeout)??,
-        None => sent.await?,
+            .map_err(|_| ProxyError::Timeout)
+            .and_then(|r| r),
+        None => sent.await,
     };
+    if let Some(span) = span {
+        match &sent {
+            Ok(resp) => span.finish(resp.status(), Some(resp.headers())),
+            Err(e) => span.finish(e.status(), None),
+        }
+    }
+    let mut resp = sent?;
     if let Some(log) = &ctx.log {
         log.answered(&resp);
     }

@@ -40,6 +40,8 @@ pub struct CompileInput<'a> {
     pub access_log: Option<&'a Arc<waygate_accesslog::AccessLog>>,
     /// The Prometheus registry, when `metrics.prometheus` is set.
     pub metrics: Option<&'a Arc<crate::metrics::Prometheus>>,
+    /// The OTLP tracer, when `tracing` is set.
+    pub tracer: Option<&'a Arc<waygate_otel::Tracer>>,
 }
 
 /// The compiled table, the servers whose health must be checked, and compile-time issues.
@@ -273,6 +275,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     service: service.clone(),
                     stats: input.api.router_stats().get(name),
                     log: crate::accesslog::for_router(input.access_log, ep, eps.get(ep), name, r),
+                    trace: crate::trace::for_router(input.tracer, ep, eps.get(ep), r),
                     metrics: metrics.and_then(|(m, g)| {
                         let lb = matches!(*service, crate::service::Service::LoadBalancer(_));
                         m.router(
@@ -378,6 +381,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             tcp: tcp.remove(&ep_name).unwrap_or_default(),
             log: crate::accesslog::for_entry_point(input.access_log, &ep_name, ep_cfg),
             metrics: metrics.map(|(m, g)| m.entry_point(g, &ep_name, ep_cfg)),
+            trace: crate::trace::for_entry_point(input.tracer, &ep_name, ep_cfg),
         };
         ep.tcp.https_catch_all = https_catch_all;
         table.entry_points.push((ep_name, ep));

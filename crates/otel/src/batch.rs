@@ -1,0 +1,168 @@
+//! The bounded queue between requests and the collector, drained by one task: spans are
+//! sent in batches of at most `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (512) or every
+//! `OTEL_BSP_SCHEDULE_DELAY` ms (5000), the OpenTelemetry batch span processor's settings and
+//! environment variables. A full queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048: the collector is
+//! slower than traffic, or down) drops the span and counts it: a request never waits, and a
+//! dead collector costs at most the queue and one batch in flight.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, warn};
+
+use crate::export::Transport;
+use crate::proto::{Resource, export_trace_request};
+use crate::span::SpanData;
+
+/// Batching settings.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchConfig {
+    pub max_queue: usize,
+    pub max_batch: usize,
+    pub delay: Duration,
+}
+
+/// What the exporter did, for logs and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub exported: AtomicU64,
+    /// Dropped because the queue was full.
+    pub dropped: AtomicU64,
+    /// Lost in exports that failed.
+    pub failed: AtomicU64,
+    /// The last export failed (a warning is logged once per failing streak).
+    failing: AtomicBool,
+}
+
+/// The request side of the queue.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    tx: mpsc::Sender<SpanData>,
+    flush: mpsc::Sender<oneshot::Sender<()>>,
+    pub(crate) stats: Arc<Stats>,
+}
+
+// === impl BatchConfig ===
+
+impl BatchConfig {
+    /// Defaults, overridden by the `OTEL_BSP_*` environment variables.
+    pub fn from_env() -> Self {
+        let var = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|v| *v > 0)
+                .unwrap_or(d)
+        };
+        let max_queue = usize::try_from(var("OTEL_BSP_MAX_QUEUE_SIZE", 2048)).unwrap_or(2048);
+        let max_batch = usize::try_from(var("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512))
+            .unwrap_or(512)
+            .min(max_queue);
+        Self {
+            max_queue,
+            max_batch,
+            delay: Duration::from_millis(var("OTEL_BSP_SCHEDULE_DELAY", 5000)),
+        }
+    }
+}
+
+// === impl Queue ===
+
+impl Queue {
+    /// Spawns the draining task on the current Tokio runtime.
+    pub(crate) fn spawn(transport: Transport, resource: Resource, cfg: BatchConfig) -> Self {
+        let (tx, rx) = mpsc::channel(cfg.max_queue);
+        let (flush, flush_rx) = mpsc::channel(1);
+        let stats = Arc::new(Stats::default());
+        tokio::spawn(run(rx, flush_rx, transport, resource, cfg, stats.clone()));
+        Self { tx, flush, stats }
+    }
+
+    /// Queues a finished span, or drops it when the queue is full.
+    pub(crate) fn submit(&self, span: SpanData) {
+        if self.tx.try_send(span).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Exports what is queued now; returns when that is done (or failed).
+    pub(crate) async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.flush.send(done).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<SpanData>,
+    mut flush_rx: mpsc::Receiver<oneshot::Sender<()>>,
+    transport: Transport,
+    resource: Resource,
+    cfg: BatchConfig,
+    stats: Arc<Stats>,
+) {
+    debug!(collector = %transport.describe(), "exporting traces");
+    let mut batch = Vec::with_capacity(cfg.max_batch);
+    let mut tick = tokio::time::interval(cfg.delay);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            span = rx.recv() => match span {
+                Some(span) => {
+                    batch.push(span);
+                    if batch.len() >= cfg.max_batch {
+                        export(&transport, &resource, &mut batch, &stats).await;
+                    }
+                }
+                None => {
+                    export(&transport, &resource, &mut batch, &stats).await;
+                    return;
+                }
+            },
+            _ = tick.tick() => export(&transport, &resource, &mut batch, &stats).await,
+            Some(done) = flush_rx.recv() => {
+                while let Ok(span) = rx.try_recv() {
+                    batch.push(span);
+                    if batch.len() >= cfg.max_batch {
+                        export(&transport, &resource, &mut batch, &stats).await;
+                    }
+                }
+                export(&transport, &resource, &mut batch, &stats).await;
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+async fn export(
+    transport: &Transport,
+    resource: &Resource,
+    batch: &mut Vec<SpanData>,
+    stats: &Stats,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let n = batch.len() as u64;
+    let message = export_trace_request(resource, batch);
+    batch.clear();
+    match transport.send(message).await {
+        Ok(()) => {
+            stats.exported.fetch_add(n, Ordering::Relaxed);
+            if stats.failing.swap(false, Ordering::Relaxed) {
+                warn!(collector = %transport.describe(), "trace export recovered");
+            }
+        }
+        Err(e) => {
+            stats.failed.fetch_add(n, Ordering::Relaxed);
+            if !stats.failing.swap(true, Ordering::Relaxed) {
+                warn!(collector = %transport.describe(), error = %e, spans = n, "trace export failed: spans lost until the collector answers");
+            } else {
+                debug!(collector = %transport.describe(), error = %e, spans = n, "trace export failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! OpenTelemetry traces through the real binary, received by a real OTLP receiver built on
+//! the official protobuf definitions (`tests/otel/receiver.py`: Python `opentelemetry-proto`
+//! and `grpcio`), over OTLP/HTTP and OTLP/gRPC: the span tree (entry point server span,
+//! `ReverseProxy` client span), Traefik's semantic-convention attributes, the resource, the
+//! W3C `traceparent` the backend receives, and sampling (`sampleRate`, parent-based).
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+#[allow(dead_code)]
+#[path = "dataplane/support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Gw, backend, eventually, request};
+
+const CLIENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CLIENT_SPAN: &str = "00f067aa0ba902b7";
+
+/// The receiver process and the file its spans land in.
+struct Receiver {
+    child: Child,
+    out: PathBuf,
+    grpc: u16,
+    http: u16,
+}
+
+impl Receiver {
+    fn start(dir: &std::path::Path) -> Receiver {
+        let out = dir.join("spans.jsonl");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otel/receiver.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ports: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+            panic!(
+                "the OTLP receiver did not start (needs: python3 -m pip install grpcio \
+                 opentelemetry-proto; test.sh installs them): {line:?}"
+            )
+        });
+        Receiver {
+            child,
+            out,
+            grpc: u16::try_from(ports["grpc"].as_u64().unwrap()).unwrap(),
+            http: u16::try_from(ports["http"].as_u64().unwrap()).unwrap(),
+        }
+    }
+
+    fn spans(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Waits until the spans of trace `trace_id` include `n` spans, and returns them.
+    async fn trace(&self, trace_id: &str, n: usize) -> Vec<Value> {
+        let of_trace = || -> Vec<Value> {
+            self.spans()
+                .into_iter()
+                .filter(|s| s["trace_id"] == trace_id)
+                .collect()
+        };
+        eventually(
+            Duration::from_secs(20),
+            &format!("{n} spans of trace {trace_id}"),
+            || {
+                let found = of_trace().len();
+                async move { found >= n }
+            },
+        )
+        .await;
+        of_trace()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dynamic(backend: &str) -> String {
+    format!(
+        "http:\n  routers:\n    app:\n      rule: Host(`app.test`)\n      service: app\n    quiet:\n      rule: Host(`quiet.test`)\n      service: app\n      observability:\n        tracing: false\n  services:\n    app:\n      loadBalancer:\n        servers: [{{url: \"{backend}\"}}]\n"
+    )
+}
+
+/// The gateway with `tracing` (indented YAML under it), exporting every 50 ms.
+fn gateway(dir: PathBuf, tracing: &str, backend: &str) -> Gw {
+    let st = format!("entryPoints:\n  web:\n    address: 127.0.0.1:0\ntracing:\n{tracing}");
+    Gw::start_in_dir_env(
+        dir,
+        &st,
+        &dynamic(backend),
+        &[("OTEL_BSP_SCHEDULE_DELAY", "50")],
+    )
+}
+
+/// The `traceparent` line whoami echoed.
+fn echoed_traceparent(body: &str) -> Option<String> {
+    body.lines()
+        .find_map(|l| l.strip_prefix("Traceparent: "))
+        .map(|v| v.trim().to_string())
+}
+
+fn by_name<'a>(spans: &'a [Value], name: &str) -> &'a Value {
+    spans
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} span in {spans:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_export_continues_the_client_trace() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    let rx = Receiver::start(&dir);
+    let gw = gateway(
+        dir,
+        &format!(
+            "  serviceName: edge\n  resourceAttributes:\n    deployment.environment: test\n  capturedRequestHeaders: [X-Custom]\n  capturedResponseHeaders: [Content-Type]\n  safeQueryParams: [page]\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:{}/v1/traces\n      headers:\n        X-Api-Key: sesame\n",
+            rx.http
+        ),
+        &app.url(),
+    );
+    let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+    let resp = request(
+        "GET",
+        &format!("{}/hello?token=secret&page=2", gw.url("web")),
+        "app.test",
+        &[
+            ("traceparent", &parent),
+            ("tracestate", "vendor=opaque"),
+            ("baggage", "user=alice"),
+            ("x-custom", "one"),
+            ("user-agent", "otel-test/1"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+
+    let spans = rx.trace(CLIENT_TRACE, 2).await;
+    assert_eq!(spans.len(), 2, "{spans:#?}");
+    let server = by_name(&spans, "GET");
+    let client = by_name(&spans, "ReverseProxy");
+
+    // The tree: client's span → entry point (server) → ReverseProxy (client).
+    assert_eq!(server["kind"], 2, "SPAN_KIND_SERVER");
+    assert_eq!(server["parent_span_id"], CLIENT_SPAN);
+    assert_eq!(client["kind"], 3, "SPAN_KIND_CLIENT");
+    assert_eq!(client["parent_span_id"], server["span_id"]);
+    assert_eq!(server["trace_state"], "vendor=opaque");
+    assert!(server["start"].as_u64() <= client["start"].as_u64());
+    assert!(client["end"].as_u64() <= server["end"].as_u64());
+
+    // The backend got the ReverseProxy span as its parent, in the client's trace, with the
+    // client's tracestate and baggage.
+    let tp = echoed_traceparent(&resp.body).expect("backend got a traceparent");
+    assert_eq!(
+        tp,
+        format!(
+            "00-{CLIENT_TRACE}-{}-01",
+            client["span_id"].as_str().unwrap()
+        )
+    );
+    assert!(
+        resp.body.contains("Tracestate: vendor=opaque"),
+        "{}",
+        resp.body
+    );
+    assert!(resp.body.contains("Baggage: user=alice"), "{}", resp.body);
+
+    // Traefik's attributes.
+    let a = &server["attributes"];
+    assert_eq!(a["entry_point"], "web");
+    assert_eq!(a["http.request.method"], "GET");
+    assert_eq!(a["network.protocol.version"], "1.1");
+    assert_eq!(a["url.path"], "/hello");
+    assert_eq!(a["url.query"], "page=2&token=REDACTED");
+    assert_eq!(a["url.scheme"], "http");
+    assert_eq!(a["server.address"], "app.test");
+    assert_eq!(a["user_agent.original"], "otel-test/1");
+    assert_eq!(a["client.address"], "127.0.0.1");
+    assert_eq!(a["network.peer.address"], "127.0.0.1");
+    assert!(a["client.port"].as_i64().unwrap() > 0);
+    assert_eq!(
+        a["http.request.header.x-custom"],
+        serde_json::json!(["one"])
+    );
+    assert_eq!(a["http.response.status_code"], 200);
+    assert_eq!(
+        a["http.response.header.content-type"][0]
+            .as_str()
+            .map(|c| c.starts_with("text/plain")),
+        Some(true),
+        "{a:#}"
+    );
+    let c = &client["attributes"];
+    let port = app.url().rsplit(':').next().unwrap().to_string();
+    assert_eq!(c["http.request.method"], "GET");
+    assert_eq!(
+        c["url.full"],
+        format!("http://127.0.0.1:{port}/hello?page=2&token=REDACTED")
+    );
+    assert_eq!(c["server.address"], "127.0.0.1");
+    assert_eq!(c["server.port"].as_i64().map(|p| p.to_string()), Some(port));
+    assert_eq!(c["http.response.status_code"], 200);
+    assert_eq!(client["status"], 0, "200 is not an error");
+
+    // The resource, the scope, and the exporter's headers.
+    let r = &server["resource"];
+    assert_eq!(r["service.name"], "edge");
+    assert_eq!(r["deployment.environment"], "test");
+    assert_eq!(server["scope"], "github.com/traefik/traefik");
+    assert_eq!(server["transport"], "http");
+    assert_eq!(server["headers"]["x-api-key"], "sesame");
+    assert_eq!(server["headers"]["content-type"], "application/x-protobuf");
+
+    // A router with `observability.tracing: false`: no span, the client's traceparent goes
+    // to the backend untouched.
+    let quiet_trace = "11111111111111111111111111111111";
+    let quiet_parent = format!("00-{quiet_trace}-{CLIENT_SPAN}-01");
+    let resp = request(
+        "GET",
+        &format!("{}/", gw.url("web")),
+        "quiet.test",
+        &[("traceparent", &quiet_parent)],
+    )
+    .await;
+    assert_eq!(echoed_traceparent(&resp.body), Some(quiet_parent));
+    // A request with no router is traced too (the entry point's 404), after the quiet one:
+    // once it arrived, the quiet one would have too.
+    let nf_trace = "22222222222222222222222222222222";
+    let resp = request(
+        "GET",
+        &format!("{}/", gw.url("web")),
+        "nowhere.test",
+        &[("traceparent", &format!("00-{nf_trace}-{CLIENT_SPAN}-01"))],
+    )
+    .await;
+    assert_eq!(resp.status, 404);
+    let nf = rx.trace(nf_trace, 1).await;
+    assert_eq!(nf[0]["attributes"]["http.response.status_code"], 404);
+    assert_eq!(nf[0]["status"], 0, "a 404 is not a server error");
+    assert!(rx.spans().iter().all(|s| s["trace_id"] != quiet_trace));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grpc_export_starts_new_traces() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    let rx = Receiver::start(&dir);
+    let gw = gateway(
+        dir,
+        &format!(
+            "  otlp:\n    grpc:\n      endpoint: 127.0.0.1:{}\n      insecure: true\n      headers:\n        X-Api-Key: sesame\n",
+            rx.grpc
+        ),
+        &app.url(),
+    );
+    let resp = request(
+        "POST",
+        &format!("{}/submit", gw.url("web")),
+        "app.test",
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let tp = echoed_traceparent(&resp.body).expect("backend got a traceparent");
+    let mut parts = tp.split('-');
+    let (version, trace_id, span_id, flags) = (
+        parts.next().unwrap(),
+        parts.next().unwrap().to_string(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    assert_eq!((version, flags), ("00", "01"));
+
+    let spans = rx.trace(&trace_id, 2).await;
+    let server = by_name(&spans, "POST");
+    let client = by_name(&spans, "ReverseProxy");
+    assert_eq!(
+        server["parent_span_id"], "",
+        "a new trace: the entry point span is its root"
+    );
+    assert_eq!(client["parent_span_id"], server["span_id"]);
+    assert_eq!(client["span_id"], span_id);
+    assert_eq!(server["transport"], "grpc");
+    assert_eq!(server["headers"]["x-api-key"], "sesame");
+    assert_eq!(server["resource"]["service.name"], "traefik");
+    assert_eq!(server["attributes"]["http.request.method"], "POST");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sample_rate_zero_exports_only_sampled_parents() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    let rx = Receiver::start(&dir);
+    let gw = gateway(
+        dir,
+        &format!(
+            "  sampleRate: 0\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:{}\n",
+            rx.http
+        ),
+        &app.url(),
+    );
+    let mut unsampled = Vec::new();
+    for _ in 0..5 {
+        let resp = request("GET", &format!("{}/", gw.url("web")), "app.test", &[]).await;
+        // Not sampled, still propagated: the backend's traceparent says so.
+        let tp = echoed_traceparent(&resp.body).expect("backend got a traceparent");
+        assert!(tp.ends_with("-00"), "{tp}");
+        unsampled.push(tp.split('-').nth(1).unwrap().to_string());
+    }
+    // Parent-based: a client that sampled its trace is followed even at rate 0. Once its
+    // spans arrived, the earlier requests' would have.
+    let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+    request(
+        "GET",
+        &format!("{}/", gw.url("web")),
+        "app.test",
+        &[("traceparent", &parent)],
+    )
+    .await;
+    rx.trace(CLIENT_TRACE, 2).await;
+    let spans = rx.spans();
+    assert!(
+        spans.iter().all(|s| s["trace_id"] == CLIENT_TRACE),
+        "only the sampled trace is exported: {spans:#?}"
+    );
+    assert_eq!(spans.len(), 2);
+    assert!(!unsampled.iter().any(|t| t == CLIENT_TRACE));
+}

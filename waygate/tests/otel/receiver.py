@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""A real OTLP trace receiver for the tests, built on the official protobuf definitions
+(PyPI `opentelemetry-proto`) and `grpcio`: serves OTLP/gRPC (TraceService/Export) and
+OTLP/HTTP (POST /v1/traces, application/x-protobuf) on 127.0.0.1, prints
+`{"grpc": port, "http": port}` on stdout when ready, and appends every received span to
+the file given as argv[1] as one JSON line (hex ids, attributes flattened to values,
+the resource's attributes, the transport and the request headers it came with).
+
+With --fail-http, the HTTP endpoint answers 503 (a collector that is up but refusing).
+"""
+
+import json
+import sys
+import threading
+from concurrent import futures
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+OUT = sys.argv[1]
+FAIL_HTTP = "--fail-http" in sys.argv
+LOCK = threading.Lock()
+
+
+def any_value(v):
+    kind = v.WhichOneof("value")
+    if kind == "array_value":
+        return [any_value(x) for x in v.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: any_value(kv.value) for kv in v.kvlist_value.values}
+    if kind is None:
+        return None
+    return getattr(v, kind)
+
+
+def attrs(kvs):
+    return {kv.key: any_value(kv.value) for kv in kvs}
+
+
+def record(request, transport, headers):
+    lines = []
+    for rs in request.resource_spans:
+        resource = attrs(rs.resource.attributes)
+        for ss in rs.scope_spans:
+            for s in ss.spans:
+                lines.append(json.dumps({
+                    "transport": transport,
+                    "headers": headers,
+                    "resource": resource,
+                    "scope": ss.scope.name,
+                    "trace_id": s.trace_id.hex(),
+                    "span_id": s.span_id.hex(),
+                    "parent_span_id": s.parent_span_id.hex(),
+                    "trace_state": s.trace_state,
+                    "flags": s.flags,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "start": s.start_time_unix_nano,
+                    "end": s.end_time_unix_nano,
+                    "attributes": attrs(s.attributes),
+                    "status": s.status.code,
+                }))
+    with LOCK, open(OUT, "a") as f:
+        for line in lines:
+            f.write(line + "\n")
+
+
+class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
+    def Export(self, request, context):
+        headers = {k: v for k, v in context.invocation_metadata()}
+        record(request, "grpc", headers)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+class Http(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if FAIL_HTTP:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path != "/v1/traces" or self.headers.get("Content-Type") != "application/x-protobuf":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        request = trace_service_pb2.ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        record(request, "http", {k.lower(): v for k, v in self.headers.items()})
+        answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    open(OUT, "a").close()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceService(), server)
+    grpc_port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Http)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    print(json.dumps({"grpc": grpc_port, "http": http.server_address[1]}), flush=True)
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    main()
