@@ -2,6 +2,7 @@
 //! types), for the line formats in `format/`.
 
 mod clf;
+mod digits;
 mod json;
 
 use std::borrow::Cow;
@@ -16,6 +17,7 @@ use crate::record::Record;
 use crate::time::Civil;
 
 pub(crate) use self::clf::{common, generic_clf};
+pub(crate) use self::digits::{push_i64, push_padded};
 pub(crate) use self::json::json;
 
 /// One field's value, typed as in Traefik's table (durations are nanosecond integers).
@@ -36,18 +38,11 @@ pub(crate) enum Value<'a> {
 impl Value<'_> {
     /// The text of a string value (`None` for numbers), written to `out`.
     pub(crate) fn write_text(&self, out: &mut String) -> bool {
-        use std::fmt::Write;
         match self {
             Value::Str(s) => out.push_str(s),
-            Value::Addr(a) => {
-                let _ = write!(out, "{a}");
-            }
-            Value::Ip(ip) => {
-                let _ = write!(out, "{ip}");
-            }
-            Value::Port(p) => {
-                let _ = write!(out, "{p}");
-            }
+            Value::Addr(a) => digits::push_addr(out, *a),
+            Value::Ip(ip) => digits::push_ip(out, *ip),
+            Value::Port(p) => digits::push_u64(out, u64::from(*p)),
             Value::Time(t) => Civil::from(*t).rfc3339_nano(out),
             Value::Int(_) | Value::Float(_) => return false,
         }
@@ -79,11 +74,13 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
     let origin = rec.origin.as_ref();
     let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
     let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
-    let host = rec
-        .host
-        .as_ref()
-        .map(|h| String::from_utf8_lossy(h.as_bytes()))
-        .filter(|h| !h.is_empty());
+    // Only for the three fields that show it (this runs for every field of a line).
+    let host = || {
+        rec.host
+            .as_ref()
+            .map(|h| String::from_utf8_lossy(h.as_bytes()))
+            .filter(|h| !h.is_empty())
+    };
     match field {
         Field::StartUtc | Field::StartLocal => Some(Value::Time(rec.start)),
         Field::Duration => Some(int(rec.duration.as_nanos())),
@@ -101,12 +98,12 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
         Field::ClientUsername => Some(Value::Str(Cow::Borrowed(
             rec.username.as_deref().unwrap_or("-"),
         ))),
-        Field::RequestAddr => host.map(Value::Str),
+        Field::RequestAddr => host().map(Value::Str),
         Field::RequestHost => {
-            host.map(|h| Value::Str(Cow::Owned(split_host_port(&h).0.to_string())))
+            host().map(|h| Value::Str(Cow::Owned(split_host_port(&h).0.to_string())))
         }
         Field::RequestPort => {
-            host.map(|h| Value::Str(Cow::Owned(split_host_port(&h).1.to_string())))
+            host().map(|h| Value::Str(Cow::Owned(split_host_port(&h).1.to_string())))
         }
         Field::RequestMethod => Some(Value::Str(Cow::Borrowed(rec.method.as_str()))),
         Field::RequestPath => None, // depends on `queryParameters`: see `request_path`

@@ -2,8 +2,9 @@
 //! (`time`), and CLF (`02/Jan/2006:15:04:05 -0700`). Waygate does not read the host's time
 //! zone: `StartLocal` is written in UTC too (docs/compat.md).
 
-use std::fmt::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::format::push_padded;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -53,9 +54,13 @@ impl Civil {
     pub(crate) fn rfc3339_nano(&self, out: &mut String) {
         self.date_time(out);
         if self.nanos != 0 {
-            let frac = format!("{:09}", self.nanos);
+            let (mut nanos, mut width) = (self.nanos, 9);
+            while nanos % 10 == 0 {
+                nanos /= 10;
+                width -= 1;
+            }
             out.push('.');
-            out.push_str(frac.trim_end_matches('0'));
+            push_padded(out, u64::from(nanos), width);
         }
         out.push('Z');
     }
@@ -67,21 +72,35 @@ impl Civil {
     }
 
     fn date_time(&self, out: &mut String) {
-        let _ = write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.min, self.sec
-        );
+        push_padded(out, self.year.max(0) as u64, 4);
+        out.push('-');
+        push_padded(out, u64::from(self.month), 2);
+        out.push('-');
+        push_padded(out, u64::from(self.day), 2);
+        out.push('T');
+        self.clock(out);
+    }
+
+    /// `15:04:05`.
+    fn clock(&self, out: &mut String) {
+        push_padded(out, u64::from(self.hour), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.min), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.sec), 2);
     }
 
     /// `02/Jan/2006:15:04:05 +0000`.
     pub(crate) fn clf(&self, out: &mut String) {
         let month = MONTHS[(self.month as usize).saturating_sub(1) % 12];
-        let _ = write!(
-            out,
-            "{:02}/{month}/{:04}:{:02}:{:02}:{:02} +0000",
-            self.day, self.year, self.hour, self.min, self.sec
-        );
+        push_padded(out, u64::from(self.day), 2);
+        out.push('/');
+        out.push_str(month);
+        out.push('/');
+        push_padded(out, self.year.max(0) as u64, 4);
+        out.push(':');
+        self.clock(out);
+        out.push_str(" +0000");
     }
 }
 
@@ -104,5 +123,11 @@ mod tests {
         s.clear();
         Civil::from(UNIX_EPOCH).rfc3339_nano(&mut s);
         assert_eq!(s, "1970-01-01T00:00:00Z");
+        s.clear();
+        Civil::from(UNIX_EPOCH + Duration::new(5, 1)).rfc3339_nano(&mut s);
+        assert_eq!(s, "1970-01-01T00:00:05.000000001Z");
+        s.clear();
+        Civil::from(t).rfc3339(&mut s);
+        assert_eq!(s, "2024-02-29T23:59:58Z");
     }
 }

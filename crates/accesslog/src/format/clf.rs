@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use super::{Value, kept};
+use super::digits::push_u64;
+use super::{Value, kept, push_i64};
 use crate::config::{HeaderMode, Settings};
 use crate::field::Field;
 use crate::record::Record;
@@ -26,7 +27,9 @@ pub(crate) fn common(rec: &Record, settings: &Settings, out: &mut String) {
     } else {
         0
     };
-    let _ = write!(out, " {ms}ms");
+    out.push(' ');
+    push_u64(out, u64::try_from(ms).unwrap_or(u64::MAX));
+    out.push_str("ms");
     out.push('\n');
 }
 
@@ -91,9 +94,7 @@ fn field(out: &mut String, v: Option<Value<'_>>, default: &str, quoted: bool) {
             out.push_str(&s.replace('"', "\\\""));
             out.push('"');
         }
-        Some(Value::Int(n)) => {
-            let _ = write!(out, "{n}");
-        }
+        Some(Value::Int(n)) => push_i64(out, n),
         Some(Value::Float(f)) => {
             let _ = write!(out, "{f}");
         }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use super::{Value, headers, kept};
+use super::{Value, headers, kept, push_i64};
 use crate::config::Settings;
 use crate::field::Field;
 use crate::record::Record;
@@ -69,36 +69,48 @@ pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut
     let mut first = true;
     for slot in order() {
         while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < slot.key()) {
-            entry(out, &mut first, k, v);
+            header_key(out, &mut first, k);
+            entry(out, k, v);
         }
-        match *slot {
-            Slot::Field(f) => {
-                if let Some(v) = kept(f, rec, settings) {
-                    entry(out, &mut first, f.name(), &v);
-                }
-            }
-            Slot::Level => entry(out, &mut first, "level", &Value::Str("info".into())),
-            Slot::Msg => entry(out, &mut first, "msg", &Value::Str("".into())),
-            Slot::Time => entry(out, &mut first, "time", &Value::Time(now)),
+        let value = match *slot {
+            Slot::Field(f) => match kept(f, rec, settings) {
+                Some(v) => v,
+                None => continue,
+            },
+            Slot::Level => Value::Str("info".into()),
+            Slot::Msg => Value::Str("".into()),
+            Slot::Time => Value::Time(now),
+        };
+        // Fixed keys are plain ASCII: written as they are, not escaped.
+        if !std::mem::take(&mut first) {
+            out.push(',');
         }
+        out.push('"');
+        out.push_str(slot.key());
+        out.push_str("\":");
+        entry(out, slot.key(), &value);
     }
     for (k, v) in extra {
-        entry(out, &mut first, k, v);
+        header_key(out, &mut first, k);
+        entry(out, k, v);
     }
     out.push_str("}\n");
 }
 
-fn entry(out: &mut String, first: &mut bool, key: &str, v: &Value<'_>) {
+/// A header's key (`request_User-Agent`), escaped: header names are the client's.
+fn header_key(out: &mut String, first: &mut bool, key: &str) {
     if !std::mem::take(first) {
         out.push(',');
     }
     escape(key, out);
     out.push(':');
+}
+
+/// The value of the key just written.
+fn entry(out: &mut String, key: &str, v: &Value<'_>) {
     match v {
         Value::Str(s) => escape(s, out),
-        Value::Int(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Int(n) => push_i64(out, *n),
         Value::Float(f) => {
             let _ = write!(out, "{f}");
         }
@@ -117,13 +129,28 @@ fn entry(out: &mut String, first: &mut bool, key: &str, v: &Value<'_>) {
     }
 }
 
+/// The bytes that may need escaping: controls, `"`, `\\`, HTML's `<>&`, and 0xe2 (the
+/// first byte of U+2028 and U+2029).
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xe2] = true;
+    t
+};
+
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
 pub(crate) fn escape(s: &str, out: &mut String) {
     out.push('"');
-    if !s
-        .bytes()
-        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2))
-    {
+    if !s.bytes().any(|b| SPECIAL[usize::from(b)]) {
         out.push_str(s);
         out.push('"');
         return;
