@@ -4,7 +4,7 @@
 //! as an entry point name) and every option of a configuration that matches one gets an
 //! [`IssueKind::Unsupported`] warning naming it, in `waygate check`, in the log and in the
 //! API. Dynamic items the data plane cannot serve (a middleware type, a load-balancing
-//! strategy, UDP routers) are disabled with an error by the runtime table instead: they
+//! strategy) are disabled with an error by the runtime table instead: they
 //! are not listed here. When a feature lands, its gap is removed (and the walk test in
 //! `tests` keeps the classification complete).
 
@@ -72,7 +72,6 @@ pub const STATIC_GAPS: &[Gap] = &[
     gap("log.maxBackups", "the log file is not rotated"),
     gap("log.compress", "rotated log files are not compressed"),
     section("entryPoints.*.http3", "HTTP/3 is not served"),
-    section("entryPoints.*.udp", "UDP entry points are not served"),
     gap_default(
         "entryPoints.*.http2.maxDecoderHeaderTableSize",
         "the HPACK decoder table keeps its default size (4096)",

@@ -39,6 +39,8 @@ struct Inner {
     static_cfg: Arc<StaticConfig>,
     tables: Arc<ArcSwap<RuntimeTable>>,
     bound: Mutex<Vec<Bound>>,
+    /// UDP entry points, bound once like the TCP ones.
+    udp_bound: Mutex<Vec<crate::udp::BoundUdp>>,
     addrs: Vec<(String, SocketAddr)>,
     health: HealthRegistry,
     pools: Pools,
@@ -64,11 +66,23 @@ struct Inner {
 // === impl Gateway ===
 
 impl Gateway {
-    /// Binds every TCP entry point of the static configuration, with the implicit ones
+    /// Binds every TCP and UDP entry point of the static configuration, with the implicit ones
     /// (`StaticConfig::effective_entry_points`). Fails if any cannot be bound.
     pub fn bind(static_cfg: Arc<StaticConfig>, options: GatewayOptions) -> io::Result<Self> {
         let mut bound = Vec::new();
+        let mut udp_bound = Vec::new();
         for (name, ep) in &static_cfg.effective_entry_points() {
+            if crate::udp::is_udp(ep) {
+                let b = crate::udp::bind(name, ep).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("entry point {name} ({}): {e}", ep.address),
+                    )
+                })?;
+                info!(entry_point = %b.name, address = %b.addr, "entry point listening");
+                udp_bound.push(b);
+                continue;
+            }
             match bind(name, ep) {
                 Ok(b) => {
                     // The socket listens from here on (connections queue in its backlog).
@@ -96,7 +110,11 @@ impl Gateway {
             })?)),
             None => None,
         };
-        let addrs = bound.iter().map(|b| (b.name.clone(), b.addr)).collect();
+        let addrs = bound
+            .iter()
+            .map(|b| (b.name.clone(), b.addr))
+            .chain(udp_bound.iter().map(|b| (b.name.clone(), b.addr)))
+            .collect();
         let name = options.server_name.unwrap_or_else(host_name);
         let server_name =
             HeaderValue::from_str(&name).unwrap_or_else(|_| HeaderValue::from_static("waygate"));
@@ -114,6 +132,7 @@ impl Gateway {
                 tables,
                 bound: Mutex::new(bound),
                 addrs,
+                udp_bound: Mutex::new(udp_bound),
                 health: HealthRegistry::default(),
                 pools: Pools::default(),
                 terminating: Arc::default(),
@@ -249,6 +268,27 @@ impl Gateway {
             loops.push(tokio::spawn(serve(
                 b,
                 settings,
+                self.inner.tables.clone(),
+                stop_rx.clone(),
+                drain_rx.clone(),
+            )));
+        }
+        let udp_bound = std::mem::take(
+            &mut *self
+                .inner
+                .udp_bound
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for b in udp_bound {
+            grace = grace.max(b.grace);
+            let index = crate::table::entry_point_names(&self.inner.static_cfg)
+                .iter()
+                .position(|n| *n == b.name)
+                .unwrap_or(usize::MAX);
+            loops.push(tokio::spawn(crate::udp::serve(
+                b,
+                index,
                 self.inner.tables.clone(),
                 stop_rx.clone(),
                 drain_rx.clone(),

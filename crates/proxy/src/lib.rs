@@ -24,6 +24,7 @@ pub mod table;
 mod tcp;
 pub mod tls;
 mod trace;
+mod udp;
 pub mod upstream;
 
 mod gateway;

@@ -6,7 +6,6 @@ mod explain;
 mod routes;
 mod services;
 mod stats;
-mod unserved;
 mod usage;
 
 use std::sync::Arc;
@@ -60,6 +59,8 @@ pub(crate) struct EntryPointTable {
     pub(crate) encode_query_semicolons: bool,
     /// TCP routers on this entry point.
     pub(crate) tcp: crate::tcp::TcpRoutes,
+    /// The UDP router of this (UDP) entry point.
+    pub(crate) udp: Option<Arc<crate::udp::UdpRoute>>,
     /// Access log settings for requests no router takes (`None`: not logged).
     pub(crate) log: Option<Arc<crate::accesslog::RouterLog>>,
     /// Set with `metrics.prometheus`: what this entry point's requests record.

@@ -52,7 +52,7 @@ async fn tcp_and_udp_contract() {
     only_fields(&r, UDP_ROUTER, 0);
     assert_eq!(r["entryPoints"], json!(["dns"]));
     assert_eq!(r["using"], json!(["dns"]));
-    assert_eq!(r["status"], "disabled");
+    assert_eq!(r["status"], "enabled");
     let s = api.json("/api/udp/services/udp-s@file").await;
     assert_eq!(s["type"], "loadbalancer");
     assert_eq!(s["usedBy"], json!(["udp-r@file"]));

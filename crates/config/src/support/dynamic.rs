@@ -1,8 +1,8 @@
 //! Dynamic options decoded but not implemented by the data plane, as key patterns (the item
 //! name is `*`). Two kinds:
 //!
-//! - **disabled**: the data plane cannot serve the item at all (a middleware type,
-//!   UDP): the runtime table disables it — and every router
+//! - **disabled**: the data plane cannot serve the item at all (a middleware type):
+//!   the runtime table disables it — and every router
 //!   using it — with an error when it compiles; listed here so the walk test knows they are
 //!   reported, not to report them twice;
 //! - **reported**: the item serves, without this option; [`dynamic_gaps`] warns, naming it.
@@ -28,7 +28,6 @@ pub const DISABLED: &[&str] = &[
     "tcp.serversTransports.*.tls.peerCertURI",
     "tcp.serversTransports.*.tls.peerCertSANs",
     "tcp.serversTransports.*.tls.spiffe",
-    "udp",
 ];
 
 /// Options an item serves without: each set one is reported.

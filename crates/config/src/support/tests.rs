@@ -34,6 +34,7 @@ const IMPLEMENTED: &[&str] = &[
     "entryPoints.*.http2.maxConcurrentStreams",
     "entryPoints.*.observability",
     "entryPoints.*.proxyProtocol",
+    "entryPoints.*.udp",
     "tcpServersTransport.dialTimeout",
     "tcpServersTransport.dialKeepAlive",
     "tcpServersTransport.terminationDelay",
@@ -314,6 +315,7 @@ mod dynamic {
         "tcp.serversTransports.*.tls.rootCAs",
         "tcp.serversTransports.*.tls.certificates",
         // Reported by validation (deprecated: Traefik v3 ignores it too).
+        "udp",
         "http.middlewares.*.stripPrefix.forceSlash",
     ];
 

@@ -55,7 +55,7 @@ pub fn bind(name: &str, cfg: &EntryPoint) -> io::Result<Bound> {
     if udp {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "UDP entry points are not implemented by Waygate yet",
+            "a UDP entry point is bound by the udp module",
         ));
     }
     let listener = match listen(addr, cfg.reuse_port) {

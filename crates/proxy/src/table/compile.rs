@@ -354,6 +354,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             .and_then(|e| e.http.as_ref())
             .is_some_and(|h| h.tls.is_some());
         let (plain, tls_routes, sni) =
+    let mut udp = match &input.dynamic.udp {
+        Some(config) => crate::udp::compile(
+            st,
+            config,
+            &disabled,
+            &mut table.status,
+            &mut router_issues,
+        ),
+        None => HashMap::new(),
+    };
             split_tls(&ep_name, routers, ep_has_tls, tls.as_ref(), &mut issues);
         let https_catch_all = tls_routes.iter().any(|r| r.rule.host_values().is_empty());
         let not_append = st
@@ -387,9 +397,9 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         table.entry_points.push((ep_name, ep));
     }
     if let Some((m, g)) = metrics {
+            udp: udp.remove(&ep_name),
         m.finish(g);
     }
-    issues.extend(super::unserved::report(input.dynamic));
     issues.extend(waygate_config::support::dynamic_gaps(input.dynamic));
     table.status.fold(input.issues);
     table.status.fold(&issues);
