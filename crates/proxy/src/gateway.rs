@@ -125,6 +125,7 @@ impl Gateway {
             &static_cfg,
             Arc::downgrade(&tables),
             Some(open.clone()),
+            access_log.as_ref().map(|l| l.dropped_counter()),
         );
         Ok(Self {
             inner: Arc::new(Inner {
@@ -159,7 +160,6 @@ impl Gateway {
     pub fn access_log(&self) -> Option<Arc<waygate_accesslog::AccessLog>> {
         self.inner.access_log.clone()
     }
-            access_log.as_ref().map(|l| l.dropped_counter()),
 
     /// The address an entry point listens on (useful with port 0).
     pub fn local_addr(&self, entry_point: &str) -> Option<SocketAddr> {
