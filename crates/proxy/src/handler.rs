@@ -225,6 +225,8 @@ async fn route_and_serve(
         if let Flow::Wait(pending) = flow {
             flow = pending.await;
         }
+        // `ClientUsername`, if an authentication middleware named the client.
+        log.take_username(&mut req);
         match flow {
             // A pending decision never resolves to another wait.
             Flow::Next | Flow::Wait(_) => {}
@@ -237,8 +239,6 @@ async fn route_and_serve(
                 }
                 router.stats.record(resp.status(), started.elapsed());
                 return resp;
-        // `ClientUsername`, if an authentication middleware named the client.
-        log.take_username(&mut req);
             }
             // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
             Flow::Wrap => {

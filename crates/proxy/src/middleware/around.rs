@@ -83,6 +83,8 @@ fn walk<'a>(
             if let Flow::Wait(pending) = flow {
                 flow = pending.await;
             }
+            // Before a wrapping middleware copies the request without its extensions.
+            take_username(around, &mut req);
             match flow {
                 Flow::Next | Flow::Wait(_) => {}
                 Flow::Hold(slot) => held.push(slot),
@@ -99,8 +101,6 @@ fn walk<'a>(
                 }
             }
         }
-            // Before a wrapping middleware copies the request without its extensions.
-            take_username(around, &mut req);
         around
             .forwarded
             .append_client(req.headers_mut(), around.client_ip_value);
