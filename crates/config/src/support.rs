@@ -9,6 +9,7 @@
 //! `tests` keeps the classification complete).
 
 mod dynamic;
+mod pruned;
 
 use serde_json::Value;
 

@@ -65,9 +65,8 @@ pub const DYNAMIC_GAPS: &[Gap] = &[
 /// Warnings for every option of `dynamic` (merged, qualified) matching [`DYNAMIC_GAPS`],
 /// each naming its item.
 pub fn dynamic_gaps(dynamic: &DynamicConfig) -> Vec<Issue> {
-    let Ok(value) = serde_json::to_value(dynamic) else {
-        return Vec::new();
-    };
+    let patterns: Vec<&str> = DYNAMIC_GAPS.iter().map(|g| g.path).collect();
+    let value = super::pruned::pruned(dynamic, &patterns);
     let mut issues = Vec::new();
     walk(&value, &mut Vec::new(), &mut |path, v| {
         for g in DYNAMIC_GAPS {
