@@ -170,6 +170,10 @@ pub(crate) async fn serve(
         })
         .await;
     }
+    if let Some(tracer) = gateway.tracer() {
+        // The spans of the last requests, bounded like Traefik's tracer shutdown (5 s).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tracer.flush()).await;
+    }
     info!("stopped");
     ExitCode::SUCCESS
 }

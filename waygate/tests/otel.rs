@@ -97,18 +97,23 @@ impl Drop for Receiver {
 
 fn dynamic(backend: &str) -> String {
     format!(
-        "http:\n  routers:\n    app:\n      rule: Host(`app.test`)\n      service: app\n    quiet:\n      rule: Host(`quiet.test`)\n      service: app\n      observability:\n        tracing: false\n  services:\n    app:\n      loadBalancer:\n        servers: [{{url: \"{backend}\"}}]\n"
+        "http:\n  routers:\n    app:\n      rule: Host(`app.test`)\n      service: app\n    quiet:\n      rule: Host(`quiet.test`)\n      service: app\n      observability:\n        tracing: false\n    detail:\n      rule: Host(`detail.test`)\n      service: app\n      middlewares: [both]\n      observability:\n        traceVerbosity: detailed\n  middlewares:\n    both:\n      chain:\n        middlewares: [strip, hdr]\n    strip:\n      stripPrefix:\n        prefixes: [/api]\n    hdr:\n      headers:\n        customRequestHeaders:\n          X-From: gw\n  services:\n    app:\n      loadBalancer:\n        servers: [{{url: \"{backend}\"}}]\n"
     )
 }
 
 /// The gateway with `tracing` (indented YAML under it), exporting every 50 ms.
 fn gateway(dir: PathBuf, tracing: &str, backend: &str) -> Gw {
+    gateway_every(dir, tracing, backend, "50")
+}
+
+/// The gateway with `tracing`, exporting every `delay_ms`.
+fn gateway_every(dir: PathBuf, tracing: &str, backend: &str, delay_ms: &str) -> Gw {
     let st = format!("entryPoints:\n  web:\n    address: 127.0.0.1:0\ntracing:\n{tracing}");
     Gw::start_in_dir_env(
         dir,
         &st,
         &dynamic(backend),
-        &[("OTEL_BSP_SCHEDULE_DELAY", "50")],
+        &[("OTEL_BSP_SCHEDULE_DELAY", delay_ms)],
     )
 }
 
@@ -346,4 +351,121 @@ async fn sample_rate_zero_exports_only_sampled_parents() {
     );
     assert_eq!(spans.len(), 2);
     assert!(!unsampled.iter().any(|t| t == CLIENT_TRACE));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn detailed_verbosity_nests_router_middleware_and_service_spans() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    let rx = Receiver::start(&dir);
+    let gw = gateway(
+        dir,
+        &format!(
+            "  otlp:\n    http:\n      endpoint: http://127.0.0.1:{}/v1/traces\n",
+            rx.http
+        ),
+        &app.url(),
+    );
+    let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+    let resp = request(
+        "GET",
+        &format!("{}/api/x", gw.url("web")),
+        "detail.test",
+        &[("traceparent", &parent)],
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    assert!(resp.body.contains("GET /x "), "{}", resp.body);
+
+    let spans = rx.trace(CLIENT_TRACE, 6).await;
+    assert_eq!(spans.len(), 6, "{spans:#?}");
+    // Each span's parent, from the client's down to the backend's.
+    let chain = [
+        "GET",
+        "Router",
+        "StripPrefix",
+        "Headers",
+        "Service",
+        "ReverseProxy",
+    ];
+    let mut parent = CLIENT_SPAN.to_string();
+    for name in chain {
+        let span = by_name(&spans, name);
+        assert_eq!(
+            span["parent_span_id"],
+            parent.as_str(),
+            "{name}: {spans:#?}"
+        );
+        parent = span["span_id"].as_str().unwrap().to_string();
+    }
+    let tp = echoed_traceparent(&resp.body).expect("backend got a traceparent");
+    assert_eq!(tp, format!("00-{CLIENT_TRACE}-{parent}-01"));
+
+    let router = &by_name(&spans, "Router")["attributes"];
+    assert_eq!(router["traefik.router.name"], "detail@file");
+    assert_eq!(router["traefik.service.name"], "app@file");
+    assert_eq!(router["http.route"], "Host(`detail.test`)");
+    assert_eq!(by_name(&spans, "Router")["kind"], 1, "SPAN_KIND_INTERNAL");
+    assert_eq!(
+        by_name(&spans, "StripPrefix")["attributes"]["traefik.middleware.name"],
+        "strip@file"
+    );
+    assert_eq!(
+        by_name(&spans, "Headers")["attributes"]["traefik.middleware.name"],
+        "hdr@file"
+    );
+    assert_eq!(
+        by_name(&spans, "Service")["attributes"]["traefik.service.name"],
+        "app@file"
+    );
+
+    // The same gateway's minimal routers keep two spans per request.
+    let minimal = "33333333333333333333333333333333";
+    request(
+        "GET",
+        &format!("{}/", gw.url("web")),
+        "app.test",
+        &[("traceparent", &format!("00-{minimal}-{CLIENT_SPAN}-01"))],
+    )
+    .await;
+    let names: Vec<String> = rx
+        .trace(minimal, 2)
+        .await
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spans_queued_at_shutdown_are_exported() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    let rx = Receiver::start(&dir);
+    // Batches every 10 minutes: only the shutdown flush can send this one.
+    let mut gw = gateway_every(
+        dir,
+        &format!(
+            "  otlp:\n    http:\n      endpoint: http://127.0.0.1:{}/v1/traces\n",
+            rx.http
+        ),
+        &app.url(),
+        "600000",
+    );
+    let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+    let resp = request(
+        "GET",
+        &format!("{}/", gw.url("web")),
+        "app.test",
+        &[("traceparent", &parent)],
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    assert!(
+        rx.spans().is_empty(),
+        "nothing sent before the batch is due"
+    );
+    gw.signal("TERM");
+    assert_eq!(gw.wait_exit(Duration::from_secs(20)), Some(0));
+    assert_eq!(rx.spans().len(), 2, "{:#?}", rx.spans());
 }

@@ -83,7 +83,11 @@ impl Queue {
     /// Queues a finished span, or drops it when the queue is full.
     pub(crate) fn submit(&self, span: SpanData) {
         if self.tx.try_send(span).is_err() {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            let n = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            // Logged at 1, 2, 4, 8, … drops: visible, never a flood.
+            if n.is_power_of_two() {
+                warn!(dropped = n, "trace export queue full: spans dropped");
+            }
         }
     }
 
@@ -164,5 +168,70 @@ async fn export(
                 debug!(collector = %transport.describe(), error = %e, spans = n, "trace export failed");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use waygate_config::static_config::{OtlpHttp, TracingOtlp};
+
+    use super::*;
+    use crate::id::{SpanId, TraceId};
+    use crate::span::{Kind, StatusCode};
+
+    fn span() -> SpanData {
+        SpanData {
+            trace_id: TraceId::random(),
+            span_id: SpanId::random(),
+            parent: None,
+            parent_remote: false,
+            trace_state: None,
+            name: Cow::Borrowed("GET"),
+            kind: Kind::Server,
+            start: 1,
+            end: 2,
+            attributes: Vec::new(),
+            status: StatusCode::Unset,
+            status_message: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_dead_collector_costs_the_queue_and_no_more() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let otlp = TracingOtlp {
+                grpc: None,
+                http: Some(OtlpHttp {
+                    endpoint: "http://127.0.0.1:1/v1/traces".into(),
+                    ..OtlpHttp::default()
+                }),
+            };
+            let transport = Transport::new(Some(&otlp)).expect("transport");
+            let resource = Resource {
+                attributes: Vec::new(),
+                scope_name: "test",
+                scope_version: "0",
+            };
+            let cfg = BatchConfig {
+                max_queue: 4,
+                max_batch: 2,
+                delay: Duration::from_secs(3600),
+            };
+            let queue = Queue::spawn(transport, resource, cfg);
+            // The draining task cannot run before this loop yields: four spans fit.
+            for _ in 0..1000 {
+                queue.submit(span());
+            }
+            assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 996);
+            queue.flush().await;
+            assert_eq!(queue.stats.failed.load(Ordering::Relaxed), 4);
+            assert_eq!(queue.stats.exported.load(Ordering::Relaxed), 0);
+        });
     }
 }

@@ -221,6 +221,7 @@ async fn route_and_serve(
         req.extensions_mut().insert(certs);
     }
     for (i, mw) in router.chain.iter().enumerate() {
+        trace.middleware(i);
         let mut flow = mw.request(&mut req, mw_ctx);
         if let Flow::Wait(pending) = flow {
             flow = pending.await;
@@ -242,6 +243,7 @@ async fn route_and_serve(
             }
             // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
             Flow::Wrap => {
+                trace.service();
                 let around = Around {
                     chain: &router.chain,
                     service: &router.service,
@@ -265,6 +267,7 @@ async fn route_and_serve(
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
+    trace.service();
     let ctx = service_ctx(conn, authority, upgrade, log, trace);
     if let Some(o) = obs {
         o.reached_service();

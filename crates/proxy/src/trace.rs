@@ -1,25 +1,29 @@
 //! The tracing part of a request (`tracing`, reference §1.12), shaped like Traefik's spans:
 //! the entry point's server span (named after the method), and one client span
 //! (`ReverseProxy`) per request sent to a server, whose context goes to the server in
-//! `traceparent`. Whether a router traces is resolved when the table is compiled
+//! `traceparent`. With `traceVerbosity: detailed` (the router's, else its entry point's), a
+//! `Router` span, one span per middleware (named after its Traefik type) and a `Service` span
+//! nest between them. Whether a router traces is resolved when the table is compiled
 //! ([`for_router`]: the router's `observability.tracing`, else its entry point's, and
 //! `addInternals` for `@internal` services), so a request on a router that does not trace
-//! pays one `None` check. The spans themselves go to `waygate-otel`'s queue.
+//! pays one `None` check (and one per middleware). Spans go to `waygate-otel`'s queue.
+
+mod semconv;
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use http::{StatusCode as Status, Version};
-use waygate_config::dynamic::Router;
+use http::StatusCode as Status;
+use http::header::{HeaderMap, HeaderValue};
+use waygate_config::dynamic::{DynamicConfig, Router};
 use waygate_config::static_config::EntryPoint;
 use waygate_otel::{
-    KeyValue, Kind, Root, SpanContext, SpanData, SpanId, StatusCode, Tracer, Value, redact_query,
-    unix_nanos,
+    KeyValue, Kind, Root, SpanContext, SpanData, SpanId, StatusCode, Tracer, unix_nanos,
 };
 
+use self::semconv::{client_attributes, method_name, response_attributes, server_attributes};
 use crate::service::Target;
 use crate::{Request, Response};
 
@@ -28,6 +32,19 @@ use crate::{Request, Response};
 pub(crate) struct RouterTrace {
     tracer: Arc<Tracer>,
     entry_point: Arc<str>,
+    /// Set with `traceVerbosity: detailed`.
+    detail: Option<Detail>,
+}
+
+/// What the detailed spans say about the router.
+#[derive(Debug)]
+struct Detail {
+    router: String,
+    service: String,
+    rule: String,
+    /// Per position in the router's (flattened) chain: the Traefik type name and the
+    /// middleware's name. Empty when it could not be matched with the chain.
+    middlewares: Vec<(&'static str, String)>,
 }
 
 /// The tracing part of one request: empty unless its router traces.
@@ -37,8 +54,19 @@ pub(crate) struct Traced(Option<Box<ServerSpan>>);
 /// The entry point's span, until the response is ready.
 #[derive(Debug)]
 struct ServerSpan {
-    tracer: Arc<Tracer>,
+    rt: Arc<RouterTrace>,
     root: Root,
+    name: &'static str,
+    start: u64,
+    attributes: Vec<KeyValue>,
+    /// Detailed verbosity: the Router, middleware and Service spans opened, outermost first.
+    inner: Vec<Internal>,
+}
+
+/// An internal span of the detailed verbosity.
+#[derive(Debug)]
+struct Internal {
+    id: SpanId,
     name: &'static str,
     start: u64,
     attributes: Vec<KeyValue>,
@@ -61,32 +89,53 @@ pub(crate) struct ClientSpan {
     attributes: Vec<KeyValue>,
 }
 
-/// The entry point's `observability.tracing` (default true).
-fn ep_default(ep: Option<&EntryPoint>) -> bool {
+/// The entry point's `observability` (tracing default true, verbosity `minimal`).
+fn ep_defaults(ep: Option<&EntryPoint>) -> (bool, &str) {
     ep.and_then(|e| e.observability.as_ref())
-        .is_none_or(|o| o.tracing)
+        .map_or((true, "minimal"), |o| {
+            (o.tracing, o.trace_verbosity.as_str())
+        })
 }
 
-/// The trace settings of router `name` on entry point `ep`, `None` when it does not trace.
+/// The trace settings of router `name` on entry point `ep` (whose middlewares `ep_mws` come
+/// first in its chain), `None` when it does not trace.
 pub(crate) fn for_router(
     tracer: Option<&Arc<Tracer>>,
     ep: &str,
     ep_cfg: Option<&EntryPoint>,
+    name: &str,
     router: &Router,
+    ep_mws: &[String],
+    dynamic: &DynamicConfig,
 ) -> Option<Arc<RouterTrace>> {
     let tracer = tracer?;
-    let enabled = router
-        .observability
-        .as_ref()
-        .and_then(|o| o.tracing)
-        .unwrap_or_else(|| ep_default(ep_cfg));
+    let (ep_tracing, ep_verbosity) = ep_defaults(ep_cfg);
+    let obs = router.observability.as_ref();
+    let enabled = obs.and_then(|o| o.tracing).unwrap_or(ep_tracing);
     let internal = router.service.ends_with("@internal");
     if !enabled || (internal && !tracer.add_internals) {
         return None;
     }
+    let verbosity = obs
+        .and_then(|o| o.trace_verbosity.as_deref())
+        .filter(|v| !v.is_empty())
+        .unwrap_or(ep_verbosity);
+    let detail = (verbosity == "detailed").then(|| {
+        let mut middlewares = Vec::new();
+        for m in ep_mws.iter().chain(&router.middlewares) {
+            flatten(dynamic, m, &mut middlewares, 0);
+        }
+        Detail {
+            router: name.to_string(),
+            service: router.service.clone(),
+            rule: router.rule.clone(),
+            middlewares,
+        }
+    });
     Some(Arc::new(RouterTrace {
         tracer: tracer.clone(),
         entry_point: Arc::from(ep),
+        detail,
     }))
 }
 
@@ -98,19 +147,75 @@ pub(crate) fn for_entry_point(
     ep_cfg: Option<&EntryPoint>,
 ) -> Option<Arc<RouterTrace>> {
     let tracer = tracer?;
-    ep_default(ep_cfg).then(|| {
+    ep_defaults(ep_cfg).0.then(|| {
         Arc::new(RouterTrace {
             tracer: tracer.clone(),
             entry_point: Arc::from(ep),
+            detail: None,
         })
     })
+}
+
+/// Middleware `name` as the chain compiler flattens it: a `chain`'s members in order
+/// (qualified with the chain's provider), anything else as one position.
+fn flatten(dynamic: &DynamicConfig, name: &str, out: &mut Vec<(&'static str, String)>, depth: u8) {
+    let cfg = dynamic.http.as_ref().and_then(|h| h.middlewares.get(name));
+    let Some(cfg) = cfg else { return };
+    match &cfg.chain {
+        Some(chain) if depth < 16 => {
+            let provider = name.rsplit_once('@').map(|(_, p)| p);
+            for m in &chain.middlewares {
+                let qualified = match (m.contains('@'), provider) {
+                    (false, Some(p)) => format!("{m}@{p}"),
+                    _ => m.clone(),
+                };
+                flatten(dynamic, &qualified, out, depth + 1);
+            }
+        }
+        _ => out.push((type_name(cfg.kind().unwrap_or("")), name.to_string())),
+    }
+}
+
+/// Traefik's middleware type names (its `typeName` constants), which name the spans.
+fn type_name(kind: &str) -> &'static str {
+    match kind {
+        "addPrefix" => "AddPrefix",
+        "basicAuth" => "BasicAuth",
+        "buffering" => "Buffer",
+        "circuitBreaker" => "CircuitBreaker",
+        "compress" => "Compress",
+        "contentType" => "ContentType",
+        "digestAuth" => "DigestAuth",
+        "encodedCharacters" => "EncodedCharacters",
+        "errors" => "CustomError",
+        "forwardAuth" => "ForwardAuth",
+        "grpcWeb" => "GRPCWeb",
+        "headers" => "Headers",
+        "inFlightReq" => "InFlightReq",
+        "ipAllowList" => "IPAllowLister",
+        "ipWhiteList" => "IPWhiteLister",
+        "passTLSClientCert" => "PassClientTLSCert",
+        "rateLimit" => "RateLimiter",
+        "redirectRegex" => "RedirectRegex",
+        "redirectScheme" => "RedirectScheme",
+        "replacePath" => "ReplacePath",
+        "replacePathRegex" => "ReplacePathRegex",
+        "retry" => "Retry",
+        "stripPrefix" => "StripPrefix",
+        "stripPrefixRegex" => "StripPrefixRegex",
+        _ => "Middleware",
+    }
+}
+
+fn now() -> u64 {
+    unix_nanos(SystemTime::now())
 }
 
 // === impl Traced ===
 
 impl Traced {
     /// Opens the entry point's span when `rt` is set (the router traces): a child of the
-    /// client's `traceparent`, or the root of a new trace.
+    /// client's `traceparent`, or the root of a new trace; and the Router span when detailed.
     pub(crate) fn begin(
         &mut self,
         rt: Option<&Arc<RouterTrace>>,
@@ -120,53 +225,131 @@ impl Traced {
     ) {
         let Some(rt) = rt else { return };
         let root = rt.tracer.root(req.headers());
-        let mut attributes = Vec::new();
-        if root.ctx.sampled {
-            attributes = server_attributes(&rt.tracer, req, remote, authority);
-            attributes.insert(0, KeyValue::str("entry_point", rt.entry_point.to_string()));
-        }
-        self.0 = Some(Box::new(ServerSpan {
-            tracer: rt.tracer.clone(),
-            root,
+        let mut span = ServerSpan {
+            rt: rt.clone(),
             name: method_name(req.method()),
-            start: unix_nanos(SystemTime::now()),
-            attributes,
-        }));
+            start: now(),
+            attributes: Vec::new(),
+            inner: Vec::new(),
+            root,
+        };
+        if span.root.ctx.sampled {
+            span.attributes = server_attributes(&rt.tracer, req, remote, authority);
+            span.attributes
+                .insert(0, KeyValue::str("entry_point", rt.entry_point.to_string()));
+            if let Some(d) = &rt.detail {
+                span.open(
+                    "Router",
+                    vec![
+                        KeyValue::str("traefik.service.name", d.service.clone()),
+                        KeyValue::str("traefik.router.name", d.router.clone()),
+                        KeyValue::str("http.route", d.rule.clone()),
+                    ],
+                );
+            }
+        }
+        self.0 = Some(Box::new(span));
     }
 
-    /// For `RequestCtx::trace`: where client spans hang.
+    /// Detailed verbosity: middleware `i` of the router's chain takes the request.
+    pub(crate) fn middleware(&mut self, i: usize) {
+        let Some(span) = self.0.as_deref_mut() else {
+            return;
+        };
+        if let Some((kind, name)) = span.detail().and_then(|d| d.middlewares.get(i)).cloned() {
+            span.open(kind, vec![KeyValue::str("traefik.middleware.name", name)]);
+        }
+    }
+
+    /// Detailed verbosity: the router's service takes the request.
+    pub(crate) fn service(&mut self) {
+        let Some(span) = self.0.as_deref_mut() else {
+            return;
+        };
+        if let Some(service) = span.detail().map(|d| d.service.clone()) {
+            span.open(
+                "Service",
+                vec![KeyValue::str("traefik.service.name", service)],
+            );
+        }
+    }
+
+    /// For `RequestCtx::trace`: where client spans hang (the innermost open span).
     pub(crate) fn upstream(&self) -> Option<Arc<Upstream>> {
         self.0.as_ref().map(|s| {
+            let mut parent = s.root.ctx.clone();
+            if let Some(inner) = s.inner.last() {
+                parent.span_id = inner.id;
+            }
             Arc::new(Upstream {
-                tracer: s.tracer.clone(),
-                parent: s.root.ctx.clone(),
+                tracer: s.rt.tracer.clone(),
+                parent,
             })
         })
     }
 
-    /// The response is ready: the span ends with its status.
+    /// The response is ready: the spans end, the entry point's with the response status.
     pub(crate) fn answered(self, resp: &Response) {
         let Some(span) = self.0 else { return };
         let span = *span;
         if !span.root.ctx.sampled {
             return;
         }
+        let tracer = &span.rt.tracer;
+        let end = now();
+        let ctx = &span.root.ctx;
+        let mut parent = ctx.span_id;
+        for inner in span.inner {
+            tracer.submit(SpanData {
+                trace_id: ctx.trace_id,
+                span_id: inner.id,
+                parent: Some(parent),
+                parent_remote: false,
+                trace_state: ctx.trace_state.clone(),
+                name: Cow::Borrowed(inner.name),
+                kind: Kind::Internal,
+                start: inner.start,
+                end,
+                attributes: inner.attributes,
+                status: StatusCode::Unset,
+                status_message: String::new(),
+            });
+            parent = inner.id;
+        }
         let mut attributes = span.attributes;
         let code = resp.status().as_u16();
-        let status = response_attributes(&span.tracer, &mut attributes, code, resp.headers(), 500);
-        span.tracer.submit(SpanData {
-            trace_id: span.root.ctx.trace_id,
-            span_id: span.root.ctx.span_id,
+        let status = response_attributes(tracer, &mut attributes, code, resp.headers(), 500);
+        tracer.submit(SpanData {
+            trace_id: ctx.trace_id,
+            span_id: ctx.span_id,
             parent: span.root.parent,
             parent_remote: span.root.parent.is_some(),
-            trace_state: span.root.ctx.trace_state.clone(),
+            trace_state: ctx.trace_state.clone(),
             name: Cow::Borrowed(span.name),
             kind: Kind::Server,
             start: span.start,
-            end: unix_nanos(SystemTime::now()),
+            end,
             attributes,
             status,
             status_message: String::new(),
+        });
+    }
+}
+
+// === impl ServerSpan ===
+
+impl ServerSpan {
+    /// The detailed settings, when the request is sampled and the router detailed.
+    fn detail(&self) -> Option<&Detail> {
+        self.rt.detail.as_ref().filter(|_| self.root.ctx.sampled)
+    }
+
+    fn open(&mut self, name: &'static str, attributes: Vec<KeyValue>) {
+        self.inner.push(Internal {
+            id: SpanId::random(),
+            name,
+            start: now(),
+            attributes,
         });
     }
 }
@@ -188,7 +371,7 @@ impl Upstream {
             tracer: self.tracer.clone(),
             ctx,
             parent: self.parent.span_id,
-            start: unix_nanos(SystemTime::now()),
+            start: now(),
             attributes,
         }
     }
@@ -204,13 +387,9 @@ impl ClientSpan {
         }
         let mut attributes = self.attributes;
         let empty = HeaderMap::new();
-        let status = response_attributes(
-            &self.tracer,
-            &mut attributes,
-            code.as_u16(),
-            headers.unwrap_or(&empty),
-            400,
-        );
+        let headers = headers.unwrap_or(&empty);
+        let status =
+            response_attributes(&self.tracer, &mut attributes, code.as_u16(), headers, 400);
         self.tracer.submit(SpanData {
             trace_id: self.ctx.trace_id,
             span_id: self.ctx.span_id,
@@ -220,182 +399,10 @@ impl ClientSpan {
             name: Cow::Borrowed("ReverseProxy"),
             kind: Kind::Client,
             start: self.start,
-            end: unix_nanos(SystemTime::now()),
+            end: now(),
             attributes,
             status,
             status_message: String::new(),
         });
-    }
-}
-
-/// The span name: the method (low cardinality, as the semantic conventions ask).
-fn method_name(m: &http::Method) -> &'static str {
-    match m.as_str() {
-        "GET" => "GET",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "HEAD" => "HEAD",
-        "OPTIONS" => "OPTIONS",
-        "PATCH" => "PATCH",
-        "CONNECT" => "CONNECT",
-        "TRACE" => "TRACE",
-        // Semantic conventions: unknown methods are reported as `HTTP`.
-        _ => "HTTP",
-    }
-}
-
-fn protocol_version(v: Version) -> &'static str {
-    match v {
-        Version::HTTP_09 => "0.9",
-        Version::HTTP_10 => "1.0",
-        Version::HTTP_2 => "2",
-        Version::HTTP_3 => "3",
-        _ => "1.1",
-    }
-}
-
-fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string()
-}
-
-/// `http.request.header.<name>` / `http.response.header.<name>` for each captured header
-/// present (all its values).
-fn captured(out: &mut Vec<KeyValue>, prefix: &str, names: &[HeaderName], headers: &HeaderMap) {
-    for name in names {
-        // User-Agent is already `user_agent.original`.
-        if prefix == "http.request.header." && name == USER_AGENT {
-            continue;
-        }
-        let values: Vec<String> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        if !values.is_empty() {
-            out.push(KeyValue {
-                key: Cow::Owned(format!("{prefix}{}", name.as_str())),
-                value: Value::Strings(values),
-            });
-        }
-    }
-}
-
-/// Traefik's `CaptureServerRequest`.
-fn server_attributes(
-    tracer: &Tracer,
-    req: &Request,
-    remote: SocketAddr,
-    authority: Option<&HeaderValue>,
-) -> Vec<KeyValue> {
-    let h = req.headers();
-    let body_size = match h.get(http::header::CONTENT_LENGTH) {
-        Some(v) => v.to_str().ok().and_then(|v| v.parse().ok()).unwrap_or(-1),
-        None if h.contains_key(http::header::TRANSFER_ENCODING) => -1,
-        None => 0,
-    };
-    let ip = crate::forwarded::canonical(remote.ip()).to_string();
-    let mut a = vec![
-        KeyValue::str("http.request.method", req.method().to_string()),
-        KeyValue::str("network.protocol.version", protocol_version(req.version())),
-        KeyValue::int("http.request.body.size", body_size),
-        KeyValue::str("url.path", req.uri().path().to_string()),
-        KeyValue::str(
-            "url.query",
-            redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
-        ),
-        KeyValue::str("url.scheme", header_str(h, "x-forwarded-proto")),
-        KeyValue::str("user_agent.original", header_str(h, USER_AGENT)),
-        KeyValue::str(
-            "server.address",
-            authority
-                .and_then(|a| a.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
-        ),
-        KeyValue::str("network.peer.address", ip.clone()),
-        KeyValue::str("client.address", ip),
-        KeyValue::int("client.port", i64::from(remote.port())),
-        KeyValue::int("network.peer.port", i64::from(remote.port())),
-    ];
-    captured(
-        &mut a,
-        "http.request.header.",
-        &tracer.captured_request_headers,
-        h,
-    );
-    a
-}
-
-/// Traefik's `CaptureClientRequest`, for the request as sent to `target`.
-fn client_attributes(tracer: &Tracer, req: &Request, target: &Target) -> Vec<KeyValue> {
-    let scheme = target.scheme.as_str();
-    let host = target.authority.host();
-    let port = target
-        .authority
-        .port_u16()
-        .unwrap_or(if scheme == "https" { 443 } else { 80 });
-    let path = req.uri().path();
-    let base = target.base_path.trim_end_matches('/');
-    let path = if base.is_empty() || path.starts_with(base) {
-        path.to_string()
-    } else {
-        format!("{base}{path}")
-    };
-    let mut full = format!("{scheme}://{}{path}", target.authority);
-    if let Some(q) = req.uri().query() {
-        let q = redact_query(q, &tracer.safe_query_params);
-        if !q.is_empty() {
-            full.push('?');
-            full.push_str(&q);
-        }
-    }
-    let mut a = vec![
-        KeyValue::str("http.request.method", req.method().to_string()),
-        KeyValue::str("network.protocol.version", protocol_version(req.version())),
-        KeyValue::str("url.full", full),
-        KeyValue::str("url.scheme", scheme.to_string()),
-        KeyValue::str("user_agent.original", header_str(req.headers(), USER_AGENT)),
-        KeyValue::str("network.peer.address", host.to_string()),
-        KeyValue::int("network.peer.port", i64::from(port)),
-        KeyValue::str("server.address", host.to_string()),
-        KeyValue::int("server.port", i64::from(port)),
-    ];
-    captured(
-        &mut a,
-        "http.request.header.",
-        &tracer.captured_request_headers,
-        req.headers(),
-    );
-    a
-}
-
-/// Traefik's `CaptureResponse`: the status code attribute, captured response headers, and
-/// the span status (an error from `error_from` up: 500 for server spans, 400 for client
-/// spans).
-fn response_attributes(
-    tracer: &Tracer,
-    out: &mut Vec<KeyValue>,
-    code: u16,
-    headers: &HeaderMap,
-    error_from: u16,
-) -> StatusCode {
-    if code > 0 {
-        out.push(KeyValue::int("http.response.status_code", i64::from(code)));
-    }
-    captured(
-        out,
-        "http.response.header.",
-        &tracer.captured_response_headers,
-        headers,
-    );
-    if !(100..600).contains(&code) || code >= error_from {
-        StatusCode::Error
-    } else {
-        StatusCode::Unset
     }
 }

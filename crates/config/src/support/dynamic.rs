@@ -49,14 +49,6 @@ pub const DYNAMIC_GAPS: &[Gap] = &[
         "no certificate is obtained for TCP routers: the TLS store's certificates are served",
     ),
     gap(
-        "http.routers.*.observability.tracing",
-        "no traces are exported: the per-router switch has nothing to switch",
-    ),
-    gap(
-        "http.routers.*.observability.traceVerbosity",
-        "no traces are exported: the per-router switch has nothing to switch",
-    ),
-    gap(
         "http.services.*.loadBalancer.responseForwarding",
         "responses are flushed as they arrive",
     ),

@@ -251,6 +251,8 @@ mod dynamic {
         "http.routers.*.tls",
         "http.routers.*.observability.accessLogs",
         "http.routers.*.observability.metrics",
+        "http.routers.*.observability.tracing",
+        "http.routers.*.observability.traceVerbosity",
         "http.services.*.loadBalancer.servers",
         "http.services.*.loadBalancer.healthCheck",
         "http.services.*.loadBalancer.passHostHeader",

@@ -275,7 +275,15 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     service: service.clone(),
                     stats: input.api.router_stats().get(name),
                     log: crate::accesslog::for_router(input.access_log, ep, eps.get(ep), name, r),
-                    trace: crate::trace::for_router(input.tracer, ep, eps.get(ep), r),
+                    trace: crate::trace::for_router(
+                        input.tracer,
+                        ep,
+                        eps.get(ep),
+                        name,
+                        r,
+                        ep_mws,
+                        input.dynamic,
+                    ),
                     metrics: metrics.and_then(|(m, g)| {
                         let lb = matches!(*service, crate::service::Service::LoadBalancer(_));
                         m.router(

@@ -1,0 +1,185 @@
+//! Traefik's span attributes (`pkg/observability/tracing`: `CaptureServerRequest`,
+//! `CaptureClientRequest`, `CaptureResponse`), with the OpenTelemetry semantic-convention
+//! names.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+
+use http::Version;
+use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use waygate_otel::{KeyValue, StatusCode, Tracer, Value, redact_query};
+
+use crate::Request;
+use crate::service::Target;
+
+/// The span name: the method (low cardinality, as the semantic conventions ask).
+pub(super) fn method_name(m: &http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        // Semantic conventions: unknown methods are reported as `HTTP`.
+        _ => "HTTP",
+    }
+}
+
+fn protocol_version(v: Version) -> &'static str {
+    match v {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `http.request.header.<name>` / `http.response.header.<name>` for each captured header
+/// present (all its values).
+fn captured(out: &mut Vec<KeyValue>, prefix: &str, names: &[HeaderName], headers: &HeaderMap) {
+    for name in names {
+        // User-Agent is already `user_agent.original`.
+        if prefix == "http.request.header." && name == USER_AGENT {
+            continue;
+        }
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if !values.is_empty() {
+            out.push(KeyValue {
+                key: Cow::Owned(format!("{prefix}{}", name.as_str())),
+                value: Value::Strings(values),
+            });
+        }
+    }
+}
+
+/// Traefik's `CaptureServerRequest`.
+pub(super) fn server_attributes(
+    tracer: &Tracer,
+    req: &Request,
+    remote: SocketAddr,
+    authority: Option<&HeaderValue>,
+) -> Vec<KeyValue> {
+    let h = req.headers();
+    let body_size = match h.get(http::header::CONTENT_LENGTH) {
+        Some(v) => v.to_str().ok().and_then(|v| v.parse().ok()).unwrap_or(-1),
+        None if h.contains_key(http::header::TRANSFER_ENCODING) => -1,
+        None => 0,
+    };
+    let ip = crate::forwarded::canonical(remote.ip()).to_string();
+    let mut a = vec![
+        KeyValue::str("http.request.method", req.method().to_string()),
+        KeyValue::str("network.protocol.version", protocol_version(req.version())),
+        KeyValue::int("http.request.body.size", body_size),
+        KeyValue::str("url.path", req.uri().path().to_string()),
+        KeyValue::str(
+            "url.query",
+            redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
+        ),
+        KeyValue::str("url.scheme", header_str(h, "x-forwarded-proto")),
+        KeyValue::str("user_agent.original", header_str(h, USER_AGENT)),
+        KeyValue::str(
+            "server.address",
+            authority
+                .and_then(|a| a.to_str().ok())
+                .unwrap_or("")
+                .to_string(),
+        ),
+        KeyValue::str("network.peer.address", ip.clone()),
+        KeyValue::str("client.address", ip),
+        KeyValue::int("client.port", i64::from(remote.port())),
+        KeyValue::int("network.peer.port", i64::from(remote.port())),
+    ];
+    captured(
+        &mut a,
+        "http.request.header.",
+        &tracer.captured_request_headers,
+        h,
+    );
+    a
+}
+
+/// Traefik's `CaptureClientRequest`, for the request as sent to `target`.
+pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target) -> Vec<KeyValue> {
+    let scheme = target.scheme.as_str();
+    let host = target.authority.host();
+    let port = target
+        .authority
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let path = req.uri().path();
+    let base = target.base_path.trim_end_matches('/');
+    let path = if base.is_empty() || path.starts_with(base) {
+        path.to_string()
+    } else {
+        format!("{base}{path}")
+    };
+    let mut full = format!("{scheme}://{}{path}", target.authority);
+    if let Some(q) = req.uri().query() {
+        let q = redact_query(q, &tracer.safe_query_params);
+        if !q.is_empty() {
+            full.push('?');
+            full.push_str(&q);
+        }
+    }
+    let mut a = vec![
+        KeyValue::str("http.request.method", req.method().to_string()),
+        KeyValue::str("network.protocol.version", protocol_version(req.version())),
+        KeyValue::str("url.full", full),
+        KeyValue::str("url.scheme", scheme.to_string()),
+        KeyValue::str("user_agent.original", header_str(req.headers(), USER_AGENT)),
+        KeyValue::str("network.peer.address", host.to_string()),
+        KeyValue::int("network.peer.port", i64::from(port)),
+        KeyValue::str("server.address", host.to_string()),
+        KeyValue::int("server.port", i64::from(port)),
+    ];
+    captured(
+        &mut a,
+        "http.request.header.",
+        &tracer.captured_request_headers,
+        req.headers(),
+    );
+    a
+}
+
+/// Traefik's `CaptureResponse`: the status code attribute, captured response headers, and
+/// the span status (an error from `error_from` up: 500 for server spans, 400 for client
+/// spans).
+pub(super) fn response_attributes(
+    tracer: &Tracer,
+    out: &mut Vec<KeyValue>,
+    code: u16,
+    headers: &HeaderMap,
+    error_from: u16,
+) -> StatusCode {
+    if code > 0 {
+        out.push(KeyValue::int("http.response.status_code", i64::from(code)));
+    }
+    captured(
+        out,
+        "http.response.header.",
+        &tracer.captured_response_headers,
+        headers,
+    );
+    if !(100..600).contains(&code) || code >= error_from {
+        StatusCode::Error
+    } else {
+        StatusCode::Unset
+    }
+}
