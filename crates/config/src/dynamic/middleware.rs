@@ -15,6 +15,7 @@ mod grpc_web;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
+mod jwt;
 mod pass_tls_client_cert;
 mod rate_limit;
 mod redirect_regex;
@@ -51,6 +52,10 @@ pub use self::grpc_web::GrpcWeb;
 pub use self::headers::Headers;
 pub use self::in_flight_req::InFlightReq;
 pub use self::ip_allow_list::{IpAllowList, IpWhiteList};
+pub use self::jwt::{
+    ClaimsCall, ClaimsExpr, ClaimsFn, JWT_ALGORITHMS, JWT_REQUIRABLE, Jwt, JwtClientConfig, claim,
+    claim_path, parse_claims, scalar,
+};
 pub use self::pass_tls_client_cert::{
     PassTlsClientCert, TlsCertIssuerInfo, TlsCertSubjectInfo, TlsClientCertInfo,
 };
@@ -151,6 +156,12 @@ pub struct Middleware {
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_white_list: Option<IpWhiteList>,
+    /// Waygate's native JWT check (Traefik Hub's option names).
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub jwt: Option<Jwt>,
     #[serde(
         rename = "passTLSClientCert",
         deserialize_with = "crate::de::section",
@@ -227,6 +238,7 @@ pub const MIDDLEWARE_TYPES: &[&str] = &[
     "inFlightReq",
     "ipAllowList",
     "ipWhiteList",
+    "jwt",
     "passTLSClientCert",
     "rateLimit",
     "redirectRegex",
@@ -243,7 +255,7 @@ pub const MIDDLEWARE_TYPES: &[&str] = &[
 
 impl Middleware {
     /// Each set type with its options, in [`MIDDLEWARE_TYPES`] order (plugins excluded).
-    fn sections(&self) -> [(&'static str, Option<&dyn Validate>); 25] {
+    fn sections(&self) -> [(&'static str, Option<&dyn Validate>); 26] {
         fn v<T: Validate>(o: &Option<T>) -> Option<&dyn Validate> {
             o.as_ref().map(|t| t as &dyn Validate)
         }
@@ -264,6 +276,7 @@ impl Middleware {
             ("inFlightReq", v(&self.in_flight_req)),
             ("ipAllowList", v(&self.ip_allow_list)),
             ("ipWhiteList", v(&self.ip_white_list)),
+            ("jwt", v(&self.jwt)),
             ("passTLSClientCert", v(&self.pass_tls_client_cert)),
             ("rateLimit", v(&self.rate_limit)),
             ("redirectRegex", v(&self.redirect_regex)),
@@ -386,7 +399,7 @@ mod tests {
         let none = validate_issues(&Middleware::default());
         assert_eq!(none.len(), 1);
         assert!(none[0].starts_with(": middleware has no type; set one of addPrefix, basicAuth,"));
-        assert!(none[0].contains("ipAllowList, passTLSClientCert") && none[0].ends_with("plugin"));
+        assert!(none[0].contains("ipAllowList, jwt, passTLSClientCert") && none[0].ends_with("plugin"));
 
         let m: Middleware = decode_yaml("addPrefix:\n  prefix: x\nstripPrefix:\n  prefixes: [/a]");
         assert_eq!(m.kind(), None);

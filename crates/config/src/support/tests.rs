@@ -290,6 +290,7 @@ mod dynamic {
         "http.middlewares.*.rateLimit.redis",
         "http.middlewares.*.basicAuth",
         "http.middlewares.*.digestAuth",
+        "http.middlewares.*.jwt",
         "http.serversTransports",
         "tls.options",
         "tls.stores",
