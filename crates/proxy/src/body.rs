@@ -32,7 +32,13 @@ pub enum Body {
     Logged(Box<crate::accesslog::LoggedBody>),
     /// Read ahead by `buffering` or `retry` (memory, a spilled file, then maybe the rest).
     Replay(Box<spool::Replay>),
+    /// Rewritten by a middleware on its way (`grpcWeb`'s framing): boxed, as only the
+    /// routers of such middlewares carry one.
+    Boxed(BoxBody),
 }
+
+/// A body rewritten on its way.
+pub struct BoxBody(Pin<Box<dyn http_body::Body<Data = Bytes, Error = BodyError> + Send>>);
 
 /// Why a body stream failed, and on which side.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +59,10 @@ pub enum BodyError {
     /// A body spilled to a temporary file could not be read back.
     #[error("buffered body: {0}")]
     Spool(std::io::Error),
+    /// The client's request body does not decode (a `grpc-web-text` body that is not
+    /// base64).
+    #[error("client request body: {0}")]
+    Malformed(&'static str),
 }
 
 // === impl Body ===
@@ -90,6 +100,7 @@ impl http_body::Body for Body {
             Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Logged(b) => b.poll_frame(cx),
             Body::Replay(b) => Pin::new(&mut **b).poll_frame(cx),
+            Body::Boxed(b) => b.0.as_mut().poll_frame(cx),
         }
     }
 
@@ -102,6 +113,7 @@ impl http_body::Body for Body {
             Body::Pooled(b) => b.is_end_stream(),
             Body::Logged(b) => b.is_end_stream(),
             Body::Replay(b) => b.is_end_stream(),
+            Body::Boxed(b) => b.0.is_end_stream(),
         }
     }
 
@@ -115,7 +127,24 @@ impl http_body::Body for Body {
             Body::Pooled(b) => b.size_hint(),
             Body::Logged(b) => b.size_hint(),
             Body::Replay(b) => b.size_hint(),
+            Body::Boxed(b) => b.0.size_hint(),
         }
+    }
+}
+
+// === impl BoxBody ===
+
+impl BoxBody {
+    pub fn new(
+        body: impl http_body::Body<Data = Bytes, Error = BodyError> + Send + 'static,
+    ) -> Self {
+        Self(Box::pin(body))
+    }
+}
+
+impl std::fmt::Debug for BoxBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BoxBody")
     }
 }
 

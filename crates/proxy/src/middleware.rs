@@ -18,8 +18,10 @@ mod circuit_breaker;
 mod content_type;
 mod digest_auth;
 mod encoded_characters;
+mod errors;
 mod go_path;
 mod go_text;
+mod grpc_web;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
@@ -57,6 +59,8 @@ pub use self::circuit_breaker::CircuitBreaker;
 pub use self::content_type::ContentType;
 pub use self::digest_auth::DigestAuth;
 pub use self::encoded_characters::EncodedCharacters;
+pub use self::errors::Errors;
+pub use self::grpc_web::GrpcWeb;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
@@ -94,6 +98,8 @@ pub enum Mw {
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
     PassTlsClientCert(PassTlsClientCert),
+    Errors(Errors),
+    GrpcWeb(GrpcWeb),
 }
 
 /// What a middleware decided about a request.
@@ -142,9 +148,13 @@ pub enum Built<'a> {
     Chain(&'a [String]),
 }
 
-/// Compiles one configured middleware, named `name` (qualified). The exhaustive `match` over
-/// kinds lives here.
-pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
+/// Compiles one configured middleware, named `name` (qualified); `service` gives the compiled
+/// service of a name (`errors.service`). The exhaustive `match` over kinds lives here.
+pub fn build<'a>(
+    name: &str,
+    cfg: &'a Config,
+    service: &mut dyn FnMut(&str) -> Result<Arc<crate::service::Service>, String>,
+) -> Result<Built<'a>, String> {
     let kind = cfg
         .kind()
         .ok_or_else(|| "the middleware has no type, or several".to_string())?;
@@ -226,6 +236,13 @@ pub fn build<'a>(name: &str, cfg: &'a Config) -> Result<Built<'a>, String> {
         "contentType" => cfg.content_type.as_ref().map_or_else(unsupported, |c| {
             Ok(Built::One(Mw::ContentType(ContentType::new(c))))
         }),
+        "errors" => cfg.errors.as_ref().map_or_else(unsupported, |c| {
+            let s = service(&c.service).map_err(|e| format!("errors.service: {e}"))?;
+            Errors::new(c, s).map(|m| Built::One(Mw::Errors(m)))
+        }),
+        "grpcWeb" => cfg.grpc_web.as_ref().map_or_else(unsupported, |c| {
+            Ok(Built::One(Mw::GrpcWeb(GrpcWeb::new(c))))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -254,9 +271,10 @@ impl Mw {
             Mw::RedirectRegex(m) => m.request(req, ctx),
             Mw::EncodedCharacters(m) => m.request(req),
             Mw::PassTlsClientCert(m) => m.request(req),
+            Mw::GrpcWeb(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
             Mw::CircuitBreaker(m) => m.request(),
-            Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) => Flow::Wrap,
+            Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) | Mw::Errors(_) => Flow::Wrap,
         }
     }
 
@@ -268,6 +286,8 @@ impl Mw {
             Mw::Buffering(m) => m.wrap(req, next).await,
             Mw::ContentType(m) => m.wrap(req, next).await,
             Mw::Headers(m) => m.wrap(req, next).await,
+            Mw::Errors(m) => m.wrap(req, next).await,
+            Mw::GrpcWeb(m) => m.wrap(req, next).await,
             _ => next.run(req).await,
         }
     }
@@ -401,7 +421,8 @@ mod tests {
     };
 
     fn one(cfg: Config) -> Arc<Mw> {
-        match build("m@test", &cfg).expect("builds") {
+        let mut no_service = |n: &str| Err(format!("no service {n}"));
+        match build("m@test", &cfg, &mut no_service).expect("builds") {
             Built::One(mw) => Arc::new(mw),
             Built::Chain(_) => panic!("not a chain"),
         }

@@ -1,7 +1,7 @@
 //! Load-balancing strategies, sticky cookies and passive health checks, through the binary:
 //! who gets the requests is counted from the backends' answers.
 
-mod grpc;
+pub(crate) mod grpc;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

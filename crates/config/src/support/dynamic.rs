@@ -15,9 +15,7 @@ use super::{Gap, gap, matches, section, walk};
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
     "http.middlewares.*.compress",
-    "http.middlewares.*.errors",
     "http.middlewares.*.forwardAuth",
-    "http.middlewares.*.grpcWeb",
     "http.middlewares.*.plugin",
     "http.services.*.middlewares",
     "http.routers.*.parentRefs",

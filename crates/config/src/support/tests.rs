@@ -283,6 +283,8 @@ mod dynamic {
         "http.middlewares.*.encodedCharacters",
         "http.middlewares.*.contentType",
         "http.middlewares.*.passTLSClientCert",
+        "http.middlewares.*.errors",
+        "http.middlewares.*.grpcWeb",
         "http.middlewares.*.rateLimit.average",
         "http.middlewares.*.rateLimit.period",
         "http.middlewares.*.rateLimit.burst",

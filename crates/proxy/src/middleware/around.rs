@@ -44,6 +44,12 @@ impl Next<'_> {
         self.around.mw_ctx
     }
 
+    /// What the service stage knows about the request (for a middleware that calls
+    /// another service: `errors`).
+    pub(crate) fn service_ctx(&self) -> &RequestCtx {
+        &self.around.ctx
+    }
+
     /// Serves `req` through the rest of the chain and the service.
     pub fn run(&mut self, req: Request) -> BoxFuture<'_> {
         walk(self.around, self.from, req, self.held)

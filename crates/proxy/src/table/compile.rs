@@ -222,7 +222,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 };
                 let mut chain = Vec::new();
                 for m in ep_mws.iter().chain(&r.middlewares) {
-                    chain.extend(middlewares.get(m, &mut Vec::new())?);
+                    chain.extend(middlewares.get(m, &mut Vec::new(), &mut services)?);
                 }
                 let model = crate::middleware::has_model(eps.get(ep), syntax_model);
                 let chain = own.chain(ep, model, chain);
@@ -481,7 +481,13 @@ struct MiddlewareBuilder<'a> {
 
 impl MiddlewareBuilder<'_> {
     /// The flattened chain for middleware `name`; `stack` detects chain cycles.
-    fn get(&mut self, name: &str, stack: &mut Vec<String>) -> Result<Vec<Arc<Mw>>, String> {
+    /// `services` builds `errors.service`.
+    fn get(
+        &mut self,
+        name: &str,
+        stack: &mut Vec<String>,
+        services: &mut ServiceBuilder<'_>,
+    ) -> Result<Vec<Arc<Mw>>, String> {
         if let Some(done) = self.built.get(name) {
             return done.clone();
         }
@@ -489,13 +495,18 @@ impl MiddlewareBuilder<'_> {
             return Err(format!("middleware `{name}` is part of a chain cycle"));
         }
         stack.push(name.to_string());
-        let result = self.build(name, stack);
+        let result = self.build(name, stack, services);
         stack.pop();
         self.built.insert(name.to_string(), result.clone());
         result
     }
 
-    fn build(&mut self, name: &str, stack: &mut Vec<String>) -> Result<Vec<Arc<Mw>>, String> {
+    fn build(
+        &mut self,
+        name: &str,
+        stack: &mut Vec<String>,
+        services: &mut ServiceBuilder<'_>,
+    ) -> Result<Vec<Arc<Mw>>, String> {
         if self
             .disabled
             .contains(&("middleware".to_string(), name.to_string()))
@@ -510,7 +521,8 @@ impl MiddlewareBuilder<'_> {
             .as_ref()
             .and_then(|h| h.middlewares.get(name))
             .ok_or_else(|| format!("middleware `{name}` does not exist"))?;
-        match build(name, cfg).map_err(|e| format!("middleware `{name}`: {e}"))? {
+        let mut service = |s: &str| services.get(s);
+        match build(name, cfg, &mut service).map_err(|e| format!("middleware `{name}`: {e}"))? {
             Built::One(mw) => Ok(vec![Arc::new(mw)]),
             Built::Chain(members) => {
                 let provider = name.rsplit_once('@').map(|(_, p)| p);
@@ -520,7 +532,7 @@ impl MiddlewareBuilder<'_> {
                         (false, Some(p)) => format!("{m}@{p}"),
                         _ => m.clone(),
                     };
-                    out.extend(self.get(&qualified, stack)?);
+                    out.extend(self.get(&qualified, stack, services)?);
                 }
                 Ok(out)
             }

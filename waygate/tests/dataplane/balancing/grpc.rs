@@ -12,15 +12,15 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::support::{Gw, LOCAL_EP, eventually};
 
-/// One `grpc_server.py` process.
-struct GrpcServer {
+/// One `grpc_server.py` process (the `grpcWeb` tests use it too).
+pub(crate) struct GrpcServer {
     child: Child,
     stdin: ChildStdin,
     port: u16,
 }
 
 impl GrpcServer {
-    fn start(name: &str) -> Self {
+    pub(crate) fn start(name: &str) -> Self {
         Self::start_with(name, &[])
     }
 
@@ -58,7 +58,7 @@ impl GrpcServer {
         self.stdin.flush().expect("flush");
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("h2c://127.0.0.1:{}", self.port)
     }
 }
