@@ -7,6 +7,8 @@
 
 #[path = "tcp/servers.rs"]
 mod servers;
+#[path = "tcp/health.rs"]
+mod health;
 #[path = "tls/support.rs"]
 #[allow(dead_code)] // shared with the TLS tests, which use all of it
 mod support;

@@ -218,6 +218,7 @@ impl Gateway {
             .collect();
         self.inner.tables.store(Arc::new(table));
         self.inner.health.sync(compiled.checked);
+        self.inner.health.tcp.sync(compiled.tcp_checked);
         compiled.issues
     }
 

@@ -8,12 +8,14 @@
 //! - `serve`: one routed connection: TLS termination, middlewares (`middleware`), a server
 //!   of the service (`service`) dialled through its transport (`transport`), then the bytes
 //!   copied both ways with half-close (`forward`).
+//! - `health`: active health checks of TCP servers (`loadBalancer.healthCheck`).
 //!
 //! Which route takes a connection (Traefik's `Router.ServeTCP` order) is decided by the
 //! entry point's dispatch (`entrypoint::dispatch`).
 
 mod compile;
 mod forward;
+mod health;
 pub(crate) mod hello;
 mod middleware;
 mod serve;
@@ -25,6 +27,7 @@ use std::sync::Arc;
 use waygate_rules::{TcpConn, TcpRule};
 
 pub(crate) use self::compile::{TcpInput, compile};
+pub(crate) use self::health::{TcpChecked, TcpHealth};
 pub(crate) use self::serve::{ConnInfo, serve};
 
 /// One entry point's TCP routes.

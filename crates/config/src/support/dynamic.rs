@@ -10,7 +10,7 @@
 use crate::dynamic::DynamicConfig;
 use crate::issue::{Issue, IssueKind};
 
-use super::{Gap, gap, matches, section, walk};
+use super::{Gap, gap, matches, walk};
 
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
@@ -30,14 +30,6 @@ pub const DISABLED: &[&str] = &[
 
 /// Options an item serves without: each set one is reported.
 pub const DYNAMIC_GAPS: &[Gap] = &[
-    section(
-        "tcp.services.*.loadBalancer.healthCheck",
-        "TCP servers are not health checked: every server takes connections",
-    ),
-    section(
-        "tcp.services.*.weighted.healthCheck",
-        "TCP servers are not health checked: every server takes connections",
-    ),
     gap(
         "tcp.routers.*.tls.certResolver",
         "no certificate is obtained for TCP routers: the TLS store's certificates are served",

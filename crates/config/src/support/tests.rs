@@ -312,6 +312,8 @@ mod dynamic {
         "tcp.services.*.weighted.services",
         "tcp.middlewares",
         "tcp.serversTransports.*.dialTimeout",
+        "tcp.services.*.loadBalancer.healthCheck",
+        "tcp.services.*.weighted.healthCheck",
         "tcp.serversTransports.*.dialKeepAlive",
         "tcp.serversTransports.*.terminationDelay",
         "tcp.serversTransports.*.proxyProtocol",

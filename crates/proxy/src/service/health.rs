@@ -37,6 +37,8 @@ pub struct Probe {
 #[derive(Debug, Default)]
 pub struct HealthRegistry {
     entries: Mutex<HashMap<(String, String), Entry>>,
+    /// The TCP servers' checks (`tcp.services.*.loadBalancer.healthCheck`).
+    pub(crate) tcp: crate::tcp::TcpHealth,
 }
 
 #[derive(Debug)]

@@ -48,6 +48,8 @@ pub struct CompileInput<'a> {
 pub struct Compiled {
     pub table: RuntimeTable,
     pub checked: Vec<Checked>,
+    /// TCP servers with a health check.
+    pub(crate) tcp_checked: Vec<crate::tcp::TcpChecked>,
     pub issues: Vec<Issue>,
 }
 
@@ -340,7 +342,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .map(|(r, _)| r.name.as_str())
         .collect();
     input.api.router_stats().retain(|n| serving.contains(n));
-    let mut tcp = match &input.dynamic.tcp {
+    let (mut tcp, tcp_checked) = match &input.dynamic.tcp {
         Some(config) => crate::tcp::compile(
             &crate::tcp::TcpInput {
                 static_cfg: st,
@@ -348,11 +350,12 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 disabled: &disabled,
                 tls: tls.as_ref(),
                 default_syntax,
+                health: input.health,
             },
             &mut table.status,
             &mut router_issues,
         ),
-        None => HashMap::new(),
+        None => (HashMap::new(), Vec::new()),
     };
     let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
@@ -415,6 +418,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     Compiled {
         table,
         checked: services.checked,
+        tcp_checked,
         issues,
     }
 }

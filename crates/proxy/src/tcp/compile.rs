@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use waygate_config::dynamic::tcp::{TcpConfig, TcpServersTransport};
 use waygate_config::static_config::StaticConfig;
@@ -12,6 +12,7 @@ use waygate_config::status::RuntimeStatus;
 use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Syntax, TcpRule};
 
+use super::health::{Settings, TcpChecked};
 use super::middleware::TcpMw;
 use super::service::{Server, TcpService};
 use super::transport::{TcpTransport, TlsClient, client_config};
@@ -27,23 +28,27 @@ pub(crate) struct TcpInput<'a> {
     pub(crate) disabled: &'a HashSet<(String, String)>,
     pub(crate) tls: Option<&'a TlsCompiler>,
     pub(crate) default_syntax: Syntax,
+    /// Health flags kept across reloads (`loadBalancer.healthCheck`).
+    pub(crate) health: &'a crate::service::health::HealthRegistry,
 }
 
 const UPSTREAM_ERROR: &str = "disabled by a configuration error (see the issues above)";
 
-/// The TCP routes of every entry point that has some; statuses go to `status`, each disabled
-/// router's error to `router_issues` (its status already says why).
+/// The TCP routes of every entry point that has some, and the servers to health check;
+/// statuses go to `status`, each disabled router's error to `router_issues` (its status
+/// already says why).
 pub(crate) fn compile(
     input: &TcpInput<'_>,
     status: &mut RuntimeStatus,
     router_issues: &mut Vec<Issue>,
-) -> HashMap<String, TcpRoutes> {
+) -> (HashMap<String, TcpRoutes>, Vec<TcpChecked>) {
     let eps = input.static_cfg.effective_entry_points();
     let mut builder = Builder {
         input,
         services: HashMap::new(),
         transports: HashMap::new(),
         building: HashSet::new(),
+        checked: Vec::new(),
     };
     let mut out: HashMap<String, TcpRoutes> = HashMap::new();
     for (name, r) in &input.tcp.routers {
@@ -155,7 +160,7 @@ pub(crate) fn compile(
         routes.plain.sort_by(by_priority);
         routes.tls.sort_by(by_priority);
     }
-    out
+    (out, builder.checked)
 }
 
 struct Builder<'a> {
@@ -164,6 +169,8 @@ struct Builder<'a> {
     transports: HashMap<String, Result<Arc<TcpTransport>, String>>,
     /// Services being built (cycle detection through `weighted`).
     building: HashSet<String>,
+    /// Servers of the built services that have a health check.
+    checked: Vec<TcpChecked>,
 }
 
 impl Builder<'_> {
@@ -230,6 +237,7 @@ impl Builder<'_> {
                 members,
                 total,
                 next: AtomicU64::new(0),
+                health_check: w.health_check.is_some(),
             }));
         }
         let lb = cfg
@@ -246,15 +254,38 @@ impl Builder<'_> {
                 u64::try_from(ms).ok().map(std::time::Duration::from_millis);
         }
         let transport = Arc::new(transport);
-        let servers = lb
-            .servers
-            .iter()
-            .map(|s| Server {
+        let transport_key = match lb.servers_transport.as_str() {
+            "" | "default@internal" => ("default@internal".to_string(), None),
+            t => (t.to_string(), self.input.tcp.servers_transports.get(t).cloned()),
+        };
+        let mut servers = Vec::new();
+        for s in &lb.servers {
+            let up = match &lb.health_check {
+                Some(spec) => {
+                    let settings = Settings {
+                        spec: spec.clone(),
+                        tls: s.tls,
+                        transport: transport_key.clone(),
+                    };
+                    let up = self.input.health.tcp.flag(name, &s.address, &settings);
+                    self.checked.push(TcpChecked {
+                        service: name.to_string(),
+                        address: s.address.clone(),
+                        settings,
+                        transport: transport.clone(),
+                        up: up.clone(),
+                    });
+                    up
+                }
+                None => Arc::new(AtomicBool::new(true)),
+            };
+            servers.push(Server {
                 address: s.address.clone(),
                 tls: s.tls,
                 transport: transport.clone(),
-            })
-            .collect();
+                up,
+            });
+        }
         Ok(Arc::new(TcpService::Servers {
             servers,
             next: AtomicU64::new(0),

@@ -1,9 +1,11 @@
 //! TCP services: a load balancer over servers (`loadBalancer.servers`, round robin as
 //! Traefik's TCP balancer with equal weights) or a weighted set of other TCP services
-//! (`weighted.services`, weighted round robin).
+//! (`weighted.services`, weighted round robin). Servers a health check found down are
+//! skipped; with `weighted.healthCheck`, so are members without a server up (Traefik
+//! propagates a child's health to a parent that asks for it).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::transport::TcpTransport;
 
@@ -19,6 +21,8 @@ pub(crate) enum TcpService {
         members: Vec<(Arc<TcpService>, u64)>,
         total: u64,
         next: AtomicU64,
+        /// `weighted.healthCheck`: members without a server up are skipped.
+        health_check: bool,
     },
 }
 
@@ -30,6 +34,8 @@ pub(crate) struct Server {
     /// Dial with TLS.
     pub(crate) tls: bool,
     pub(crate) transport: Arc<TcpTransport>,
+    /// False while a health check finds the server down.
+    pub(crate) up: Arc<AtomicBool>,
 }
 
 // === impl TcpService ===
@@ -39,23 +45,38 @@ impl TcpService {
     pub(crate) fn pick(&self) -> Option<&Server> {
         match self {
             Self::Servers { servers, next } => {
-                if servers.is_empty() {
+                let len = servers.len() as u64;
+                if len == 0 {
                     return None;
                 }
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                let i = usize::try_from(n % servers.len() as u64).unwrap_or(0);
-                servers.get(i)
+                // The next server up, in round-robin order.
+                (0..len).find_map(|k| {
+                    let i = usize::try_from((n + k) % len).unwrap_or(0);
+                    servers.get(i).filter(|s| s.up.load(Ordering::Relaxed))
+                })
             }
             Self::Weighted {
                 members,
                 total,
                 next,
+                health_check,
             } => {
-                if *total == 0 {
+                let live = |m: &TcpService| !*health_check || m.has_up();
+                let total = if *health_check {
+                    members
+                        .iter()
+                        .filter(|(m, _)| live(m))
+                        .map(|(_, w)| w)
+                        .sum()
+                } else {
+                    *total
+                };
+                if total == 0 {
                     return None;
                 }
                 let mut at = next.fetch_add(1, Ordering::Relaxed) % total;
-                for (member, weight) in members {
+                for (member, weight) in members.iter().filter(|(m, _)| live(m)) {
                     if at < *weight {
                         return member.pick();
                     }
@@ -63,6 +84,14 @@ impl TcpService {
                 }
                 None
             }
+        }
+    }
+
+    /// Whether a server of this service is up.
+    fn has_up(&self) -> bool {
+        match self {
+            Self::Servers { servers, .. } => servers.iter().any(|s| s.up.load(Ordering::Relaxed)),
+            Self::Weighted { members, .. } => members.iter().any(|(m, _)| m.has_up()),
         }
     }
 }
@@ -82,6 +111,7 @@ mod tests {
                     address: (*a).to_string(),
                     tls: false,
                     transport: transport.clone(),
+                    up: Arc::new(AtomicBool::new(true)),
                 })
                 .collect(),
             next: AtomicU64::new(0),
@@ -100,6 +130,7 @@ mod tests {
             members: vec![(lb(&["x:1"]), 3), (lb(&["y:1"]), 1)],
             total: 4,
             next: AtomicU64::new(0),
+            health_check: false,
         };
         let mut seen = HashMap::new();
         for _ in 0..400 {
@@ -108,5 +139,33 @@ mod tests {
         assert_eq!(seen[&Some("x:1".to_string())], 300);
         assert_eq!(seen[&Some("y:1".to_string())], 100);
         assert!(lb(&[]).pick().is_none());
+    }
+
+    #[test]
+    fn down_servers_and_members_are_skipped() {
+        let a = lb(&["a:1", "b:1", "c:1"]);
+        let TcpService::Servers { servers, .. } = &*a else {
+            unreachable!()
+        };
+        servers[1].up.store(false, Ordering::Relaxed);
+        let picks: Vec<_> = (0..4)
+            .filter_map(|_| a.pick())
+            .map(|s| s.address.as_str())
+            .collect();
+        assert_eq!(picks, ["a:1", "c:1", "c:1", "a:1"]);
+        for s in servers {
+            s.up.store(false, Ordering::Relaxed);
+        }
+        assert!(a.pick().is_none());
+        let weighted = |health_check| TcpService::Weighted {
+            members: vec![(a.clone(), 1), (lb(&["y:1"]), 1)],
+            total: 2,
+            next: AtomicU64::new(0),
+            health_check,
+        };
+        let w = weighted(true);
+        assert!((0..4).all(|_| w.pick().is_some_and(|s| s.address == "y:1")));
+        let w = weighted(false);
+        assert_eq!((0..4).filter(|_| w.pick().is_none()).count(), 2);
     }
 }
