@@ -7,7 +7,7 @@ use std::sync::Arc;
 use http::HeaderMap;
 use http::header::HeaderValue;
 
-use crate::id::{SpanId, TraceId, parse_hex};
+use crate::id::{SpanId, TraceId, hex_into, parse_hex};
 
 pub const TRACEPARENT: &str = "traceparent";
 pub const TRACESTATE: &str = "tracestate";
@@ -66,14 +66,13 @@ impl SpanContext {
 
     /// `traceparent: 00-<trace>-<span>-<flags>` for this span.
     pub fn traceparent(&self) -> HeaderValue {
-        let s = format!(
-            "00-{}-{}-{:02x}",
-            self.trace_id,
-            self.span_id,
-            u8::from(self.sampled)
-        );
-        // Hex digits and dashes only.
-        HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static(""))
+        // Written in place (once per proxied request): no formatter.
+        let mut b = *b"00-________________________________-________________-0_";
+        hex_into(&mut b[3..35], &self.trace_id.0);
+        hex_into(&mut b[36..52], &self.span_id.0);
+        b[54] = if self.sampled { b'1' } else { b'0' };
+        // Hex digits and dashes only: always a valid value.
+        HeaderValue::from_bytes(&b).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
     /// Writes this span's context into an outgoing request (replacing the client's).
@@ -139,6 +138,13 @@ mod tests {
         assert_eq!(ctx.span_id.to_string(), "b7ad6b7169203331");
         assert!(ctx.sampled);
         assert_eq!(ctx.trace_state.as_deref(), Some("a=1,b=2"));
+        // Written back as it was read; unsampled as `-00`.
+        assert_eq!(ctx.traceparent(), TP);
+        let unsampled = SpanContext {
+            sampled: false,
+            ..ctx
+        };
+        assert_eq!(unsampled.traceparent(), TP.replace("-01", "-00").as_str());
     }
 
     #[test]

@@ -56,6 +56,15 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     Ok(())
 }
 
+/// Writes `bytes` as lowercase hex into `out` (twice as long).
+pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
+    }
+}
+
 /// Parses exactly `N` bytes of lowercase hex (W3C trace context refuses uppercase).
 pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     let s = s.as_bytes();

@@ -30,6 +30,8 @@ pub enum Body {
     Pooled(crate::upstream::PooledBody),
     /// A response body whose end writes the access log line.
     Logged(Box<crate::accesslog::LoggedBody>),
+    /// A response body whose end ends the request's spans.
+    Traced(Box<crate::trace::TracedBody>),
     /// Read ahead by `buffering` or `retry` (memory, a spilled file, then maybe the rest).
     Replay(Box<spool::Replay>),
     /// Rewritten by a middleware on its way (`grpcWeb`'s framing): boxed, as only the
@@ -99,6 +101,7 @@ impl http_body::Body for Body {
             Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Logged(b) => b.poll_frame(cx),
+            Body::Traced(b) => b.poll_frame(cx),
             Body::Replay(b) => Pin::new(&mut **b).poll_frame(cx),
             Body::Boxed(b) => b.0.as_mut().poll_frame(cx),
         }
@@ -112,6 +115,7 @@ impl http_body::Body for Body {
             Body::Incoming(b) => b.is_end_stream(),
             Body::Pooled(b) => b.is_end_stream(),
             Body::Logged(b) => b.is_end_stream(),
+            Body::Traced(b) => b.is_end_stream(),
             Body::Replay(b) => b.is_end_stream(),
             Body::Boxed(b) => b.0.is_end_stream(),
         }
@@ -126,6 +130,7 @@ impl http_body::Body for Body {
             Body::Incoming(b) => b.size_hint(),
             Body::Pooled(b) => b.size_hint(),
             Body::Logged(b) => b.size_hint(),
+            Body::Traced(b) => b.size_hint(),
             Body::Replay(b) => b.size_hint(),
             Body::Boxed(b) => b.0.size_hint(),
         }

@@ -8,6 +8,7 @@
 //! `addInternals` for `@internal` services), so a request on a router that does not trace
 //! pays one `None` check (and one per middleware). Spans go to `waygate-otel`'s queue.
 
+mod body;
 mod semconv;
 
 use std::borrow::Cow;
@@ -25,7 +26,9 @@ use waygate_otel::{
 
 use self::semconv::{client_attributes, method_name, response_attributes, server_attributes};
 use crate::service::Target;
-use crate::{Request, Response};
+use crate::{Body, Request, Response};
+
+pub use self::body::TracedBody;
 
 /// A router's (or an entry point's, for requests no router takes) tracing settings.
 #[derive(Debug)]
@@ -70,6 +73,14 @@ struct Internal {
     name: &'static str,
     start: u64,
     attributes: Vec<KeyValue>,
+}
+
+/// A traced response whose head is known, until its body ends.
+#[derive(Debug)]
+pub(crate) struct Answered {
+    span: ServerSpan,
+    attributes: Vec<KeyValue>,
+    status: StatusCode,
 }
 
 /// What the service stage needs to open client spans under the request's span.
@@ -288,13 +299,43 @@ impl Traced {
         })
     }
 
-    /// The response is ready: the spans end, the entry point's with the response status.
-    pub(crate) fn answered(self, resp: &Response) {
-        let Some(span) = self.0 else { return };
-        let span = *span;
+    /// The response head is ready: its status and headers go to the entry point's span,
+    /// and the spans end with the body (now when it has none).
+    pub(crate) fn wrap(self, resp: Response) -> Response {
+        let Some(span) = self.0 else { return resp };
+        let mut span = *span;
         if !span.root.ctx.sampled {
-            return;
+            return resp;
         }
+        let mut attributes = std::mem::take(&mut span.attributes);
+        let code = resp.status().as_u16();
+        let tracer = &span.rt.tracer;
+        let status = response_attributes(tracer, &mut attributes, code, resp.headers(), 500);
+        let answered = Answered {
+            span,
+            attributes,
+            status,
+        };
+        if http_body::Body::is_end_stream(resp.body())
+            || resp.status() == Status::SWITCHING_PROTOCOLS
+        {
+            answered.finish();
+            return resp;
+        }
+        resp.map(|inner| Body::Traced(Box::new(TracedBody::new(inner, answered))))
+    }
+}
+
+// === impl Answered ===
+
+impl Answered {
+    /// The response is done: the spans end and are queued.
+    fn finish(self) {
+        let Answered {
+            span,
+            attributes,
+            status,
+        } = self;
         let tracer = &span.rt.tracer;
         let end = now();
         let ctx = &span.root.ctx;
@@ -316,9 +357,6 @@ impl Traced {
             });
             parent = inner.id;
         }
-        let mut attributes = span.attributes;
-        let code = resp.status().as_u16();
-        let status = response_attributes(tracer, &mut attributes, code, resp.headers(), 500);
         tracer.submit(SpanData {
             trace_id: ctx.trace_id,
             span_id: ctx.span_id,
