@@ -25,6 +25,7 @@ mod grpc_web;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
+mod jwt;
 pub(crate) mod ip_strategy;
 mod pass_tls_client_cert;
 mod rate_limit;
@@ -64,6 +65,7 @@ pub use self::grpc_web::GrpcWeb;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
 pub use self::ip_allow_list::IpAllowList;
+pub use self::jwt::Jwt;
 pub(crate) use self::pass_tls_client_cert::ClientCerts;
 pub use self::pass_tls_client_cert::PassTlsClientCert;
 pub use self::rate_limit::RateLimit;
@@ -98,6 +100,7 @@ pub enum Mw {
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
     PassTlsClientCert(PassTlsClientCert),
+    Jwt(Jwt),
     Errors(Errors),
     GrpcWeb(GrpcWeb),
 }
@@ -243,6 +246,9 @@ pub fn build<'a>(
         "grpcWeb" => cfg.grpc_web.as_ref().map_or_else(unsupported, |c| {
             Ok(Built::One(Mw::GrpcWeb(GrpcWeb::new(c))))
         }),
+        "jwt" => cfg.jwt.as_ref().map_or_else(unsupported, |c| {
+            Jwt::new(c).map(|m| Built::One(Mw::Jwt(m)))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -271,6 +277,7 @@ impl Mw {
             Mw::RedirectRegex(m) => m.request(req, ctx),
             Mw::EncodedCharacters(m) => m.request(req),
             Mw::PassTlsClientCert(m) => m.request(req),
+            Mw::Jwt(m) => m.request(req),
             Mw::GrpcWeb(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
             Mw::CircuitBreaker(m) => m.request(),

@@ -9,6 +9,7 @@ mod auth;
 mod balancing;
 mod errors;
 mod forwarded;
+mod jwt;
 mod grpc_web;
 mod middlewares;
 mod protect;
