@@ -32,11 +32,17 @@ struct Receiver {
 
 impl Receiver {
     fn start(dir: &std::path::Path) -> Receiver {
+        Self::start_with(dir, &[])
+    }
+
+    /// With extra arguments (`--tls cert key`).
+    fn start_with(dir: &std::path::Path, args: &[&str]) -> Receiver {
         let out = dir.join("spans.jsonl");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otel/receiver.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(&out)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -468,4 +474,100 @@ async fn spans_queued_at_shutdown_are_exported() {
     gw.signal("TERM");
     assert_eq!(gw.wait_exit(Duration::from_secs(20)), Some(0));
     assert_eq!(rx.spans().len(), 2, "{:#?}", rx.spans());
+}
+
+/// A CA (PEM written to `dir/ca.pem`) and a certificate for 127.0.0.1 and localhost signed by
+/// it (`dir/collector.pem`, `dir/collector.key`).
+fn collector_certificate(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name
+        .push(DnType::CommonName, "waygate otel test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    std::fs::write(dir.join("collector.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("collector.key"), key.serialize_pem()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_transports_over_tls_trust_the_configured_ca() {
+    let app = backend("app").await;
+    for grpc in [false, true] {
+        let dir = Gw::dir();
+        collector_certificate(&dir);
+        let (cert, key) = (dir.join("collector.pem"), dir.join("collector.key"));
+        let rx = Receiver::start_with(
+            &dir,
+            &["--tls", cert.to_str().unwrap(), key.to_str().unwrap()],
+        );
+        let ca = dir.join("ca.pem");
+        let otlp = if grpc {
+            format!(
+                "  otlp:\n    grpc:\n      endpoint: 127.0.0.1:{}\n      tls:\n        ca: {}\n",
+                rx.grpc,
+                ca.display()
+            )
+        } else {
+            format!(
+                "  otlp:\n    http:\n      endpoint: https://127.0.0.1:{}/v1/traces\n      tls:\n        ca: {}\n",
+                rx.http,
+                ca.display()
+            )
+        };
+        let gw = gateway(dir, &otlp, &app.url());
+        let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+        request(
+            "GET",
+            &format!("{}/", gw.url("web")),
+            "app.test",
+            &[("traceparent", &parent)],
+        )
+        .await;
+        let spans = rx.trace(CLIENT_TRACE, 2).await;
+        let want = if grpc { "grpcs" } else { "https" };
+        assert!(spans.iter().all(|s| s["transport"] == want), "{spans:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untrusted_collector_gets_nothing_and_requests_still_pass() {
+    let app = backend("app").await;
+    let dir = Gw::dir();
+    collector_certificate(&dir);
+    let (cert, key) = (dir.join("collector.pem"), dir.join("collector.key"));
+    let rx = Receiver::start_with(
+        &dir,
+        &["--tls", cert.to_str().unwrap(), key.to_str().unwrap()],
+    );
+    // No `tls.ca`: the system roots do not know the test CA.
+    let gw = gateway(
+        dir,
+        &format!(
+            "  otlp:\n    http:\n      endpoint: https://127.0.0.1:{}/v1/traces\n",
+            rx.http
+        ),
+        &app.url(),
+    );
+    for _ in 0..3 {
+        let resp = request("GET", &format!("{}/", gw.url("web")), "app.test", &[]).await;
+        assert_eq!(resp.status, 200);
+    }
+    eventually(
+        Duration::from_secs(20),
+        "the failed export is logged",
+        || {
+            let logs = gw.logs();
+            async move { logs.contains("trace export failed") }
+        },
+    )
+    .await;
+    assert!(rx.spans().is_empty());
 }

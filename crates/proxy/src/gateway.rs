@@ -104,12 +104,18 @@ impl Gateway {
             Some(cfg) => Some(waygate_accesslog::AccessLog::start(cfg)?),
             None => None,
         };
-        let tracer = match &static_cfg.tracing {
-            Some(cfg) => Some(Arc::new(waygate_otel::Tracer::start(cfg).map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidInput, format!("tracing: {e}"))
-            })?)),
-            None => None,
-        };
+        // As Traefik: a tracer that cannot be set up is reported and the gateway serves
+        // without traces.
+        let tracer = static_cfg
+            .tracing
+            .as_ref()
+            .and_then(|cfg| match waygate_otel::Tracer::start(cfg) {
+                Ok(t) => Some(Arc::new(t)),
+                Err(e) => {
+                    warn!(error = %e, "tracing: cannot set up the exporter: no traces are exported");
+                    None
+                }
+            });
         let addrs = bound
             .iter()
             .map(|b| (b.name.clone(), b.addr))

@@ -6,10 +6,11 @@ OTLP/HTTP (POST /v1/traces, application/x-protobuf) on 127.0.0.1, prints
 the file given as argv[1] as one JSON line (hex ids, attributes flattened to values,
 the resource's attributes, the transport and the request headers it came with).
 
-With --fail-http, the HTTP endpoint answers 503 (a collector that is up but refusing).
+With --tls CERT KEY, both endpoints serve TLS (gRPC over TLS with ALPN h2, HTTPS).
 """
 
 import json
+import ssl
 import sys
 import threading
 from concurrent import futures
@@ -19,7 +20,7 @@ import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 OUT = sys.argv[1]
-FAIL_HTTP = "--fail-http" in sys.argv
+TLS = sys.argv[sys.argv.index("--tls") + 1:][:2] if "--tls" in sys.argv else None
 LOCK = threading.Lock()
 
 
@@ -69,18 +70,13 @@ def record(request, transport, headers):
 class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
     def Export(self, request, context):
         headers = {k: v for k, v in context.invocation_metadata()}
-        record(request, "grpc", headers)
+        record(request, "grpcs" if TLS else "grpc", headers)
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
 class Http(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if FAIL_HTTP:
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
         if self.path != "/v1/traces" or self.headers.get("Content-Type") != "application/x-protobuf":
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -88,7 +84,8 @@ class Http(BaseHTTPRequestHandler):
             return
         request = trace_service_pb2.ExportTraceServiceRequest()
         request.ParseFromString(body)
-        record(request, "http", {k.lower(): v for k, v in self.headers.items()})
+        transport = "https" if TLS else "http"
+        record(request, transport, {k.lower(): v for k, v in self.headers.items()})
         answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
@@ -104,9 +101,17 @@ def main():
     open(OUT, "a").close()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceService(), server)
-    grpc_port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
     http = ThreadingHTTPServer(("127.0.0.1", 0), Http)
+    if TLS:
+        cert, key = (open(f, "rb").read() for f in TLS)
+        creds = grpc.ssl_server_credentials([(key, cert)])
+        grpc_port = server.add_secure_port("127.0.0.1:0", creds)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(TLS[0], TLS[1])
+        http.socket = ctx.wrap_socket(http.socket, server_side=True)
+    else:
+        grpc_port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
     threading.Thread(target=http.serve_forever, daemon=True).start()
     print(json.dumps({"grpc": grpc_port, "http": http.server_address[1]}), flush=True)
     server.wait_for_termination()
