@@ -17,6 +17,7 @@ mod pebble;
 
 mod dns;
 mod flows;
+mod tcp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

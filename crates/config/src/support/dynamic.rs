@@ -31,14 +31,6 @@ pub const DISABLED: &[&str] = &[
 /// Options an item serves without: each set one is reported.
 pub const DYNAMIC_GAPS: &[Gap] = &[
     gap(
-        "tcp.routers.*.tls.certResolver",
-        "no certificate is obtained for TCP routers: the TLS store's certificates are served",
-    ),
-    gap(
-        "tcp.routers.*.tls.domains",
-        "no certificate is obtained for TCP routers: the TLS store's certificates are served",
-    ),
-    gap(
         "http.services.*.loadBalancer.responseForwarding",
         "responses are flushed as they arrive",
     ),

@@ -307,6 +307,9 @@ mod dynamic {
         "tcp.routers.*.tls.options",
         "tcp.services.*.loadBalancer.servers",
         "tcp.services.*.loadBalancer.serversTransport",
+        // Ordered by the resolver (waygate-acme `domains`), served from the TLS store.
+        "tcp.routers.*.tls.certResolver",
+        "tcp.routers.*.tls.domains",
         "tcp.services.*.loadBalancer.proxyProtocol",
         "tcp.services.*.loadBalancer.terminationDelay",
         "tcp.services.*.weighted.services",
