@@ -91,11 +91,8 @@ fn features(state: &ApiState<'_>) -> Value {
         .map(to_object)
         .and_then(|m| first_set(&m, METRICS))
         .unwrap_or_default();
-    let tracing = st
-        .tracing
-        .as_ref()
-        .and_then(|t| t.otlp.as_ref())
-        .map_or("", |_| "OTLP");
+    // Traefik's `tracing` defaults its `otlp` section: `tracing: {}` reports OTLP too.
+    let tracing = st.tracing.as_ref().map_or("", |_| "OTLP");
     json!({"tracing": tracing, "metrics": metrics, "accessLog": st.access_log.is_some()})
 }
 

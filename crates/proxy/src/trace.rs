@@ -236,15 +236,17 @@ impl Traced {
     ) {
         let Some(rt) = rt else { return };
         let root = rt.tracer.root(req.headers());
+        // An unsampled request only propagates its context: no clock, no attributes.
+        let sampled = root.ctx.sampled;
         let mut span = ServerSpan {
             rt: rt.clone(),
             name: method_name(req.method()),
-            start: now(),
+            start: if sampled { now() } else { 0 },
             attributes: Vec::new(),
             inner: Vec::new(),
             root,
         };
-        if span.root.ctx.sampled {
+        if sampled {
             span.attributes = server_attributes(&rt.tracer, req, remote, authority);
             span.attributes
                 .insert(0, KeyValue::str("entry_point", rt.entry_point.to_string()));
@@ -400,6 +402,7 @@ impl Upstream {
     pub(crate) fn start(&self, req: &mut Request, target: &Target) -> ClientSpan {
         let ctx = self.parent.child();
         ctx.inject(req.headers_mut());
+        let start = if ctx.sampled { now() } else { 0 };
         let attributes = if ctx.sampled {
             client_attributes(&self.tracer, req, target)
         } else {
@@ -409,7 +412,7 @@ impl Upstream {
             tracer: self.tracer.clone(),
             ctx,
             parent: self.parent.span_id,
-            start: now(),
+            start,
             attributes,
         }
     }
