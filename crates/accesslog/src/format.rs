@@ -72,8 +72,9 @@ fn int(v: impl TryInto<i64>) -> Value<'static> {
 pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
     let s = |v: &'static str| Some(Value::Str(Cow::Borrowed(v)));
     let origin = rec.origin.as_ref();
-    let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
-    let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
+    // Closures: this runs for every field of a line, and few fields need these.
+    let origin_size = || origin.map_or(0, |o| o.size.unwrap_or(rec.size));
+    let origin_ns = || origin.map_or(0, |o| o.duration.as_nanos());
     // Only for the three fields that show it (this runs for every field of a line).
     let host = || {
         rec.host
@@ -117,14 +118,17 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
         Field::RequestScheme => s(if rec.tls.is_some() { "https" } else { "http" }),
         Field::RequestContentSize => Some(int(rec.request_size)),
         Field::RequestCount => Some(int(rec.count)),
-        Field::OriginDuration => Some(int(origin_ns)),
-        Field::OriginContentSize => Some(int(origin_size)),
+        Field::OriginDuration => Some(int(origin_ns())),
+        Field::OriginContentSize => Some(int(origin_size())),
         Field::OriginStatus => Some(int(origin.map_or(0, |o| o.status))),
         Field::DownstreamStatus => Some(int(rec.status)),
         Field::DownstreamContentSize => Some(int(rec.size)),
-        Field::GzipRatio => (rec.size != origin_size && rec.size != 0)
-            .then(|| Value::Float(origin_size as f64 / rec.size as f64)),
-        Field::Overhead => Some(int(rec.duration.as_nanos().saturating_sub(origin_ns))),
+        Field::GzipRatio => {
+            let origin_size = origin_size();
+            (rec.size != origin_size && rec.size != 0)
+                .then(|| Value::Float(origin_size as f64 / rec.size as f64))
+        }
+        Field::Overhead => Some(int(rec.duration.as_nanos().saturating_sub(origin_ns()))),
         Field::RetryAttempts => Some(int(rec.retries)),
         Field::TlsVersion => rec
             .tls

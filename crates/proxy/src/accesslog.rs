@@ -13,7 +13,7 @@ mod username;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 use waygate_accesslog::{AccessLog, Origin, Record};
 use waygate_config::dynamic::Router;
@@ -25,6 +25,9 @@ use crate::{Body, Request, Response};
 
 pub use self::body::LoggedBody;
 pub(crate) use self::username::name_client;
+
+/// Looked up per logged request: a `&str` key would be parsed each time.
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// A router's (or an entry point's, for requests no router takes) access log settings.
 #[derive(Debug)]
@@ -145,7 +148,7 @@ impl Logged {
             router: rl.router.clone(),
             service: rl.service.clone(),
             client: conn.remote,
-            forwarded_for: headers.get("x-forwarded-for").cloned(),
+            forwarded_for: headers.get(&X_FORWARDED_FOR).cloned(),
             username: None,
             host: authority.cloned(),
             method: req.method().clone(),

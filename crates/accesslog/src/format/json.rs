@@ -67,6 +67,7 @@ pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut
     let mut extra = extra.iter().peekable();
     out.push('{');
     let mut first = true;
+    let mut start = None;
     for slot in order() {
         while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < slot.key()) {
             header_key(out, &mut first, k);
@@ -88,6 +89,17 @@ pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut
         out.push('"');
         out.push_str(slot.key());
         out.push_str("\":");
+        // `StartUTC` and `StartLocal` are the same text (both in UTC): formatted once.
+        if let (Slot::Field(_), Value::Time(_)) = (slot, &value) {
+            if let Some(text) = start.clone() {
+                out.extend_from_within(text);
+            } else {
+                let from = out.len();
+                entry(out, slot.key(), &value);
+                start = Some(from..out.len());
+            }
+            continue;
+        }
         entry(out, slot.key(), &value);
     }
     for (k, v) in extra {

@@ -169,6 +169,9 @@ fn client_username_as_the_auth_middleware_left_it() {
         json(&rec, &s, UNIX_EPOCH, &mut out);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["ClientUsername"], json_value, "{user:?}");
+        // Formatted once, written twice.
+        assert_eq!(v["StartUTC"], "2024-02-29T23:59:58.12Z");
+        assert_eq!(v["StartLocal"], v["StartUTC"]);
         out.clear();
         common(&rec, &s, &mut out);
         assert!(out.starts_with(clf_start), "{user:?}: {out}");
