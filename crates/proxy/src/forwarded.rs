@@ -16,7 +16,7 @@ static X_FORWARDED_SERVER: HeaderName = HeaderName::from_static("x-forwarded-ser
 static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 /// Headers an untrusted client may not set (underscore spellings are removed too).
-fn is_managed(name: &str) -> bool {
+pub(crate) fn is_managed(name: &str) -> bool {
     matches!(
         name,
         "x-forwarded-proto"

@@ -18,6 +18,7 @@ mod circuit_breaker;
 mod content_type;
 mod digest_auth;
 mod encoded_characters;
+mod forward_auth;
 mod errors;
 mod go_path;
 mod go_text;
@@ -60,6 +61,7 @@ pub use self::circuit_breaker::CircuitBreaker;
 pub use self::content_type::ContentType;
 pub use self::digest_auth::DigestAuth;
 pub use self::encoded_characters::EncodedCharacters;
+pub use self::forward_auth::ForwardAuth;
 pub use self::errors::Errors;
 pub use self::grpc_web::GrpcWeb;
 pub use self::headers::Headers;
@@ -100,6 +102,8 @@ pub enum Mw {
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
     PassTlsClientCert(PassTlsClientCert),
+    /// Boxed: its client and settings are large, and only its routers carry it.
+    ForwardAuth(Box<ForwardAuth>),
     Jwt(Jwt),
     Errors(Errors),
     GrpcWeb(GrpcWeb),
@@ -249,6 +253,9 @@ pub fn build<'a>(
         "jwt" => cfg.jwt.as_ref().map_or_else(unsupported, |c| {
             Jwt::new(c).map(|m| Built::One(Mw::Jwt(m)))
         }),
+        "forwardAuth" => cfg.forward_auth.as_ref().map_or_else(unsupported, |c| {
+            ForwardAuth::new(name, c).map(|m| Built::One(Mw::ForwardAuth(Box::new(m))))
+        }),
         "chain" => cfg
             .chain
             .as_ref()
@@ -281,6 +288,7 @@ impl Mw {
             Mw::GrpcWeb(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
             Mw::CircuitBreaker(m) => m.request(),
+            Mw::ForwardAuth(_) => Flow::Wrap,
             Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) | Mw::Errors(_) => Flow::Wrap,
         }
     }
@@ -291,6 +299,7 @@ impl Mw {
             Mw::CircuitBreaker(m) => m.wrap(req, next).await,
             Mw::Retry(m) => m.wrap(req, next).await,
             Mw::Buffering(m) => m.wrap(req, next).await,
+            Mw::ForwardAuth(m) => m.wrap(req, next).await,
             Mw::ContentType(m) => m.wrap(req, next).await,
             Mw::Headers(m) => m.wrap(req, next).await,
             Mw::Errors(m) => m.wrap(req, next).await,

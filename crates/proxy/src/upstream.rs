@@ -16,7 +16,7 @@ use waygate_config::static_config::ForwardingTimeouts;
 
 pub use self::pool::{Pool, PooledBody};
 pub use self::tls::TlsSettings;
-pub(crate) use self::tls::system_roots;
+pub(crate) use self::tls::{Connector, system_roots};
 
 /// Connection settings of one servers transport.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@ mod accesslog;
 mod auth;
 mod balancing;
 mod errors;
+mod forward_auth;
 mod forwarded;
 mod jwt;
 mod grpc_web;

@@ -292,6 +292,7 @@ mod dynamic {
         "http.middlewares.*.rateLimit.redis",
         "http.middlewares.*.basicAuth",
         "http.middlewares.*.digestAuth",
+        "http.middlewares.*.forwardAuth",
         "http.middlewares.*.jwt",
         "http.serversTransports",
         "tls.options",

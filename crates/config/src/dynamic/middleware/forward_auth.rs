@@ -15,7 +15,10 @@ pub struct ForwardAuth {
         skip_serializing_if = "Option::is_none"
     )]
     pub tls: Option<ClientTls>,
-    pub trust_forward_header: bool,
+    /// Deprecated in Traefik 3.7; unset keeps the legacy header handling (see the proxy's
+    /// `forward_auth`), so unset and `false` differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_forward_header: Option<bool>,
     pub auth_response_headers: Vec<String>,
     pub auth_response_headers_regex: String,
     /// Only these headers are sent to the auth server; `None` = all.
@@ -40,7 +43,7 @@ impl Default for ForwardAuth {
         Self {
             address: String::new(),
             tls: None,
-            trust_forward_header: false,
+            trust_forward_header: None,
             auth_response_headers: Vec::new(),
             auth_response_headers_regex: String::new(),
             auth_request_headers: None,
@@ -165,6 +168,7 @@ mod tests {
         );
         assert_eq!(f.auth_response_headers, ["X-User", "X-Groups"]);
         assert_eq!(f.max_body_size, -1);
+        assert_eq!(f.trust_forward_header, Some(true));
         assert_eq!(f.auth_request_headers, None);
         assert_eq!(f.auth_signin_url, "https://login");
         assert_eq!(f.tls.as_ref().map(|t| t.insecure_skip_verify), Some(true));
