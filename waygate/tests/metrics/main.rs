@@ -9,6 +9,7 @@
 #[path = "../dataplane/support.rs"]
 mod support;
 
+mod observability;
 mod server;
 
 use std::time::Duration;
