@@ -30,7 +30,9 @@ use crate::snapshot::Snapshot;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Merged {
     /// Every name and reference qualified (`web@file`); routers have their entry points.
-    pub config: DynamicConfig,
+    /// Shared with the runtime table compiled from it (what the API shows): a copy of
+    /// 10,000 routers cost a sixth of a reload.
+    pub config: Arc<DynamicConfig>,
     /// Snapshot and validation issues of every provider; `item` names are qualified. Items
     /// with an error stay in `config`: the data plane disables them.
     pub issues: Vec<Issue>,
@@ -153,7 +155,7 @@ impl Aggregator {
         );
         let generation = self.generation;
         self.tx.send_replace(Arc::new(Merged {
-            config,
+            config: Arc::new(config),
             issues,
             generation,
         }));

@@ -196,7 +196,7 @@ impl Gateway {
     /// Compiles `dynamic` (merged and qualified) and swaps it in; items named by error
     /// `issues` are disabled. Returns the issues found while compiling. Must run inside a
     /// tokio runtime (health checkers are spawned).
-    pub fn apply(&self, dynamic: &DynamicConfig, issues: &[Issue]) -> Vec<Issue> {
+    pub fn apply(&self, dynamic: &Arc<DynamicConfig>, issues: &[Issue]) -> Vec<Issue> {
         let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let compiled = compile(&CompileInput {
             static_cfg: &self.inner.static_cfg,

@@ -145,7 +145,7 @@ pub fn dry_table(
 ) -> (RuntimeTable, Vec<waygate_config::Issue>) {
     let compiled = compile(&CompileInput {
         static_cfg,
-        dynamic,
+        dynamic: &Arc::new(dynamic.clone()),
         issues,
         health: &crate::service::health::HealthRegistry::default(),
         pools: &crate::upstream::Pools::default(),

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use waygate_config::dynamic::DynamicConfig;
+use waygate_config::dynamic::{DynamicConfig, HttpConfig};
 use waygate_config::static_config::StaticConfig;
 use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Rule, Syntax};
@@ -22,7 +22,8 @@ use crate::upstream::{Pools, TlsSettings, TransportSettings};
 /// What compilation reads.
 pub struct CompileInput<'a> {
     pub static_cfg: &'a StaticConfig,
-    pub dynamic: &'a DynamicConfig,
+    /// Shared, not copied, by the table (what the API shows).
+    pub dynamic: &'a Arc<DynamicConfig>,
     /// Issues found upstream (decoding, validation): items with errors are disabled.
     pub issues: &'a [Issue],
     pub health: &'a HealthRegistry,
@@ -84,7 +85,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         })
         .collect();
     let defaults = st.servers_transport.clone().unwrap_or_default();
-    let http = input.dynamic.http.clone().unwrap_or_default();
+    let no_http = HttpConfig::default();
+    let http = input.dynamic.http.as_ref().unwrap_or(&no_http);
     let transport = |name: &str| -> Result<TransportSettings, String> {
         if name.is_empty() || name == "default@internal" {
             let tls = TlsSettings::from_static(&defaults)
@@ -146,11 +148,11 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let mut table = RuntimeTable {
         generation: input.generation,
         status: waygate_config::status::RuntimeStatus::seeded(input.dynamic),
-        config: Arc::new(input.dynamic.clone()),
+        config: input.dynamic.clone(),
         certificates: tls.as_ref().map(TlsCompiler::summaries).unwrap_or_default(),
         ..RuntimeTable::default()
     };
-    super::usage::record(&http, &mut table.status);
+    super::usage::record(http, &mut table.status);
     for ep in eps.keys() {
         table.status.item("entryPoint", ep);
     }
