@@ -571,3 +571,47 @@ async fn an_untrusted_collector_gets_nothing_and_requests_still_pass() {
     .await;
     assert!(rx.spans().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn internal_services_are_traced_with_add_internals_only() {
+    let app = backend("app").await;
+    for add_internals in [false, true] {
+        let dir = Gw::dir();
+        let rx = Receiver::start(&dir);
+        let st = format!(
+            "entryPoints:\n  web:\n    address: 127.0.0.1:0\nping:\n  entryPoint: web\ntracing:\n  addInternals: {add_internals}\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:{}\n",
+            rx.http
+        );
+        let gw = Gw::start_in_dir_env(
+            dir,
+            &st,
+            &dynamic(&app.url()),
+            &[("OTEL_BSP_SCHEDULE_DELAY", "50")],
+        );
+        let ping_trace = "44444444444444444444444444444444";
+        let resp = request(
+            "GET",
+            &format!("{}/ping", gw.url("web")),
+            "app.test",
+            &[("traceparent", &format!("00-{ping_trace}-{CLIENT_SPAN}-01"))],
+        )
+        .await;
+        assert_eq!((resp.status, resp.body.as_str()), (200, "OK"));
+        if add_internals {
+            let spans = rx.trace(ping_trace, 1).await;
+            assert_eq!(spans[0]["name"], "GET", "{spans:#?}");
+        } else {
+            // The next request's spans arrive after the ping's would have.
+            let parent = format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01");
+            request(
+                "GET",
+                &format!("{}/", gw.url("web")),
+                "app.test",
+                &[("traceparent", &parent)],
+            )
+            .await;
+            rx.trace(CLIENT_TRACE, 2).await;
+            assert!(rx.spans().iter().all(|s| s["trace_id"] != ping_trace));
+        }
+    }
+}
