@@ -61,6 +61,9 @@ pub enum BodyError {
     /// A body spilled to a temporary file could not be read back.
     #[error("buffered body: {0}")]
     Spool(std::io::Error),
+    /// `compress` could not encode the response.
+    #[error("compressing the response: {0}")]
+    Compress(std::io::Error),
     /// The client's request body does not decode (a `grpc-web-text` body that is not
     /// base64).
     #[error("client request body: {0}")]

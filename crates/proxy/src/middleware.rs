@@ -15,6 +15,7 @@ pub(crate) mod around;
 mod basic_auth;
 mod buffering;
 mod circuit_breaker;
+mod compress;
 mod content_type;
 mod digest_auth;
 mod encoded_characters;
@@ -58,6 +59,7 @@ pub use self::around::Next;
 pub use self::basic_auth::BasicAuth;
 pub use self::buffering::Buffering;
 pub use self::circuit_breaker::CircuitBreaker;
+pub use self::compress::Compress;
 pub use self::content_type::ContentType;
 pub use self::digest_auth::DigestAuth;
 pub use self::encoded_characters::EncodedCharacters;
@@ -102,6 +104,7 @@ pub enum Mw {
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
     PassTlsClientCert(PassTlsClientCert),
+    Compress(Compress),
     /// Boxed: its client and settings are large, and only its routers carry it.
     ForwardAuth(Box<ForwardAuth>),
     Jwt(Jwt),
@@ -243,6 +246,9 @@ pub fn build<'a>(
         "contentType" => cfg.content_type.as_ref().map_or_else(unsupported, |c| {
             Ok(Built::One(Mw::ContentType(ContentType::new(c))))
         }),
+        "compress" => cfg.compress.as_ref().map_or_else(unsupported, |c| {
+            Compress::new(c).map(|m| Built::One(Mw::Compress(m)))
+        }),
         "errors" => cfg.errors.as_ref().map_or_else(unsupported, |c| {
             let s = service(&c.service).map_err(|e| format!("errors.service: {e}"))?;
             Errors::new(c, s).map(|m| Built::One(Mw::Errors(m)))
@@ -287,6 +293,7 @@ impl Mw {
             Mw::Jwt(m) => m.request(req),
             Mw::GrpcWeb(m) => m.request(req),
             Mw::ContentType(m) if !m.enabled() => Flow::Next,
+            Mw::Compress(m) => m.request(req),
             Mw::CircuitBreaker(m) => m.request(),
             Mw::ForwardAuth(_) => Flow::Wrap,
             Mw::Retry(_) | Mw::Buffering(_) | Mw::ContentType(_) | Mw::Errors(_) => Flow::Wrap,
@@ -301,6 +308,7 @@ impl Mw {
             Mw::Buffering(m) => m.wrap(req, next).await,
             Mw::ForwardAuth(m) => m.wrap(req, next).await,
             Mw::ContentType(m) => m.wrap(req, next).await,
+            Mw::Compress(m) => m.wrap(req, next).await,
             Mw::Headers(m) => m.wrap(req, next).await,
             Mw::Errors(m) => m.wrap(req, next).await,
             Mw::GrpcWeb(m) => m.wrap(req, next).await,

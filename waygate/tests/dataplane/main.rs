@@ -7,6 +7,7 @@ mod support;
 mod accesslog;
 mod auth;
 mod balancing;
+mod compress;
 mod errors;
 mod forward_auth;
 mod forwarded;

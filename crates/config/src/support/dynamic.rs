@@ -14,7 +14,6 @@ use super::{Gap, gap, matches, walk};
 
 /// Disabled by the runtime table when used (middleware types and strategies not built yet).
 pub const DISABLED: &[&str] = &[
-    "http.middlewares.*.compress",
     "http.middlewares.*.plugin",
     "http.services.*.middlewares",
     "http.routers.*.parentRefs",

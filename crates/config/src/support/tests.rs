@@ -282,6 +282,7 @@ mod dynamic {
         "http.middlewares.*.redirectRegex",
         "http.middlewares.*.encodedCharacters",
         "http.middlewares.*.contentType",
+        "http.middlewares.*.compress",
         "http.middlewares.*.passTLSClientCert",
         "http.middlewares.*.errors",
         "http.middlewares.*.grpcWeb",
