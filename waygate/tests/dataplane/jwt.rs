@@ -437,3 +437,49 @@ async fn jwt_es256_and_eddsa_pass_and_hmac_tokens_come_from_header_query_or_cook
     assert_eq!((status, body.as_str()), (403, "claims do not match\n"));
     assert!(head.contains("error=\"insufficient_scope\""), "{head}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jwt_the_zero_trust_example_runs_as_written() {
+    // examples/jwt-zero-trust with its identity provider and Go API replaced by the test's.
+    let api = backend("go-api").await;
+    let rsa = Signer::rsa();
+    let jwks = Jwks::start(json!({"keys": [rsa.jwk("2026-12")]})).await;
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/jwt-zero-trust/dynamic.yml");
+    let cfg = std::fs::read_to_string(example)
+        .expect("the example")
+        .replace(
+            "https://idp.example.com/realms/go/protocol/openid-connect/certs",
+            &format!("http://{}/certs", jwks.addr),
+        )
+        .replace("http://go-api:8080", &api.url())
+        .replace("api.example.com", "jwt.test");
+    let gw = Gw::start(LOCAL_EP, &cfg);
+    let url = format!("{}/v1/orders", gw.url("web"));
+    let token = |extra: Value| {
+        let base = json!({"iss": "https://idp.example.com/realms/go", "aud": "go-api",
+                          "email": "alice@example.com", "realm_access": {"roles": ["api-users"]}});
+        let mut c = claims(base);
+        if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+            c.extend(extra.clone());
+        }
+        rsa.sign("2026-12", &c)
+    };
+    // Expired 20 s ago: inside the 30 s leeway.
+    let (status, _, body) = curl(&url, &bearer(&token(json!({"exp": now() - 20})))).await;
+    assert_eq!(status, 200, "{body}");
+    // whoami's text answer lists the request headers as `Name: value` lines.
+    assert!(body.contains("X-User-Id: alice\n"), "{body}");
+    assert!(body.contains("X-User-Email: alice@example.com\n"), "{body}");
+    assert!(body.contains("X-User-Roles: [\"api-users\"]\n"), "{body}");
+    assert!(!body.contains("Authorization"), "{body}");
+    refused(&url, &token(json!({"exp": now() - 40})), "token expired").await;
+    let hs = Signer::Hmac(rsa.public_pem().into_bytes()).sign("2026-12", &claims(json!({})));
+    refused(&url, &hs, "algorithm not allowed").await;
+    let (status, _, _) = curl(
+        &url,
+        &bearer(&token(json!({"realm_access": {"roles": []}}))),
+    )
+    .await;
+    assert_eq!(status, 403, "not in api-users");
+}
