@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Issue #13's observability bench, on the shared side-by-side harness
+# (../shared/bench/run.sh, see its README): the same binary twice, in one run, interleaved
+# rounds, both pinned to the proxy core:
+#   off  (18090, h2c 18190): no access log, no metrics, no tracing (off.yml);
+#   on   (18092, h2c 18192): Prometheus metrics at the three levels plus the JSON access
+#        log written to a file (on.yml; the file is in a temp dir, removed at the end).
+# What it covers: metrics + JSON access log. OpenTelemetry tracing (sampleRate 0.1) is not
+# part of this run: on.yml has no `tracing` section, so the ratio is that of the access log
+# and metrics alone. Compare the two rows' req/s and p99 (the issue asks for at most 5 %
+# fewer req/s and a p99 within 10 %), and `proxy µs/req` when the machine is noisy.
+#
+#   bench/observability/run.sh [BINARY] [harness options...]   # from anywhere
+#
+# BINARY: target/release/waygate by default (`cargo build --release -p waygate`).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=$root/target/release/waygate
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then bin=$(realpath "$1"); shift; fi
+[ -x "$bin" ] || { echo "run.sh: $bin is not built (cargo build --release -p waygate)" >&2; exit 1; }
+harness=$root/../shared/bench/run.sh
+[ -x "$harness" ] || { echo "run.sh: the shared harness is not at $harness" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sed -e "s|@LOG@|$work/access.log|" "$here/on.yml" > "$work/on.yml"
+cd "$root"
+"$harness" --only direct,off,on --scenarios h1,h2c \
+  --candidate off=http://127.0.0.1:18090 --candidate-h2c off=http://127.0.0.1:18190 \
+  --candidate-cmd "off=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$here/off.yml" \
+  --candidate on=http://127.0.0.1:18092 --candidate-h2c on=http://127.0.0.1:18192 \
+  --candidate-cmd "on=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$work/on.yml" \
+  --label observability "$@"
+echo "access log lines written by 'on': $(wc -l < "$work/access.log" 2>/dev/null || echo 0)"
