@@ -259,11 +259,11 @@ impl ServiceBuilder<'_> {
             };
             let up = self
                 .health
-                .flag(name, &server.url, lb.health_check.as_ref());
+                .flag(name, &server.url, lb.health_check.as_deref());
             self.checked.push(Checked {
                 service: name.to_string(),
                 url: server.url.clone(),
-                spec: lb.health_check.clone(),
+                spec: lb.health_check.as_deref().cloned(),
                 up: up.clone(),
                 probe,
             });

@@ -6,23 +6,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::Duration;
 
+/// Optional sections boxed, as in [`super::Service`]: most load balancers have none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LoadBalancer {
     pub servers: Vec<Server>,
     pub strategy: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sticky: Option<Sticky>,
+    pub sticky: Option<Box<Sticky>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub health_check: Option<HealthCheck>,
+    pub health_check: Option<Box<HealthCheck>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub passive_health_check: Option<PassiveHealthCheck>,
+    pub passive_health_check: Option<Box<PassiveHealthCheck>>,
     pub pass_host_header: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_forwarding: Option<ResponseForwarding>,
+    pub response_forwarding: Option<Box<ResponseForwarding>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub servers_transport: String,
 }
