@@ -21,6 +21,8 @@ pub struct ApiState<'a> {
     pub status: &'a RuntimeStatus,
     /// Health of the servers of each load-balancer service the data plane built.
     pub servers: &'a ServerHealth,
+    /// The same for the TCP services whose servers are health checked.
+    pub tcp_servers: &'a ServerHealth,
     /// The certificates of the default TLS store (the generated default one excluded).
     pub certificates: &'a [Certificate],
     pub version: &'a Version,

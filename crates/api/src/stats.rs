@@ -152,6 +152,7 @@ mod tests {
             dynamic: &dynamic,
             status: &status,
             servers: &BTreeMap::new(),
+            tcp_servers: &BTreeMap::new(),
             certificates: &[],
             version: &version,
             debug_vars: None,

@@ -61,6 +61,8 @@ struct Inner {
     metrics: Option<Arc<crate::metrics::Prometheus>>,
     /// `tracing`: the OTLP exporter, kept across reloads.
     tracer: Option<Arc<waygate_otel::Tracer>>,
+    /// `metrics.otlp`: pushes the registry's series (stops when the gateway is dropped).
+    _metrics_otlp: Option<waygate_otel::MetricsPusher>,
 }
 
 // === impl Gateway ===
@@ -133,12 +135,20 @@ impl Gateway {
             Some(open.clone()),
             access_log.as_ref().map(|l| l.dropped_counter()),
         );
+        let metrics_otlp = metrics
+            .clone()
+            .zip(static_cfg.metrics.as_ref().and_then(|m| m.otlp.as_ref()))
+            .and_then(|(registry, cfg)| {
+                let collect = move || crate::metrics::otlp::snapshot(&registry);
+                waygate_otel::MetricsPusher::start(cfg, collect)
+                    .inspect_err(|e| warn!(error = %e, "metrics.otlp: cannot set up the exporter"))
+                    .ok()
+            });
         Ok(Self {
             inner: Arc::new(Inner {
                 static_cfg,
                 tables,
                 bound: Mutex::new(bound),
-                addrs,
                 udp_bound: Mutex::new(udp_bound),
                 health: HealthRegistry::default(),
                 pools: Pools::default(),

@@ -36,6 +36,8 @@ pub struct RuntimeTable {
     /// Every load-balancer server of the built services with its health flag (the API's
     /// `serverStatus`): (service, server URL, up).
     pub(crate) servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
+    /// The same for TCP servers with a health check: (TCP service, address, up).
+    pub(crate) tcp_servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
     /// The certificates of the default TLS store, summarized for the API.
     pub certificates: Vec<waygate_api::Certificate>,
 }

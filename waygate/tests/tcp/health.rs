@@ -73,6 +73,18 @@ async fn shared_port() -> u16 {
     panic!("no port free on 127.0.0.1 and 127.0.0.2");
 }
 
+/// `GET path` on the API entry point, its JSON body.
+async fn api_json(api: SocketAddr, path: &str) -> serde_json::Value {
+    let mut s = TcpStream::connect(api).await.expect("connect");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    s.write_all(head.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
 /// Connects through the gateway and returns the server's greeting.
 async fn greeting(gw: SocketAddr) -> String {
     let mut s = TcpStream::connect(gw).await.expect("connect");
@@ -111,7 +123,8 @@ async fn a_server_failing_its_check_takes_no_connection_until_it_passes() {
 ",
         a.addr, b.addr
     );
-    let gw = Gw::start(EP, &dynamic);
+    let statics = format!("{EP}  traefik:\n    address: 127.0.0.1:0\napi:\n  insecure: true\n");
+    let gw = Gw::start(&statics, &dynamic);
     let ep = gw.addrs["web"];
 
     // Both pass: connections alternate.
@@ -134,6 +147,13 @@ async fn a_server_failing_its_check_takes_no_connection_until_it_passes() {
         gw.logs().contains("TCP health check: server is now DOWN"),
         "{}",
         gw.logs()
+    );
+    // The API shows each server's state, as Traefik's TCP services do.
+    let service = api_json(gw.addrs["traefik"], "/api/tcp/services/s@file").await;
+    assert_eq!(
+        service["serverStatus"],
+        serde_json::json!({a.addr.to_string(): "UP", b.addr.to_string(): "DOWN"}),
+        "{service}"
     );
 
     // b passes again: it takes connections again.

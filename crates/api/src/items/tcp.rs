@@ -90,6 +90,14 @@ fn service(state: &ApiState<'_>, name: &str, s: &TcpService) -> Entry {
     if !kind.is_empty() {
         json.insert("type".into(), kind.into());
     }
+    // Traefik's TCP health checker fills `serverStatus` (address → UP/DOWN).
+    if let Some(servers) = state.tcp_servers.get(name).filter(|s| !s.is_empty()) {
+        let statuses: serde_json::Map<String, serde_json::Value> = servers
+            .iter()
+            .map(|(a, up)| (a.clone(), if *up { "UP" } else { "DOWN" }.into()))
+            .collect();
+        json.insert("serverStatus".into(), serde_json::Value::Object(statuses));
+    }
     Entry {
         name: name.to_string(),
         json,

@@ -90,6 +90,7 @@ impl Fixture {
             dynamic: &self.dynamic,
             status: &self.status,
             servers: &self.servers,
+            tcp_servers: &Default::default(),
             certificates: &[],
             version: &self.version,
             debug_vars: None,

@@ -4,7 +4,7 @@
 //! the table, one pass over the health flags); none of it runs for other services.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,7 +83,8 @@ impl ApiSource {
         let Some(table) = self.tables.upgrade().map(|t| t.load_full()) else {
             return crate::rescue::respond(&crate::rescue::ProxyError::NoRoute);
         };
-        let servers = server_health(&table);
+        let servers = server_health(&table.servers);
+        let tcp_servers = server_health(&table.tcp_servers);
         let certificates = certificates_now(&table.certificates);
         let vars = || self.debug_vars();
         let explain = |q: &ExplainQuery| explain(&self.static_cfg, &table, q);
@@ -93,6 +94,7 @@ impl ApiSource {
             dynamic: &table.config,
             status: &table.status,
             servers: &servers,
+            tcp_servers: &tcp_servers,
             certificates: &certificates,
             version: &self.version,
             debug_vars: Some(&vars),
@@ -157,10 +159,11 @@ fn version() -> Version {
     }
 }
 
-/// Service → server URL → up, from the health flags of the table's load balancers.
-fn server_health(table: &RuntimeTable) -> ServerHealth {
+/// Service → server URL (or TCP address) → up, from the health flags of the table's load
+/// balancers.
+fn server_health(servers: &[(String, String, Arc<AtomicBool>)]) -> ServerHealth {
     let mut out: ServerHealth = BTreeMap::new();
-    for (service, url, up) in &table.servers {
+    for (service, url, up) in servers {
         out.entry(service.clone())
             .or_default()
             .insert(url.clone(), up.load(Ordering::Relaxed));
