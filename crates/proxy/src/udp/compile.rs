@@ -187,3 +187,75 @@ impl Builder<'_> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use waygate_config::dynamic::udp::{UdpLoadBalancer, UdpRouter, UdpServer, UdpService};
+    use waygate_config::static_config::EntryPoint;
+
+    use super::*;
+
+    fn ep(address: &str) -> EntryPoint {
+        EntryPoint {
+            address: address.to_string(),
+            ..EntryPoint::default()
+        }
+    }
+
+    fn router(eps: &[&str], service: &str) -> UdpRouter {
+        UdpRouter {
+            entry_points: eps.iter().map(|e| (*e).to_string()).collect(),
+            service: service.to_string(),
+        }
+    }
+
+    #[test]
+    fn one_router_per_entry_point_the_last_by_name() {
+        let mut st = StaticConfig::default();
+        st.entry_points.insert("web".into(), ep(":80"));
+        st.entry_points.insert("dns".into(), ep(":53/udp"));
+        st.entry_points.insert("syslog".into(), ep(":514/udp"));
+        let mut udp = UdpConfig::default();
+        udp.services.insert(
+            "s".into(),
+            UdpService {
+                load_balancer: Some(UdpLoadBalancer {
+                    servers: vec![UdpServer {
+                        address: "127.0.0.1:53".into(),
+                        port: String::new(),
+                    }],
+                }),
+                weighted: None,
+            },
+        );
+        // No entryPoints: every UDP entry point.
+        udp.routers.insert("a".into(), router(&[], "s"));
+        udp.routers.insert("b".into(), router(&["dns"], "s"));
+        udp.routers.insert("c".into(), router(&["web"], "s"));
+        udp.routers.insert("d".into(), router(&["dns"], "missing"));
+        let mut status = RuntimeStatus::default();
+        let mut issues = Vec::new();
+        let out = compile(&st, &udp, &HashSet::new(), &mut status, &mut issues);
+
+        // dns: a and b land there, b wins (d does not build); syslog: a alone.
+        assert_eq!(out["dns"].name, "b");
+        assert_eq!(out["syslog"].name, "a");
+        assert!(!out.contains_key("web"));
+        let a = status.get("udpRouter", "a").expect("a");
+        assert_eq!(a.using, ["syslog"]);
+        assert!(
+            a.warnings[0].contains("served by the UDP router `b`"),
+            "{a:?}"
+        );
+        assert_eq!(status.get("udpRouter", "b").expect("b").using, ["dns"]);
+        // A TCP entry point only, or a missing service: disabled, with an error issue.
+        for name in ["c", "d"] {
+            assert!(!status.get("udpRouter", name).expect(name).enabled);
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| i.key_path == format!("udp.routers.{name}"))
+            );
+        }
+    }
+}
