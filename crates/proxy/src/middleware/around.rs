@@ -50,33 +50,12 @@ impl Next<'_> {
         &self.around.ctx
     }
 
-    /// Serves `req` through the rest of the chain and the service.
-    pub fn run(&mut self, req: Request) -> BoxFuture<'_> {
-        walk(self.around, self.from, req, self.held)
-    }
-}
-
-/// Runs `around.chain[from..]` (`from` being a wrapping middleware) and the service.
-pub(crate) fn run<'a>(
-    around: Around<'a>,
-    from: usize,
-    req: Request,
-    held: &'a mut Held,
-) -> BoxFuture<'a> {
-    Box::pin(async move { walk(&around, from, req, held).await })
-}
-
-/// The handler's chain walk from `from`: request phases in order, a wrapping middleware
-/// around the rest, response phases in reverse on the way back. The wrapping middleware's
-/// future and the service's are boxed apart, each at its own size: the walk's own future
-/// stays small (a future is copied whole when boxed, whatever state it is in).
-fn walk<'a>(
-    around: &'a Around<'a>,
-    from: usize,
-    mut req: Request,
-    held: &'a mut Held,
-) -> BoxFuture<'a> {
-    Box::pin(async move {
+    /// Serves `req` through the rest of the chain and the service: request phases in order,
+    /// a wrapping middleware around the rest, response phases in reverse on the way back.
+    /// Runs inside the wrapping middleware's future (no box of its own): only a second
+    /// wrapping middleware further down the chain is boxed, as the recursion needs.
+    pub async fn run(&mut self, mut req: Request) -> Response {
+        let (around, from) = (self.around, self.from);
         let chain = around.chain;
         let back = |until: usize, mut resp: Response| {
             for mw in chain[from..until].iter().rev() {
@@ -93,26 +72,52 @@ fn walk<'a>(
             take_username(around, &mut req);
             match flow {
                 Flow::Next | Flow::Wait(_) => {}
-                Flow::Hold(slot) => held.push(slot),
-                Flow::Delay(wait) => tokio::time::sleep(wait).await,
+                Flow::Hold(slot) => self.held.push(slot),
+                Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
                 Flow::Respond(r) => return back(i, r),
                 Flow::Wrap => {
-                    let mut next = Next {
+                    let next = Next {
                         around,
                         from: i + 1,
-                        held,
+                        held: &mut *self.held,
                     };
-                    let r = Box::pin(mw.wrap(req, &mut next)).await;
-                    return back(i, r);
+                    return back(i, nested(mw, req, next).await);
                 }
             }
         }
         around
             .forwarded
             .append_client(req.headers_mut(), around.client_ip_value);
-        let resp = Box::pin(around.service.handle(req, &around.ctx)).await;
+        let resp = around.service.handle(req, &around.ctx).await;
         back(chain.len(), resp)
+    }
+}
+
+/// Runs `around.chain[from]`, a wrapping middleware whose request phase the handler has
+/// run (it answered [`Flow::Wrap`]), around the rest of the chain and the service. One box,
+/// with the middleware's future and the rest of the walk ([`Next::run`]) inside it: the
+/// handler's own future stays small for the routers that never get here.
+pub(crate) fn run<'a>(
+    around: Around<'a>,
+    from: usize,
+    req: Request,
+    held: &'a mut Held,
+) -> BoxFuture<'a> {
+    Box::pin(async move {
+        let mut next = Next {
+            around: &around,
+            from: from + 1,
+            held,
+        };
+        around.chain[from].wrap(req, &mut next).await
     })
+}
+
+/// A wrapping middleware further down the chain, boxed: the recursion needs one box, and
+/// in a function of its own the compiler checks `Send` on the box's type, not through the
+/// future being defined.
+fn nested<'a>(mw: &'a Mw, req: Request, mut next: Next<'a>) -> BoxFuture<'a> {
+    Box::pin(async move { mw.wrap(req, &mut next).await })
 }
 
 /// Moves `ClientUsername` into the access log's record (see `accesslog::username`).
