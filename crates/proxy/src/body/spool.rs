@@ -54,19 +54,30 @@ pub struct Replay {
 }
 
 /// Reads `body` keeping up to `mem` bytes in memory and the rest in a temporary file; stops
-/// after more than `max` bytes (`None`: no limit).
+/// after more than `max` bytes (`None`: no limit). A body of one frame is kept as it came,
+/// without a copy.
 pub async fn read(mut body: Body, mem: u64, max: Option<u64>) -> Result<Read, SpoolError> {
+    // The first frame, until a second one comes (then `buf` holds both).
+    let mut first = Bytes::new();
     let mut buf = BytesMut::new();
     let mut file: Option<(File, u64)> = None;
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame?.into_data() else {
             continue; // trailers are not kept
         };
-        let len = buf.len() as u64 + file.as_ref().map_or(0, |f| f.1) + data.len() as u64;
+        let len =
+            (first.len() + buf.len()) as u64 + file.as_ref().map_or(0, |f| f.1) + data.len() as u64;
         if max.is_some_and(|m| len > m) {
             // Keep what was read so the caller can pass it on before the rest.
-            let spool = finish(buf, file, data);
+            let spool = finish(first, buf, file, data);
             return Ok(Read::TooLarge(spool, body));
+        }
+        if first.is_empty() && buf.is_empty() && file.is_none() && data.len() as u64 <= mem {
+            first = data;
+            continue;
+        }
+        if !first.is_empty() {
+            buf.extend_from_slice(&std::mem::take(&mut first));
         }
         if file.is_none() && buf.len() as u64 + data.len() as u64 <= mem {
             buf.extend_from_slice(&data);
@@ -82,11 +93,19 @@ pub async fn read(mut body: Body, mem: u64, max: Option<u64>) -> Result<Read, Sp
         write_all_at(f, &data, *written).await?;
         *written += data.len() as u64;
     }
-    Ok(Read::Complete(finish(buf, file, Bytes::new())))
+    Ok(Read::Complete(finish(first, buf, file, Bytes::new())))
 }
 
-fn finish(buf: BytesMut, file: Option<(File, u64)>, extra: Bytes) -> Spool {
+/// `first` is non-empty only while `buf` is empty and nothing was spilled.
+fn finish(first: Bytes, buf: BytesMut, file: Option<(File, u64)>, extra: Bytes) -> Spool {
+    if !first.is_empty() && extra.is_empty() {
+        return Spool {
+            mem: first,
+            file: None,
+        };
+    }
     let mut mem = buf;
+    mem.extend_from_slice(&first);
     let file = file.map(|(f, n)| (Arc::new(f), n));
     // Bytes read past a limit go after the file's, so keep them in order.
     let (mem, file) = match (file, extra.is_empty()) {

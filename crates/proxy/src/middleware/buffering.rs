@@ -14,9 +14,10 @@ use waygate_config::dynamic::middleware::{
 
 use super::around::Next;
 use super::go_text::status_text;
-use crate::body::spool::{self, Read};
+use super::retry::copy;
+use crate::body::spool::{self, Read, Spool};
 use crate::rescue::{ProxyError, respond, text};
-use crate::{Request, Response};
+use crate::{Body, Request, Response};
 
 /// oxy's `DefaultMaxRetryAttempts`.
 const MAX_ATTEMPTS: u64 = 10;
@@ -67,10 +68,14 @@ impl Buffering {
             return too_large();
         }
         let (mut parts, body) = req.into_parts();
-        let spool = match Box::pin(spool::read(body, self.mem_request, self.max_request)).await {
-            Ok(Read::Complete(s)) => s,
-            Ok(Read::TooLarge(..)) => return too_large(),
-            Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
+        let spool = if matches!(body, Body::Empty) {
+            Spool::default()
+        } else {
+            match Box::pin(spool::read(body, self.mem_request, self.max_request)).await {
+                Ok(Read::Complete(s)) => s,
+                Ok(Read::TooLarge(..)) => return too_large(),
+                Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
+            }
         };
         // The body now has a known length (oxy's copy of the request).
         parts.headers.remove(TRANSFER_ENCODING);
@@ -82,39 +87,62 @@ impl Buffering {
         let upgrade = parts.headers.contains_key(UPGRADE);
         let mut attempt = 1;
         loop {
-            let mut req = Request::new(spool.body());
-            *req.method_mut() = parts.method.clone();
-            *req.uri_mut() = parts.uri.clone();
-            *req.version_mut() = parts.version;
-            *req.headers_mut() = parts.headers.clone();
-            let resp = next.run(req).await;
-            if upgrade || resp.status() == StatusCode::SWITCHING_PROTOCOLS {
-                return resp;
+            // The last try takes the head; one that may be retried sends a copy.
+            if attempt >= MAX_ATTEMPTS || self.retry.is_none() {
+                let resp = next.run(Request::from_parts(parts, spool.body())).await;
+                return match self.read_response(resp, upgrade).await {
+                    Ok((head, body)) => buffered(head, &body),
+                    Err(resp) => resp,
+                };
             }
-            let (mut head, body) = resp.into_parts();
-            let body = match Box::pin(spool::read(body, self.mem_response, self.max_response)).await
-            {
-                Ok(Read::Complete(s)) => s,
-                Ok(Read::TooLarge(..)) | Err(_) => {
-                    return respond(&ProxyError::Internal("response body too large".into()));
-                }
+            let resp = next.run(copy(&parts, spool.body())).await;
+            let (head, body) = match self.read_response(resp, upgrade).await {
+                Ok(read) => read,
+                Err(resp) => return resp,
             };
             let code = head.status.as_u16();
-            if attempt < MAX_ATTEMPTS
-                && self.retry.as_ref().is_some_and(|p| holds(p, attempt, code))
-            {
+            if self.retry.as_ref().is_some_and(|p| holds(p, attempt, code)) {
                 attempt += 1;
                 tracing::debug!(attempt, status = code, "buffering: retrying the request");
                 continue;
             }
-            head.headers.remove(TRANSFER_ENCODING);
-            if !body.is_empty() {
-                head.headers
-                    .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-            }
-            return Response::from_parts(head, body.body());
+            return buffered(head, &body);
         }
     }
+
+    /// Reads a try's response body whole; `Err` holds the answer to give as it is (an
+    /// upgrade, or a body over the limit).
+    async fn read_response(
+        &self,
+        resp: Response,
+        upgrade: bool,
+    ) -> Result<(http::response::Parts, Spool), Response> {
+        if upgrade || resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+            return Err(resp);
+        }
+        let (head, body) = resp.into_parts();
+        match Box::pin(spool::read(body, self.mem_response, self.max_response)).await {
+            Ok(Read::Complete(s)) => Ok((head, s)),
+            Ok(Read::TooLarge(..)) | Err(_) => Err(respond(&ProxyError::Internal(
+                "response body too large".into(),
+            ))),
+        }
+    }
+}
+
+/// The response sent with its body read whole: a `Content-Length` (kept when the upstream
+/// sent the right one), no transfer coding.
+fn buffered(mut head: http::response::Parts, body: &Spool) -> Response {
+    head.headers.remove(TRANSFER_ENCODING);
+    let len = body.len();
+    let declared = head
+        .headers
+        .get(CONTENT_LENGTH)
+        .is_some_and(|v| v.to_str().ok().and_then(|v| v.parse::<u64>().ok()) == Some(len));
+    if len > 0 && !declared {
+        head.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    Response::from_parts(head, body.body())
 }
 
 /// Evaluates a `retryExpression` for try `attempt` that got `code`.

@@ -7,11 +7,11 @@
 //! between tries follow Traefik's exponential backoff ([`backoff`]). A response produced
 //! before the service (a middleware answering) is never a network error.
 //!
-//! Each try sends a copy of the request: its head, and its body read ahead up to
-//! `maxRequestBodyBytes` (2 MiB by default; negative for no limit). A longer body is sent
-//! once, without retries (Traefik would still resend it after a dial error; docs/compat.md).
-//! Load balancers pick their next server for each try, so a retry goes to another server
-//! where there is one.
+//! Each try sends the request's head (the first its own, the others a copy taken before the
+//! first) and its body read ahead up to `maxRequestBodyBytes` (2 MiB by default; negative
+//! for no limit). A longer body is sent once, without retries (Traefik would still resend it
+//! after a dial error; docs/compat.md). Load balancers pick their next server for each try,
+//! so a retry goes to another server where there is one.
 
 mod backoff;
 
@@ -95,13 +95,15 @@ impl Retry {
             }
         };
         let start = self.timeout.map(|t| (Instant::now(), t));
+        // The first try sends the request's own head, which has room for the headers the
+        // rest of the chain and the service add (a copy has none: growing it costs more than
+        // the copy); a copy is kept for the tries after it, the last one taking it.
+        let mut kept = copy(&parts, Body::Empty).into_parts().0;
+        kept.extensions = parts.extensions.clone();
+        let mut resp = next.run(Request::from_parts(parts, spool.body())).await;
         let mut backoff = None;
         let mut attempt = 1;
         loop {
-            if attempt == self.attempts {
-                return next.run(Request::from_parts(parts, spool.body())).await;
-            }
-            let resp = next.run(copy(&parts, spool.body())).await;
             let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
             let code = resp.status().as_u16();
             let network = self.on_network_error && resp.extensions().get::<NotSent>().is_some();
@@ -116,13 +118,17 @@ impl Retry {
             if let Some(wait) = backoff.next() {
                 Box::pin(tokio::time::sleep(wait)).await;
             }
+            if attempt == self.attempts {
+                return next.run(Request::from_parts(kept, spool.body())).await;
+            }
+            resp = next.run(copy(&kept, spool.body())).await;
         }
     }
 }
 
 /// A try's request: the head (extensions aside, which hold nothing for the service
-/// without an upgrade) and `body`.
-fn copy(parts: &http::request::Parts, body: Body) -> Request {
+/// without an upgrade) and `body`. `buffering`'s tries too.
+pub(super) fn copy(parts: &http::request::Parts, body: Body) -> Request {
     let mut req = Request::new(body);
     *req.method_mut() = parts.method.clone();
     *req.uri_mut() = parts.uri.clone();
