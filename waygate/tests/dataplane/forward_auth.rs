@@ -153,6 +153,19 @@ async fn forward_auth_lets_allowed_requests_on_with_the_granted_headers() {
         values(&r.headers, "set-cookie"),
         ["session=from-backend", "theme=dark"]
     );
+
+    // The client to the auth server keeps its connections (sequential requests reuse them;
+    // as for backends, a connection may be replaced once if the server is slow to be ready).
+    for _ in 0..9 {
+        let r = call(&gw, "GET", "/", &[("host", "app.test")], "").await;
+        assert_eq!(r.status, 401);
+    }
+    assert_eq!(auth.count(), 10);
+    assert!(
+        auth.connections() <= 2,
+        "{} connections",
+        auth.connections()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -27,6 +27,7 @@ pub(crate) type Reply = http::Response<Full<Bytes>>;
 pub(crate) struct Scripted {
     pub(crate) addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -46,8 +47,11 @@ impl Scripted {
         let addr = listener.local_addr().expect("addr");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = connections.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let log = log.clone();
                 let tls = tls.clone();
                 tokio::spawn(async move {
@@ -82,7 +86,12 @@ impl Scripted {
                 });
             }
         });
-        Scripted { addr, seen, task }
+        Scripted {
+            addr,
+            seen,
+            connections,
+            task,
+        }
     }
 
     pub(crate) fn url(&self) -> String {
@@ -96,6 +105,11 @@ impl Scripted {
     /// How many requests it received.
     pub(crate) fn count(&self) -> usize {
         self.seen.lock().expect("log").len()
+    }
+
+    /// How many connections it accepted.
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The last request it received.
