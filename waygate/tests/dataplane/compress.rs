@@ -364,6 +364,35 @@ async fn a_paused_body_is_flushed_before_it_ends() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_websocket_upgrade_through_compress_still_works() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let a = crate::support::backend("a").await;
+    let gw = Gw::start(LOCAL_EP, &routers(&a.url(), &[("c.test", "c")], MWS));
+    let stream = TcpStream::connect(gw.addrs["web"]).await.expect("connect");
+    let mut req = format!("ws://{}/ws", gw.addrs["web"])
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("host", "c.test".parse().expect("host"));
+    req.headers_mut()
+        .insert("accept-encoding", "gzip, deflate, br".parse().expect("ae"));
+    let (mut ws, resp) = tokio_tungstenite::client_async(req, stream)
+        .await
+        .expect("handshake");
+    assert_eq!(resp.status(), 101);
+    assert!(resp.headers().get("content-encoding").is_none());
+    ws.send(Message::text("hello")).await.expect("send");
+    assert_eq!(
+        ws.next().await.expect("msg").expect("ok"),
+        Message::text("hello")
+    );
+    ws.close(None).await.expect("close");
+}
+
 /// The encoded bytes received so far, decoded as far as they go (a flushed prefix decodes
 /// whole; the stream's end is still missing).
 struct Decoder {
