@@ -105,11 +105,20 @@ pub(crate) fn compile(
             .using
             .push(ep.clone());
         for lost in routes {
-            status.item("udpRouter", &lost.name).warn(format!(
+            let message = format!(
                 "entry point `{ep}` is served by the UDP router `{}`: one UDP router per \
                  entry point is used (the last by name)",
                 winner.name
-            ));
+            );
+            status.item("udpRouter", &lost.name).warn(message.clone());
+            router_issues.push(
+                Issue::warning(
+                    IssueKind::Conflict,
+                    format!("udp.routers.{}", lost.name),
+                    message,
+                )
+                .with_item("udpRouter", lost.name.clone()),
+            );
         }
         out.insert(ep, winner);
     }
@@ -249,6 +258,12 @@ mod tests {
         );
         assert_eq!(status.get("udpRouter", "b").expect("b").using, ["dns"]);
         // A TCP entry point only, or a missing service: disabled, with an error issue.
+        assert!(
+            issues
+                .iter()
+                .any(|i| !i.is_error() && i.key_path == "udp.routers.a"),
+            "{issues:?}"
+        );
         for name in ["c", "d"] {
             assert!(!status.get("udpRouter", name).expect(name).enabled);
             assert!(
