@@ -41,7 +41,7 @@ use crate::snapshot::{Snapshot, Source};
 const PROVIDER: &str = "file";
 
 /// What one read produces: the configuration, its issues, and the trees it came from.
-type Loaded = (DynamicConfig, Vec<Issue>, Vec<Source>);
+type Loaded = (Arc<DynamicConfig>, Vec<Issue>, Vec<Source>);
 
 /// Reads and watches `providers.file`.
 #[derive(Debug)]
@@ -89,7 +89,7 @@ impl FileProvider {
                 "providers.file",
                 "the file provider needs `filename` or `directory`",
             );
-            (DynamicConfig::default(), vec![issue], Vec::new())
+            (Arc::default(), vec![issue], Vec::new())
         };
         let issues: Vec<Issue> = issues
             .into_iter()
@@ -99,7 +99,7 @@ impl FileProvider {
             })
             .collect();
         log_reload(&config, &issues);
-        Snapshot::new(PROVIDER, config, issues).with_sources(sources)
+        Snapshot::shared(PROVIDER, config, issues).with_sources(sources)
     }
 
     /// When a held file (one that looks like an edit in progress) is due to be read again and
@@ -164,9 +164,9 @@ impl FileProvider {
         let out = state.update(&self.filename, read, now);
         let source = Source {
             name: self.filename.clone(),
-            tree: Arc::new(out.tree),
+            tree: out.tree,
         };
-        (out.load.config, out.load.issues, vec![source])
+        (out.config, out.issues, vec![source])
     }
 
     /// `directory` mode: every configuration file (or its last good version), sorted, the
@@ -182,8 +182,8 @@ impl FileProvider {
                     let source = path.to_string_lossy().into_owned();
                     let read = read::read_tree(&path, &source, self.log_templates);
                     let out = files.entry(path).or_default().update(&source, read, now);
-                    merge(&mut all, out.load, &source, &out.tree);
-                    let tree = Arc::new(out.tree);
+                    let (load, tree) = out.into_load();
+                    merge(&mut all, load, &source, &tree);
                     sources.push(Source { name: source, tree });
                 }
             }
@@ -200,15 +200,14 @@ impl FileProvider {
                     format!("keeping the last good configuration of {dir}"),
                 ));
                 for (path, state) in files.iter_mut() {
-                    let out = state.unread();
+                    let (load, tree) = state.unread().into_load();
                     let name = path.to_string_lossy().into_owned();
-                    merge(&mut all, out.load, &name, &out.tree);
-                    let tree = Arc::new(out.tree);
+                    merge(&mut all, load, &name, &tree);
                     sources.push(Source { name, tree });
                 }
             }
         }
-        (all.config, all.issues, sources)
+        (Arc::new(all.config), all.issues, sources)
     }
 }
 

@@ -41,6 +41,20 @@ impl Snapshot {
         }
     }
 
+    /// [`Snapshot::new`] with a configuration the provider keeps too.
+    pub fn shared(
+        provider: impl Into<String>,
+        config: Arc<DynamicConfig>,
+        issues: Vec<Issue>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            config,
+            issues,
+            sources: Vec::new(),
+        }
+    }
+
     /// The snapshot with the trees its configuration came from.
     pub fn with_sources(mut self, sources: Vec<Source>) -> Self {
         self.sources = sources;

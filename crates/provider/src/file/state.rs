@@ -19,6 +19,7 @@
 //! the settled read (`stable.rs`) are what keep such a cut from being read.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use waygate_config::dynamic::DynamicConfig;
@@ -40,20 +41,23 @@ pub(super) struct FileState {
     held_since: Option<Instant>,
 }
 
-/// What one file contributes to a snapshot.
+/// What one file contributes to a snapshot. The configuration and the tree are shared with
+/// the file's last good version (not copied: with 10,000 routers each copy was tens of MiB).
 #[derive(Debug)]
 pub(super) struct Outcome {
-    pub(super) load: DynamicLoad,
-    /// The tree `load` was decoded from, to locate the issues of a directory merge.
-    pub(super) tree: Node,
+    pub(super) config: Arc<DynamicConfig>,
+    pub(super) issues: Vec<Issue>,
+    pub(super) broken: BTreeSet<(&'static str, String)>,
+    /// The tree `config` was decoded from, to locate issues.
+    pub(super) tree: Arc<Node>,
 }
 
 /// The last version of a file that parsed, as decoded.
 #[derive(Debug)]
 struct Good {
-    tree: Node,
+    tree: Arc<Node>,
     whole_lines: bool,
-    config: DynamicConfig,
+    config: Arc<DynamicConfig>,
     issues: Vec<Issue>,
     broken: BTreeSet<(&'static str, String)>,
 }
@@ -141,23 +145,18 @@ impl FileState {
     /// The last good items (none before a first good read), their issues behind `issues`.
     fn keep_behind(&self, mut issues: Vec<Issue>) -> Outcome {
         let Some(good) = &self.good else {
-            let load = DynamicLoad {
-                issues,
-                ..DynamicLoad::default()
-            };
             return Outcome {
-                load,
-                tree: Node::null(),
+                config: Arc::default(),
+                issues,
+                broken: BTreeSet::new(),
+                tree: Arc::new(Node::null()),
             };
         };
         issues.extend(good.issues.iter().cloned());
-        let load = DynamicLoad {
+        Outcome {
             config: good.config.clone(),
             issues,
             broken: good.broken.clone(),
-        };
-        Outcome {
-            load,
             tree: good.tree.clone(),
         }
     }
@@ -168,17 +167,39 @@ impl FileState {
         if let Some(old) = &self.good {
             keep::last_good_items(&mut load, &old.config, source);
         }
+        let DynamicLoad {
+            config,
+            issues,
+            broken,
+        } = load;
+        let (config, tree) = (Arc::new(config), Arc::new(parsed.tree));
         self.good = Some(Good {
-            tree: parsed.tree.clone(),
+            tree: tree.clone(),
             whole_lines: parsed.whole_lines,
-            config: load.config.clone(),
-            issues: load.issues.clone(),
-            broken: load.broken.clone(),
+            config: config.clone(),
+            issues: issues.clone(),
+            broken: broken.clone(),
         });
         Outcome {
-            load,
-            tree: parsed.tree,
+            config,
+            issues,
+            broken,
+            tree,
         }
+    }
+}
+
+// === impl Outcome ===
+
+impl Outcome {
+    /// As a decoded load, for a directory's merge (which copies the items it keeps).
+    pub(super) fn into_load(self) -> (DynamicLoad, Arc<Node>) {
+        let load = DynamicLoad {
+            config: Arc::unwrap_or_clone(self.config),
+            issues: self.issues,
+            broken: self.broken,
+        };
+        (load, self.tree)
     }
 }
 
