@@ -393,6 +393,42 @@ async fn a_websocket_upgrade_through_compress_still_works() {
     ws.close(None).await.expect("close");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_access_log_gzip_ratio_compares_origin_and_downstream_sizes() {
+    let release = Arc::new(Notify::new());
+    let url = start_backend(release).await;
+    let dir = Gw::dir();
+    let log = dir.join("access.log");
+    let st = format!(
+        "{LOCAL_EP}accessLog:\n  filePath: {}\n  format: json\n",
+        log.display()
+    );
+    let gw = Gw::start_in_dir(dir, &st, &routers(&url, &[("c.test", "c")], MWS));
+    let web = gw.url("web");
+    let (p, body) = fetch(
+        "GET",
+        &format!("{web}/text"),
+        "c.test",
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(header(&p, "content-encoding"), Some("gzip"));
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    crate::support::eventually(Duration::from_secs(10), "an access log line", || async {
+        !read().is_empty()
+    })
+    .await;
+    let line: serde_json::Value =
+        serde_json::from_str(read().lines().next().expect("line")).expect("json");
+    assert_eq!(line["OriginContentSize"], text().len() as u64, "{line}");
+    assert_eq!(line["DownstreamContentSize"], body.len() as u64, "{line}");
+    let ratio = line["GzipRatio"].as_f64().expect("GzipRatio");
+    assert!(
+        (ratio - text().len() as f64 / body.len() as f64).abs() < 1e-6,
+        "{line}"
+    );
+}
+
 /// The encoded bytes received so far, decoded as far as they go (a flushed prefix decodes
 /// whole; the stream's end is still missing).
 struct Decoder {
