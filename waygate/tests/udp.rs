@@ -2,7 +2,8 @@
 //! own client (`kdig`) crossing a UDP router to a real Knot DNS server, two clients at once,
 //! sessions spread over a weighted service (counted), a session kept per client and released
 //! after `udp.timeout`, and a reload that keeps the listener and its open sessions while new
-//! sessions follow the new configuration. The API shows the router serving.
+//! sessions follow the new configuration, and a shutdown that opens no session while the open
+//! ones keep relaying until `graceTimeOut`. The API shows the router serving.
 
 #[path = "../../crates/acme/tests/support/knot.rs"]
 mod knot;
@@ -250,4 +251,54 @@ async fn reload_keeps_the_listener_and_open_sessions() {
     .await;
     // The session opened before the reload keeps its server and its socket.
     assert_eq!(ask(&old, ep, "2").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_lets_open_sessions_finish_and_opens_no_new_one() {
+    let server = echo("s").await;
+    // The longest graceTimeOut of all entry points applies.
+    let grace = "    transport:\n      lifeCycle:\n        graceTimeOut: 2s\n";
+    let statics = format!(
+        "entryPoints:\n  web:\n    address: 127.0.0.1:0\n{grace}  dns:\n    address: 127.0.0.1:0/udp\n    udp:\n      timeout: 60s\n{grace}"
+    );
+    let dynamic = format!(
+        "udp:
+  routers:
+    r:
+      service: s
+  services:
+    s:
+      loadBalancer:
+        servers: [{{address: \"{server}\"}}]
+"
+    );
+    let mut gw = Gw::start(&statics, &dynamic);
+    let ep = gw.addrs["dns"];
+    let old = udp_client().await;
+    let first = ask(&old, ep, "1").await;
+
+    gw.signal("TERM");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !gw.logs().contains("waiting for in-flight requests") {
+        assert!(std::time::Instant::now() < deadline, "{}", gw.logs());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The entry point stopped opening sessions; the open one still relays.
+    assert_eq!(ask(&old, ep, "2").await, first);
+    let new = udp_client().await;
+    new.send_to(b"new", ep).await.expect("send");
+    let mut buf = [0u8; 64];
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), new.recv_from(&mut buf))
+            .await
+            .is_err(),
+        "a new client got a session during shutdown"
+    );
+    // The session outlives graceTimeOut: the gateway exits anyway.
+    assert_eq!(
+        tokio::task::block_in_place(|| gw.wait_exit(Duration::from_secs(15))),
+        Some(0),
+        "{}",
+        gw.logs()
+    );
 }
