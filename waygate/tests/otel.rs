@@ -2,13 +2,17 @@
 //! the official protobuf definitions (`tests/otel/receiver.py`: Python `opentelemetry-proto`
 //! and `grpcio`), over OTLP/HTTP and OTLP/gRPC: the span tree (entry point server span,
 //! `ReverseProxy` client span), Traefik's semantic-convention attributes, the resource, the
-//! W3C `traceparent` the backend receives, and sampling (`sampleRate`, parent-based).
+//! W3C `traceparent` the backend receives, and sampling (`sampleRate`, parent-based);
+//! `metrics.otlp` in `otel/metrics.rs`.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 #[allow(dead_code)]
 #[path = "dataplane/support.rs"]
 mod support;
+
+#[path = "otel/metrics.rs"]
+mod metrics;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -69,7 +73,8 @@ impl Receiver {
         std::fs::read_to_string(&self.out)
             .unwrap_or_default()
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
+            // A line being written is read on the next poll.
+            .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
     }
 

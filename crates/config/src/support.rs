@@ -63,7 +63,6 @@ const fn section(path: &'static str, effect: &'static str) -> Gap {
 /// Static options decoded but not implemented.
 pub const STATIC_GAPS: &[Gap] = &[
     section("accessLog.otlp", "access logs are not exported over OTLP"),
-    section("metrics.otlp", "no metrics are exported over OTLP"),
     section("metrics.datadog", "no metrics are sent to Datadog"),
     section("metrics.statsd", "no metrics are sent to StatsD"),
     section("metrics.influxDB2", "no metrics are sent to InfluxDB"),

@@ -15,12 +15,17 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use waygate_config::static_config::{OtlpGrpc, OtlpHttp, TracingOtlp};
+use waygate_config::static_config::{MetricsOtlp, OtlpGrpc, OtlpHttp, TracingOtlp};
 
 /// The OTLP exporters' default timeout.
 pub(crate) const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
-const GRPC_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+/// What is exported: its OTLP/HTTP default path and its gRPC method.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Traces,
+    Metrics,
+}
 
 /// Why an export failed (or an exporter could not be built).
 #[derive(Debug, thiserror::Error)]
@@ -52,16 +57,28 @@ pub struct Transport {
 impl Transport {
     /// From `tracing.otlp`: gRPC when `grpc` is set, else HTTP (its defaults when absent).
     pub fn new(otlp: Option<&TracingOtlp>) -> Result<Self, ExportError> {
-        match otlp.and_then(|o| o.grpc.as_ref()) {
-            Some(grpc) => Self::grpc(grpc),
-            None => {
-                let http = otlp.and_then(|o| o.http.clone()).unwrap_or_default();
-                Self::http(&http)
-            }
+        let grpc = otlp.and_then(|o| o.grpc.as_ref());
+        let http = otlp.and_then(|o| o.http.as_ref());
+        Self::build(grpc, http, Signal::Traces)
+    }
+
+    /// From `metrics.otlp`, likewise.
+    pub fn for_metrics(otlp: &MetricsOtlp) -> Result<Self, ExportError> {
+        Self::build(otlp.grpc.as_ref(), otlp.http.as_ref(), Signal::Metrics)
+    }
+
+    fn build(
+        grpc: Option<&OtlpGrpc>,
+        http: Option<&OtlpHttp>,
+        signal: Signal,
+    ) -> Result<Self, ExportError> {
+        match grpc {
+            Some(grpc) => Self::grpc(grpc, signal),
+            None => Self::http(&http.cloned().unwrap_or_default(), signal),
         }
     }
 
-    fn http(cfg: &OtlpHttp) -> Result<Self, ExportError> {
+    fn http(cfg: &OtlpHttp, signal: Signal) -> Result<Self, ExportError> {
         let bad = || ExportError::Endpoint(cfg.endpoint.clone());
         let uri: Uri = cfg.endpoint.parse().map_err(|_| bad())?;
         let scheme = uri.scheme_str().ok_or_else(bad)?;
@@ -69,11 +86,16 @@ impl Transport {
             return Err(bad());
         }
         let authority = uri.authority().ok_or_else(bad)?.clone();
-        // Go's exporter posts to the endpoint's path, `/v1/traces` when it has none.
+        // Go's exporter posts to the endpoint's path, `/v1/traces` (`/v1/metrics`) when it
+        // has none.
+        let default = match signal {
+            Signal::Traces => "/v1/traces",
+            Signal::Metrics => "/v1/metrics",
+        };
         let after_scheme = cfg.endpoint.split_once("://").map_or("", |(_, r)| r);
         let path = after_scheme
             .find('/')
-            .map_or("/v1/traces", |i| &after_scheme[i..]);
+            .map_or(default, |i| &after_scheme[i..]);
         let uri = Uri::builder()
             .scheme(scheme)
             .authority(authority)
@@ -95,7 +117,7 @@ impl Transport {
         })
     }
 
-    fn grpc(cfg: &OtlpGrpc) -> Result<Self, ExportError> {
+    fn grpc(cfg: &OtlpGrpc, signal: Signal) -> Result<Self, ExportError> {
         let bad = || ExportError::Endpoint(cfg.endpoint.clone());
         // `host:port`, as Traefik requires (a scheme is tolerated and ignored).
         let host_port = cfg
@@ -107,7 +129,12 @@ impl Transport {
         let uri = Uri::builder()
             .scheme(scheme)
             .authority(host_port)
-            .path_and_query(GRPC_PATH)
+            .path_and_query(match signal {
+                Signal::Traces => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                Signal::Metrics => {
+                    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
+                }
+            })
             .build()
             .map_err(|_| bad())?;
         if uri.port().is_none() {

@@ -8,6 +8,7 @@ mod batch;
 mod context;
 mod export;
 mod id;
+mod metrics;
 mod proto;
 mod query;
 mod span;
@@ -17,6 +18,9 @@ pub use self::batch::{BatchConfig, Stats};
 pub use self::context::{SpanContext, TRACEPARENT, TRACESTATE};
 pub use self::export::{ExportError, Transport};
 pub use self::id::{SpanId, TraceId};
+pub use self::metrics::{
+    HistogramPoint, Metric, MetricsPusher, NumberPoint, Points, export_metrics_request,
+};
 pub use self::proto::{Resource, export_trace_request};
 pub use self::query::redact_query;
 pub use self::span::{KeyValue, Kind, SpanData, StatusCode, Value, nanos_ago, unix_nanos};

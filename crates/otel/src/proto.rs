@@ -77,7 +77,7 @@ fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
 }
 
 /// KeyValue { key = 1, value = 2 (AnyValue) }
-fn key_value(out: &mut Vec<u8>, kv: &KeyValue) {
+pub(crate) fn key_value(out: &mut Vec<u8>, kv: &KeyValue) {
     string(out, 1, &kv.key);
     message(out, 2, |v| any_value(v, &kv.value));
 }
@@ -115,11 +115,11 @@ fn any_value(out: &mut Vec<u8>, value: &Value) {
 // Wire format: a key is `field << 3 | wire type` (0 varint, 1 fixed64, 2 length-delimited,
 // 5 fixed32). proto3 leaves zero values out.
 
-fn key(out: &mut Vec<u8>, field: u32, wire: u32) {
+pub(crate) fn key(out: &mut Vec<u8>, field: u32, wire: u32) {
     varint(out, u64::from(field << 3 | wire));
 }
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -127,38 +127,38 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn len_prefixed(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn len_prefixed(out: &mut Vec<u8>, b: &[u8]) {
     varint(out, b.len() as u64);
     out.extend_from_slice(b);
 }
 
-fn varint_field(out: &mut Vec<u8>, field: u32, v: u64) {
+pub(crate) fn varint_field(out: &mut Vec<u8>, field: u32, v: u64) {
     if v != 0 {
         key(out, field, 0);
         varint(out, v);
     }
 }
 
-fn fixed64(out: &mut Vec<u8>, field: u32, v: u64) {
+pub(crate) fn fixed64(out: &mut Vec<u8>, field: u32, v: u64) {
     if v != 0 {
         key(out, field, 1);
         out.extend_from_slice(&v.to_le_bytes());
     }
 }
 
-fn bytes(out: &mut Vec<u8>, field: u32, b: &[u8]) {
+pub(crate) fn bytes(out: &mut Vec<u8>, field: u32, b: &[u8]) {
     if !b.is_empty() {
         key(out, field, 2);
         len_prefixed(out, b);
     }
 }
 
-fn string(out: &mut Vec<u8>, field: u32, s: &str) {
+pub(crate) fn string(out: &mut Vec<u8>, field: u32, s: &str) {
     bytes(out, field, s.as_bytes());
 }
 
 /// A nested message: encoded aside, then written with its length.
-fn message(out: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn message(out: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
     let mut inner = Vec::new();
     body(&mut inner);
     key(out, field, 2);

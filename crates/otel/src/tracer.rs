@@ -41,7 +41,8 @@ impl Tracer {
     /// Builds the exporter and spawns its task (on the current Tokio runtime).
     pub fn start(cfg: &Tracing) -> Result<Self, ExportError> {
         let transport = Transport::new(cfg.otlp.as_ref())?;
-        let resource = resource(cfg);
+        let attrs = cfg.global_attributes.iter().chain(&cfg.resource_attributes);
+        let resource = resource(&cfg.service_name, attrs);
         let queue = Queue::spawn(transport, resource, BatchConfig::from_env());
         let rate = if cfg.sample_rate.is_nan() {
             0.0
@@ -114,9 +115,12 @@ impl Tracer {
 /// `service.name`, `service.version` and the SDK's attributes, then `resourceAttributes`
 /// (`globalAttributes` first, its deprecated spelling), then `OTEL_RESOURCE_ATTRIBUTES` and
 /// `OTEL_SERVICE_NAME`, as Traefik's resource detectors order them.
-fn resource(cfg: &Tracing) -> Resource {
+pub(crate) fn resource<'a>(
+    service_name: &str,
+    configured: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Resource {
     let mut attrs: BTreeMap<String, String> = BTreeMap::new();
-    attrs.insert("service.name".into(), cfg.service_name.clone());
+    attrs.insert("service.name".into(), service_name.to_string());
     attrs.insert("service.version".into(), env!("CARGO_PKG_VERSION").into());
     attrs.insert("telemetry.sdk.name".into(), "waygate".into());
     attrs.insert("telemetry.sdk.language".into(), "rust".into());
@@ -128,7 +132,7 @@ fn resource(cfg: &Tracing) -> Resource {
     if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
         attrs.insert("host.name".into(), host.trim().to_string());
     }
-    for (k, v) in cfg.global_attributes.iter().chain(&cfg.resource_attributes) {
+    for (k, v) in configured {
         attrs.insert(k.clone(), v.clone());
     }
     if let Ok(env) = std::env::var("OTEL_RESOURCE_ATTRIBUTES") {

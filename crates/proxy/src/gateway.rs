@@ -162,6 +162,7 @@ impl Gateway {
                 access_log,
                 metrics,
                 tracer,
+                _metrics_otlp: metrics_otlp,
             }),
         })
     }

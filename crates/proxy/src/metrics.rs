@@ -16,6 +16,7 @@
 mod expose;
 mod labels;
 mod observe;
+pub(crate) mod otlp;
 mod registry;
 mod series;
 
@@ -59,7 +60,8 @@ pub struct Prometheus {
 // === impl Prometheus ===
 
 impl Prometheus {
-    /// The registry `metrics.prometheus` asks for, if it does.
+    /// The registry `metrics.prometheus` asks for, if it does (or `metrics.otlp` alone, with
+    /// its own labels and buckets).
     pub(crate) fn from_static(
         st: &StaticConfig,
         tables: Weak<ArcSwap<RuntimeTable>>,
@@ -67,7 +69,21 @@ impl Prometheus {
         access_log_dropped: Option<Arc<AtomicU64>>,
     ) -> Option<Arc<Self>> {
         let metrics = st.metrics.as_ref()?;
-        let p = metrics.prometheus.as_ref()?;
+        let from_otlp;
+        let p = match (&metrics.prometheus, &metrics.otlp) {
+            (Some(p), _) => p,
+            (None, Some(o)) => {
+                from_otlp = waygate_config::static_config::Prometheus {
+                    buckets: o.explicit_boundaries.clone(),
+                    add_entry_points_labels: o.add_entry_points_labels,
+                    add_routers_labels: o.add_routers_labels,
+                    add_services_labels: o.add_services_labels,
+                    ..Default::default()
+                };
+                &from_otlp
+            }
+            (None, None) => return None,
+        };
         let mut bounds: Vec<f64> = if p.buckets.is_empty() {
             DEFAULT_BUCKETS.to_vec()
         } else {

@@ -79,8 +79,11 @@ pub struct Metrics {
         skip_serializing_if = "Option::is_none"
     )]
     pub prometheus: Option<Prometheus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub otlp: Option<Opaque>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub otlp: Option<MetricsOtlp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub datadog: Option<Opaque>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,6 +122,30 @@ pub struct Tracing {
         skip_serializing_if = "Option::is_none"
     )]
     pub otlp: Option<TracingOtlp>,
+}
+
+/// `metrics.otlp`: the same series as Prometheus's, pushed every `pushInterval` over gRPC
+/// when `grpc` is set, else HTTP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricsOtlp {
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grpc: Option<OtlpGrpc>,
+    #[serde(
+        deserialize_with = "crate::de::section",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http: Option<OtlpHttp>,
+    pub add_entry_points_labels: bool,
+    pub add_routers_labels: bool,
+    pub add_services_labels: bool,
+    pub explicit_boundaries: Vec<f64>,
+    pub push_interval: Duration,
+    pub service_name: String,
+    pub resource_attributes: BTreeMap<String, String>,
 }
 
 /// `tracing.otlp`: gRPC when `grpc` is set, else HTTP.
@@ -266,6 +293,24 @@ impl Default for OtlpHttp {
             endpoint: "https://localhost:4318".to_string(),
             tls: None,
             headers: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for MetricsOtlp {
+    fn default() -> Self {
+        Self {
+            grpc: None,
+            http: None,
+            add_entry_points_labels: true,
+            add_routers_labels: false,
+            add_services_labels: true,
+            explicit_boundaries: vec![
+                0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+            ],
+            push_interval: Duration::from_secs(10),
+            service_name: "traefik".to_string(),
+            resource_attributes: BTreeMap::new(),
         }
     }
 }

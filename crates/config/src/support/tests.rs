@@ -44,8 +44,9 @@ const IMPLEMENTED: &[&str] = &[
     "ping",
     "metrics.prometheus",
     "metrics.addInternals",
-    // OpenTelemetry traces (waygate-otel).
+    // OpenTelemetry traces and metrics (waygate-otel).
     "tracing",
+    "metrics.otlp",
     "api.insecure",
     "api.basePath",
     "api.dashboard",
