@@ -150,6 +150,7 @@ impl Gateway {
                 tables,
                 bound: Mutex::new(bound),
                 udp_bound: Mutex::new(udp_bound),
+                addrs,
                 health: HealthRegistry::default(),
                 pools: Pools::default(),
                 terminating: Arc::default(),
