@@ -86,10 +86,19 @@ async fn serve(mut s: TcpStream, release: Arc<Notify>) {
             "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n",
             text(),
         ),
+        "/range" => (
+            "Content-Type: text/plain\r\nAccept-Ranges: bytes\r\nContent-Range: bytes 0-239999/999999\r\n",
+            text()[..240_000].to_vec(),
+        ),
         _ => ("Content-Type: text/plain; charset=utf-8\r\n", text()),
     };
+    let status = if path == "/range" {
+        "206 Partial Content"
+    } else {
+        "200 OK"
+    };
     let mut out = format!(
-        "HTTP/1.1 200 OK\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -273,6 +282,20 @@ async fn small_excluded_grpc_encoded_and_head_are_left_alone() {
     .await;
     assert_eq!(header(&p, "content-encoding"), Some("gzip"));
     assert_eq!(body.to_vec(), text(), "the backend's bytes, unchanged");
+    // A range: gzip leaves it alone, brotli and zstd compress it (Traefik's handlers).
+    let range = format!("{web}/range");
+    let (p, body) = fetch("GET", &range, "c.test", &gzip).await;
+    assert_eq!(p.status, 206);
+    assert_eq!(header(&p, "content-encoding"), None);
+    assert_eq!(header(&p, "accept-ranges"), Some("bytes"));
+    assert_eq!(body.len(), 240_000);
+    let (p, body) = fetch("GET", &range, "c.test", &[("accept-encoding", "br")]).await;
+    assert_eq!(
+        (p.status.as_u16(), header(&p, "content-encoding")),
+        (206, Some("br"))
+    );
+    assert_eq!(header(&p, "accept-ranges"), Some("bytes"));
+    assert_eq!(decode("br", &body), text()[..240_000]);
     // HEAD: untouched.
     let (p, body) = fetch("HEAD", &format!("{web}/text"), "c.test", &gzip).await;
     assert_eq!(header(&p, "content-encoding"), None);
