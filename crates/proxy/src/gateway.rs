@@ -234,6 +234,11 @@ impl Gateway {
             .iter()
             .map(|c| (c.service.clone(), c.url.clone(), c.up.clone()))
             .collect();
+        table.tcp_servers = compiled
+            .tcp_checked
+            .iter()
+            .map(|c| (c.service.clone(), c.address.clone(), c.up.clone()))
+            .collect();
         self.inner.tables.store(Arc::new(table));
         self.inner.health.sync(compiled.checked);
         self.inner.health.tcp.sync(compiled.tcp_checked);

@@ -308,18 +308,18 @@ mod dynamic {
         "tcp.routers.*.priority",
         "tcp.routers.*.tls.passthrough",
         "tcp.routers.*.tls.options",
-        "tcp.services.*.loadBalancer.servers",
-        "tcp.services.*.loadBalancer.serversTransport",
         // Ordered by the resolver (waygate-acme `domains`), served from the TLS store.
         "tcp.routers.*.tls.certResolver",
         "tcp.routers.*.tls.domains",
+        "tcp.services.*.loadBalancer.servers",
+        "tcp.services.*.loadBalancer.serversTransport",
         "tcp.services.*.loadBalancer.proxyProtocol",
         "tcp.services.*.loadBalancer.terminationDelay",
         "tcp.services.*.weighted.services",
-        "tcp.middlewares",
-        "tcp.serversTransports.*.dialTimeout",
         "tcp.services.*.loadBalancer.healthCheck",
         "tcp.services.*.weighted.healthCheck",
+        "tcp.middlewares",
+        "tcp.serversTransports.*.dialTimeout",
         "tcp.serversTransports.*.dialKeepAlive",
         "tcp.serversTransports.*.terminationDelay",
         "tcp.serversTransports.*.proxyProtocol",
@@ -327,8 +327,8 @@ mod dynamic {
         "tcp.serversTransports.*.tls.insecureSkipVerify",
         "tcp.serversTransports.*.tls.rootCAs",
         "tcp.serversTransports.*.tls.certificates",
-        // Reported by validation (deprecated: Traefik v3 ignores it too).
         "udp",
+        // Reported by validation (deprecated: Traefik v3 ignores it too).
         "http.middlewares.*.stripPrefix.forceSlash",
     ];
 

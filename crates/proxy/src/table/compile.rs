@@ -359,14 +359,6 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         ),
         None => (HashMap::new(), Vec::new()),
     };
-    let ep_names = super::entry_point_names(st);
-    for ep_name in ep_names {
-        let ep_cfg = eps.get(&ep_name);
-        let routers = per_ep.remove(&ep_name).unwrap_or_default();
-        let ep_has_tls = ep_cfg
-            .and_then(|e| e.http.as_ref())
-            .is_some_and(|h| h.tls.is_some());
-        let (plain, tls_routes, sni) =
     let mut udp = match &input.dynamic.udp {
         Some(config) => crate::udp::compile(
             st,
@@ -377,6 +369,14 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         ),
         None => HashMap::new(),
     };
+    let ep_names = super::entry_point_names(st);
+    for ep_name in ep_names {
+        let ep_cfg = eps.get(&ep_name);
+        let routers = per_ep.remove(&ep_name).unwrap_or_default();
+        let ep_has_tls = ep_cfg
+            .and_then(|e| e.http.as_ref())
+            .is_some_and(|h| h.tls.is_some());
+        let (plain, tls_routes, sni) =
             split_tls(&ep_name, routers, ep_has_tls, tls.as_ref(), &mut issues);
         let https_catch_all = tls_routes.iter().any(|r| r.rule.host_values().is_empty());
         let not_append = st
@@ -402,6 +402,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             ),
             encode_query_semicolons: http.is_some_and(|h| h.encode_query_semicolons),
             tcp: tcp.remove(&ep_name).unwrap_or_default(),
+            udp: udp.remove(&ep_name),
             log: crate::accesslog::for_entry_point(input.access_log, &ep_name, ep_cfg),
             metrics: metrics.map(|(m, g)| m.entry_point(g, &ep_name, ep_cfg)),
             trace: crate::trace::for_entry_point(input.tracer, &ep_name, ep_cfg),
@@ -410,7 +411,6 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         table.entry_points.push((ep_name, ep));
     }
     if let Some((m, g)) = metrics {
-            udp: udp.remove(&ep_name),
         m.finish(g);
     }
     issues.extend(waygate_config::support::dynamic_gaps(input.dynamic));
