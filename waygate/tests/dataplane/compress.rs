@@ -452,6 +452,31 @@ async fn the_access_log_gzip_ratio_compares_origin_and_downstream_sizes() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_h2c_client_gets_the_same_encoding() {
+    let (gw, _) = start().await;
+    let tcp = TcpStream::connect(gw.addrs["web"]).await.expect("connect");
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2 handshake");
+    tokio::spawn(conn);
+    for coding in ["gzip", "br", "zstd"] {
+        let req = http::Request::get("http://c.test/text")
+            .header("accept-encoding", coding)
+            .body(Full::new(Bytes::new()))
+            .expect("request");
+        let (p, body) = send.send_request(req).await.expect("response").into_parts();
+        assert_eq!(p.version, http::Version::HTTP_2);
+        assert_eq!(header(&p, "content-encoding"), Some(coding));
+        assert_eq!(header(&p, "content-length"), None);
+        let body = body.collect().await.expect("body").to_bytes();
+        assert_eq!(decode(coding, &body), text(), "{coding}");
+    }
+}
+
 /// The encoded bytes received so far, decoded as far as they go (a flushed prefix decodes
 /// whole; the stream's end is still missing).
 struct Decoder {
