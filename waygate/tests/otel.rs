@@ -247,6 +247,7 @@ async fn http_export_continues_the_client_trace() {
     assert_eq!(server["transport"], "http");
     assert_eq!(server["headers"]["x-api-key"], "sesame");
     assert_eq!(server["headers"]["content-type"], "application/x-protobuf");
+    assert_eq!(server["headers"]["content-encoding"], "gzip");
 
     // A router with `observability.tracing: false`: no span, the client's traceparent goes
     // to the backend untouched.

@@ -1,7 +1,8 @@
 //! Sending encoded export requests to the collector: OTLP/HTTP (`POST` of
 //! `application/x-protobuf` to `/v1/traces`) or OTLP/gRPC (a unary
 //! `TraceService/Export` call: the same message in gRPC's length-prefixed framing over
-//! HTTP/2). One pooled client each; a call is bounded by [`EXPORT_TIMEOUT`].
+//! HTTP/2), gzip-compressed as Traefik's exporters send them. One pooled client each; a
+//! call is bounded by [`EXPORT_TIMEOUT`].
 
 mod tls;
 
@@ -171,10 +172,12 @@ impl Transport {
     }
 
     async fn call(&self, message: Vec<u8>) -> Result<(), ExportError> {
+        // Gzip, as Traefik's exporters send (its collectors and ours accept both).
+        let message = gzip(&message)?;
         let (content_type, body) = if self.grpc {
-            // Length-prefixed message: compressed flag 0, big-endian length.
+            // Length-prefixed message: compressed flag 1, big-endian length.
             let mut b = BytesMut::with_capacity(message.len() + 5);
-            b.put_u8(0);
+            b.put_u8(1);
             b.put_u32(u32::try_from(message.len()).unwrap_or(u32::MAX));
             b.put_slice(&message);
             ("application/grpc", b.freeze())
@@ -187,7 +190,9 @@ impl Transport {
             .header(CONTENT_TYPE, content_type)
             .header(USER_AGENT, concat!("waygate/", env!("CARGO_PKG_VERSION")));
         if self.grpc {
-            req = req.header("te", "trailers");
+            req = req.header("te", "trailers").header("grpc-encoding", "gzip");
+        } else {
+            req = req.header(http::header::CONTENT_ENCODING, "gzip");
         }
         let mut req = req
             .body(Full::new(body))
@@ -229,6 +234,17 @@ impl Transport {
         }
         Ok(())
     }
+}
+
+fn gzip(message: &[u8]) -> Result<Vec<u8>, ExportError> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(
+        Vec::with_capacity(message.len() / 4 + 64),
+        flate2::Compression::default(),
+    );
+    z.write_all(message)
+        .and_then(|()| z.finish())
+        .map_err(|e| ExportError::Send(format!("gzip: {e}")))
 }
 
 fn headers(

@@ -11,6 +11,7 @@ metric data point to `metrics.jsonl` beside it.
 With --tls CERT KEY, both endpoints serve TLS (gRPC over TLS with ALPN h2, HTTPS).
 """
 
+import gzip
 import json
 import os
 import ssl
@@ -122,6 +123,8 @@ class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
 class Http(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
         if self.path == "/v1/metrics" and self.headers.get("Content-Type") == "application/x-protobuf":
             request = metrics_service_pb2.ExportMetricsServiceRequest()
             request.ParseFromString(body)
