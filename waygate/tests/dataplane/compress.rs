@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use crate::support::{Gw, LOCAL_EP, client};
 use crate::transform::routers;
 
-const MWS: &str = "    c:\n      compress: {}\n    pref:\n      compress:\n        encodings: [zstd, br]\n        defaultEncoding: br\n    nopng:\n      compress:\n        excludedContentTypes: [image/png]\n";
+const MWS: &str = "    sniff:\n      contentType: {}\n    c:\n      compress: {}\n    pref:\n      compress:\n        encodings: [zstd, br]\n        defaultEncoding: br\n    nopng:\n      compress:\n        excludedContentTypes: [image/png]\n";
 
 /// Text that compresses well, with Content-Length.
 fn text() -> Vec<u8> {
@@ -80,6 +80,7 @@ async fn serve(mut s: TcpStream, release: Arc<Notify>) {
     }
     let (headers, body) = match path.as_str() {
         "/small" => ("Content-Type: text/plain\r\n", b"small body".to_vec()),
+        "/untyped" => ("", text()),
         "/png" => ("Content-Type: image/png\r\n", text()),
         "/grpc" => ("Content-Type: application/grpc\r\n", text()),
         "/encoded" => (
@@ -122,6 +123,7 @@ async fn start() -> (Gw, Arc<Notify>) {
         ("c.test", "c"),
         ("pref.test", "pref"),
         ("png.test", "nopng"),
+        ("typed.test", "sniff, c"),
     ];
     (Gw::start(LOCAL_EP, &routers(&url, &routes, MWS)), release)
 }
@@ -475,6 +477,26 @@ async fn an_h2c_client_gets_the_same_encoding() {
         let body = body.collect().await.expect("body").to_bytes();
         assert_eq!(decode(coding, &body), text(), "{coding}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untyped_body_keeps_no_type_unless_content_type_runs_first() {
+    let (gw, _) = start().await;
+    let url = format!("{}/untyped", gw.url("web"));
+    let gzip = [("accept-encoding", "gzip")];
+    // Traefik turns sniffing off: gzhttp sniffs only to decide.
+    let (p, body) = fetch("GET", &url, "c.test", &gzip).await;
+    assert_eq!(header(&p, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&p, "content-type"), None);
+    assert_eq!(decode("gzip", &body), text());
+    // contentType before compress: the type of the text, not of the gzip bytes.
+    let (p, body) = fetch("GET", &url, "typed.test", &gzip).await;
+    assert_eq!(header(&p, "content-encoding"), Some("gzip"));
+    assert_eq!(
+        header(&p, "content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(decode("gzip", &body), text());
 }
 
 /// The encoded bytes received so far, decoded as far as they go (a flushed prefix decodes

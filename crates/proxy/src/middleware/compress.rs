@@ -25,6 +25,12 @@ use self::negotiate::Choice;
 use super::{Flow, Next};
 use crate::{Request, Response};
 
+/// The type `gzhttp` sniffed on an untyped response it compressed. Traefik keeps it off the
+/// wire, except when a `contentType` middleware runs before `compress`: that one then sets it
+/// (instead of sniffing the compressed bytes), as `gzhttp` would.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SniffedType(pub(crate) &'static str);
+
 /// Traefik's (and `gzhttp`'s) default `minResponseBodyBytes`.
 const DEFAULT_MIN_SIZE: usize = 1024;
 

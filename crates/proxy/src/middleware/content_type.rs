@@ -10,6 +10,7 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 use waygate_config::dynamic::middleware::ContentType as Config;
 
+use super::compress::SniffedType;
 use super::{Next, sniff};
 use crate::body::spool::Replay;
 use crate::rescue::{ProxyError, respond};
@@ -35,7 +36,15 @@ impl ContentType {
 
     /// Serves `req` through `next`, then sniffs the response if it has no type.
     pub(crate) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
-        let resp = next.run(req).await;
+        let mut resp = next.run(req).await;
+        // `compress` (gzip) after it already sniffed the body before encoding it.
+        if let Some(SniffedType(ct)) = resp.extensions().get::<SniffedType>().copied()
+            && !resp.headers().contains_key(CONTENT_TYPE)
+        {
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+            return resp;
+        }
         if resp.headers().contains_key(CONTENT_TYPE)
             || !body_allowed(resp.status())
             || resp.body().is_end_stream()

@@ -9,7 +9,8 @@
 //! gzip (klauspost's `gzhttp`) besides: `Accept-Encoding`'s first line must name gzip, a
 //! `No-Gzip-Compression` header stops it (and is never sent on), `Content-Range` stops it,
 //! a `Content-Length` below the minimum stops it at once, a missing `Content-Type` is sniffed
-//! for the type lists (not sent: Traefik turns sniffing off for clients), an unparsable type
+//! for the type lists (not sent: Traefik turns sniffing off for clients; kept for a
+//! `contentType` before `compress`, see [`SniffedType`]), an unparsable type
 //! is compressed unless types are included, and `Accept-Ranges` is removed.
 //! brotli and zstd (Traefik's handler): an unparsable `Content-Type` is not compressed, a
 //! missing one always is, and `Content-Range` / `Accept-Ranges` are not looked at (Traefik
@@ -23,10 +24,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
-use super::Compress;
 use super::encoded::Encoded;
 use super::encoder::{Coding, Encoder};
 use super::media::{self, MediaError};
+use super::{Compress, SniffedType};
 use crate::body::spool::Replay;
 use crate::middleware::sniff;
 use crate::rescue::{ProxyError, respond as rescue};
@@ -106,6 +107,9 @@ pub(super) async fn respond(
         .insert(CONTENT_ENCODING, HeaderValue::from_static(coding.name()));
     if gzip {
         parts.headers.remove(ACCEPT_RANGES);
+        if first(&parts.headers, &CONTENT_TYPE).is_empty() && body_allowed(parts.status) {
+            parts.extensions.insert(SniffedType(sniff::detect(&head)));
+        }
     }
     Response::from_parts(parts, Encoded::encoding(head, body, encoder, streaming))
 }
@@ -153,13 +157,17 @@ fn gzip_decided_type_ok(
     head: &[u8],
 ) -> bool {
     let ct = first(headers, &CONTENT_TYPE);
-    let body_allowed = !(status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED);
-    if ct.is_empty() && body_allowed && !head.is_empty() {
+    if ct.is_empty() && body_allowed(status) && !head.is_empty() {
         return gzip_type_ok(cfg, sniff::detect(head));
     }
     gzip_type_ok(cfg, &ct)
+}
+
+/// Go's `bodyAllowedForStatus`.
+fn body_allowed(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
 }
 
 /// Prepends `Accept-Encoding` to `Vary`.
