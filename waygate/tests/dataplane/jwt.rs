@@ -483,3 +483,27 @@ async fn jwt_the_zero_trust_example_runs_as_written() {
     .await;
     assert_eq!(status, 403, "not in api-users");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jwt_public_key_pem_verifies_rs256_and_refuses_hs256_signed_with_it() {
+    let a = backend("a").await;
+    let rsa = Signer::rsa();
+    let pem = rsa.public_pem();
+    let indented: String = pem.lines().map(|l| format!("          {l}\n")).collect();
+    let gw = Gw::start(
+        LOCAL_EP,
+        &dynamic(&a.url(), &format!("        publicKey: |\n{indented}")),
+    );
+    let url = format!("{}/api", gw.url("web"));
+    // A single public key: the token's kid does not matter.
+    let (status, _, body) = curl(&url, &bearer(&rsa.sign("any", &claims(json!({}))))).await;
+    assert_eq!(status, 200, "{body}");
+    let confused = Signer::Hmac(pem.into_bytes()).sign("any", &claims(json!({})));
+    refused(&url, &confused, "algorithm not allowed").await;
+    refused(
+        &url,
+        &Signer::rsa().sign("any", &claims(json!({}))),
+        "invalid signature",
+    )
+    .await;
+}
