@@ -365,6 +365,41 @@ mod tests {
     }
 
     #[test]
+    fn decodes_from_docker_labels() {
+        let (node, issues) = crate::flat::labels_to_node([
+            ("traefik.http.middlewares.m.jwt.jwksurl", "https://idp/jwks"),
+            ("traefik.http.middlewares.m.jwt.algorithms", "RS256,ES256"),
+            ("traefik.http.middlewares.m.jwt.leeway", "30s"),
+            (
+                "traefik.http.middlewares.m.jwt.forwardheaders.X-User",
+                "sub",
+            ),
+            (
+                "traefik.http.middlewares.m.jwt.clientconfig.timeoutseconds",
+                "2",
+            ),
+            (
+                "traefik.http.middlewares.m.jwt.claims",
+                "Equals(`grp`, `admin`)",
+            ),
+        ]);
+        assert!(issues.is_empty(), "{issues:?}");
+        let decoded = crate::decode::decode::<crate::dynamic::DynamicConfig>(&node, "", "labels");
+        let cfg = decoded.clean().expect("decodes");
+        let m = &cfg.http.expect("http").middlewares["m"];
+        assert_eq!(m.kind(), Some("jwt"));
+        let j = m.jwt.clone().expect("jwt");
+        assert_eq!(j.algorithms, ["RS256", "ES256"]);
+        assert_eq!(j.leeway, Duration::from_secs(30));
+        assert_eq!(
+            j.forward_headers.get("X-User").map(String::as_str),
+            Some("sub")
+        );
+        assert_eq!(j.client_config.as_ref().map(|c| c.timeout_seconds), Some(2));
+        assert!(validate_issues(&j).is_empty());
+    }
+
+    #[test]
     fn reports_problems_without_the_secret() {
         assert_eq!(
             validate_issues(&Jwt::default()),
