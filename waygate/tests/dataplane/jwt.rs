@@ -490,20 +490,32 @@ async fn jwt_public_key_pem_verifies_rs256_and_refuses_hs256_signed_with_it() {
     let rsa = Signer::rsa();
     let pem = rsa.public_pem();
     let indented: String = pem.lines().map(|l| format!("          {l}\n")).collect();
-    let gw = Gw::start(
-        LOCAL_EP,
-        &dynamic(&a.url(), &format!("        publicKey: |\n{indented}")),
+    // usernameClaim names the client in the access log.
+    let dir = Gw::dir();
+    let log = dir.join("access.log");
+    let st = format!(
+        "{LOCAL_EP}accessLog:\n  filePath: {}\n  format: json\n",
+        log.display()
     );
+    let mw = format!("        usernameClaim: sub\n        publicKey: |\n{indented}");
+    let gw = Gw::start_in_dir(dir, &st, &dynamic(&a.url(), &mw));
     let url = format!("{}/api", gw.url("web"));
     // A single public key: the token's kid does not matter.
     let (status, _, body) = curl(&url, &bearer(&rsa.sign("any", &claims(json!({}))))).await;
     assert_eq!(status, 200, "{body}");
     let confused = Signer::Hmac(pem.into_bytes()).sign("any", &claims(json!({})));
     refused(&url, &confused, "algorithm not allowed").await;
-    refused(
-        &url,
-        &Signer::rsa().sign("any", &claims(json!({}))),
-        "invalid signature",
+    let other = Signer::rsa().sign("any", &claims(json!({})));
+    refused(&url, &other, "invalid signature").await;
+    eventually(
+        Duration::from_secs(10),
+        "the passed request's access log line",
+        || async {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .any(|l| l["DownstreamStatus"] == 200 && l["ClientUsername"] == "alice")
+        },
     )
     .await;
 }

@@ -32,10 +32,6 @@ pub const DYNAMIC_GAPS: &[Gap] = &[
         "http.services.*.loadBalancer.responseForwarding",
         "responses are flushed as they arrive",
     ),
-    gap(
-        "http.middlewares.*.jwt.usernameClaim",
-        "the access log's ClientUsername is not taken from the token",
-    ),
 ];
 
 /// Warnings for every option of `dynamic` (merged, qualified) matching [`DYNAMIC_GAPS`],

@@ -40,6 +40,7 @@ use self::memory::Memory;
 use self::token::{Reject, Sources};
 use super::Flow;
 use crate::Request;
+use crate::accesslog::name_client;
 
 #[derive(Clone)]
 pub struct Jwt {
@@ -55,6 +56,8 @@ struct Inner {
     require_iat: bool,
     claims: Option<ClaimsExpr>,
     forward: Vec<(HeaderName, Vec<String>)>,
+    /// `usernameClaim`'s path.
+    username: Option<Vec<String>>,
     sources: Sources,
     /// The token header, removed on the way out (unless `forwardAuthorization`).
     strip: Option<HeaderName>,
@@ -72,6 +75,8 @@ struct Verified {
     exp: Option<u64>,
     nbf: Option<u64>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// `usernameClaim`'s value, for the access log.
+    user: Option<Arc<str>>,
 }
 
 /// Why a check did not pass: a refusal, or a key set refresh to wait for first.
@@ -115,8 +120,8 @@ impl Jwt {
             Err(Fail::Refresh(mut rx)) => {
                 // The request is changed now (as if it passed); a refusal discards it.
                 let token = token.to_string();
-                if let Some(h) = inner.unverified_headers(&token) {
-                    inner.apply(&h, req);
+                if let Some(v) = inner.unverified(&token) {
+                    inner.apply(&v, req);
                 }
                 let inner = self.inner.clone();
                 let patience = inner.patience();
@@ -196,11 +201,22 @@ impl Inner {
         {
             return Err(Fail::Reject(Reject::Claims));
         }
-        Ok(Verified {
+        Ok(self.outcome(&claims))
+    }
+
+    /// What a token with `claims` leaves: its time claims, the forwarded headers and the
+    /// user name.
+    fn outcome(&self, claims: &Value) -> Verified {
+        let time = |name: &str| claims.get(name).and_then(Value::as_u64);
+        Verified {
             exp: time("exp"),
             nbf: time("nbf"),
-            headers: self.headers_of(&claims),
-        })
+            headers: self.headers_of(claims),
+            user: self
+                .username
+                .as_ref()
+                .map(|path| Arc::from(claim(claims, path).and_then(scalar).unwrap_or_default())),
+        }
     }
 
     /// `exp` and `nbf` of a remembered token, against the clock now.
@@ -219,17 +235,20 @@ impl Inner {
     }
 
     fn pass(&self, v: &Verified, req: &mut Request) -> Flow {
-        self.apply(&v.headers, req);
+        self.apply(v, req);
         Flow::Next
     }
 
-    fn apply(&self, forwarded: &[(HeaderName, HeaderValue)], req: &mut Request) {
+    fn apply(&self, v: &Verified, req: &mut Request) {
         let headers = req.headers_mut();
         if let Some(strip) = &self.strip {
             headers.remove(strip);
         }
-        for (name, value) in forwarded {
+        for (name, value) in &v.headers {
             headers.insert(name.clone(), value.clone());
+        }
+        if let Some(user) = &v.user {
+            name_client(req, user.clone());
         }
     }
 
@@ -248,15 +267,15 @@ impl Inner {
             .collect()
     }
 
-    /// The forwarded headers from the payload before verification (a refusal discards them).
-    fn unverified_headers(&self, token: &str) -> Option<Vec<(HeaderName, HeaderValue)>> {
+    /// The outcome read from the payload before verification (a refusal discards it).
+    fn unverified(&self, token: &str) -> Option<Verified> {
         use base64::Engine;
         let payload = token.split('.').nth(1)?;
         let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)
             .ok()?;
         let claims: Value = serde_json::from_slice(&json).ok()?;
-        Some(self.headers_of(&claims))
+        Some(self.outcome(&claims))
     }
 
     fn patience(&self) -> Duration {

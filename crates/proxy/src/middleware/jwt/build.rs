@@ -153,6 +153,7 @@ impl Jwt {
                 require_iat: cfg.required_claims.iter().any(|c| c == "iat"),
                 claims,
                 forward,
+                username: (!cfg.username_claim.is_empty()).then(|| claim_path(&cfg.username_claim)),
                 strip: (!cfg.forward_authorization).then(|| token_header.clone()),
                 sources: Sources {
                     header: token_header,
