@@ -3,7 +3,8 @@
 //! and `grpcio`), over OTLP/HTTP and OTLP/gRPC: the span tree (entry point server span,
 //! `ReverseProxy` client span), Traefik's semantic-convention attributes, the resource, the
 //! W3C `traceparent` the backend receives, and sampling (`sampleRate`, parent-based);
-//! `metrics.otlp` in `otel/metrics.rs`.
+//! `metrics.otlp` in `otel/metrics.rs`; the access log's `TraceId`/`SpanId` in
+//! `otel/accesslog.rs`.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -11,6 +12,8 @@
 #[path = "dataplane/support.rs"]
 mod support;
 
+#[path = "otel/accesslog.rs"]
+mod accesslog;
 #[path = "otel/metrics.rs"]
 mod metrics;
 

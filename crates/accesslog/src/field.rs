@@ -36,13 +36,19 @@ pub enum Field {
     TlsCipher,
     TlsClientSubject,
     EntryPointName,
+    /// The request's trace and the entry point's span, when the request is traced.
+    TraceId,
+    SpanId,
+    /// The same two under OpenTelemetry's log attribute names (Traefik 3.6.11+).
+    OtelTraceId,
+    OtelSpanId,
 }
 
 // === impl Field ===
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 32] = [
+    pub const ALL: [Field; 36] = [
         Field::StartUtc,
         Field::StartLocal,
         Field::Duration,
@@ -75,6 +81,10 @@ impl Field {
         Field::TlsCipher,
         Field::TlsClientSubject,
         Field::EntryPointName,
+        Field::TraceId,
+        Field::SpanId,
+        Field::OtelTraceId,
+        Field::OtelSpanId,
     ];
 
     /// The JSON key (and `fields.names` key).
@@ -112,6 +122,10 @@ impl Field {
             Field::TlsCipher => "TLSCipher",
             Field::TlsClientSubject => "TLSClientSubject",
             Field::EntryPointName => "entryPointName",
+            Field::TraceId => "TraceId",
+            Field::SpanId => "SpanId",
+            Field::OtelTraceId => "trace_id",
+            Field::OtelSpanId => "span_id",
         }
     }
 

@@ -31,6 +31,8 @@ pub(crate) enum Value<'a> {
     Ip(IpAddr),
     Port(u16),
     Time(SystemTime),
+    /// Bytes as lowercase hex (trace and span ids, as W3C writes them).
+    Hex(&'a [u8]),
 }
 
 // === impl Value ===
@@ -44,6 +46,7 @@ impl Value<'_> {
             Value::Ip(ip) => digits::push_ip(out, *ip),
             Value::Port(p) => digits::push_u64(out, u64::from(*p)),
             Value::Time(t) => Civil::from(*t).rfc3339_nano(out),
+            Value::Hex(bytes) => digits::push_hex(out, bytes),
             Value::Int(_) | Value::Float(_) => return false,
         }
         true
@@ -144,6 +147,8 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
             .and_then(|t| t.client_subject.as_deref())
             .map(|v| Value::Str(Cow::Borrowed(v))),
         Field::EntryPointName => Some(Value::Str(Cow::Borrowed(&*rec.entry_point))),
+        Field::TraceId | Field::OtelTraceId => rec.trace.as_ref().map(|t| Value::Hex(&t.trace_id)),
+        Field::SpanId | Field::OtelSpanId => rec.trace.as_ref().map(|t| Value::Hex(&t.span_id)),
     }
 }
 

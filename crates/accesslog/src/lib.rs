@@ -24,7 +24,7 @@ use std::time::Duration;
 pub use self::config::{DEFAULT_QUEUE, Format, Settings, canonical_header};
 pub use self::field::Field;
 pub use self::output::ReopenableFile;
-pub use self::record::{Origin, Record, TlsFacts};
+pub use self::record::{Origin, Record, TlsFacts, TraceIds};
 
 use self::writer::{Msg, Sink};
 
@@ -150,6 +150,7 @@ mod tests {
             retries: 0,
             request_headers: None,
             downstream_headers: None,
+            trace: None,
         })
     }
 

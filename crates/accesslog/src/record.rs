@@ -39,6 +39,16 @@ pub struct Record {
     /// Only captured when `fields.headers` can show a header.
     pub request_headers: Option<HeaderMap>,
     pub downstream_headers: Option<HeaderMap>,
+    /// Set when the request is traced (`TraceId`, `SpanId`).
+    pub trace: Option<TraceIds>,
+}
+
+/// The request's trace and its entry point span, as Traefik logs them from the request's
+/// span context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceIds {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
 }
 
 /// The TLS connection the request came on.

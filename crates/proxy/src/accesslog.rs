@@ -4,7 +4,9 @@
 //! `@internal` services), so routers that do not log pay one `None` check. A logging request
 //! captures its head once routed ([`Logged::begin`]), the service notes which server
 //! answered ([`OriginCell`], through `RequestCtx::log`), and the line is submitted when the
-//! response body ends ([`LoggedBody`]).
+//! response body ends ([`LoggedBody`]). A traced request's trace id and entry point span id
+//! join the record before its response leaves ([`Logged::trace`]), as Traefik logs them from
+//! the request's span context (`TraceId`, `SpanId`).
 
 mod body;
 mod tls;
@@ -15,9 +17,10 @@ use std::time::SystemTime;
 
 use http::{HeaderName, HeaderValue};
 use tokio::time::Instant;
-use waygate_accesslog::{AccessLog, Origin, Record};
+use waygate_accesslog::{AccessLog, Origin, Record, TraceIds};
 use waygate_config::dynamic::Router;
 use waygate_config::static_config::EntryPoint;
+use waygate_otel::SpanContext;
 
 use crate::handler::ConnCtx;
 use crate::service::Target;
@@ -163,6 +166,7 @@ impl Logged {
             retries: 0,
             request_headers: rl.headers.then(|| headers.clone()),
             downstream_headers: None,
+            trace: None,
         };
         self.0 = Some(Pending {
             log: rl.log.clone(),
@@ -173,6 +177,16 @@ impl Logged {
             }),
             started,
         });
+    }
+
+    /// The request's span context (the entry point's span), when it is traced.
+    pub(crate) fn trace(&mut self, ctx: Option<&SpanContext>) {
+        if let (Some(p), Some(ctx)) = (&mut self.0, ctx) {
+            p.rec.trace = Some(TraceIds {
+                trace_id: ctx.trace_id.0,
+                span_id: ctx.span_id.0,
+            });
+        }
     }
 
     /// Moves the client's name an authentication middleware left on `req` into the record.

@@ -101,6 +101,7 @@ pub(crate) async fn handle(
     if let Some(o) = &mut obs {
         o.answered(&resp);
     }
+    log.trace(trace.context());
     let resp = trace.wrap(resp);
     log.wrap(resp)
         .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))

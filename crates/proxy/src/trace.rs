@@ -287,6 +287,11 @@ impl Traced {
         }
     }
 
+    /// The entry point span's context (sampled or not), for the access log.
+    pub(crate) fn context(&self) -> Option<&SpanContext> {
+        self.0.as_ref().map(|s| &s.root.ctx)
+    }
+
     /// For `RequestCtx::trace`: where client spans hang (the innermost open span).
     pub(crate) fn upstream(&self) -> Option<Arc<Upstream>> {
         self.0.as_ref().map(|s| {

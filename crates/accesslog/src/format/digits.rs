@@ -73,6 +73,15 @@ fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
     }
 }
 
+/// `bytes` as lowercase hex.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+}
+
 /// ASCII digits, one `char` each (no UTF-8 validation of the slice: it cost as much as the
 /// digits themselves).
 fn push_ascii(out: &mut String, digits: &[u8]) {
@@ -110,5 +119,8 @@ mod tests {
             push_ip(&mut s, a.ip());
             assert_eq!(s, a.ip().to_string());
         }
+        s.clear();
+        push_hex(&mut s, &[0x00, 0x0f, 0xa0, 0xff]);
+        assert_eq!(s, "000fa0ff");
     }
 }

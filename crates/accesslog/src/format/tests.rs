@@ -5,7 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use http::{HeaderMap, HeaderValue, Method, Version};
 
 use super::*;
-use crate::record::{Origin, TlsFacts};
+use crate::record::{Origin, TlsFacts, TraceIds};
 
 fn settings(json: &str) -> Settings {
     let cfg: waygate_config::static_config::AccessLog = serde_json::from_str(json).expect("config");
@@ -47,6 +47,7 @@ fn record() -> Record {
         retries: 0,
         request_headers: Some(headers),
         downstream_headers: None,
+        trace: None,
     }
 }
 
@@ -176,4 +177,53 @@ fn client_username_as_the_auth_middleware_left_it() {
         common(&rec, &s, &mut out);
         assert!(out.starts_with(clf_start), "{user:?}: {out}");
     }
+}
+
+#[test]
+fn trace_and_span_ids_only_when_traced_and_not_in_clf() {
+    let mut rec = record();
+    let s = settings("{}");
+    let mut out = String::new();
+    json(&rec, &s, UNIX_EPOCH, &mut out);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    for key in ["TraceId", "SpanId", "trace_id", "span_id"] {
+        assert!(v.get(key).is_none(), "{key}: {out}");
+    }
+    let mut untraced = String::new();
+    common(&rec, &s, &mut untraced);
+
+    let mut trace_id = [0u8; 16];
+    trace_id[0] = 0x4b;
+    trace_id[15] = 0x0e;
+    rec.trace = Some(TraceIds {
+        trace_id,
+        span_id: [0xab, 0, 0, 0, 0, 0, 0, 0x01],
+    });
+    out.clear();
+    json(&rec, &s, UNIX_EPOCH, &mut out);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["TraceId"], "4b00000000000000000000000000000e");
+    assert_eq!(v["trace_id"], v["TraceId"]);
+    assert_eq!(v["SpanId"], "ab00000000000001");
+    assert_eq!(v["span_id"], v["SpanId"]);
+    let keys: Vec<&String> = v.as_object().expect("object").keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+
+    // `fields.names` drops them like any field.
+    let s = settings(r#"{"fields":{"names":{"traceid":"drop","SpanId":"drop"}}}"#);
+    out.clear();
+    json(&rec, &s, UNIX_EPOCH, &mut out);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        v.get("TraceId").is_none() && v.get("SpanId").is_none(),
+        "{out}"
+    );
+    assert_eq!(v["trace_id"], "4b00000000000000000000000000000e");
+
+    // The CLF formats have no place for them.
+    let mut traced = String::new();
+    common(&rec, &settings("{}"), &mut traced);
+    assert_eq!(traced, untraced);
 }
