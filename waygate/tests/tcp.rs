@@ -5,10 +5,10 @@
 //! (`send-proxy`, `send-proxy-v2`) setting the client address ipAllowList and
 //! X-Forwarded-For see.
 
-#[path = "tcp/servers.rs"]
-mod servers;
 #[path = "tcp/health.rs"]
 mod health;
+#[path = "tcp/servers.rs"]
+mod servers;
 #[path = "tls/support.rs"]
 #[allow(dead_code)] // shared with the TLS tests, which use all of it
 mod support;

@@ -22,8 +22,8 @@ pub use self::entrypoint::{
     RespondingTimeouts, Transport, Udp,
 };
 pub use self::observe::{
-    AccessLog, AccessLogFields, AccessLogFilters, FieldHeaders, Log, Metrics, MetricsOtlp, OtlpGrpc,
-    OtlpHttp, Prometheus, Tracing, TracingOtlp,
+    AccessLog, AccessLogFields, AccessLogFilters, FieldHeaders, Log, Metrics, MetricsOtlp,
+    OtlpGrpc, OtlpHttp, Prometheus, Tracing, TracingOtlp,
 };
 pub use self::providers::{
     ClientTls, Docker, FileProvider, HttpProvider, KubernetesCrd, KubernetesIngress, Kv, Providers,

@@ -19,16 +19,16 @@ mod compress;
 mod content_type;
 mod digest_auth;
 mod encoded_characters;
-mod forward_auth;
 mod errors;
+mod forward_auth;
 mod go_path;
 mod go_text;
 mod grpc_web;
 mod headers;
 mod in_flight_req;
 mod ip_allow_list;
-mod jwt;
 pub(crate) mod ip_strategy;
+mod jwt;
 mod pass_tls_client_cert;
 mod rate_limit;
 mod redirect_regex;
@@ -63,8 +63,8 @@ pub use self::compress::Compress;
 pub use self::content_type::ContentType;
 pub use self::digest_auth::DigestAuth;
 pub use self::encoded_characters::EncodedCharacters;
-pub use self::forward_auth::ForwardAuth;
 pub use self::errors::Errors;
+pub use self::forward_auth::ForwardAuth;
 pub use self::grpc_web::GrpcWeb;
 pub use self::headers::Headers;
 pub use self::in_flight_req::{InFlightReq, Slot};
@@ -104,10 +104,10 @@ pub enum Mw {
     EncodedCharacters(EncodedCharacters),
     ContentType(ContentType),
     PassTlsClientCert(PassTlsClientCert),
+    Jwt(Jwt),
     Compress(Compress),
     /// Boxed: its client and settings are large, and only its routers carry it.
     ForwardAuth(Box<ForwardAuth>),
-    Jwt(Jwt),
     Errors(Errors),
     GrpcWeb(GrpcWeb),
 }
@@ -253,15 +253,16 @@ pub fn build<'a>(
             let s = service(&c.service).map_err(|e| format!("errors.service: {e}"))?;
             Errors::new(c, s).map(|m| Built::One(Mw::Errors(m)))
         }),
-        "grpcWeb" => cfg.grpc_web.as_ref().map_or_else(unsupported, |c| {
-            Ok(Built::One(Mw::GrpcWeb(GrpcWeb::new(c))))
-        }),
-        "jwt" => cfg.jwt.as_ref().map_or_else(unsupported, |c| {
-            Jwt::new(c).map(|m| Built::One(Mw::Jwt(m)))
-        }),
         "forwardAuth" => cfg.forward_auth.as_ref().map_or_else(unsupported, |c| {
             ForwardAuth::new(name, c).map(|m| Built::One(Mw::ForwardAuth(Box::new(m))))
         }),
+        "grpcWeb" => cfg.grpc_web.as_ref().map_or_else(unsupported, |c| {
+            Ok(Built::One(Mw::GrpcWeb(GrpcWeb::new(c))))
+        }),
+        "jwt" => cfg
+            .jwt
+            .as_ref()
+            .map_or_else(unsupported, |c| Jwt::new(c).map(|m| Built::One(Mw::Jwt(m)))),
         "chain" => cfg
             .chain
             .as_ref()

@@ -159,8 +159,13 @@ pub fn dry_table(
             static_cfg.clone(),
         ))),
         access_log: None,
-        metrics: crate::metrics::Prometheus::from_static(static_cfg, Default::default(), None, None)
-            .as_ref(),
+        metrics: crate::metrics::Prometheus::from_static(
+            static_cfg,
+            Default::default(),
+            None,
+            None,
+        )
+        .as_ref(),
         tracer: None,
     });
     (compiled.table, compiled.issues)

@@ -399,7 +399,9 @@ mod tests {
         let none = validate_issues(&Middleware::default());
         assert_eq!(none.len(), 1);
         assert!(none[0].starts_with(": middleware has no type; set one of addPrefix, basicAuth,"));
-        assert!(none[0].contains("ipAllowList, jwt, passTLSClientCert") && none[0].ends_with("plugin"));
+        assert!(
+            none[0].contains("ipAllowList, jwt, passTLSClientCert") && none[0].ends_with("plugin")
+        );
 
         let m: Middleware = decode_yaml("addPrefix:\n  prefix: x\nstripPrefix:\n  prefixes: [/a]");
         assert_eq!(m.kind(), None);

@@ -27,12 +27,10 @@ pub const DISABLED: &[&str] = &[
 ];
 
 /// Options an item serves without: each set one is reported.
-pub const DYNAMIC_GAPS: &[Gap] = &[
-    gap(
-        "http.services.*.loadBalancer.responseForwarding",
-        "responses are flushed as they arrive",
-    ),
-];
+pub const DYNAMIC_GAPS: &[Gap] = &[gap(
+    "http.services.*.loadBalancer.responseForwarding",
+    "responses are flushed as they arrive",
+)];
 
 /// Warnings for every option of `dynamic` (merged, qualified) matching [`DYNAMIC_GAPS`],
 /// each naming its item.

@@ -360,13 +360,9 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         None => (HashMap::new(), Vec::new()),
     };
     let mut udp = match &input.dynamic.udp {
-        Some(config) => crate::udp::compile(
-            st,
-            config,
-            &disabled,
-            &mut table.status,
-            &mut router_issues,
-        ),
+        Some(config) => {
+            crate::udp::compile(st, config, &disabled, &mut table.status, &mut router_issues)
+        }
         None => HashMap::new(),
     };
     let ep_names = super::entry_point_names(st);

@@ -256,7 +256,10 @@ impl Builder<'_> {
         let transport = Arc::new(transport);
         let transport_key = match lb.servers_transport.as_str() {
             "" | "default@internal" => ("default@internal".to_string(), None),
-            t => (t.to_string(), self.input.tcp.servers_transports.get(t).cloned()),
+            t => (
+                t.to_string(),
+                self.input.tcp.servers_transports.get(t).cloned(),
+            ),
         };
         let mut servers = Vec::new();
         for s in &lb.servers {
