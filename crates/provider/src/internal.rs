@@ -85,7 +85,7 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
         http.middlewares.insert(
             middleware,
             Middleware {
-                redirect_scheme: Some(redirect_scheme),
+                redirect_scheme: Some(Box::new(redirect_scheme)),
                 ..Middleware::default()
             },
         );

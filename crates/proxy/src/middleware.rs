@@ -456,16 +456,16 @@ mod tests {
     #[test]
     fn stateful_middlewares_are_the_routers_own_per_position_and_model() {
         let rl = one(Config {
-            rate_limit: Some(RlConfig {
+            rate_limit: Some(Box::new(RlConfig {
                 average: 1,
                 ..RlConfig::default()
-            }),
+            })),
             ..Config::default()
         });
         let add = one(Config {
-            add_prefix: Some(AddPrefixConfig {
+            add_prefix: Some(Box::new(AddPrefixConfig {
                 prefix: "/a".into(),
-            }),
+            })),
             ..Config::default()
         });
         let mut own = PerRouter::default();

@@ -79,135 +79,135 @@ pub struct Middleware {
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub add_prefix: Option<AddPrefix>,
+    pub add_prefix: Option<Box<AddPrefix>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub basic_auth: Option<BasicAuth>,
+    pub basic_auth: Option<Box<BasicAuth>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub buffering: Option<Buffering>,
+    pub buffering: Option<Box<Buffering>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub chain: Option<Chain>,
+    pub chain: Option<Box<Chain>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub circuit_breaker: Option<CircuitBreaker>,
+    pub circuit_breaker: Option<Box<CircuitBreaker>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub compress: Option<Compress>,
+    pub compress: Option<Box<Compress>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub content_type: Option<ContentType>,
+    pub content_type: Option<Box<ContentType>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub digest_auth: Option<DigestAuth>,
+    pub digest_auth: Option<Box<DigestAuth>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub encoded_characters: Option<EncodedCharacters>,
+    pub encoded_characters: Option<Box<EncodedCharacters>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub errors: Option<ErrorPage>,
+    pub errors: Option<Box<ErrorPage>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub forward_auth: Option<ForwardAuth>,
+    pub forward_auth: Option<Box<ForwardAuth>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub grpc_web: Option<GrpcWeb>,
+    pub grpc_web: Option<Box<GrpcWeb>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub headers: Option<Headers>,
+    pub headers: Option<Box<Headers>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub in_flight_req: Option<InFlightReq>,
+    pub in_flight_req: Option<Box<InFlightReq>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub ip_allow_list: Option<IpAllowList>,
+    pub ip_allow_list: Option<Box<IpAllowList>>,
     /// Deprecated alias of `ipAllowList`.
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub ip_white_list: Option<IpWhiteList>,
+    pub ip_white_list: Option<Box<IpWhiteList>>,
     /// Waygate's native JWT check (Traefik Hub's option names).
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub jwt: Option<Jwt>,
+    pub jwt: Option<Box<Jwt>>,
     #[serde(
         rename = "passTLSClientCert",
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub pass_tls_client_cert: Option<PassTlsClientCert>,
+    pub pass_tls_client_cert: Option<Box<PassTlsClientCert>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub rate_limit: Option<RateLimit>,
+    pub rate_limit: Option<Box<RateLimit>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub redirect_regex: Option<RedirectRegex>,
+    pub redirect_regex: Option<Box<RedirectRegex>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub redirect_scheme: Option<RedirectScheme>,
+    pub redirect_scheme: Option<Box<RedirectScheme>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub replace_path: Option<ReplacePath>,
+    pub replace_path: Option<Box<ReplacePath>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub replace_path_regex: Option<ReplacePathRegex>,
+    pub replace_path_regex: Option<Box<ReplacePathRegex>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub retry: Option<Retry>,
+    pub retry: Option<Box<Retry>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub strip_prefix: Option<StripPrefix>,
+    pub strip_prefix: Option<Box<StripPrefix>>,
     #[serde(
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub strip_prefix_regex: Option<StripPrefixRegex>,
+    pub strip_prefix_regex: Option<Box<StripPrefixRegex>>,
     /// Plugin name → its settings (§1.15); at most one plugin per middleware.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub plugin: BTreeMap<String, serde_json::Value>,
@@ -256,8 +256,8 @@ pub const MIDDLEWARE_TYPES: &[&str] = &[
 impl Middleware {
     /// Each set type with its options, in [`MIDDLEWARE_TYPES`] order (plugins excluded).
     fn sections(&self) -> [(&'static str, Option<&dyn Validate>); 26] {
-        fn v<T: Validate>(o: &Option<T>) -> Option<&dyn Validate> {
-            o.as_ref().map(|t| t as &dyn Validate)
+        fn v<T: Validate>(o: &Option<Box<T>>) -> Option<&dyn Validate> {
+            o.as_deref().map(|t| t as &dyn Validate)
         }
         [
             ("addPrefix", v(&self.add_prefix)),

@@ -388,7 +388,7 @@ mod tests {
         let cfg = decoded.clean().expect("decodes");
         let m = &cfg.http.expect("http").middlewares["m"];
         assert_eq!(m.kind(), Some("jwt"));
-        let j = m.jwt.clone().expect("jwt");
+        let j = *m.jwt.clone().expect("jwt");
         assert_eq!(j.algorithms, ["RS256", "ES256"]);
         assert_eq!(j.leeway, Duration::from_secs(30));
         assert_eq!(
