@@ -6,7 +6,7 @@ mod failover;
 mod forward;
 mod grpc_health;
 pub mod health;
-mod lb;
+pub(crate) mod lb;
 mod mirror;
 mod tunnel;
 mod weighted;

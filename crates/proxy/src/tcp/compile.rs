@@ -17,6 +17,7 @@ use super::middleware::TcpMw;
 use super::service::{Server, TcpService};
 use super::transport::{TcpTransport, TlsClient, client_config};
 use super::{RouteTls, TcpRoute, TcpRoutes};
+use crate::service::lb::Smooth;
 use crate::tls::TlsCompiler;
 use crate::upstream::TlsSettings;
 
@@ -226,17 +227,15 @@ impl Builder<'_> {
         if let Some(w) = &cfg.weighted {
             let mut members = Vec::new();
             for m in &w.services {
-                let weight = u64::try_from(m.weight.unwrap_or(1)).unwrap_or(0);
+                let weight = m.weight.unwrap_or(1);
                 let child = self.service(&m.name)?;
                 if weight > 0 {
                     members.push((child, weight));
                 }
             }
-            let total = members.iter().map(|(_, w)| w).sum();
             return Ok(Arc::new(TcpService::Weighted {
                 members,
-                total,
-                next: AtomicU64::new(0),
+                state: Smooth::default(),
                 health_check: w.health_check.is_some(),
             }));
         }

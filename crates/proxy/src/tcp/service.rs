@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::transport::TcpTransport;
+use crate::service::lb::Smooth;
 
 /// A compiled TCP service.
 #[derive(Debug)]
@@ -18,9 +19,9 @@ pub(crate) enum TcpService {
     },
     Weighted {
         /// Members with their weight (> 0).
-        members: Vec<(Arc<TcpService>, u64)>,
-        total: u64,
-        next: AtomicU64,
+        members: Vec<(Arc<TcpService>, i64)>,
+        /// The weighted round robin the HTTP `weighted` services use.
+        state: Smooth,
         /// `weighted.healthCheck`: members without a server up are skipped.
         health_check: bool,
     },
@@ -58,31 +59,12 @@ impl TcpService {
             }
             Self::Weighted {
                 members,
-                total,
-                next,
+                state,
                 health_check,
             } => {
-                let live = |m: &TcpService| !*health_check || m.has_up();
-                let total = if *health_check {
-                    members
-                        .iter()
-                        .filter(|(m, _)| live(m))
-                        .map(|(_, w)| w)
-                        .sum()
-                } else {
-                    *total
-                };
-                if total == 0 {
-                    return None;
-                }
-                let mut at = next.fetch_add(1, Ordering::Relaxed) % total;
-                for (member, weight) in members.iter().filter(|(m, _)| live(m)) {
-                    if at < *weight {
-                        return member.pick();
-                    }
-                    at -= weight;
-                }
-                None
+                let live = |i: usize| !*health_check || members[i].0.has_up();
+                let i = state.pick(members.len(), |i| members[i].1, live)?;
+                members[i].0.pick()
             }
         }
     }
@@ -128,8 +110,7 @@ mod tests {
         assert_eq!(picks, ["a:1", "b:1", "a:1", "b:1"]);
         let w = TcpService::Weighted {
             members: vec![(lb(&["x:1"]), 3), (lb(&["y:1"]), 1)],
-            total: 4,
-            next: AtomicU64::new(0),
+            state: Smooth::default(),
             health_check: false,
         };
         let mut seen = HashMap::new();
@@ -159,8 +140,7 @@ mod tests {
         assert!(a.pick().is_none());
         let weighted = |health_check| TcpService::Weighted {
             members: vec![(a.clone(), 1), (lb(&["y:1"]), 1)],
-            total: 2,
-            next: AtomicU64::new(0),
+            state: Smooth::default(),
             health_check,
         };
         let w = weighted(true);

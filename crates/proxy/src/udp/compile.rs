@@ -18,6 +18,7 @@ use waygate_config::{Issue, IssueKind};
 
 use super::UdpRoute;
 use super::service::UdpService;
+use crate::service::lb::Smooth;
 
 const UPSTREAM_ERROR: &str = "disabled by a configuration error (see the issues above)";
 
@@ -166,17 +167,15 @@ impl Builder<'_> {
         if let Some(w) = &cfg.weighted {
             let mut members = Vec::new();
             for m in &w.services {
-                let weight = u64::try_from(m.weight.unwrap_or(1)).unwrap_or(0);
+                let weight = m.weight.unwrap_or(1);
                 let child = self.service(&m.name)?;
                 if weight > 0 {
                     members.push((child, weight));
                 }
             }
-            let total = members.iter().map(|(_, w)| w).sum();
             return Ok(Arc::new(UdpService::Weighted {
                 members,
-                total,
-                next: AtomicU64::new(0),
+                state: Smooth::default(),
             }));
         }
         let lb = cfg

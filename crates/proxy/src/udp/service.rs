@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::service::lb::Smooth;
+
 /// A compiled UDP service.
 #[derive(Debug)]
 pub(crate) enum UdpService {
@@ -15,9 +17,9 @@ pub(crate) enum UdpService {
     },
     Weighted {
         /// Members with their weight (> 0).
-        members: Vec<(Arc<UdpService>, u64)>,
-        total: u64,
-        next: AtomicU64,
+        members: Vec<(Arc<UdpService>, i64)>,
+        /// The weighted round robin the HTTP `weighted` services use.
+        state: Smooth,
     },
 }
 
@@ -35,22 +37,9 @@ impl UdpService {
                 let i = usize::try_from(n % servers.len() as u64).unwrap_or(0);
                 servers.get(i).map(String::as_str)
             }
-            Self::Weighted {
-                members,
-                total,
-                next,
-            } => {
-                if *total == 0 {
-                    return None;
-                }
-                let mut at = next.fetch_add(1, Ordering::Relaxed) % total;
-                for (member, weight) in members {
-                    if at < *weight {
-                        return member.pick();
-                    }
-                    at -= weight;
-                }
-                None
+            Self::Weighted { members, state } => {
+                let i = state.pick(members.len(), |i| members[i].1, |_| true)?;
+                members[i].0.pick()
             }
         }
     }
@@ -76,8 +65,7 @@ mod tests {
         assert_eq!(picks, ["a:1", "b:1", "a:1", "b:1"]);
         let w = UdpService::Weighted {
             members: vec![(lb(&["x:1"]), 3), (lb(&["y:1"]), 1)],
-            total: 4,
-            next: AtomicU64::new(0),
+            state: Smooth::default(),
         };
         let mut seen = HashMap::new();
         for _ in 0..400 {
