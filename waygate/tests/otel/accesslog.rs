@@ -9,18 +9,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{CLIENT_SPAN, CLIENT_TRACE, Receiver, backend, by_name, dynamic, eventually, request};
+use crate::receiver::json_lines;
 use crate::support::Gw;
 
 /// The JSON lines of `path`, once it holds `n`.
 async fn log_lines(path: &Path, n: usize) -> Vec<Value> {
-    let read = || -> Vec<Value> {
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            // A line being written is read on the next poll.
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
+    let read = || json_lines(path);
     eventually(
         Duration::from_secs(20),
         &format!("{n} lines in {}", path.display()),

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{Receiver, backend, dynamic, eventually, request};
+use crate::receiver::json_lines;
 use crate::support::Gw;
 use std::time::Duration;
 
@@ -13,13 +14,7 @@ const BOUNDARIES: [f64; 14] = [
 ];
 
 fn points(rx: &Receiver) -> Vec<Value> {
-    let path = rx.out.with_file_name("metrics.jsonl");
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        // A line being written is read on the next poll.
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    json_lines(&rx.out.with_file_name("metrics.jsonl"))
 }
 
 /// The latest point of `name` whose attributes include `attrs`.
