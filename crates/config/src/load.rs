@@ -4,5 +4,5 @@
 mod dynamic;
 mod statics;
 
-pub use self::dynamic::{DynamicLoad, decode_dynamic, merge};
+pub use self::dynamic::{DynamicLoad, decode_dynamic, merge, merge_with};
 pub use self::statics::{StaticInputs, StaticLoad, StaticSource, load_static, search_paths};

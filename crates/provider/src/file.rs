@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use tokio::sync::{Notify, mpsc};
 use waygate_config::dynamic::DynamicConfig;
-use waygate_config::load::{DynamicLoad, merge};
+use waygate_config::load::{DynamicLoad, merge_with};
 use waygate_config::static_config;
 use waygate_config::{Issue, IssueKind};
 
@@ -40,7 +40,7 @@ use crate::snapshot::{Snapshot, Source};
 /// The provider name used as `@file`.
 const PROVIDER: &str = "file";
 
-/// What one read produces: the configuration, its issues, and the trees it came from.
+/// What one read produces: the configuration, its issues, and the sources it came from.
 type Loaded = (Arc<DynamicConfig>, Vec<Issue>, Vec<Source>);
 
 /// Reads and watches `providers.file`.
@@ -162,10 +162,7 @@ impl FileProvider {
         let read = read::read_tree(path, &self.filename, self.log_templates);
         let state = files.entry(path.to_path_buf()).or_default();
         let out = state.update(&self.filename, read, now);
-        let source = Source {
-            name: self.filename.clone(),
-            tree: out.tree,
-        };
+        let source = out.source(&self.filename);
         (out.config, out.issues, vec![source])
     }
 
@@ -182,9 +179,9 @@ impl FileProvider {
                     let source = path.to_string_lossy().into_owned();
                     let read = read::read_tree(&path, &source, self.log_templates);
                     let out = files.entry(path).or_default().update(&source, read, now);
-                    let (load, tree) = out.into_load();
-                    merge(&mut all, load, &source, &tree);
-                    sources.push(Source { name: source, tree });
+                    let (load, source) = out.into_load(&source);
+                    merge_with(&mut all, load, &source.name, |i| source.locate_all(i));
+                    sources.push(source);
                 }
             }
             Err(e) => {
@@ -200,10 +197,10 @@ impl FileProvider {
                     format!("keeping the last good configuration of {dir}"),
                 ));
                 for (path, state) in files.iter_mut() {
-                    let (load, tree) = state.unread().into_load();
-                    let name = path.to_string_lossy().into_owned();
-                    merge(&mut all, load, &name, &tree);
-                    sources.push(Source { name, tree });
+                    let name = path.to_string_lossy();
+                    let (load, source) = state.unread().into_load(&name);
+                    merge_with(&mut all, load, &source.name, |i| source.locate_all(i));
+                    sources.push(source);
                 }
             }
         }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use waygate_config::dynamic::DynamicConfig;
+use waygate_config::format::Format;
 use waygate_config::{Issue, Node};
 
 /// A provider's complete dynamic configuration (never a diff), with names as the provider
@@ -16,17 +17,27 @@ pub struct Snapshot {
     pub provider: String,
     pub config: Arc<DynamicConfig>,
     pub issues: Vec<Issue>,
-    /// The trees the configuration was decoded from (file provider: one per file, in the
-    /// order a name's first definition wins), so that issues found after decoding —
-    /// validation in the aggregator — say where the item was written too.
+    /// What the configuration was decoded from (file provider: one per file, in the order a
+    /// name's first definition wins), so that issues found after decoding — validation in
+    /// the aggregator — say where the item was written too.
     pub sources: Vec<Source>,
 }
 
-/// One source of a snapshot: its name as issues show it (a file path) and its tree.
+/// One source of a snapshot: its name as issues show it (a file path) and what it was parsed
+/// from. A file keeps its text, not its tree: the tree of 10,000 routers was ~25 MiB held for
+/// the rare issue found after decoding; it is parsed again, once, when such an issue needs
+/// locating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub name: String,
-    pub tree: Arc<Node>,
+    origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Origin {
+    Tree(Arc<Node>),
+    /// The file's text as read (before any template rendering) and its format.
+    Text(Arc<str>, Format),
 }
 
 // === impl Snapshot ===
@@ -55,7 +66,7 @@ impl Snapshot {
         }
     }
 
-    /// The snapshot with the trees its configuration came from.
+    /// The snapshot with the sources its configuration came from.
     pub fn with_sources(mut self, sources: Vec<Source>) -> Self {
         self.sources = sources;
         self
@@ -64,11 +75,57 @@ impl Snapshot {
     /// Gives `issue` the position of its key path in the first source holding that path, if
     /// it has no location yet.
     pub fn locate(&self, issue: &mut Issue) {
+        self.locate_all(std::slice::from_mut(issue));
+    }
+
+    /// [`Snapshot::locate`] for every issue, each source parsed at most once (and only when
+    /// an issue still lacks a location).
+    pub fn locate_all(&self, issues: &mut [Issue]) {
         for s in &self.sources {
-            if issue.location.is_some() {
-                return;
+            s.locate_all(issues);
+        }
+    }
+}
+
+// === impl Source ===
+
+impl Source {
+    /// A source whose tree is at hand (kept as long as the source).
+    pub fn from_tree(name: impl Into<String>, tree: Arc<Node>) -> Self {
+        Self {
+            name: name.into(),
+            origin: Origin::Tree(tree),
+        }
+    }
+
+    /// A file read as `text` (a template is rendered again when the tree is needed).
+    pub fn from_text(name: impl Into<String>, text: Arc<str>, format: Format) -> Self {
+        Self {
+            name: name.into(),
+            origin: Origin::Text(text, format),
+        }
+    }
+
+    /// Locates the issues without a location in this source's tree (parsed only if needed).
+    pub fn locate_all(&self, issues: &mut [Issue]) {
+        if issues.iter().all(|i| i.location.is_some()) {
+            return;
+        }
+        let parsed;
+        let tree: &Node = match &self.origin {
+            Origin::Tree(tree) => tree,
+            Origin::Text(text, format) => {
+                match crate::file::parse_config_text(&self.name, text, *format) {
+                    Ok(tree) => {
+                        parsed = tree;
+                        &parsed
+                    }
+                    Err(_) => return,
+                }
             }
-            waygate_config::validate::locate(issue, &s.tree, &s.name);
+        };
+        for issue in issues.iter_mut() {
+            waygate_config::validate::locate(issue, tree, &self.name);
         }
     }
 }

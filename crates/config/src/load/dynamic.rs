@@ -247,6 +247,21 @@ fn join(path: &str, key: &str) -> String {
 /// `into`: a name already defined keeps its first definition and the later one is reported at
 /// its position in `next_source` (reference §1.4, directory mode).
 pub fn merge(into: &mut DynamicLoad, next: DynamicLoad, next_source: &str, next_tree: &Node) {
+    merge_with(into, next, next_source, |issues| {
+        for issue in issues {
+            crate::validate::locate(issue, next_tree, next_source);
+        }
+    });
+}
+
+/// [`merge`], with `locate` giving the issues their positions (a provider that no longer
+/// keeps the tree parses it again only when one lacks a position).
+pub fn merge_with(
+    into: &mut DynamicLoad,
+    next: DynamicLoad,
+    next_source: &str,
+    locate: impl FnOnce(&mut [Issue]),
+) {
     let mut issues = next.issues;
     let c = next.config;
     macro_rules! merge_maps {
@@ -292,9 +307,7 @@ pub fn merge(into: &mut DynamicLoad, next: DynamicLoad, next_source: &str, next_
         let dst = into.config.tls.get_or_insert_with(Default::default);
         dst.certificates.extend(tls.certificates.iter().cloned());
     }
-    for issue in &mut issues {
-        crate::validate::locate(issue, next_tree, next_source);
-    }
+    locate(&mut issues);
     into.issues.extend(issues);
     into.broken.extend(next.broken);
 }

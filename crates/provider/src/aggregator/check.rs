@@ -48,10 +48,8 @@ pub(super) fn provider_issues(snap: &Snapshot, st: &StaticConfig) -> Vec<Issue> 
         let mut checks = Vec::new();
         validate_dynamic(&snap.config, &ctx, &mut checks);
         checks.retain(|i| !unchecked_cross_ref(i));
-        // Where the provider kept its trees (files), each issue says where it was written.
-        for issue in &mut checks {
-            snap.locate(issue);
-        }
+        // Where the provider kept its sources (files), each issue says where it was written.
+        snap.locate_all(&mut checks);
         issues.extend(checks);
     }
     issues
@@ -138,10 +136,26 @@ mod tests {
     fn validation_issues_are_located_in_the_sources() {
         let yaml = "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
         let tree = Format::Yaml.parse(yaml).unwrap_or_else(|e| panic!("{e:?}"));
-        let source = Source {
-            name: "/etc/dyn.yml".into(),
-            tree: Arc::new(tree),
-        };
+        let source = Source::from_tree("/etc/dyn.yml", Arc::new(tree));
+        let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
+        let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
+        let issues = provider_issues(&snap, &st);
+        let missing = issues
+            .iter()
+            .find(|i| i.kind == IssueKind::MissingReference)
+            .unwrap_or_else(|| panic!("{issues:?}"));
+        assert!(
+            missing.short().starts_with("/etc/dyn.yml:5:"),
+            "{}",
+            missing.short()
+        );
+    }
+
+    /// A source kept as text (what the file provider keeps) is parsed again to locate them.
+    #[test]
+    fn validation_issues_are_located_in_a_source_kept_as_text() {
+        let yaml = "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
+        let source = Source::from_text("/etc/dyn.yml", Arc::from(yaml), Format::Yaml);
         let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
         let issues = provider_issues(&snap, &st);

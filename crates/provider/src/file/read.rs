@@ -2,6 +2,7 @@
 //! sorted list of configuration files.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use waygate_config::format::Format;
 use waygate_config::node::Node;
@@ -15,6 +16,9 @@ pub(super) struct Parsed {
     pub(super) tree: Node,
     /// The text is empty or ends with a line break: it was not cut in the middle of a line.
     pub(super) whole_lines: bool,
+    /// The text as read, kept instead of the tree to locate later issues (see `Source`).
+    pub(super) text: Arc<str>,
+    pub(super) format: Format,
 }
 
 /// Reads (once the file is not being written, see `stable.rs`), renders (`render.rs`) and
@@ -39,6 +43,8 @@ pub(super) fn read_tree(path: &Path, source: &str, log_templates: bool) -> Resul
     Ok(Parsed {
         tree,
         whole_lines: text.is_empty() || text.ends_with('\n'),
+        text: text.into(),
+        format,
     })
 }
 

@@ -23,12 +23,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use waygate_config::dynamic::DynamicConfig;
+use waygate_config::format::Format;
 use waygate_config::load::{DynamicLoad, decode_dynamic};
 use waygate_config::node::{Node, Value};
 use waygate_config::{Issue, IssueKind};
 
 use super::read::Parsed;
 use super::{PROVIDER, keep};
+use crate::snapshot::Source;
 
 /// How long a file that looks like an edit in progress is held before it is applied as is.
 pub(super) const SETTLE: Duration = Duration::from_secs(2);
@@ -41,21 +43,26 @@ pub(super) struct FileState {
     held_since: Option<Instant>,
 }
 
-/// What one file contributes to a snapshot. The configuration and the tree are shared with
+/// What one file contributes to a snapshot. The configuration and the text are shared with
 /// the file's last good version (not copied: with 10,000 routers each copy was tens of MiB).
 #[derive(Debug)]
 pub(super) struct Outcome {
     pub(super) config: Arc<DynamicConfig>,
     pub(super) issues: Vec<Issue>,
     pub(super) broken: BTreeSet<(&'static str, String)>,
-    /// The tree `config` was decoded from, to locate issues.
-    pub(super) tree: Arc<Node>,
+    /// The text `config` was decoded from, to locate issues (parsed again when needed).
+    text: Arc<str>,
+    format: Format,
 }
 
-/// The last version of a file that parsed, as decoded.
+/// The last version of a file that parsed, as decoded. Its tree is not kept (~25 MiB for
+/// 10,000 routers): its text is, to locate later issues.
 #[derive(Debug)]
 struct Good {
-    tree: Arc<Node>,
+    text: Arc<str>,
+    format: Format,
+    /// The tree had no top-level key (see [`is_empty`]).
+    empty: bool,
     whole_lines: bool,
     config: Arc<DynamicConfig>,
     issues: Vec<Issue>,
@@ -117,7 +124,7 @@ impl FileState {
 
     /// Why `parsed` looks like an edit in progress, if it does.
     fn in_progress(&self, parsed: &Parsed) -> Option<&'static str> {
-        let good = self.good.as_ref().filter(|g| !is_empty(&g.tree))?;
+        let good = self.good.as_ref().filter(|g| !g.empty)?;
         if is_empty(&parsed.tree) {
             Some("is empty")
         } else if good.whole_lines && !parsed.whole_lines {
@@ -149,7 +156,8 @@ impl FileState {
                 config: Arc::default(),
                 issues,
                 broken: BTreeSet::new(),
-                tree: Arc::new(Node::null()),
+                text: Arc::from(""),
+                format: Format::Yaml,
             };
         };
         issues.extend(good.issues.iter().cloned());
@@ -157,7 +165,8 @@ impl FileState {
             config: good.config.clone(),
             issues,
             broken: good.broken.clone(),
-            tree: good.tree.clone(),
+            text: good.text.clone(),
+            format: good.format,
         }
     }
 
@@ -172,9 +181,11 @@ impl FileState {
             issues,
             broken,
         } = load;
-        let (config, tree) = (Arc::new(config), Arc::new(parsed.tree));
+        let config = Arc::new(config);
         self.good = Some(Good {
-            tree: tree.clone(),
+            text: parsed.text.clone(),
+            format: parsed.format,
+            empty: is_empty(&parsed.tree),
             whole_lines: parsed.whole_lines,
             config: config.clone(),
             issues: issues.clone(),
@@ -184,7 +195,8 @@ impl FileState {
             config,
             issues,
             broken,
-            tree,
+            text: parsed.text,
+            format: parsed.format,
         }
     }
 }
@@ -192,14 +204,21 @@ impl FileState {
 // === impl Outcome ===
 
 impl Outcome {
-    /// As a decoded load, for a directory's merge (which copies the items it keeps).
-    pub(super) fn into_load(self) -> (DynamicLoad, Arc<Node>) {
+    /// The source this outcome was decoded from, named `name`.
+    pub(super) fn source(&self, name: &str) -> Source {
+        Source::from_text(name, self.text.clone(), self.format)
+    }
+
+    /// As a decoded load, for a directory's merge (which copies the items it keeps), with
+    /// its source named `name`.
+    pub(super) fn into_load(self, name: &str) -> (DynamicLoad, Source) {
+        let source = self.source(name);
         let load = DynamicLoad {
             config: Arc::unwrap_or_clone(self.config),
             issues: self.issues,
             broken: self.broken,
         };
-        (load, self.tree)
+        (load, source)
     }
 }
 
