@@ -17,8 +17,10 @@ use crate::record::Record;
 use crate::time::Civil;
 
 pub(crate) use self::clf::{common, generic_clf};
-pub(crate) use self::digits::{push_i64, push_padded};
+pub(crate) use self::digits::{Ascii, push_i64, push_padded};
+#[cfg(test)]
 pub(crate) use self::json::json;
+pub(crate) use self::json::json_bytes;
 
 /// One field's value, typed as in Traefik's table (durations are nanosecond integers).
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +180,7 @@ pub(crate) fn headers(
     map: Option<&HeaderMap>,
     prefix: &str,
     settings: &Settings,
-    out: &mut Vec<(String, Value<'static>)>,
+    out: &mut Vec<(String, String)>,
 ) {
     let Some(map) = map else { return };
     for name in map.keys() {
@@ -197,10 +199,7 @@ pub(crate) fn headers(
                 .collect::<Vec<_>>()
                 .join(","),
         };
-        out.push((
-            format!("{prefix}{canonical}"),
-            Value::Str(Cow::Owned(value)),
-        ));
+        out.push((format!("{prefix}{canonical}"), value));
     }
 }
 

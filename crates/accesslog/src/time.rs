@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::format::push_padded;
+use crate::format::{Ascii, push_padded};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -26,8 +26,11 @@ pub(crate) struct Civil {
 
 impl Civil {
     pub(crate) fn from(t: SystemTime) -> Self {
-        let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let secs = i64::try_from(d.as_secs()).unwrap_or(0);
+        let (secs, nanos) = split(t);
+        Self::from_parts(secs, nanos)
+    }
+
+    fn from_parts(secs: i64, nanos: u32) -> Self {
         let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468;
@@ -46,62 +49,138 @@ impl Civil {
             hour: (rem / 3600) as u32,
             min: (rem / 60 % 60) as u32,
             sec: (rem % 60) as u32,
-            nanos: d.subsec_nanos(),
+            nanos,
         }
     }
 
     /// `2006-01-02T15:04:05.999999999Z` (trailing zeros of the fraction dropped, as Go).
-    pub(crate) fn rfc3339_nano(&self, out: &mut String) {
+    pub(crate) fn rfc3339_nano(&self, out: &mut impl Ascii) {
         self.date_time(out);
-        if self.nanos != 0 {
-            let (mut nanos, mut width) = (self.nanos, 9);
-            while nanos % 10 == 0 {
-                nanos /= 10;
-                width -= 1;
-            }
-            out.push('.');
-            push_padded(out, u64::from(nanos), width);
-        }
-        out.push('Z');
+        fraction(self.nanos, out);
     }
 
-    /// `2006-01-02T15:04:05Z`.
-    pub(crate) fn rfc3339(&self, out: &mut String) {
+    /// `2006-01-02T15:04:05Z` (the writer goes through [`SecondCache::rfc3339`]).
+    #[cfg(test)]
+    pub(crate) fn rfc3339(&self, out: &mut impl Ascii) {
         self.date_time(out);
-        out.push('Z');
+        out.ascii(b"Z");
     }
 
-    fn date_time(&self, out: &mut String) {
-        push_padded(out, self.year.max(0) as u64, 4);
-        out.push('-');
-        push_padded(out, u64::from(self.month), 2);
-        out.push('-');
-        push_padded(out, u64::from(self.day), 2);
-        out.push('T');
-        self.clock(out);
+    fn date_time(&self, out: &mut impl Ascii) {
+        out.ascii(&self.date_time_text());
+    }
+
+    /// `2006-01-02T15:04:05`.
+    fn date_time_text(&self) -> [u8; 19] {
+        let mut b = *b"0000-00-00T00:00:00";
+        // The last four digits, as `push_padded` cuts them.
+        let year = (self.year.max(0) % 10_000) as u32;
+        b[0] = digit(year / 1000);
+        b[1] = digit(year / 100);
+        b[2] = digit(year / 10);
+        b[3] = digit(year);
+        two(&mut b[5..7], self.month);
+        two(&mut b[8..10], self.day);
+        two(&mut b[11..13], self.hour);
+        two(&mut b[14..16], self.min);
+        two(&mut b[17..19], self.sec);
+        b
     }
 
     /// `15:04:05`.
-    fn clock(&self, out: &mut String) {
-        push_padded(out, u64::from(self.hour), 2);
-        out.push(':');
-        push_padded(out, u64::from(self.min), 2);
-        out.push(':');
-        push_padded(out, u64::from(self.sec), 2);
+    fn clock(&self, out: &mut impl Ascii) {
+        let mut b = *b"00:00:00";
+        two(&mut b[0..2], self.hour);
+        two(&mut b[3..5], self.min);
+        two(&mut b[6..8], self.sec);
+        out.ascii(&b);
     }
 
     /// `02/Jan/2006:15:04:05 +0000`.
-    pub(crate) fn clf(&self, out: &mut String) {
+    pub(crate) fn clf(&self, out: &mut impl Ascii) {
         let month = MONTHS[(self.month as usize).saturating_sub(1) % 12];
         push_padded(out, u64::from(self.day), 2);
-        out.push('/');
-        out.push_str(month);
-        out.push('/');
+        out.ascii(b"/");
+        out.ascii(month.as_bytes());
+        out.ascii(b"/");
         push_padded(out, self.year.max(0) as u64, 4);
-        out.push(':');
+        out.ascii(b":");
         self.clock(out);
-        out.push_str(" +0000");
+        out.ascii(b" +0000");
     }
+}
+
+/// The date and clock of the last second a cache wrote (`2006-01-02T15:04:05`): the lines
+/// of one second share it, and splitting an instant into calendar fields was most of a
+/// timestamp's cost.
+#[derive(Debug, Default)]
+pub(crate) struct SecondCache {
+    secs: Option<i64>,
+    text: [u8; 19],
+}
+
+/// The writer's caches: one for the requests' start, one for the lines' `time`.
+#[derive(Debug, Default)]
+pub(crate) struct Stamps {
+    pub(crate) start: SecondCache,
+    pub(crate) now: SecondCache,
+}
+
+// === impl SecondCache ===
+
+impl SecondCache {
+    /// [`Civil::rfc3339_nano`] of `t`.
+    pub(crate) fn rfc3339_nano(&mut self, t: SystemTime, out: &mut impl Ascii) {
+        let (secs, nanos) = split(t);
+        out.ascii(self.date_time(secs));
+        fraction(nanos, out);
+    }
+
+    /// [`Civil::rfc3339`] of `t`.
+    pub(crate) fn rfc3339(&mut self, t: SystemTime, out: &mut impl Ascii) {
+        let (secs, _) = split(t);
+        out.ascii(self.date_time(secs));
+        out.ascii(b"Z");
+    }
+
+    fn date_time(&mut self, secs: i64) -> &[u8; 19] {
+        if self.secs != Some(secs) {
+            self.text = Civil::from_parts(secs, 0).date_time_text();
+            self.secs = Some(secs);
+        }
+        &self.text
+    }
+}
+
+/// Seconds since the epoch (0 before it, as Go's zero) and the nanoseconds within.
+fn split(t: SystemTime) -> (i64, u32) {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    (i64::try_from(d.as_secs()).unwrap_or(0), d.subsec_nanos())
+}
+
+/// `.999999999Z` (trailing zeros of the fraction dropped, as Go; none for a whole second).
+fn fraction(nanos: u32, out: &mut impl Ascii) {
+    if nanos != 0 {
+        let (mut nanos, mut width) = (nanos, 9);
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            width -= 1;
+        }
+        out.ascii(b".");
+        push_padded(out, u64::from(nanos), width);
+    }
+    out.ascii(b"Z");
+}
+
+/// The last decimal digit of `n`.
+fn digit(n: u32) -> u8 {
+    b'0' + (n % 10) as u8
+}
+
+/// The last two decimal digits of `n`.
+fn two(b: &mut [u8], n: u32) {
+    b[0] = digit(n / 10);
+    b[1] = digit(n);
 }
 
 #[cfg(test)]
@@ -129,5 +208,33 @@ mod tests {
         s.clear();
         Civil::from(t).rfc3339(&mut s);
         assert_eq!(s, "2024-02-29T23:59:58Z");
+    }
+
+    #[test]
+    fn the_second_cache_writes_what_civil_writes() {
+        let mut cache = SecondCache::default();
+        let base = UNIX_EPOCH + Duration::new(1_709_251_198, 0);
+        let instants = [
+            UNIX_EPOCH,
+            base,
+            base + Duration::from_nanos(120_000_000),
+            base + Duration::from_nanos(999_999_999),
+            base + Duration::from_secs(1),
+            base + Duration::new(1, 1),
+            base,
+            base + Duration::from_secs(86_400 * 366),
+            UNIX_EPOCH - Duration::from_secs(5),
+        ];
+        for t in instants {
+            let (mut want, mut got) = (String::new(), Vec::new());
+            Civil::from(t).rfc3339_nano(&mut want);
+            cache.rfc3339_nano(t, &mut got);
+            assert_eq!(String::from_utf8_lossy(&got), want, "{t:?}");
+            want.clear();
+            got.clear();
+            Civil::from(t).rfc3339(&mut want);
+            cache.rfc3339(t, &mut got);
+            assert_eq!(String::from_utf8_lossy(&got), want, "{t:?}");
+        }
     }
 }

@@ -1,9 +1,9 @@
-//! The writer thread: drains the bounded queue in batches, formats each record and writes
-//! it through a buffer flushed after each batch. A thread rather than a runtime task because
-//! file writes block; requests only ever `try_send`, so a slow disk costs dropped lines
-//! (counted), never a waiting request.
+//! The writer thread: drains the bounded queue in batches, formats each record at the end
+//! of one buffer and writes that buffer after each batch (or every [`CHUNK`] bytes) in one
+//! call. A thread rather than a runtime task because file writes block; requests only ever
+//! `try_send`, so a slow disk costs dropped lines (counted), never a waiting request.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
@@ -15,6 +15,7 @@ use crate::config::{Format, Settings};
 use crate::format;
 use crate::output::ReopenableFile;
 use crate::record::Record;
+use crate::time::Stamps;
 
 /// What the queue carries.
 pub(crate) enum Msg {
@@ -29,6 +30,8 @@ pub(crate) enum Msg {
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 /// The pause between batches under traffic: lines reach the file within it.
 const TICK: Duration = Duration::from_millis(10);
+/// The most a batch's buffer holds before it is written.
+const CHUNK: usize = 64 * 1024;
 
 pub(crate) enum Sink {
     Stdout,
@@ -51,10 +54,16 @@ impl Write for Sink {
     }
 }
 
-pub(crate) fn run(settings: Settings, sink: Sink, rx: Receiver<Msg>, dropped: Arc<AtomicU64>) {
-    let mut out = BufWriter::with_capacity(64 * 1024, sink);
+pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped: Arc<AtomicU64>) {
+    let mut out = Pending {
+        buf: Vec::with_capacity(CHUNK + 4096),
+        lines: 0,
+        failed: 0,
+    };
+    // The CLF formats write a `String`; JSON lines go straight into the buffer.
     let mut line = String::with_capacity(512);
-    let (mut reported, mut failed) = (0, 0u64);
+    let mut stamps = Stamps::default();
+    let mut reported = 0;
     let mut last_report = Instant::now()
         .checked_sub(REPORT_EVERY)
         .unwrap_or_else(Instant::now);
@@ -83,41 +92,55 @@ pub(crate) fn run(settings: Settings, sink: Sink, rx: Receiver<Msg>, dropped: Ar
             batch += 1;
             match msg {
                 Msg::Line(rec) => {
-                    line.clear();
                     match settings.format {
-                        Format::Common => format::common(&rec, &settings, &mut line),
-                        Format::GenericClf => format::generic_clf(&rec, &settings, &mut line),
-                        Format::Json => format::json(&rec, &settings, SystemTime::now(), &mut line),
+                        Format::Json => format::json_bytes(
+                            &rec,
+                            &settings,
+                            SystemTime::now(),
+                            &mut stamps,
+                            &mut out.buf,
+                        ),
+                        Format::Common => {
+                            line.clear();
+                            format::common(&rec, &settings, &mut line);
+                            out.buf.extend_from_slice(line.as_bytes());
+                        }
+                        Format::GenericClf => {
+                            line.clear();
+                            format::generic_clf(&rec, &settings, &mut line);
+                            out.buf.extend_from_slice(line.as_bytes());
+                        }
                     }
-                    if out.write_all(line.as_bytes()).is_err() {
-                        failed += 1;
+                    out.lines += 1;
+                    if out.buf.len() >= CHUNK {
+                        out.write(&mut sink);
                     }
                 }
                 Msg::Reopen(ack) => {
-                    let _ = out.flush();
-                    let result = match out.get_ref() {
+                    out.write(&mut sink);
+                    let _ = sink.flush();
+                    let result = match &sink {
                         Sink::File(f) => f.reopen(),
                         Sink::Stdout => Ok(()),
                     };
                     let _ = ack.send(result);
                 }
                 Msg::Flush(ack) => {
-                    let _ = out.flush();
+                    out.write(&mut sink);
+                    let _ = sink.flush();
                     let _ = ack.send(());
                 }
             }
             next = rx.try_recv().ok();
         }
+        out.write(&mut sink);
         busy = batch > 0;
-        if out.flush().is_err() {
-            failed += 1;
-        }
         // Idle, the thread wakes every `REPORT_EVERY` at least: the last drops are reported.
         if last_report.elapsed() < REPORT_EVERY {
             continue;
         }
         let now = dropped.load(Ordering::Relaxed);
-        if now > reported || failed > 0 {
+        if now > reported || out.failed > 0 {
             last_report = Instant::now();
         }
         if now > reported {
@@ -128,10 +151,35 @@ pub(crate) fn run(settings: Settings, sink: Sink, rx: Receiver<Msg>, dropped: Ar
             );
             reported = now;
         }
-        if failed > 0 {
-            error!(failed, "access log: lines could not be written");
-            failed = 0;
+        if out.failed > 0 {
+            error!(
+                failed = out.failed,
+                "access log: lines could not be written"
+            );
+            out.failed = 0;
         }
     }
-    let _ = out.flush();
+    out.write(&mut sink);
+    let _ = sink.flush();
+}
+
+/// Lines formatted and not written yet.
+struct Pending {
+    buf: Vec<u8>,
+    lines: u64,
+    /// Lines that could not be written since the last report.
+    failed: u64,
+}
+
+// === impl Pending ===
+
+impl Pending {
+    /// Writes the lines in one call (a file's writes take its lock once).
+    fn write(&mut self, sink: &mut Sink) {
+        if !self.buf.is_empty() && sink.write_all(&self.buf).is_err() {
+            self.failed += self.lines;
+        }
+        self.buf.clear();
+        self.lines = 0;
+    }
 }

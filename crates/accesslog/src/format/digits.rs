@@ -1,91 +1,158 @@
 //! Numbers and addresses appended as text without `core::fmt`: the writer formats some
 //! thirty of them per JSON line, and the formatting machinery (`write!`, padding, `Display`
-//! through trait objects) cost more than the rest of the line.
+//! through trait objects) cost more than the rest of the line. Generic over [`Ascii`]: the
+//! JSON line is built as bytes, the CLF lines as a `String`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// `n` in decimal.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// A buffer that ASCII text is appended to.
+pub(crate) trait Ascii {
+    /// Appends `bytes`, which are ASCII (a `String` would take any other byte as Latin-1).
+    fn ascii(&mut self, bytes: &[u8]);
+
+    /// Appends the first `len` bytes of `buf` (ASCII).
+    fn ascii_head<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
+        self.ascii(&buf[..len.min(N)]);
     }
-    push_ascii(out, &buf[i..]);
+}
+
+impl Ascii for String {
+    /// One `char` each: no UTF-8 validation of the slice (it cost as much as the digits).
+    fn ascii(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.is_ascii());
+        self.extend(bytes.iter().map(|&d| char::from(d)));
+    }
+}
+
+impl Ascii for Vec<u8> {
+    fn ascii(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    /// The whole buffer, then cut: a copy of a known size is a few moves, where a copy of
+    /// `len` bytes is a call to `memcpy` (a third of a number's cost).
+    fn ascii_head<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
+        let end = self.len() + len.min(N);
+        self.extend_from_slice(buf);
+        self.truncate(end);
+    }
+}
+
+/// `00`, `01`, … `99`: numbers are written two digits at a time.
+static PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// `n` in decimal.
+pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
+    let len = decimal_len(n);
+    let mut buf = [0u8; 20];
+    let mut i = len;
+    while n >= 100 {
+        let pair = 2 * (n % 100) as usize;
+        n /= 100;
+        i -= 2;
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
+    }
+    if n >= 10 {
+        let pair = 2 * n as usize;
+        buf[0] = PAIRS[pair];
+        buf[1] = PAIRS[pair + 1];
+    } else {
+        buf[0] = b'0' + n as u8;
+    }
+    out.ascii_head(&buf, len);
+}
+
+/// How many decimal digits `n` has.
+fn decimal_len(n: u64) -> usize {
+    let mut len = 1;
+    let mut bound = 10u64;
+    while len < 20 && n >= bound {
+        len += 1;
+        bound = bound.saturating_mul(10);
+    }
+    len
 }
 
 /// `n` in decimal, `-` first when negative.
-pub(crate) fn push_i64(out: &mut String, n: i64) {
+pub(crate) fn push_i64(out: &mut impl Ascii, n: i64) {
     if n < 0 {
-        out.push('-');
+        out.ascii(b"-");
     }
     push_u64(out, n.unsigned_abs());
 }
 
 /// `n` in decimal on exactly `width` digits (zeros first; higher digits cut): dates.
-pub(crate) fn push_padded(out: &mut String, mut n: u64, width: usize) {
+pub(crate) fn push_padded(out: &mut impl Ascii, mut n: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let width = width.min(buf.len());
     for i in (0..width).rev() {
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    push_ascii(out, &buf[..width]);
+    out.ascii(&buf[..width]);
 }
 
 /// An IP address as `Display` writes it (IPv6 through it: rare, and its rules are many).
-pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
+pub(crate) fn push_ip(out: &mut impl Ascii, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => push_ipv4(out, v4),
-        IpAddr::V6(v6) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{v6}");
-        }
+        IpAddr::V6(v6) => out.ascii(v6.to_string().as_bytes()),
     }
 }
 
 /// A socket address as `Display` writes it (`1.2.3.4:80`, `[::1]:80`).
-pub(crate) fn push_addr(out: &mut String, addr: SocketAddr) {
+pub(crate) fn push_addr(out: &mut impl Ascii, addr: SocketAddr) {
     match addr {
         SocketAddr::V4(a) => {
             push_ipv4(out, *a.ip());
-            out.push(':');
+            out.ascii(b":");
             push_u64(out, u64::from(a.port()));
         }
-        SocketAddr::V6(a) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{a}");
-        }
+        SocketAddr::V6(a) => out.ascii(a.to_string().as_bytes()),
     }
 }
 
-fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
+/// Dotted quad, written in one piece (at most 15 bytes).
+fn push_ipv4(out: &mut impl Ascii, ip: Ipv4Addr) {
+    let mut buf = [0u8; 16];
+    let mut len = 0;
+    for octet in ip.octets() {
+        if octet >= 100 {
+            buf[len] = b'0' + octet / 100;
+            len += 1;
         }
-        push_u64(out, u64::from(octet));
+        if octet >= 10 {
+            buf[len] = b'0' + octet / 10 % 10;
+            len += 1;
+        }
+        buf[len] = b'0' + octet % 10;
+        buf[len + 1] = b'.';
+        len += 2;
     }
+    // Without the last dot.
+    out.ascii_head(&buf, len - 1);
 }
 
-/// `bytes` as lowercase hex.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+/// `bytes` as lowercase hex (at most 16 bytes: trace and span ids).
+pub(crate) fn push_hex(out: &mut impl Ascii, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    let mut buf = [0u8; 32];
+    let bytes = &bytes[..bytes.len().min(16)];
+    for (i, b) in bytes.iter().enumerate() {
+        buf[2 * i] = DIGITS[usize::from(b >> 4)];
+        buf[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
     }
-}
-
-/// ASCII digits, one `char` each (no UTF-8 validation of the slice: it cost as much as the
-/// digits themselves).
-fn push_ascii(out: &mut String, digits: &[u8]) {
-    out.extend(digits.iter().map(|&d| char::from(d)));
+    out.ascii_head(&buf, 2 * bytes.len());
 }
 
 #[cfg(test)]

@@ -1,51 +1,48 @@
 //! `format: json`: logrus' JSON formatter over Traefik's table: one object per line, keys
 //! sorted (Go marshals maps sorted), plus `level`, `msg` and `time`; strings escaped as Go's
-//! `encoding/json` does (HTML characters included). The order of the fixed keys is sorted
-//! once; only header keys, when `fields.headers` shows any, are sorted per line.
+//! `encoding/json` does (HTML characters included).
+//!
+//! The line is bytes written field after field in Go's key order, each key a literal with
+//! its quotes, colon and comma (`,"ClientHost":`): no table walk, no intermediate value, no
+//! allocation but the header entries when `fields.headers` shows any (those are sorted per
+//! line and merged in before the first fixed key that sorts after them).
 
-use std::fmt::Write;
-use std::sync::OnceLock;
+use std::borrow::Cow;
 use std::time::SystemTime;
 
-use super::{Value, headers, kept, push_i64};
+use http::Version;
+
+use super::digits::{push_addr, push_hex, push_ip, push_u64};
+use super::{headers, request_path, split_host_port};
 use crate::config::Settings;
 use crate::field::Field;
 use crate::record::Record;
-use crate::time::Civil;
+use crate::time::Stamps;
 
-/// A fixed key of the object.
-#[derive(Debug, Clone, Copy)]
-enum Slot {
-    Field(Field),
-    Level,
-    Msg,
-    Time,
+/// A fixed key as written after the previous entry: `,"<name>":`.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":").as_bytes()
+    };
 }
 
-impl Slot {
-    fn key(self) -> &'static str {
-        match self {
-            Slot::Field(f) => f.name(),
-            Slot::Level => "level",
-            Slot::Msg => "msg",
-            Slot::Time => "time",
-        }
-    }
-}
-
-/// The fixed keys in Go's (byte) order.
-fn order() -> &'static [Slot] {
-    static ORDER: OnceLock<Vec<Slot>> = OnceLock::new();
-    ORDER.get_or_init(|| {
-        let mut v: Vec<Slot> = Field::ALL.iter().map(|f| Slot::Field(*f)).collect();
-        v.extend([Slot::Level, Slot::Msg, Slot::Time]);
-        v.sort_by_key(|s| s.key());
-        v
-    })
-}
-
-/// Appends the line (with its newline) to `out`.
+/// [`json_bytes`] into a `String`, for tests.
+#[cfg(test)]
 pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut String) {
+    let mut line = Vec::with_capacity(1024);
+    json_bytes(rec, settings, now, &mut Stamps::default(), &mut line);
+    // Always UTF-8: strings came as `str` (or through `from_utf8_lossy`), the rest is ASCII.
+    out.push_str(&String::from_utf8_lossy(&line));
+}
+
+/// Appends the line (with its newline) to `out`, the writer's batch.
+pub(crate) fn json_bytes(
+    rec: &Record,
+    settings: &Settings,
+    now: SystemTime,
+    stamps: &mut Stamps,
+    out: &mut Vec<u8>,
+) {
     let mut extra = Vec::new();
     if settings.wants_headers() {
         headers(
@@ -64,80 +61,297 @@ pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut
         );
         extra.sort_by(|a, b| a.0.cmp(&b.0));
     }
-    let mut extra = extra.iter().peekable();
-    out.push('{');
-    let mut first = true;
-    let mut start = None;
-    for slot in order() {
-        while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < slot.key()) {
-            header_key(out, &mut first, k);
-            entry(out, k, v);
+    // Every entry starts with a comma: the first one becomes the opening brace.
+    let open = out.len();
+    let mut w = Line {
+        out,
+        keep: settings.keep,
+        extra: &extra,
+        next: 0,
+    };
+    w.fields(rec, settings, now, stamps);
+    w.headers_after();
+    // `level` is always written: the line has a first entry.
+    w.out[open] = b'{';
+    w.out.extend_from_slice(b"}\n");
+}
+
+/// `host:port` as `split_host_port` splits the text `from_utf8_lossy` makes of it.
+fn split_host(host: &[u8]) -> (Cow<'_, str>, Cow<'_, str>) {
+    match String::from_utf8_lossy(host) {
+        Cow::Borrowed(h) => {
+            let (h, p) = split_host_port(h);
+            (Cow::Borrowed(h), Cow::Borrowed(p))
         }
-        let value = match *slot {
-            Slot::Field(f) => match kept(f, rec, settings) {
-                Some(v) => v,
-                None => continue,
-            },
-            Slot::Level => Value::Str("info".into()),
-            Slot::Msg => Value::Str("".into()),
-            Slot::Time => Value::Time(now),
-        };
-        // Fixed keys are plain ASCII: written as they are, not escaped.
-        if !std::mem::take(&mut first) {
-            out.push(',');
+        Cow::Owned(h) => {
+            let (h, p) = split_host_port(&h);
+            (Cow::Owned(h.to_string()), Cow::Owned(p.to_string()))
         }
-        out.push('"');
-        out.push_str(slot.key());
-        out.push_str("\":");
-        // `StartUTC` and `StartLocal` are the same text (both in UTC): formatted once.
-        if let (Slot::Field(_), Value::Time(_)) = (slot, &value) {
-            if let Some(text) = start.clone() {
-                out.extend_from_within(text);
-            } else {
-                let from = out.len();
-                entry(out, slot.key(), &value);
-                start = Some(from..out.len());
+    }
+}
+
+/// A line being written.
+struct Line<'a> {
+    out: &'a mut Vec<u8>,
+    keep: u64,
+    /// Header entries, sorted; `next` is the first not written yet.
+    extra: &'a [(String, String)],
+    next: usize,
+}
+
+// === impl Line ===
+
+impl Line<'_> {
+    /// The entries, in Go's (byte) order of the keys (a test checks it), as Traefik's table
+    /// has them: a field without a value has no entry.
+    fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, stamps: &mut Stamps) {
+        let origin = rec.origin.as_ref();
+        let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
+        let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
+        let host = rec
+            .host
+            .as_ref()
+            .map(|h| h.as_bytes())
+            .filter(|h| !h.is_empty());
+        // `RequestHost` and `RequestPort`: `host:port` split once.
+        let parts = host
+            .filter(|_| self.keep & (Field::RequestHost.bit() | Field::RequestPort.bit()) != 0)
+            .map(split_host);
+
+        if self.field(Field::ClientAddr, key!("ClientAddr")) {
+            self.quoted(|o| push_addr(o, rec.client));
+        }
+        if self.field(Field::ClientHost, key!("ClientHost")) {
+            match &rec.forwarded_for {
+                Some(v) if !v.is_empty() => self.bytes(v.as_bytes()),
+                _ => self.quoted(|o| push_ip(o, rec.client.ip())),
             }
-            continue;
         }
-        entry(out, slot.key(), &value);
-    }
-    for (k, v) in extra {
-        header_key(out, &mut first, k);
-        entry(out, k, v);
-    }
-    out.push_str("}\n");
-}
-
-/// A header's key (`request_User-Agent`), escaped: header names are the client's.
-fn header_key(out: &mut String, first: &mut bool, key: &str) {
-    if !std::mem::take(first) {
-        out.push(',');
-    }
-    escape(key, out);
-    out.push(':');
-}
-
-/// The value of the key just written.
-fn entry(out: &mut String, key: &str, v: &Value<'_>) {
-    match v {
-        Value::Str(s) => escape(s, out),
-        Value::Int(n) => push_i64(out, *n),
-        Value::Float(f) => {
-            let _ = write!(out, "{f}");
+        if self.field(Field::ClientPort, key!("ClientPort")) {
+            self.quoted(|o| push_u64(o, u64::from(rec.client.port())));
+        }
+        if self.field(Field::ClientUsername, key!("ClientUsername")) {
+            self.str(rec.username.as_deref().unwrap_or("-"));
+        }
+        if self.field(Field::DownstreamContentSize, key!("DownstreamContentSize")) {
+            self.int(u128::from(rec.size));
+        }
+        if self.field(Field::DownstreamStatus, key!("DownstreamStatus")) {
+            self.int(u128::from(rec.status));
+        }
+        if self.field(Field::Duration, key!("Duration")) {
+            self.int(rec.duration.as_nanos());
+        }
+        if rec.size != origin_size
+            && rec.size != 0
+            && self.field(Field::GzipRatio, key!("GzipRatio"))
+        {
+            let ratio = origin_size as f64 / rec.size as f64;
+            self.out.extend_from_slice(ratio.to_string().as_bytes());
+        }
+        if self.field(Field::OriginContentSize, key!("OriginContentSize")) {
+            self.int(u128::from(origin_size));
+        }
+        if self.field(Field::OriginDuration, key!("OriginDuration")) {
+            self.int(origin_ns);
+        }
+        if self.field(Field::OriginStatus, key!("OriginStatus")) {
+            self.int(u128::from(origin.map_or(0, |o| o.status)));
+        }
+        if self.field(Field::Overhead, key!("Overhead")) {
+            self.int(rec.duration.as_nanos().saturating_sub(origin_ns));
+        }
+        if let Some(host) = host
+            && self.field(Field::RequestAddr, key!("RequestAddr"))
+        {
+            self.bytes(host);
+        }
+        if self.field(Field::RequestContentSize, key!("RequestContentSize")) {
+            self.int(u128::from(rec.request_size));
+        }
+        if self.field(Field::RequestCount, key!("RequestCount")) {
+            self.int(u128::from(rec.count));
+        }
+        if let Some((h, _)) = &parts
+            && self.field(Field::RequestHost, key!("RequestHost"))
+        {
+            self.str(h);
+        }
+        if self.field(Field::RequestMethod, key!("RequestMethod")) {
+            self.str(rec.method.as_str());
+        }
+        if self.field(Field::RequestPath, key!("RequestPath")) {
+            self.str(&request_path(rec, settings));
+        }
+        if let Some((_, p)) = &parts
+            && self.field(Field::RequestPort, key!("RequestPort"))
+        {
+            self.str(p);
+        }
+        if self.field(Field::RequestProtocol, key!("RequestProtocol")) {
+            self.out.extend_from_slice(match rec.version {
+                Version::HTTP_09 => b"\"HTTP/0.9\"",
+                Version::HTTP_10 => b"\"HTTP/1.0\"",
+                Version::HTTP_2 => b"\"HTTP/2.0\"",
+                Version::HTTP_3 => b"\"HTTP/3.0\"",
+                _ => b"\"HTTP/1.1\"",
+            });
+        }
+        if self.field(Field::RequestScheme, key!("RequestScheme")) {
+            match rec.tls {
+                Some(_) => self.out.extend_from_slice(b"\"https\""),
+                None => self.out.extend_from_slice(b"\"http\""),
+            }
+        }
+        if self.field(Field::RetryAttempts, key!("RetryAttempts")) {
+            self.int(u128::from(rec.retries));
+        }
+        if let Some(router) = rec.router.as_deref()
+            && self.field(Field::RouterName, key!("RouterName"))
+        {
+            self.str(router);
+        }
+        if let Some(o) = origin
+            && self.field(Field::ServiceAddr, key!("ServiceAddr"))
+        {
+            self.str(&o.addr);
+        }
+        if let Some(service) = rec.service.as_deref()
+            && self.field(Field::ServiceName, key!("ServiceName"))
+        {
+            self.str(service);
+        }
+        if let Some(o) = origin
+            && self.field(Field::ServiceUrl, key!("ServiceURL"))
+        {
+            self.str(&o.url);
+        }
+        let trace = rec.trace.as_ref();
+        if let Some(t) = trace
+            && self.field(Field::SpanId, key!("SpanId"))
+        {
+            self.quoted(|o| push_hex(o, &t.span_id));
+        }
+        // `StartLocal` and `StartUTC` are the same text (both in UTC): formatted once.
+        let mut start = None;
+        if self.field(Field::StartLocal, key!("StartLocal")) {
+            let from = self.out.len();
+            self.quoted(|o| stamps.start.rfc3339_nano(rec.start, o));
+            start = Some(from..self.out.len());
+        }
+        if self.field(Field::StartUtc, key!("StartUTC")) {
+            match start {
+                Some(text) => self.out.extend_from_within(text),
+                None => self.quoted(|o| stamps.start.rfc3339_nano(rec.start, o)),
+            }
+        }
+        let tls = rec.tls.as_ref();
+        if let Some(t) = tls
+            && self.field(Field::TlsCipher, key!("TLSCipher"))
+        {
+            self.str(&t.cipher);
+        }
+        if let Some(subject) = tls.and_then(|t| t.client_subject.as_deref())
+            && self.field(Field::TlsClientSubject, key!("TLSClientSubject"))
+        {
+            self.str(subject);
+        }
+        if let Some(t) = tls
+            && self.field(Field::TlsVersion, key!("TLSVersion"))
+        {
+            self.str(t.version);
+        }
+        if let Some(t) = trace
+            && self.field(Field::TraceId, key!("TraceId"))
+        {
+            self.quoted(|o| push_hex(o, &t.trace_id));
+        }
+        if self.field(Field::EntryPointName, key!("entryPointName")) {
+            self.str(&rec.entry_point);
+        }
+        self.key("level", key!("level"));
+        self.out.extend_from_slice(b"\"info\"");
+        self.key("msg", key!("msg"));
+        self.out.extend_from_slice(b"\"\"");
+        if let Some(t) = trace
+            && self.field(Field::OtelSpanId, key!("span_id"))
+        {
+            self.quoted(|o| push_hex(o, &t.span_id));
         }
         // logrus writes `time` with RFC 3339 (seconds); the table's times carry nanoseconds.
-        Value::Time(t) if key == "time" => {
-            out.push('"');
-            Civil::from(*t).rfc3339(out);
-            out.push('"');
+        self.key("time", key!("time"));
+        self.quoted(|o| stamps.now.rfc3339(now, o));
+        if let Some(t) = trace
+            && self.field(Field::OtelTraceId, key!("trace_id"))
+        {
+            self.quoted(|o| push_hex(o, &t.trace_id));
         }
-        // Addresses, ports and timestamps need no escaping.
-        other => {
-            out.push('"');
-            other.write_text(out);
-            out.push('"');
+    }
+
+    /// Starts field `f`'s entry (the key `key`) when `fields` keeps it.
+    #[inline(always)]
+    fn field(&mut self, f: Field, key: &'static [u8]) -> bool {
+        if self.keep & f.bit() == 0 {
+            return false;
         }
+        self.key(f.name(), key);
+        true
+    }
+
+    /// Writes `key` (for `name`), after the header entries that sort before it.
+    #[inline(always)]
+    fn key(&mut self, name: &str, key: &'static [u8]) {
+        if self.next < self.extra.len() {
+            self.headers_before(name);
+        }
+        self.out.extend_from_slice(key);
+    }
+
+    fn headers_before(&mut self, name: &str) {
+        while let Some((k, v)) = self.extra.get(self.next).filter(|(k, _)| k.as_str() < name) {
+            self.header(k, v);
+        }
+    }
+
+    /// The header entries left (their keys sort after every fixed key).
+    fn headers_after(&mut self) {
+        while let Some((k, v)) = self.extra.get(self.next) {
+            self.header(k, v);
+        }
+    }
+
+    fn header(&mut self, k: &str, v: &str) {
+        self.next += 1;
+        self.out.push(b',');
+        // Header names are the client's: escaped.
+        escape(k, self.out);
+        self.out.push(b':');
+        escape(v, self.out);
+    }
+
+    fn str(&mut self, s: &str) {
+        escape(s, self.out);
+    }
+
+    /// A header's value: escaped as the text `from_utf8_lossy` makes of it.
+    fn bytes(&mut self, b: &[u8]) {
+        if b.is_ascii() {
+            escape_utf8(b, self.out);
+        } else {
+            escape(&String::from_utf8_lossy(b), self.out);
+        }
+    }
+
+    /// An integer of Traefik's table (an `int64`: larger values are written as its maximum).
+    fn int(&mut self, n: u128) {
+        push_u64(self.out, n.min(i64::MAX as u128) as u64);
+    }
+
+    /// Text that needs no escaping (addresses, ids, times), quoted.
+    fn quoted(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.out.push(b'"');
+        write(self.out);
+        self.out.push(b'"');
     }
 }
 
@@ -160,28 +374,49 @@ static SPECIAL: [bool; 256] = {
 };
 
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
-pub(crate) fn escape(s: &str, out: &mut String) {
-    out.push('"');
-    if !s.bytes().any(|b| SPECIAL[usize::from(b)]) {
-        out.push_str(s);
-        out.push('"');
-        return;
+pub(crate) fn escape(s: &str, out: &mut Vec<u8>) {
+    escape_utf8(s.as_bytes(), out);
+}
+
+/// [`escape`] of bytes that are UTF-8.
+fn escape_utf8(b: &[u8], out: &mut Vec<u8>) {
+    if b.iter().any(|&c| SPECIAL[usize::from(c)]) {
+        escape_slow(&String::from_utf8_lossy(b), out);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
     }
+}
+
+/// [`escape`] of a string with at least one byte to look at.
+#[cold]
+fn escape_slow(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
     for c in s.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => unicode(c, out),
+            c if (c as u32) < 0x20 => unicode(c, out),
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
+
+/// `\u` and the code point (at most U+FFFF here) in four lowercase hex digits.
+fn unicode(c: char, out: &mut Vec<u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let n = c as u32;
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(DIGITS[((n >> shift) & 0xf) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests;
