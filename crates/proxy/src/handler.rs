@@ -297,6 +297,7 @@ fn service_ctx(
         drain: upgrade.then(|| conn.drain.clone()),
         log: log.origin(),
         trace: trace.upstream(),
+        unsent: Default::default(),
     }
 }
 

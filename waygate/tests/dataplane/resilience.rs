@@ -198,6 +198,34 @@ async fn retry_hides_one_dead_server_of_two() {
     assert!(small.contains(&502) && small.contains(&200), "{small:?}");
 }
 
+/// `retry` last in its chain resends the request the failed try handed back (no copy is
+/// kept): the live server gets it as a first try sends it, with the servers' base path
+/// joined once, the client in `X-Forwarded-For` once and the routed Host.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_resends_the_handed_back_request_unchanged() {
+    let a = backend("a").await;
+    let cfg = format!(
+        "http:\n  routers:\n    r:\n      rule: Host(`retry.test`)\n      service: s\n      middlewares: [retry]\n  middlewares:\n    retry:\n      retry:\n        attempts: 3\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - {{url: \"{}/base\", preservePath: true}}\n          - {{url: \"{}/base\", preservePath: true}}\n",
+        dead_url(),
+        a.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &cfg);
+    let (c, web) = (client(), gw.url("web"));
+    for i in 0..6 {
+        let r = get(&c, &format!("{web}/q/{i}?x=1"), "retry.test").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let request_line = format!("GET /base/q/{i}?x=1 HTTP/1.1\n");
+        assert!(r.body.contains(&request_line), "{}", r.body);
+        assert!(r.body.contains("Host: retry.test\n"), "{}", r.body);
+        assert_eq!(r.body.matches("X-Forwarded-For").count(), 1, "{}", r.body);
+        assert!(
+            r.body.contains("X-Forwarded-For: 127.0.0.1\n"),
+            "{}",
+            r.body
+        );
+    }
+}
+
 async fn statuses(
     c: &hyper_util::client::legacy::Client<
         hyper_util::client::legacy::connect::HttpConnector,

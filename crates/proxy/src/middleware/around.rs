@@ -50,6 +50,24 @@ impl Next<'_> {
         &self.around.ctx
     }
 
+    /// Whether no middleware follows: [`Next::run`] is the service alone.
+    pub(crate) fn is_last(&self) -> bool {
+        self.from >= self.around.chain.len()
+    }
+
+    /// The request the last try left because no connection could be made for it
+    /// (`RequestCtx::unsent`), as the service got it. Only for the last middleware
+    /// ([`Next::is_last`]): no middleware after it changed that request.
+    pub(crate) fn take_unsent(&self) -> Option<Request> {
+        self.around.ctx.unsent.take()
+    }
+
+    /// Sends a request from [`Next::take_unsent`] again: to the service only, since the
+    /// walk to it (`X-Forwarded-For` included) was done.
+    pub(crate) async fn resend(&mut self, req: Request) -> Response {
+        self.around.service.handle(req, &self.around.ctx).await
+    }
+
     /// Serves `req` through the rest of the chain and the service: request phases in order,
     /// a wrapping middleware around the rest, response phases in reverse on the way back.
     /// Runs inside the wrapping middleware's future (no box of its own): only a second

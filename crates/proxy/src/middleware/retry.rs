@@ -8,7 +8,8 @@
 //! before the service (a middleware answering) is never a network error.
 //!
 //! Each try sends the request's head (the first its own, the others a copy taken before the
-//! first) and its body read ahead up to `maxRequestBodyBytes` (2 MiB by default; negative
+//! first; or, for network-error retries by the last middleware of the chain, the head the
+//! failed try hands back: no copy) and its body read ahead up to `maxRequestBodyBytes` (2 MiB by default; negative
 //! for no limit). A longer body is sent once, without retries (Traefik would still resend it
 //! after a dial error; docs/compat.md). Load balancers pick their next server for each try,
 //! so a retry goes to another server where there is one.
@@ -95,6 +96,9 @@ impl Retry {
             }
         };
         let start = self.timeout.map(|t| (Instant::now(), t));
+        if status.is_empty() && self.on_network_error && next.is_last() {
+            return self.resend_unsent(parts, &spool, start, next).await;
+        }
         // The first try sends the request's own head, which has room for the headers the
         // rest of the chain and the service add (a copy has none: growing it costs more than
         // the copy); a copy is kept for the tries after it, the last one taking it.
@@ -123,6 +127,42 @@ impl Retry {
             }
             resp = next.run(copy(&kept, spool.body())).await;
         }
+    }
+}
+
+impl Retry {
+    /// Network-error retries only, with nothing after `retry` in the chain: no copy of the
+    /// head is kept; a try that no connection could be made for hands its request back
+    /// (`RequestCtx::unsent`) and it goes out again. (When a reused connection turned out
+    /// closed and the new one could not be made, nothing is handed back: as Traefik, a
+    /// request that was written is not retried.)
+    async fn resend_unsent(
+        &self,
+        parts: http::request::Parts,
+        spool: &spool::Spool,
+        start: Option<(Instant, Duration)>,
+        next: &mut Next<'_>,
+    ) -> Response {
+        let mut resp = next.run(Request::from_parts(parts, spool.body())).await;
+        let mut backoff = None;
+        for _ in 1..self.attempts {
+            let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
+            if timed_out || resp.extensions().get::<NotSent>().is_none() {
+                break;
+            }
+            let Some(mut req) = next.take_unsent() else {
+                break;
+            };
+            *req.body_mut() = spool.body();
+            tracing::debug!(status = resp.status().as_u16(), "retrying the request");
+            let backoff = backoff
+                .get_or_insert_with(|| backoff::Backoff::new(self.initial_interval, self.attempts));
+            if let Some(wait) = backoff.next() {
+                Box::pin(tokio::time::sleep(wait)).await;
+            }
+            resp = next.resend(req).await;
+        }
+        resp
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use http::header::{HOST, HeaderValue};
+use http::header::{HOST, HeaderValue, UPGRADE};
 use http::{StatusCode, Uri, Version};
 
 use super::lb::Target;
@@ -27,6 +27,46 @@ pub struct RequestCtx {
     pub(crate) log: Option<std::sync::Arc<crate::accesslog::OriginCell>>,
     /// Set when the request is traced: each request to a server gets a client span.
     pub(crate) trace: Option<std::sync::Arc<crate::trace::Upstream>>,
+    /// A request no connection could be made for, handed back for `retry`.
+    pub(crate) unsent: Unsent,
+}
+
+/// Where `forward` leaves a request that no connection could be made for (dial or TLS
+/// handshake failed, [`ProxyError::not_sent`]): unchanged but for the `traceparent` of
+/// its failed try, so `retry` can send it again without keeping a copy of every request.
+/// A copy of the context ([`Clone`]) starts empty: a mirrored request is not the client's.
+#[derive(Default)]
+pub(crate) struct Unsent(std::sync::Mutex<Option<Box<Request>>>);
+
+impl Unsent {
+    fn put(&self, req: Request) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(req));
+    }
+
+    /// The request the last failed try left, if any.
+    pub(crate) fn take(&self) -> Option<Request> {
+        let taken = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        taken.map(|b| *b)
+    }
+}
+
+impl Clone for Unsent {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for Unsent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Unsent")
+    }
 }
 
 pub(crate) async fn forward(
@@ -35,32 +75,51 @@ pub(crate) async fn forward(
     pass_host_header: bool,
     ctx: &RequestCtx,
 ) -> Result<Response, ProxyError> {
-    // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
-    // the server's address. A client without any (HTTP/1.0) gets the server's address, as
-    // Go's transport sends.
-    let routed = pass_host_header
-        .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
-        .flatten();
-    let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
-    if target.h2c {
-        // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
-        req.headers_mut().remove(HOST);
-    } else if let Some(h) = &host {
-        req.headers_mut().insert(HOST, h.clone());
-    }
-    set_target(&mut req, target, host.as_ref())?;
+    // The version first: the client span reports it. The Host and the target change only
+    // once a connection is there, so that a request no connection could be made for goes
+    // back to `retry` as it came (`RequestCtx::unsent`).
+    let version = req.version();
     *req.version_mut() = if target.h2c {
         Version::HTTP_2
     } else {
         Version::HTTP_11
     };
-
     if let Some(log) = &ctx.log {
         log.attempt(target);
     }
     let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
     let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
-    let sent = target.pool.send(req);
+    let sent = async {
+        let conn = match target
+            .pool
+            .acquire(req.headers().contains_key(UPGRADE))
+            .await
+        {
+            Ok(conn) => conn,
+            Err(e) => {
+                if e.not_sent() {
+                    *req.version_mut() = version;
+                    ctx.unsent.put(req);
+                }
+                return Err(e);
+            }
+        };
+        // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
+        // the server's address. A client without any (HTTP/1.0) gets the server's address,
+        // as Go's transport sends.
+        let routed = pass_host_header
+            .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
+            .flatten();
+        let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
+        if target.h2c {
+            // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
+            req.headers_mut().remove(HOST);
+        } else if let Some(h) = &host {
+            req.headers_mut().insert(HOST, h.clone());
+        }
+        set_target(&mut req, target, host.as_ref())?;
+        target.pool.send_on(conn, req).await
+    };
     let sent = match target.response_header_timeout {
         Some(t) => tokio::time::timeout(t, sent)
             .await

@@ -67,47 +67,87 @@ impl Pool {
         self: &Arc<Self>,
         req: Request,
     ) -> Result<http::Response<Body>, ProxyError> {
-        // The HTTP/2 paths are boxed too, so the HTTP/1.1 hot path's future stays small (it
-        // is moved with every request's future).
+        let http1_only = req.headers().contains_key(http::header::UPGRADE);
+        let conn = self.acquire(http1_only).await?;
+        self.send_on(conn, req).await
+    }
+
+    /// A connection for one request, before anything of it is written: an idle HTTP/1.1
+    /// one, the shared HTTP/2 one, or a new one. Its failures (dial, TLS handshake) left
+    /// nothing of the request (`forward` hands the request back for `retry` then).
+    /// `http1_only`: the request asks for an upgrade, which needs HTTP/1.1 (as in Go).
+    pub(crate) async fn acquire(self: &Arc<Self>, http1_only: bool) -> Result<Conn, ProxyError> {
         if self.h2c {
-            return Box::pin(self.send_h2(req)).await;
+            if let Some(send) = self.shared_h2() {
+                return Ok(Conn::Http2(send));
+            }
+            // Boxed, as every new connection: the HTTP/1.1 hot path's future stays small (it
+            // is moved with every request's future).
+            let fresh =
+                Box::pin(async { self.handshake_h2(TokioIo::new(self.dial().await?)).await });
+            return Ok(Conn::Http2(fresh.await?));
         }
-        // Upgrades need HTTP/1.1 (as in Go): they never use the shared HTTP/2 connection.
-        // (Only TLS connections can turn out HTTP/2, so plain ones skip the header lookup.)
-        let http1_only = self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
+        // Upgrades never use the shared HTTP/2 connection. (Only TLS connections can turn
+        // out HTTP/2.)
+        let http1_only = self.tls.is_some() && http1_only;
         if self.tls.is_some()
             && !http1_only
             && let Some(send) = self.shared_h2()
         {
-            return Box::pin(self.send_on_h2(send, req)).await;
+            return Ok(Conn::Http2(send));
         }
-        let mut req = req;
-        // A reused connection may have been closed by the server while idle: if the request
-        // did not leave, it goes out again on a fresh connection. If it left but the
-        // connection closed before any byte of the response (the server closed it just as
-        // we reused it), an idempotent request without a body is sent again too, as Go's
-        // transport does; for that a copy of its head is kept.
-        if let Some(mut conn) = self.checkout() {
-            let replay = replay_copy(&req);
-            match conn.try_send_request(req).await {
-                Ok(resp) => return Ok(self.wrap(resp, conn)),
-                Err(mut e) => match e.take_message() {
-                    Some(r) => req = r,
-                    None => {
-                        let e = e.into_error();
-                        match replay {
-                            Some(r) if is_stale(&e) => {
-                                debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
-                                req = r;
-                            }
-                            _ => return Err(upstream_error(&e)),
-                        }
-                    }
-                },
-            }
+        if let Some(conn) = self.checkout() {
+            return Ok(Conn::Reused(conn));
         }
         // Boxed: connecting (TLS state included) is ~6.5 KB of future that every request's
         // future would otherwise carry and move, while only new connections need it.
+        Ok(match Box::pin(self.connect(http1_only)).await? {
+            Fresh::Http1(conn) => Conn::Fresh(conn),
+            Fresh::Http2(send) => Conn::Http2(send),
+        })
+    }
+
+    /// Sends `req` on `conn` (from [`Pool::acquire`]) and waits for the response head.
+    pub(crate) async fn send_on(
+        self: &Arc<Self>,
+        conn: Conn,
+        req: Request,
+    ) -> Result<http::Response<Body>, ProxyError> {
+        let mut req = req;
+        match conn {
+            Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
+            Conn::Fresh(mut conn) => {
+                return match conn.try_send_request(req).await {
+                    Ok(resp) => Ok(self.wrap(resp, conn)),
+                    Err(e) => Err(upstream_error(&e.into_error())),
+                };
+            }
+            // A reused connection may have been closed by the server while idle: if the
+            // request did not leave, it goes out again on a fresh connection. If it left but
+            // the connection closed before any byte of the response (the server closed it
+            // just as we reused it), an idempotent request without a body is sent again too,
+            // as Go's transport does; for that a copy of its head is kept.
+            Conn::Reused(mut conn) => {
+                let replay = replay_copy(&req);
+                match conn.try_send_request(req).await {
+                    Ok(resp) => return Ok(self.wrap(resp, conn)),
+                    Err(mut e) => match e.take_message() {
+                        Some(r) => req = r,
+                        None => {
+                            let e = e.into_error();
+                            match replay {
+                                Some(r) if is_stale(&e) => {
+                                    debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
+                                    req = r;
+                                }
+                                _ => return Err(upstream_error(&e)),
+                            }
+                        }
+                    },
+                }
+            }
+        }
+        let http1_only = self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
         let mut conn = match Box::pin(self.connect(http1_only)).await? {
             Fresh::Http1(conn) => conn,
             Fresh::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
@@ -253,17 +293,6 @@ impl Pool {
         Ok(send)
     }
 
-    async fn send_h2(&self, req: Request) -> Result<http::Response<Body>, ProxyError> {
-        let send = match self.shared_h2() {
-            Some(s) => s,
-            None => {
-                Box::pin(async { self.handshake_h2(TokioIo::new(self.dial().await?)).await })
-                    .await?
-            }
-        };
-        self.send_on_h2(send, req).await
-    }
-
     /// Sends on an HTTP/2 connection. Requests from the HTTP/1.1 path (an `https://` server
     /// that chose `h2`) get the version and the `:scheme`/`:authority` HTTP/2 needs.
     async fn send_on_h2(
@@ -297,6 +326,14 @@ impl Pool {
             .map_err(|e| upstream_error(&e))?;
         Ok(resp.map(Body::from))
     }
+}
+
+/// A connection for one request ([`Pool::acquire`]).
+pub(crate) enum Conn {
+    /// An idle HTTP/1.1 connection: the server may have closed it meanwhile.
+    Reused(http1::SendRequest<Body>),
+    Fresh(http1::SendRequest<Body>),
+    Http2(http2::SendRequest<Body>),
 }
 
 /// A connection just made.
