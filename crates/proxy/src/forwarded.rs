@@ -65,8 +65,9 @@ pub struct RequestFacts<'a> {
     pub client_ip: IpAddr,
     pub tls: bool,
     pub websocket: bool,
-    /// The Host the client asked for (authority or Host header), with port if given.
-    pub host: Option<&'a str>,
+    /// The Host the client asked for (authority or Host header), with port if given: its
+    /// value becomes `X-Forwarded-Host` as is (a shared clone, no copy).
+    pub host: Option<&'a HeaderValue>,
     /// `X-Forwarded-Server`: this machine's host name.
     pub server: &'a HeaderValue,
     /// The client IP as a header value (`X-Real-Ip`, `X-Forwarded-For`), made once per
@@ -157,13 +158,20 @@ impl ForwardedPolicy {
             };
             headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
         }
-        if let Some(host) = facts.host {
+        if let Some(value) = facts.host
+            && let Ok(host) = value.to_str()
+        {
             if !headers.contains_key(&X_FORWARDED_HOST) {
-                insert(headers, &X_FORWARDED_HOST, host);
+                headers.insert(&X_FORWARDED_HOST, value.clone());
             }
             if !headers.contains_key(&X_FORWARDED_PORT) {
-                let port = port_of(host).unwrap_or(if facts.tls { "443" } else { "80" });
-                insert(headers, &X_FORWARDED_PORT, port);
+                match port_of(host) {
+                    Some(port) => insert(headers, &X_FORWARDED_PORT, port),
+                    None => {
+                        let port = if facts.tls { "443" } else { "80" };
+                        headers.insert(&X_FORWARDED_PORT, HeaderValue::from_static(port));
+                    }
+                }
             }
         }
         headers.insert(&X_FORWARDED_SERVER, facts.server.clone());

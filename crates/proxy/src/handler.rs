@@ -194,7 +194,7 @@ async fn route_and_serve(
         client_ip: conn.remote.ip(),
         tls: conn.tls.is_some(),
         websocket,
-        host: authority.as_ref().and_then(|a| a.to_str().ok()),
+        host: authority.as_ref(),
         server: &conn.server_name,
         client_ip_value: &conn.client_ip_value,
     };

@@ -10,7 +10,9 @@ fn facts<'a>(ip: &str, server: &'a HeaderValue) -> RequestFacts<'a> {
         client_ip,
         tls: false,
         websocket: false,
-        host: Some("example.com:8080"),
+        host: Some(Box::leak(Box::new(HeaderValue::from_static(
+            "example.com:8080",
+        )))),
         server,
         client_ip_value: value,
     }
