@@ -39,7 +39,9 @@ fn main() {
     let host = HeaderValue::from_static("bench.local");
     let uri = Uri::from_static("/");
     let client: SocketAddr = "127.0.0.1:41234".parse().expect("addr");
-    let origin_url = String::from("http://127.0.0.1:39425");
+    // The proxy shares these with every request to the same server.
+    let origin_url: Arc<str> = Arc::from("http://127.0.0.1:39425");
+    let origin_addr: Arc<str> = Arc::from("127.0.0.1:39425");
     for _ in 0..n {
         let rec = Record {
             start: SystemTime::now(),
@@ -59,7 +61,7 @@ fn main() {
             count: log.next_count(),
             origin: Some(Origin {
                 url: origin_url.clone(),
-                addr: "127.0.0.1:39425".to_string(),
+                addr: origin_addr.clone(),
                 status: 200,
                 size: Some(13),
                 duration: Duration::from_micros(377),

@@ -92,8 +92,8 @@ pub(crate) fn value(field: Field, rec: &Record) -> Option<Value<'_>> {
         Field::Duration => Some(int(rec.duration.as_nanos())),
         Field::RouterName => rec.router.as_deref().map(|r| Value::Str(Cow::Borrowed(r))),
         Field::ServiceName => rec.service.as_deref().map(|r| Value::Str(Cow::Borrowed(r))),
-        Field::ServiceUrl => origin.map(|o| Value::Str(Cow::Borrowed(o.url.as_str()))),
-        Field::ServiceAddr => origin.map(|o| Value::Str(Cow::Borrowed(o.addr.as_str()))),
+        Field::ServiceUrl => origin.map(|o| Value::Str(Cow::Borrowed(&*o.url))),
+        Field::ServiceAddr => origin.map(|o| Value::Str(Cow::Borrowed(&*o.addr))),
         Field::ClientAddr => Some(Value::Addr(rec.client)),
         Field::ClientHost => match &rec.forwarded_for {
             Some(v) if !v.is_empty() => Some(Value::Str(String::from_utf8_lossy(v.as_bytes()))),

@@ -65,9 +65,10 @@ pub struct TlsFacts {
 /// What the server that answered said.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
-    /// `ServiceURL`, `ServiceAddr`.
-    pub url: String,
-    pub addr: String,
+    /// `ServiceURL`, `ServiceAddr`: shared with the requests to the same server (each
+    /// request's own copy cost two allocations, and two frees on the writer's side).
+    pub url: Arc<str>,
+    pub addr: Arc<str>,
     /// 0 until the server answered (then the gateway's error status applies).
     pub status: u16,
     /// Its `Content-Length`, if it sent one.

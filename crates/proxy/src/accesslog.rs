@@ -9,6 +9,7 @@
 //! the request's span context (`TraceId`, `SpanId`).
 
 mod body;
+mod shared;
 mod tls;
 mod username;
 
@@ -227,7 +228,9 @@ impl Pending {
     pub(crate) fn finish(mut self, size: u64) {
         let rec = &mut self.rec;
         rec.size = size;
-        rec.duration = self.started.elapsed();
+        // One clock read for both durations.
+        let now = Instant::now();
+        rec.duration = now.saturating_duration_since(self.started);
         let facts = std::mem::take(
             &mut *self
                 .origin
@@ -240,7 +243,7 @@ impl Pending {
         }
         if let Some(started) = facts.started {
             let mut origin = facts.origin;
-            origin.duration = started.elapsed();
+            origin.duration = now.saturating_duration_since(started);
             // The server did not answer: the status the gateway sent for it, as Traefik
             // records its proxy's error response.
             if origin.status == 0 {
@@ -270,8 +273,8 @@ impl OriginCell {
         f.attempts += 1;
         f.started = Some(Instant::now());
         f.origin = Origin {
-            url: target.url.clone(),
-            addr: target.authority.to_string(),
+            url: shared::shared(&target.url),
+            addr: shared::shared(target.authority.as_str()),
             ..Origin::default()
         };
     }
