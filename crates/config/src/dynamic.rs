@@ -11,6 +11,7 @@ mod transport;
 pub mod udp;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,15 +40,19 @@ pub struct DynamicConfig {
     pub tls: Option<TlsConfig>,
 }
 
+/// Routers, services and middlewares are shared (`Arc`): the provider's snapshot, its
+/// qualified copy and the merged configuration hold the same items wherever qualification
+/// did not change them, and the runtime table reuses what it compiled from an item that is
+/// the same as in the previous merge (10,000 routers and services were ~15 MiB per copy).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HttpConfig {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub routers: BTreeMap<String, Router>,
+    pub routers: BTreeMap<String, Arc<Router>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub services: BTreeMap<String, Service>,
+    pub services: BTreeMap<String, Arc<Service>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub middlewares: BTreeMap<String, Middleware>,
+    pub middlewares: BTreeMap<String, Arc<Middleware>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub servers_transports: BTreeMap<String, ServersTransport>,
 }

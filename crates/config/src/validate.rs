@@ -11,6 +11,6 @@ mod scope;
 mod statics;
 pub(crate) mod values;
 
-pub use self::context::{AnyFile, Context, Files};
+pub use self::context::{AnyFile, Context, Files, RuleMemo};
 pub use self::dynamic::{is_parent_router, validate_dynamic};
 pub use self::scope::{Scope, Validate, locate, locate_in};

@@ -1,5 +1,7 @@
 //! encode ∘ decode = id: a model written as flat keys (labels) decodes to the same model.
 
+use std::sync::Arc;
+
 use proptest::prelude::*;
 use waygate_config::dynamic::{
     DynamicConfig, HttpConfig, LoadBalancer, Router, RouterTls, Server, Service,
@@ -101,7 +103,11 @@ proptest! {
         services in prop::collection::btree_map(name(), service(), 0..4),
     ) {
         let cfg = DynamicConfig {
-            http: Some(HttpConfig { routers, services, ..HttpConfig::default() }),
+            http: Some(HttpConfig {
+                routers: routers.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+                services: services.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+                ..HttpConfig::default()
+            }),
             ..DynamicConfig::default()
         };
         prop_assert_eq!(via_labels(&cfg), cfg);

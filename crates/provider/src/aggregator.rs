@@ -12,7 +12,7 @@ mod qualify;
 mod refs;
 mod throttle;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +46,8 @@ pub struct Aggregator {
     static_cfg: Arc<StaticConfig>,
     throttle: Throttle,
     providers: BTreeMap<String, Prepared>,
+    /// Per provider, the rules its last validation parsed (not parsed again).
+    rules: BTreeMap<String, HashSet<u64>>,
     generation: u64,
     tx: watch::Sender<Arc<Merged>>,
 }
@@ -71,6 +73,7 @@ impl Aggregator {
             static_cfg,
             throttle: Throttle::new(throttle),
             providers: BTreeMap::new(),
+            rules: BTreeMap::new(),
             generation: 0,
             tx,
         };
@@ -117,9 +120,12 @@ impl Aggregator {
                 tracing::debug!(provider = %snap.provider, "configuration unchanged");
                 continue;
             }
+            let mut config = qualify::qualify(&snap.config, &snap.provider);
+            merge::default_entry_points(&mut config, &self.static_cfg);
+            let rules = self.rules.entry(snap.provider.clone()).or_default();
             let prepared = Prepared {
-                config: qualify::qualify(&snap.config, &snap.provider),
-                issues: check::provider_issues(&snap, &self.static_cfg),
+                config,
+                issues: check::provider_issues(&snap, &self.static_cfg, rules),
                 snapshot: snap,
             };
             self.providers
@@ -134,7 +140,6 @@ impl Aggregator {
     fn publish(&mut self) {
         let parts = self.providers.iter().map(|(n, p)| (n.as_str(), &p.config));
         let (mut config, merge_issues) = merge::merge(parts);
-        merge::default_entry_points(&mut config, &self.static_cfg);
         let mut issues: Vec<Issue> = self
             .providers
             .values()

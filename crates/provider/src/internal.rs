@@ -20,6 +20,8 @@
 //! `redirectRegex` from `/` to `/dashboard/` and a `stripPrefix`); `dashboard@internal` does
 //! both itself here.
 
+use std::sync::Arc;
+
 use waygate_config::dynamic::middleware::RedirectScheme;
 use waygate_config::dynamic::{DynamicConfig, HttpConfig, Middleware, Router};
 use waygate_config::static_config::StaticConfig;
@@ -68,14 +70,14 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
         }
         http.routers.insert(
             router,
-            Router {
+            Arc::new(Router {
                 entry_points: vec![ep.clone()],
                 middlewares: vec![middleware.clone()],
                 service: format!("noop@{INTERNAL}"),
                 rule,
                 priority: redirect.priority,
                 ..Router::default()
-            },
+            }),
         );
         let redirect_scheme = RedirectScheme {
             scheme: redirect.scheme.clone(),
@@ -84,23 +86,23 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
         };
         http.middlewares.insert(
             middleware,
-            Middleware {
+            Arc::new(Middleware {
                 redirect_scheme: Some(Box::new(redirect_scheme)),
                 ..Middleware::default()
-            },
+            }),
         );
     }
     // `ping` (reference §1.9): PathPrefix(`/ping`) on its entry point, unless manualRouting.
     if let Some(ping) = static_cfg.ping.as_ref().filter(|p| !p.manual_routing) {
         http.routers.insert(
             "ping".to_string(),
-            Router {
+            Arc::new(Router {
                 entry_points: vec![ping.entry_point.clone()],
                 service: format!("ping@{INTERNAL}"),
                 rule: "PathPrefix(`/ping`)".to_string(),
                 priority: i64::MAX - 1,
                 ..Router::default()
-            },
+            }),
         );
     }
     api_routers(static_cfg, &mut http);
@@ -114,13 +116,13 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
     {
         http.routers.insert(
             "prometheus".to_string(),
-            Router {
+            Arc::new(Router {
                 entry_points: vec![prom.entry_point.clone()],
                 service: format!("prometheus@{INTERNAL}"),
                 rule: "PathPrefix(`/metrics`)".to_string(),
                 priority: i64::MAX,
                 ..Router::default()
-            },
+            }),
         );
     }
     // ACME HTTP-01 (reference §9): `acme-http` on every `httpChallenge.entryPoint`, above
@@ -137,13 +139,13 @@ pub fn internal(static_cfg: &StaticConfig) -> Snapshot {
     if !acme_eps.is_empty() {
         http.routers.insert(
             "acme-http".to_string(),
-            Router {
+            Arc::new(Router {
                 entry_points: acme_eps,
                 service: format!("acme-http@{INTERNAL}"),
                 rule: "PathPrefix(`/.well-known/acme-challenge/`)".to_string(),
                 priority: i64::MAX,
                 ..Router::default()
-            },
+            }),
         );
     }
     let config = DynamicConfig {
@@ -166,7 +168,7 @@ fn api_routers(static_cfg: &StaticConfig, http: &mut HttpConfig) {
             priority,
             ..Router::default()
         };
-        http.routers.insert(name.to_string(), router);
+        http.routers.insert(name.to_string(), Arc::new(router));
     };
     add("api", "PathPrefix(`/api`)", "api", i64::MAX - 1);
     if api.dashboard {

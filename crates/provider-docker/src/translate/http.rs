@@ -1,7 +1,9 @@
 //! §6.2 steps 5–6: HTTP services (default service, server URL) and routers (default router,
 //! default rule, the only service).
 
-use waygate_config::dynamic::{HttpConfig, LoadBalancer, Router, Server, Service};
+use std::sync::Arc;
+
+use waygate_config::dynamic::{HttpConfig, LoadBalancer, Server, Service};
 use waygate_config::{Issue, IssueKind};
 
 use super::address::Resolver;
@@ -23,10 +25,12 @@ pub(crate) fn services(
             load_balancer: Some(LoadBalancer::default()),
             ..Service::default()
         };
-        http.services.insert(service_name.to_string(), service);
+        http.services
+            .insert(service_name.to_string(), Arc::new(service));
     }
     for (name, service) in &mut http.services {
-        let Some(lb) = service.load_balancer.as_mut() else {
+        // Freshly decoded: unique, so `make_mut` copies nothing.
+        let Some(lb) = Arc::make_mut(service).load_balancer.as_mut() else {
             issues.push(addr.issue(
                 IssueKind::InvalidValue,
                 &format!("http.services.{name}"),
@@ -81,7 +85,7 @@ pub(crate) fn routers(
     if http.routers.is_empty() {
         if http.services.len() == 1 {
             http.routers
-                .insert(service_name.to_string(), Router::default());
+                .insert(service_name.to_string(), Arc::default());
         } else {
             issues.push(container_issue(
                 c,
@@ -106,6 +110,8 @@ pub(crate) fn routers(
     };
     let mut dropped = Vec::new();
     for (name, router) in &mut http.routers {
+        // Freshly decoded: unique, so `make_mut` copies nothing.
+        let router = Arc::make_mut(router);
         let path = format!("http.routers.{name}");
         if router.rule.is_empty() {
             let rendered = match &ctx.default_rule {

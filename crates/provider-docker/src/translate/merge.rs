@@ -5,6 +5,8 @@
 //! de-duplicated by address), which is how replicas load-balance; any other difference
 //! removes the item and reports an error naming the containers.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use waygate_config::dynamic::tcp::{TcpConfig, TcpService};
@@ -126,9 +128,9 @@ where
     true
 }
 
-fn http_service(into: &mut Service, from: &Service) -> bool {
+fn http_service(into: &mut Arc<Service>, from: &Arc<Service>) -> bool {
     merge_servers(
-        into,
+        Arc::make_mut(into),
         from,
         |s| s.load_balancer.as_mut().map(|lb| &mut lb.servers),
         |s| s.url.as_str(),

@@ -9,11 +9,12 @@
 //! which the model does not check) against the merged, qualified configuration. Issues are
 //! located in the snapshot's source trees, so a file's missing reference names its line.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use waygate_config::dynamic::DynamicConfig;
 use waygate_config::static_config::StaticConfig;
-use waygate_config::validate::{Context, Files, validate_dynamic};
+use waygate_config::validate::{Context, Files, RuleMemo, validate_dynamic};
 use waygate_config::{Issue, IssueKind, Severity};
 
 use super::qualify;
@@ -30,14 +31,20 @@ impl Files for RealFiles {
     }
 }
 
-/// The snapshot's own issues plus validation, with item names qualified.
+/// The snapshot's own issues plus validation, with item names qualified. `rules` holds the
+/// rules that parsed in this provider's previous validation, and then those of this one.
 ///
 /// The internal provider's generated items are not validated: its redirect routers use the
 /// reserved priorities users may not.
-pub(super) fn provider_issues(snap: &Snapshot, st: &StaticConfig) -> Vec<Issue> {
+pub(super) fn provider_issues(
+    snap: &Snapshot,
+    st: &StaticConfig,
+    rules: &mut HashSet<u64>,
+) -> Vec<Issue> {
     let mut issues = snap.issues.clone();
     if snap.provider != INTERNAL {
         let mut ctx = Context::new(st, &snap.provider, &RealFiles);
+        ctx.rules = RuleMemo::new(std::mem::take(rules));
         ctx.broken = snap
             .issues
             .iter()
@@ -47,6 +54,7 @@ pub(super) fn provider_issues(snap: &Snapshot, st: &StaticConfig) -> Vec<Issue> 
             .collect();
         let mut checks = Vec::new();
         validate_dynamic(&snap.config, &ctx, &mut checks);
+        *rules = ctx.rules.into_parsed();
         checks.retain(|i| !unchecked_cross_ref(i));
         // Where the provider kept its sources (files), each issue says where it was written.
         snap.locate_all(&mut checks);
@@ -67,15 +75,16 @@ pub(super) fn cross_provider(config: &mut DynamicConfig) -> Vec<Issue> {
         let owner = provider_of(site.owner.name);
         let target = provider_of(r);
         let check = match site.target {
-            Target::TlsOption => r.as_str() != "default",
+            Target::TlsOption => r != "default",
             _ => target != owner && target != INTERNAL,
         };
         if check {
             let name = site.owner.name.rsplit_once('@').map_or("", |(n, _)| n);
             let key = format!("{}.{name}.{}", site.owner.section, site.key);
             let item = (site.owner.kind, site.owner.name.to_string());
-            found.push((item, key, site.target, r.clone()));
+            found.push((item, key, site.target, r.to_string()));
         }
+        None
     });
     let mut issues = Vec::new();
     for ((kind, name), key, target, r) in found {
@@ -139,7 +148,7 @@ mod tests {
         let source = Source::from_tree("/etc/dyn.yml", Arc::new(tree));
         let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
-        let issues = provider_issues(&snap, &st);
+        let issues = provider_issues(&snap, &st, &mut HashSet::new());
         let missing = issues
             .iter()
             .find(|i| i.kind == IssueKind::MissingReference)
@@ -158,7 +167,7 @@ mod tests {
         let source = Source::from_text("/etc/dyn.yml", Arc::from(yaml), Format::Yaml);
         let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
-        let issues = provider_issues(&snap, &st);
+        let issues = provider_issues(&snap, &st, &mut HashSet::new());
         let missing = issues
             .iter()
             .find(|i| i.kind == IssueKind::MissingReference)

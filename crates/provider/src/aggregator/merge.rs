@@ -4,6 +4,9 @@
 //! `default`: defined by two providers, both definitions are dropped with an error (the
 //! built-in defaults apply), as in Traefik (reference §3.6).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use waygate_config::dynamic::DynamicConfig;
 use waygate_config::static_config::StaticConfig;
 use waygate_config::{Issue, IssueKind};
@@ -17,9 +20,9 @@ pub(super) fn merge<'a>(
     for (provider, c) in providers {
         if let Some(h) = &c.http {
             let d = out.http.get_or_insert_default();
-            d.routers.extend(h.routers.clone());
-            d.services.extend(h.services.clone());
-            d.middlewares.extend(h.middlewares.clone());
+            union(&mut d.routers, &h.routers);
+            union(&mut d.services, &h.services);
+            union(&mut d.middlewares, &h.middlewares);
             d.servers_transports.extend(h.servers_transports.clone());
         }
         if let Some(t) = &c.tcp {
@@ -76,16 +79,28 @@ pub(super) fn merge<'a>(
     (out, issues)
 }
 
+/// Adds `from`'s shared items to `into`: a copy of the map (dense, as the source's) when
+/// `into` is still empty, the usual case of one provider with routers.
+fn union<T>(into: &mut BTreeMap<String, Arc<T>>, from: &BTreeMap<String, Arc<T>>) {
+    if into.is_empty() {
+        into.clone_from(from);
+    } else {
+        into.extend(from.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}
+
 /// Gives routers without `entryPoints` the default ones (reference §1.2 `asDefault`): HTTP
 /// and TCP routers get the `asDefault` entry points if any is flagged, else every TCP entry
 /// point except `traefik`; UDP routers get every UDP entry point. Child routers
-/// (`parentRefs`) inherit their parents' and are left alone.
+/// (`parentRefs`) inherit their parents' and are left alone. Applied to each provider's
+/// qualified configuration, whose routers are its own: in the merge they are shared, and
+/// each would be copied.
 pub(super) fn default_entry_points(config: &mut DynamicConfig, st: &StaticConfig) {
     let (tcp, udp) = defaults(st);
     if let Some(h) = config.http.as_mut() {
         for r in h.routers.values_mut() {
             if r.entry_points.is_empty() && r.parent_refs.is_empty() {
-                r.entry_points.clone_from(&tcp);
+                Arc::make_mut(r).entry_points.clone_from(&tcp);
             }
         }
     }

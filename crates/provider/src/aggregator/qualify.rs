@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use waygate_config::Issue;
-use waygate_config::dynamic::DynamicConfig;
+use waygate_config::dynamic::{DynamicConfig, HttpConfig};
 
 use super::refs::{self, Target};
 
@@ -18,21 +18,26 @@ pub(super) fn qualified(name: &str, provider: &str) -> String {
     }
 }
 
-/// `provider`'s configuration with every name and reference qualified.
+/// `provider`'s configuration with every name and reference qualified. The HTTP items are
+/// shared with `config` where no reference of theirs needed qualifying.
 pub(super) fn qualify(config: &DynamicConfig, provider: &str) -> DynamicConfig {
-    let mut c = config.clone();
+    // The HTTP maps are built with their qualified names at once (a copy then a rename
+    // allocated every name twice).
+    let mut c = DynamicConfig {
+        http: config.http.as_ref().map(|h| HttpConfig {
+            routers: qualified_keys(&h.routers, provider),
+            services: qualified_keys(&h.services, provider),
+            middlewares: qualified_keys(&h.middlewares, provider),
+            servers_transports: qualified_keys(&h.servers_transports, provider),
+        }),
+        tcp: config.tcp.clone(),
+        udp: config.udp.clone(),
+        tls: config.tls.clone(),
+    };
     refs::visit(&mut c, &mut |site, r| {
-        let global = site.target == Target::TlsOption && r.as_str() == "default";
-        if !global && !r.contains('@') {
-            *r = format!("{r}@{provider}");
-        }
+        let global = site.target == Target::TlsOption && r == "default";
+        (!global && !r.contains('@')).then(|| format!("{r}@{provider}"))
     });
-    if let Some(h) = c.http.as_mut() {
-        keys(&mut h.routers, provider);
-        keys(&mut h.services, provider);
-        keys(&mut h.middlewares, provider);
-        keys(&mut h.servers_transports, provider);
-    }
     if let Some(t) = c.tcp.as_mut() {
         keys(&mut t.routers, provider);
         keys(&mut t.services, provider);
@@ -64,6 +69,13 @@ pub(super) fn issue(mut issue: Issue, provider: &str) -> Issue {
         }
     }
     issue
+}
+
+/// A copy of `map` (its items shared or cloned) under qualified names.
+fn qualified_keys<T: Clone>(map: &BTreeMap<String, T>, provider: &str) -> BTreeMap<String, T> {
+    map.iter()
+        .map(|(k, v)| (qualified(k, provider), v.clone()))
+        .collect()
 }
 
 fn keys<T>(map: &mut BTreeMap<String, T>, provider: &str) {

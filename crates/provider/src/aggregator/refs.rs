@@ -1,6 +1,9 @@
-//! Every reference from one dynamic item to another, visited mutably: used to qualify
+//! Every reference from one dynamic item to another, visited (and rewritten where the visitor
+//! says so): used to qualify
 //! references (`name` → `name@provider`) and to check cross-provider references after the
 //! merge. The paths mirror `Service::children()` and `Middleware::references()` in the model.
+
+use std::sync::Arc;
 
 use waygate_config::dynamic::DynamicConfig;
 
@@ -34,7 +37,8 @@ pub(super) struct Site<'a> {
     pub(super) target: Target,
 }
 
-type Visit<'f> = dyn FnMut(&Site<'_>, &mut String) + 'f;
+/// Called with each reference; a returned name replaces it.
+type Visit<'f> = dyn FnMut(&Site<'_>, &str) -> Option<String> + 'f;
 
 // === impl Target ===
 
@@ -55,76 +59,190 @@ impl Target {
     }
 }
 
-/// Calls `f` for every non-empty reference in `cfg`.
+/// Calls `f` for every non-empty reference in `cfg`; where `f` returns a new name, the
+/// reference is rewritten. A shared (`Arc`) item is copied only when one of its references
+/// is rewritten, so visiting without rewriting copies nothing.
 pub(super) fn visit(cfg: &mut DynamicConfig, f: &mut Visit<'_>) {
     use Target::*;
     if let Some(h) = cfg.http.as_mut() {
         for (name, r) in &mut h.routers {
             let o = owner("router", "http.routers", name);
-            emit(f, o, "service".into(), Service, &mut r.service);
-            for (i, m) in r.middlewares.iter_mut().enumerate() {
-                emit(f, o, format!("middlewares[{i}]"), Middleware, m);
+            shared(
+                f,
+                o,
+                || "service".into(),
+                Service,
+                r,
+                |r| Some(&r.service),
+                |r| Some(&mut r.service),
+            );
+            for i in 0..r.middlewares.len() {
+                let key = move || format!("middlewares[{i}]");
+                shared(
+                    f,
+                    o,
+                    key,
+                    Middleware,
+                    r,
+                    |r| r.middlewares.get(i),
+                    |r| r.middlewares.get_mut(i),
+                );
             }
-            for (i, p) in r.parent_refs.iter_mut().enumerate() {
-                emit(f, o, format!("parentRefs[{i}]"), Router, p);
+            for i in 0..r.parent_refs.len() {
+                let key = move || format!("parentRefs[{i}]");
+                shared(
+                    f,
+                    o,
+                    key,
+                    Router,
+                    r,
+                    |r| r.parent_refs.get(i),
+                    |r| r.parent_refs.get_mut(i),
+                );
             }
-            if let Some(tls) = r.tls.as_mut() {
-                emit(f, o, "tls.options".into(), TlsOption, &mut tls.options);
-            }
+            let key = || "tls.options".to_string();
+            shared(
+                f,
+                o,
+                key,
+                TlsOption,
+                r,
+                |r| r.tls.as_ref().map(|t| &t.options),
+                |r| r.tls.as_mut().map(|t| &mut t.options),
+            );
         }
         for (name, s) in &mut h.services {
             let o = owner("service", "http.services", name);
-            for (kind, w) in [
-                ("weighted", s.weighted.as_mut()),
-                ("highestRandomWeight", s.highest_random_weight.as_mut()),
-            ] {
-                for (i, c) in w
-                    .into_iter()
-                    .flat_map(|w| w.services.iter_mut().enumerate())
-                {
-                    emit(
+            for kind in ["weighted", "highestRandomWeight"] {
+                let pick = move |s: &waygate_config::dynamic::Service| match kind {
+                    "weighted" => s.weighted.as_ref().map_or(0, |w| w.services.len()),
+                    _ => s
+                        .highest_random_weight
+                        .as_ref()
+                        .map_or(0, |w| w.services.len()),
+                };
+                for i in 0..pick(s) {
+                    let key = move || format!("{kind}.services[{i}].name");
+                    shared(
                         f,
                         o,
-                        format!("{kind}.services[{i}].name"),
+                        key,
                         Service,
-                        &mut c.name,
+                        s,
+                        |s| {
+                            let w = match kind {
+                                "weighted" => s.weighted.as_ref(),
+                                _ => s.highest_random_weight.as_ref(),
+                            };
+                            w.and_then(|w| w.services.get(i)).map(|c| &c.name)
+                        },
+                        |s| {
+                            let w = match kind {
+                                "weighted" => s.weighted.as_mut(),
+                                _ => s.highest_random_weight.as_mut(),
+                            };
+                            w.and_then(|w| w.services.get_mut(i)).map(|c| &mut c.name)
+                        },
                     );
                 }
             }
-            if let Some(m) = s.mirroring.as_mut() {
-                emit(f, o, "mirroring.service".into(), Service, &mut m.service);
-                for (i, c) in m.mirrors.iter_mut().enumerate() {
-                    emit(
-                        f,
-                        o,
-                        format!("mirroring.mirrors[{i}].name"),
-                        Service,
-                        &mut c.name,
-                    );
-                }
+            let key = || "mirroring.service".to_string();
+            shared(
+                f,
+                o,
+                key,
+                Service,
+                s,
+                |s| s.mirroring.as_ref().map(|m| &m.service),
+                |s| s.mirroring.as_mut().map(|m| &mut m.service),
+            );
+            for i in 0..s.mirroring.as_ref().map_or(0, |m| m.mirrors.len()) {
+                let key = move || format!("mirroring.mirrors[{i}].name");
+                shared(
+                    f,
+                    o,
+                    key,
+                    Service,
+                    s,
+                    |s| {
+                        s.mirroring
+                            .as_ref()
+                            .and_then(|m| m.mirrors.get(i))
+                            .map(|c| &c.name)
+                    },
+                    |s| {
+                        let m = s.mirroring.as_mut();
+                        m.and_then(|m| m.mirrors.get_mut(i)).map(|c| &mut c.name)
+                    },
+                );
             }
-            if let Some(fo) = s.failover.as_mut() {
-                emit(f, o, "failover.service".into(), Service, &mut fo.service);
-                emit(f, o, "failover.fallback".into(), Service, &mut fo.fallback);
-            }
-            if let Some(lb) = s.load_balancer.as_mut() {
-                let key = "loadBalancer.serversTransport".into();
-                emit(f, o, key, ServersTransport, &mut lb.servers_transport);
-            }
-            for (i, m) in s.middlewares.iter_mut().enumerate() {
-                emit(f, o, format!("middlewares[{i}]"), Middleware, m);
+            let key = || "failover.service".to_string();
+            shared(
+                f,
+                o,
+                key,
+                Service,
+                s,
+                |s| s.failover.as_ref().map(|x| &x.service),
+                |s| s.failover.as_mut().map(|x| &mut x.service),
+            );
+            let key = || "failover.fallback".to_string();
+            shared(
+                f,
+                o,
+                key,
+                Service,
+                s,
+                |s| s.failover.as_ref().map(|x| &x.fallback),
+                |s| s.failover.as_mut().map(|x| &mut x.fallback),
+            );
+            let key = || "loadBalancer.serversTransport".to_string();
+            shared(
+                f,
+                o,
+                key,
+                ServersTransport,
+                s,
+                |s| s.load_balancer.as_ref().map(|lb| &lb.servers_transport),
+                |s| s.load_balancer.as_mut().map(|lb| &mut lb.servers_transport),
+            );
+            for i in 0..s.middlewares.len() {
+                let key = move || format!("middlewares[{i}]");
+                shared(
+                    f,
+                    o,
+                    key,
+                    Middleware,
+                    s,
+                    |s| s.middlewares.get(i),
+                    |s| s.middlewares.get_mut(i),
+                );
             }
         }
         for (name, m) in &mut h.middlewares {
             let o = owner("middleware", "http.middlewares", name);
-            if let Some(chain) = m.chain.as_mut() {
-                for (i, c) in chain.middlewares.iter_mut().enumerate() {
-                    emit(f, o, format!("chain.middlewares[{i}]"), Middleware, c);
-                }
+            for i in 0..m.chain.as_ref().map_or(0, |c| c.middlewares.len()) {
+                let key = move || format!("chain.middlewares[{i}]");
+                shared(
+                    f,
+                    o,
+                    key,
+                    Middleware,
+                    m,
+                    |m| m.chain.as_ref().and_then(|c| c.middlewares.get(i)),
+                    |m| m.chain.as_mut().and_then(|c| c.middlewares.get_mut(i)),
+                );
             }
-            if let Some(errors) = m.errors.as_mut() {
-                emit(f, o, "errors.service".into(), Service, &mut errors.service);
-            }
+            let key = || "errors.service".to_string();
+            shared(
+                f,
+                o,
+                key,
+                Service,
+                m,
+                |m| m.errors.as_ref().map(|e| &e.service),
+                |m| m.errors.as_mut().map(|e| &mut e.service),
+            );
         }
     }
     if let Some(t) = cfg.tcp.as_mut() {
@@ -195,5 +313,29 @@ fn emit(f: &mut Visit<'_>, owner: Owner<'_>, key: String, target: Target, r: &mu
     if r.trim().is_empty() {
         return;
     }
-    f(&Site { owner, key, target }, r);
+    if let Some(new) = f(&Site { owner, key, target }, r) {
+        *r = new;
+    }
+}
+
+/// [`emit`] for a reference inside a shared item, read through `get` and, only when `f`
+/// rewrites it, written through `get_mut` on the item made unique (copied if shared).
+fn shared<T: Clone>(
+    f: &mut Visit<'_>,
+    owner: Owner<'_>,
+    key: impl FnOnce() -> String,
+    target: Target,
+    item: &mut Arc<T>,
+    get: impl Fn(&T) -> Option<&String>,
+    get_mut: impl Fn(&mut T) -> Option<&mut String>,
+) {
+    let Some(r) = get(item).filter(|r| !r.trim().is_empty()) else {
+        return;
+    };
+    let key = key();
+    if let Some(new) = f(&Site { owner, key, target }, r)
+        && let Some(slot) = get_mut(Arc::make_mut(item))
+    {
+        *slot = new;
+    }
 }

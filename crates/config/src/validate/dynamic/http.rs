@@ -111,7 +111,9 @@ fn router(name: &str, r: &Router, h: &HttpConfig, ctx: &Context<'_>, s: &mut Sco
             );
         }
     } else if let Some(syntax) = rule_syntax(&r.rule_syntax, ctx, s)
-        && let Err(e) = Rule::parse(&r.rule, syntax)
+        && let Err(e) = ctx
+            .rules
+            .parses(&r.rule, syntax, || Rule::parse(&r.rule, syntax).map(drop))
     {
         s.error(
             "rule",

@@ -31,7 +31,7 @@ fn worked_example() {
         ..Router::default()
     };
     assert_eq!(http.routers.len(), 1);
-    assert_eq!(http.routers["who"], router);
+    assert_eq!(*http.routers["who"], router);
     let service = Service {
         load_balancer: Some(LoadBalancer {
             servers: vec![Server {
@@ -43,7 +43,7 @@ fn worked_example() {
         ..Service::default()
     };
     assert_eq!(http.services.len(), 1);
-    assert_eq!(http.services["whoami-demo"], service);
+    assert_eq!(*http.services["whoami-demo"], service);
     assert!(
         http.services["whoami-demo"]
             .load_balancer
