@@ -69,42 +69,47 @@ impl ConnCtx {
     }
 }
 
-pub(crate) async fn handle(
+/// (An `async` block rather than an `async fn`, which would keep a second copy of the
+/// request in the future every request moves.)
+#[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
+pub(crate) fn handle(
     req: http::Request<Incoming>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
-) -> http::Response<ServedBody> {
-    let h2 = req.version() == http::Version::HTTP_2;
-    let token = conn.guard.request_started(h2);
-    let started = tokio::time::Instant::now();
-    let close = conn.last_request();
-    // Slots of `inFlightReq`: kept until the response body ends (or the client goes away,
-    // which drops it), or for an upgraded connection until the tunnel closes.
-    let mut held = Held::default();
-    // The access log's record: empty unless the router (or entry point) logs.
-    let mut log = Logged::default();
-    // Prometheus metrics: recorded when the response body is done.
-    let mut obs = crate::metrics::observe(&table, conn, &req, started);
-    // The entry point's span: empty unless the router (or entry point) traces.
-    let mut trace = crate::trace::Traced::default();
-    let mut resp = route_and_serve(
-        req, conn, table, started, &mut held, &mut log, &mut obs, &mut trace,
-    )
-    .await;
-    if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-        conn.guard.upgraded(std::mem::take(&mut held));
+) -> impl Future<Output = http::Response<ServedBody>> + Send + '_ {
+    async move {
+        let h2 = req.version() == http::Version::HTTP_2;
+        let token = conn.guard.request_started(h2);
+        let started = tokio::time::Instant::now();
+        let close = conn.last_request();
+        // Slots of `inFlightReq`: kept until the response body ends (or the client goes away,
+        // which drops it), or for an upgraded connection until the tunnel closes.
+        let mut held = Held::default();
+        // The access log's record: empty unless the router (or entry point) logs.
+        let mut log = Logged::default();
+        // Prometheus metrics: recorded when the response body is done.
+        let mut obs = crate::metrics::observe(&table, conn, &req, started);
+        // The entry point's span: empty unless the router (or entry point) traces.
+        let mut trace = crate::trace::Traced::default();
+        let mut resp = route_and_serve(
+            req, conn, table, started, &mut held, &mut log, &mut obs, &mut trace,
+        )
+        .await;
+        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+            conn.guard.upgraded(std::mem::take(&mut held));
+        }
+        if close {
+            resp.headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(o) = &mut obs {
+            o.answered(&resp);
+        }
+        log.trace(trace.context());
+        let resp = trace.wrap(resp);
+        log.wrap(resp)
+            .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))
     }
-    if close {
-        resp.headers_mut()
-            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    if let Some(o) = &mut obs {
-        o.answered(&resp);
-    }
-    log.trace(trace.context());
-    let resp = trace.wrap(resp);
-    log.wrap(resp)
-        .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))
 }
 
 // The request's observers (log, metrics, trace) are separate arguments: each is one

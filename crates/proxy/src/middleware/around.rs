@@ -72,42 +72,47 @@ impl Next<'_> {
     /// a wrapping middleware around the rest, response phases in reverse on the way back.
     /// Runs inside the wrapping middleware's future (no box of its own): only a second
     /// wrapping middleware further down the chain is boxed, as the recursion needs.
-    pub async fn run(&mut self, mut req: Request) -> Response {
-        let (around, from) = (self.around, self.from);
-        let chain = around.chain;
-        let back = |until: usize, mut resp: Response| {
-            for mw in chain[from..until].iter().rev() {
-                mw.response(&mut resp, around.mw_ctx);
-            }
-            resp
-        };
-        for (i, mw) in chain.iter().enumerate().skip(from) {
-            let mut flow = mw.request(&mut req, around.mw_ctx);
-            if let Flow::Wait(pending) = flow {
-                flow = pending.await;
-            }
-            // Before a wrapping middleware copies the request without its extensions.
-            take_username(around, &mut req);
-            match flow {
-                Flow::Next | Flow::Wait(_) => {}
-                Flow::Hold(slot) => self.held.push(slot),
-                Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
-                Flow::Respond(r) => return back(i, r),
-                Flow::Wrap => {
-                    let next = Next {
-                        around,
-                        from: i + 1,
-                        held: &mut *self.held,
-                    };
-                    return back(i, nested(mw, req, next).await);
+    /// (An `async` block rather than an `async fn`, which would keep a second copy of the
+    /// request in the future.)
+    #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
+    pub fn run(&mut self, mut req: Request) -> impl Future<Output = Response> + Send + '_ {
+        async move {
+            let (around, from) = (self.around, self.from);
+            let chain = around.chain;
+            let back = |until: usize, mut resp: Response| {
+                for mw in chain[from..until].iter().rev() {
+                    mw.response(&mut resp, around.mw_ctx);
+                }
+                resp
+            };
+            for (i, mw) in chain.iter().enumerate().skip(from) {
+                let mut flow = mw.request(&mut req, around.mw_ctx);
+                if let Flow::Wait(pending) = flow {
+                    flow = pending.await;
+                }
+                // Before a wrapping middleware copies the request without its extensions.
+                take_username(around, &mut req);
+                match flow {
+                    Flow::Next | Flow::Wait(_) => {}
+                    Flow::Hold(slot) => self.held.push(slot),
+                    Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
+                    Flow::Respond(r) => return back(i, r),
+                    Flow::Wrap => {
+                        let next = Next {
+                            around,
+                            from: i + 1,
+                            held: &mut *self.held,
+                        };
+                        return back(i, nested(mw, req, next).await);
+                    }
                 }
             }
+            around
+                .forwarded
+                .append_client(req.headers_mut(), around.client_ip_value);
+            let resp = around.service.handle(req, &around.ctx).await;
+            back(chain.len(), resp)
         }
-        around
-            .forwarded
-            .append_client(req.headers_mut(), around.client_ip_value);
-        let resp = around.service.handle(req, &around.ctx).await;
-        back(chain.len(), resp)
     }
 }
 

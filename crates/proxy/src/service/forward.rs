@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+use futures_util::FutureExt;
+use futures_util::future::Either;
 use http::header::{HOST, HeaderValue, UPGRADE};
 use http::{StatusCode, Uri, Version};
 
@@ -69,12 +71,15 @@ impl std::fmt::Debug for Unsent {
     }
 }
 
-pub(crate) async fn forward(
+/// (Built of combinators rather than an `async fn`: every request's future is moved whole,
+/// and an `async fn` keeps room for the request it was given beside the futures it is
+/// passed on to.)
+pub(crate) fn forward<'a>(
     mut req: Request,
-    target: &Target,
+    target: &'a Target,
     pass_host_header: bool,
-    ctx: &RequestCtx,
-) -> Result<Response, ProxyError> {
+    ctx: &'a RequestCtx,
+) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
     // The version first: the client span reports it. The Host and the target change only
     // once a connection is there, so that a request no connection could be made for goes
     // back to `retry` as it came (`RequestCtx::unsent`).
@@ -89,19 +94,16 @@ pub(crate) async fn forward(
     }
     let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
     let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
-    let sent = async {
-        let conn = match target
-            .pool
-            .acquire(req.headers().contains_key(UPGRADE))
-            .await
-        {
+    let http1_only = req.headers().contains_key(UPGRADE);
+    let sent = target.pool.acquire(http1_only).then(move |conn| {
+        let conn = match conn {
             Ok(conn) => conn,
             Err(e) => {
                 if e.not_sent() {
                     *req.version_mut() = version;
                     ctx.unsent.put(req);
                 }
-                return Err(e);
+                return Either::Left(std::future::ready(Err(e)));
             }
         };
         // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
@@ -117,16 +119,29 @@ pub(crate) async fn forward(
         } else if let Some(h) = &host {
             req.headers_mut().insert(HOST, h.clone());
         }
-        set_target(&mut req, target, host.as_ref())?;
-        target.pool.send_on(conn, req).await
-    };
+        if let Err(e) = set_target(&mut req, target, host.as_ref()) {
+            return Either::Left(std::future::ready(Err(e)));
+        }
+        Either::Right(target.pool.send_on(conn, req))
+    });
     let sent = match target.response_header_timeout {
-        Some(t) => tokio::time::timeout(t, sent)
-            .await
-            .map_err(|_| ProxyError::Timeout)
-            .and_then(|r| r),
-        None => sent.await,
+        Some(t) => Either::Left(
+            tokio::time::timeout(t, sent)
+                .map(|r| r.map_err(|_| ProxyError::Timeout).and_then(|r| r)),
+        ),
+        None => Either::Right(sent),
     };
+    sent.map(move |sent| answered(sent, span, client_upgrade, ctx))
+}
+
+/// What came back from the server: the client span ends, the access log learns the
+/// status, an upgrade becomes a tunnel, hop-by-hop headers go.
+fn answered(
+    sent: Result<Response, ProxyError>,
+    span: Option<crate::trace::ClientSpan>,
+    client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    ctx: &RequestCtx,
+) -> Result<Response, ProxyError> {
     if let Some(span) = span {
         match &sent {
             Ok(resp) => span.finish(resp.status(), Some(resp.headers())),

@@ -108,53 +108,58 @@ impl Pool {
     }
 
     /// Sends `req` on `conn` (from [`Pool::acquire`]) and waits for the response head.
-    pub(crate) async fn send_on(
+    /// (An `async` block rather than an `async fn`, which would keep a second copy of the
+    /// request in its future.)
+    #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
+    pub(crate) fn send_on(
         self: &Arc<Self>,
         conn: Conn,
-        req: Request,
-    ) -> Result<http::Response<Body>, ProxyError> {
-        let mut req = req;
-        match conn {
-            Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
-            Conn::Fresh(mut conn) => {
-                return match conn.try_send_request(req).await {
-                    Ok(resp) => Ok(self.wrap(resp, conn)),
-                    Err(e) => Err(upstream_error(&e.into_error())),
-                };
-            }
-            // A reused connection may have been closed by the server while idle: if the
-            // request did not leave, it goes out again on a fresh connection. If it left but
-            // the connection closed before any byte of the response (the server closed it
-            // just as we reused it), an idempotent request without a body is sent again too,
-            // as Go's transport does; for that a copy of its head is kept.
-            Conn::Reused(mut conn) => {
-                let replay = replay_copy(&req);
-                match conn.try_send_request(req).await {
-                    Ok(resp) => return Ok(self.wrap(resp, conn)),
-                    Err(mut e) => match e.take_message() {
-                        Some(r) => req = r,
-                        None => {
-                            let e = e.into_error();
-                            match replay {
-                                Some(r) if is_stale(&e) => {
-                                    debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
-                                    req = r;
+        mut req: Request,
+    ) -> impl Future<Output = Result<http::Response<Body>, ProxyError>> + Send + '_ {
+        async move {
+            match conn {
+                Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
+                Conn::Fresh(mut conn) => {
+                    return match conn.try_send_request(req).await {
+                        Ok(resp) => Ok(self.wrap(resp, conn)),
+                        Err(e) => Err(upstream_error(&e.into_error())),
+                    };
+                }
+                // A reused connection may have been closed by the server while idle: if the
+                // request did not leave, it goes out again on a fresh connection. If it left but
+                // the connection closed before any byte of the response (the server closed it
+                // just as we reused it), an idempotent request without a body is sent again too,
+                // as Go's transport does; for that a copy of its head is kept.
+                Conn::Reused(mut conn) => {
+                    let replay = replay_copy(&req);
+                    match conn.try_send_request(req).await {
+                        Ok(resp) => return Ok(self.wrap(resp, conn)),
+                        Err(mut e) => match e.take_message() {
+                            Some(r) => req = r,
+                            None => {
+                                let e = e.into_error();
+                                match replay {
+                                    Some(r) if is_stale(&e) => {
+                                        debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
+                                        req = r;
+                                    }
+                                    _ => return Err(upstream_error(&e)),
                                 }
-                                _ => return Err(upstream_error(&e)),
                             }
-                        }
-                    },
+                        },
+                    }
                 }
             }
-        }
-        let http1_only = self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
-        let mut conn = match Box::pin(self.connect(http1_only)).await? {
-            Fresh::Http1(conn) => conn,
-            Fresh::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
-        };
-        match conn.try_send_request(req).await {
-            Ok(resp) => Ok(self.wrap(resp, conn)),
-            Err(e) => Err(upstream_error(&e.into_error())),
+            let http1_only =
+                self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
+            let mut conn = match Box::pin(self.connect(http1_only)).await? {
+                Fresh::Http1(conn) => conn,
+                Fresh::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
+            };
+            match conn.try_send_request(req).await {
+                Ok(resp) => Ok(self.wrap(resp, conn)),
+                Err(e) => Err(upstream_error(&e.into_error())),
+            }
         }
     }
 
