@@ -3,6 +3,7 @@
 
 mod compile;
 mod explain;
+mod reuse;
 mod routes;
 mod services;
 mod stats;
@@ -76,7 +77,9 @@ pub(crate) struct EntryPointTable {
 pub struct CompiledRouter {
     pub name: String,
     pub priority: i64,
-    pub(crate) rule: Rule,
+    /// Shared by the router's copies on several entry points, and with the next table when
+    /// the rule does not change.
+    pub(crate) rule: Arc<Rule>,
     pub(crate) chain: Vec<Arc<Mw>>,
     pub(crate) service: Arc<Service>,
     /// Traffic counters: shared by the router's copies on several entry points, kept across
@@ -145,6 +148,16 @@ pub fn dry_table(
     dynamic: &waygate_config::dynamic::DynamicConfig,
     issues: &[waygate_config::Issue],
 ) -> (RuntimeTable, Vec<waygate_config::Issue>) {
+    dry_table_after(static_cfg, dynamic, issues, None)
+}
+
+/// [`dry_table`], taking over what did not change from `previous` as a reload does.
+pub(crate) fn dry_table_after(
+    static_cfg: &waygate_config::static_config::StaticConfig,
+    dynamic: &waygate_config::dynamic::DynamicConfig,
+    issues: &[waygate_config::Issue],
+    previous: Option<&RuntimeTable>,
+) -> (RuntimeTable, Vec<waygate_config::Issue>) {
     let compiled = compile(&CompileInput {
         static_cfg,
         dynamic: &Arc::new(dynamic.clone()),
@@ -153,6 +166,7 @@ pub fn dry_table(
         pools: &crate::upstream::Pools::default(),
         terminating: &Arc::default(),
         generation: 0,
+        previous,
         tls: &crate::tls::TlsShared::new(),
         acme: &Arc::default(),
         api: &Arc::new(crate::service::ApiSource::detached(Arc::new(

@@ -10,6 +10,7 @@ use waygate_config::static_config::StaticConfig;
 use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Rule, Syntax};
 
+use super::reuse::Reuse;
 use super::routes::Routes;
 use super::services::ServiceBuilder;
 use super::{CompiledRouter, EntryPointTable, RuntimeTable};
@@ -31,6 +32,8 @@ pub struct CompileInput<'a> {
     /// Set when shutdown begins (what `ping@internal` reports).
     pub terminating: &'a Arc<std::sync::atomic::AtomicBool>,
     pub generation: u64,
+    /// The table being replaced: what did not change is taken over from it (`reuse.rs`).
+    pub previous: Option<&'a RuntimeTable>,
     /// TLS state that outlives tables (generated default certificate, ticket keys).
     pub tls: &'a TlsShared,
     /// Pending ACME challenges (for `acme-http@internal`).
@@ -111,8 +114,10 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         };
         Ok(TransportSettings::new(&timeouts, max_idle, tls))
     };
+    let reuse = Reuse::new(input.previous);
     let mut services = ServiceBuilder {
         dynamic: input.dynamic,
+        reuse: &reuse,
         disabled: &disabled,
         health: input.health,
         transport: &transport,
@@ -183,7 +188,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     for (name, r) in &http.routers {
         let status = table.status.item("router", name);
         let result = (|| -> Result<Vec<RouterOnEp>, String> {
-            if disabled.contains(&("router".to_string(), name.clone())) {
+            if !disabled.is_empty() && disabled.contains(&("router".to_string(), name.clone())) {
                 return Err(UPSTREAM_ERROR.to_string());
             }
             if !r.parent_refs.is_empty() || parents.contains(local(name)) {
@@ -199,7 +204,12 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     .parse()
                     .map_err(|_| "invalid ruleSyntax".to_string())?
             };
-            let rule = Rule::parse(&r.rule, syntax).map_err(|e| format!("invalid rule: {e}"))?;
+            let rule = match reuse.rule(name, r) {
+                Some(rule) => rule,
+                None => Arc::new(
+                    Rule::parse(&r.rule, syntax).map_err(|e| format!("invalid rule: {e}"))?,
+                ),
+            };
             let service = services.get(&r.service)?;
             let using: Vec<String> = r
                 .entry_points
@@ -306,6 +316,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         })();
         match result {
             Ok(routers) => {
+                status.using.reserve_exact(routers.len());
                 for (ep, router, tls_route) in routers {
                     status.using.push(ep.clone());
                     per_ep.entry(ep).or_default().push((router, tls_route));

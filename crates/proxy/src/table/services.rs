@@ -18,6 +18,8 @@ use crate::upstream::{Pools, Protocol, TransportSettings};
 
 pub(super) struct ServiceBuilder<'a> {
     pub(super) dynamic: &'a DynamicConfig,
+    /// The previous table's load balancers, taken over where unchanged.
+    pub(super) reuse: &'a super::reuse::Reuse<'a>,
     pub(super) disabled: &'a HashSet<(String, String)>,
     pub(super) health: &'a HealthRegistry,
     pub(super) transport: &'a dyn Fn(&str) -> Result<TransportSettings, String>,
@@ -80,9 +82,10 @@ impl ServiceBuilder<'_> {
             self.api.check_dashboard()?;
             return Ok(Arc::new(Service::Dashboard(self.api.clone())));
         }
-        if self
-            .disabled
-            .contains(&("service".to_string(), name.to_string()))
+        if !self.disabled.is_empty()
+            && self
+                .disabled
+                .contains(&("service".to_string(), name.to_string()))
         {
             return Err(format!(
                 "service `{name}` is disabled by a configuration error"
@@ -93,11 +96,9 @@ impl ServiceBuilder<'_> {
                 "service `{name}` ({what}) is not implemented by Waygate yet"
             ));
         }
-        let cfg: &Config = self
-            .dynamic
-            .http
-            .as_ref()
-            .and_then(|h| h.services.get(name))
+        let http = self.dynamic.http.as_ref();
+        let (http, cfg): (_, &Arc<Config>) = http
+            .and_then(|h| Some((h, h.services.get(name)?)))
             .ok_or_else(|| format!("service `{name}` does not exist"))?;
         if cfg.kinds().len() != 1 {
             return Err(format!("service `{name}` must have exactly one type"));
@@ -106,6 +107,10 @@ impl ServiceBuilder<'_> {
             return Err(format!(
                 "service `{name}`: service middlewares are not implemented by Waygate yet"
             ));
+        }
+        if let Some((service, checked)) = self.reuse.load_balancer(name, cfg, http) {
+            self.checked.extend(checked);
+            return Ok(service);
         }
         let service = if let Some(lb) = &cfg.load_balancer {
             Service::LoadBalancer(self.load_balancer(name, lb)?)
