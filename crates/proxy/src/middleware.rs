@@ -301,19 +301,25 @@ impl Mw {
         }
     }
 
-    /// For a middleware that answered [`Flow::Wrap`]: serves `req` around `next`.
-    pub async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+    /// For a middleware that answered [`Flow::Wrap`]: serves `req` around `next`. Boxed, as
+    /// the walk recurses through it, each in a box the size of its own future (one box for
+    /// all would be the size of the largest, copied whole for every request).
+    pub fn wrap<'a>(
+        &'a self,
+        req: Request,
+        next: &'a mut Next<'_>,
+    ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>> {
         match self {
-            Mw::CircuitBreaker(m) => m.wrap(req, next).await,
-            Mw::Retry(m) => m.wrap(req, next).await,
-            Mw::Buffering(m) => m.wrap(req, next).await,
-            Mw::ForwardAuth(m) => m.wrap(req, next).await,
-            Mw::ContentType(m) => m.wrap(req, next).await,
-            Mw::Compress(m) => m.wrap(req, next).await,
-            Mw::Headers(m) => m.wrap(req, next).await,
-            Mw::Errors(m) => m.wrap(req, next).await,
-            Mw::GrpcWeb(m) => m.wrap(req, next).await,
-            _ => next.run(req).await,
+            Mw::CircuitBreaker(m) => Box::pin(m.wrap(req, next)),
+            Mw::Retry(m) => m.wrap(req, next),
+            Mw::Buffering(m) => Box::pin(m.wrap(req, next)),
+            Mw::ForwardAuth(m) => Box::pin(m.wrap(req, next)),
+            Mw::ContentType(m) => Box::pin(m.wrap(req, next)),
+            Mw::Compress(m) => Box::pin(m.wrap(req, next)),
+            Mw::Headers(m) => Box::pin(m.wrap(req, next)),
+            Mw::Errors(m) => Box::pin(m.wrap(req, next)),
+            Mw::GrpcWeb(m) => Box::pin(m.wrap(req, next)),
+            _ => Box::pin(next.run(req)),
         }
     }
 

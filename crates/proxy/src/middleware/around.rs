@@ -5,8 +5,6 @@
 //! it, then the service) as Traefik's handlers nest. Routers without these middlewares never
 //! get here, so they pay nothing for them.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use http::HeaderValue;
@@ -15,8 +13,6 @@ use super::{Flow, Held, Mw, MwCtx};
 use crate::forwarded::ForwardedPolicy;
 use crate::service::{RequestCtx, Service};
 use crate::{Request, Response};
-
-type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 
 /// What the rest of a router's walk needs.
 pub(crate) struct Around<'a> {
@@ -98,12 +94,12 @@ impl Next<'_> {
                     Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
                     Flow::Respond(r) => return back(i, r),
                     Flow::Wrap => {
-                        let next = Next {
+                        let mut next = Next {
                             around,
                             from: i + 1,
                             held: &mut *self.held,
                         };
-                        return back(i, nested(mw, req, next).await);
+                        return back(i, mw.wrap(req, &mut next).await);
                     }
                 }
             }
@@ -117,30 +113,25 @@ impl Next<'_> {
 }
 
 /// Runs `around.chain[from]`, a wrapping middleware whose request phase the handler has
-/// run (it answered [`Flow::Wrap`]), around the rest of the chain and the service. One box,
-/// with the middleware's future and the rest of the walk ([`Next::run`]) inside it: the
-/// handler's own future stays small for the routers that never get here.
+/// run (it answered [`Flow::Wrap`]), around the rest of the chain and the service. The
+/// middleware's future, with the rest of the walk ([`Next::run`]) inside it, is in a box
+/// of its own size ([`Mw::wrap`]); this future holds the walk's state beside it, within
+/// the room the handler's future has for the service's.
+#[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
 pub(crate) fn run<'a>(
     around: Around<'a>,
     from: usize,
     req: Request,
     held: &'a mut Held,
-) -> BoxFuture<'a> {
-    Box::pin(async move {
+) -> impl Future<Output = Response> + Send + 'a {
+    async move {
         let mut next = Next {
             around: &around,
             from: from + 1,
             held,
         };
         around.chain[from].wrap(req, &mut next).await
-    })
-}
-
-/// A wrapping middleware further down the chain, boxed: the recursion needs one box, and
-/// in a function of its own the compiler checks `Send` on the box's type, not through the
-/// future being defined.
-fn nested<'a>(mw: &'a Mw, req: Request, mut next: Next<'a>) -> BoxFuture<'a> {
-    Box::pin(async move { mw.wrap(req, &mut next).await })
+    }
 }
 
 /// Moves `ClientUsername` into the access log's record (see `accesslog::username`).

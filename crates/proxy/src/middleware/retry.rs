@@ -16,6 +16,8 @@
 
 mod backoff;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use http::{Method, header::UPGRADE};
@@ -25,6 +27,8 @@ use super::around::Next;
 use crate::body::spool::{self, Read};
 use crate::rescue::{NotSent, ProxyError, respond};
 use crate::{Body, Request, Response};
+
+type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 
 /// A compiled `retry`.
 #[derive(Debug)]
@@ -68,18 +72,39 @@ impl Retry {
         })
     }
 
-    pub(super) async fn wrap(&self, req: Request, next: &mut Next<'_>) -> Response {
+    /// Serves `req` around `next` (boxed: see `Mw::wrap`). A request without a body that
+    /// only network errors may retry, from the last middleware of its chain, takes the
+    /// small future ([`Retry::resend_unsent`]); the others read their body ahead first.
+    pub(super) fn wrap<'a>(&'a self, req: Request, next: &'a mut Next<'_>) -> BoxFuture<'a> {
         // Upgrades hand the client connection to the upstream: one try.
         if self.attempts == 1 || req.headers().contains_key(UPGRADE) {
-            return next.run(req).await;
+            return Box::pin(next.run(req));
         }
-        let m = req.method();
+        let status = self.status_for(req.method());
+        if status.is_empty()
+            && self.on_network_error
+            && next.is_last()
+            && matches!(req.body(), Body::Empty)
+        {
+            let start = self.timeout.map(|t| (Instant::now(), t));
+            return Box::pin(self.resend_unsent(req, None, start, next));
+        }
+        Box::pin(self.wrap_general(req, next))
+    }
+
+    /// The statuses that retry a request with `method` (none for a non-idempotent one
+    /// without `retryNonIdempotentMethod`).
+    fn status_for(&self, m: &Method) -> &[(u16, u16)] {
         let idempotent = *m != Method::POST && *m != Method::PATCH && m.as_str() != "LOCK";
-        let status: &[(u16, u16)] = if idempotent || self.non_idempotent {
+        if idempotent || self.non_idempotent {
             &self.status
         } else {
             &[]
-        };
+        }
+    }
+
+    async fn wrap_general(&self, req: Request, next: &mut Next<'_>) -> Response {
+        let status = self.status_for(req.method());
         let (parts, body) = req.into_parts();
         let spool = if matches!(body, Body::Empty) {
             spool::Spool::default()
@@ -97,7 +122,8 @@ impl Retry {
         };
         let start = self.timeout.map(|t| (Instant::now(), t));
         if status.is_empty() && self.on_network_error && next.is_last() {
-            return self.resend_unsent(parts, &spool, start, next).await;
+            let req = Request::from_parts(parts, spool.body());
+            return self.resend_unsent(req, Some(&spool), start, next).await;
         }
         // The first try sends the request's own head, which has room for the headers the
         // rest of the chain and the service add (a copy has none: growing it costs more than
@@ -136,33 +162,40 @@ impl Retry {
     /// (`RequestCtx::unsent`) and it goes out again. (When a reused connection turned out
     /// closed and the new one could not be made, nothing is handed back: as Traefik, a
     /// request that was written is not retried.)
-    async fn resend_unsent(
-        &self,
-        parts: http::request::Parts,
-        spool: &spool::Spool,
+    #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
+    fn resend_unsent<'a>(
+        &'a self,
+        req: Request,
+        spool: Option<&'a spool::Spool>,
         start: Option<(Instant, Duration)>,
-        next: &mut Next<'_>,
-    ) -> Response {
-        let mut resp = next.run(Request::from_parts(parts, spool.body())).await;
-        let mut backoff = None;
-        for _ in 1..self.attempts {
-            let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
-            if timed_out || resp.extensions().get::<NotSent>().is_none() {
-                break;
+        next: &'a mut Next<'_>,
+    ) -> impl Future<Output = Response> + Send + 'a {
+        async move {
+            let mut resp = next.run(req).await;
+            let mut backoff = None;
+            for _ in 1..self.attempts {
+                let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
+                if timed_out || resp.extensions().get::<NotSent>().is_none() {
+                    break;
+                }
+                let Some(mut req) = next.take_unsent() else {
+                    break;
+                };
+                // A body read ahead goes out again from the start; an empty one is as it was.
+                if let Some(spool) = spool {
+                    *req.body_mut() = spool.body();
+                }
+                tracing::debug!(status = resp.status().as_u16(), "retrying the request");
+                let backoff = backoff.get_or_insert_with(|| {
+                    backoff::Backoff::new(self.initial_interval, self.attempts)
+                });
+                if let Some(wait) = backoff.next() {
+                    Box::pin(tokio::time::sleep(wait)).await;
+                }
+                resp = next.resend(req).await;
             }
-            let Some(mut req) = next.take_unsent() else {
-                break;
-            };
-            *req.body_mut() = spool.body();
-            tracing::debug!(status = resp.status().as_u16(), "retrying the request");
-            let backoff = backoff
-                .get_or_insert_with(|| backoff::Backoff::new(self.initial_interval, self.attempts));
-            if let Some(wait) = backoff.next() {
-                Box::pin(tokio::time::sleep(wait)).await;
-            }
-            resp = next.resend(req).await;
+            resp
         }
-        resp
     }
 }
 
