@@ -5,12 +5,17 @@
 use std::sync::Arc;
 
 use http::HeaderMap;
-use http::header::HeaderValue;
+use http::header::{HeaderName, HeaderValue};
 
 use crate::id::{SpanId, TraceId, hex_into, parse_hex};
 
 pub const TRACEPARENT: &str = "traceparent";
 pub const TRACESTATE: &str = "tracestate";
+
+/// The same names as `HeaderName`s: a `&str` key is parsed again on every lookup (it cost
+/// more than the rest of the propagation).
+static TRACEPARENT_NAME: HeaderName = HeaderName::from_static(TRACEPARENT);
+static TRACESTATE_NAME: HeaderName = HeaderName::from_static(TRACESTATE);
 
 /// Where a span sits in its trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +32,10 @@ pub struct SpanContext {
 impl SpanContext {
     /// The remote parent in a request's `traceparent` (and its `tracestate`), if valid.
     pub fn extract(headers: &HeaderMap) -> Option<Self> {
-        let parent = headers.get(TRACEPARENT)?.to_str().ok()?;
+        let parent = headers.get(&TRACEPARENT_NAME)?.to_str().ok()?;
         let (trace_id, span_id, sampled) = parse_traceparent(parent.trim())?;
         let mut state = String::new();
-        for v in headers.get_all(TRACESTATE) {
+        for v in headers.get_all(&TRACESTATE_NAME) {
             let v = v.to_str().ok()?.trim();
             if v.is_empty() {
                 continue;
@@ -77,17 +82,17 @@ impl SpanContext {
 
     /// Writes this span's context into an outgoing request (replacing the client's).
     pub fn inject(&self, headers: &mut HeaderMap) {
-        headers.insert(TRACEPARENT, self.traceparent());
+        headers.insert(&TRACEPARENT_NAME, self.traceparent());
         match self
             .trace_state
             .as_deref()
             .and_then(|s| HeaderValue::from_str(s).ok())
         {
             Some(v) => {
-                headers.insert(TRACESTATE, v);
+                headers.insert(&TRACESTATE_NAME, v);
             }
             None => {
-                headers.remove(TRACESTATE);
+                headers.remove(&TRACESTATE_NAME);
             }
         }
     }

@@ -50,9 +50,21 @@ struct Detail {
     middlewares: Vec<(&'static str, String)>,
 }
 
-/// The tracing part of one request: empty unless its router traces.
+/// The tracing part of one request: empty unless its router traces. An unsampled request
+/// keeps its context only (propagated to the servers, and logged): no span, no allocation.
 #[derive(Debug, Default)]
-pub(crate) struct Traced(Option<Box<ServerSpan>>);
+pub(crate) struct Traced(State);
+
+#[derive(Debug, Default)]
+enum State {
+    #[default]
+    Off,
+    Unsampled {
+        tracer: Arc<Tracer>,
+        ctx: SpanContext,
+    },
+    Sampled(Box<ServerSpan>),
+}
 
 /// The entry point's span, until the response is ready.
 #[derive(Debug)]
@@ -237,36 +249,37 @@ impl Traced {
         let Some(rt) = rt else { return };
         let root = rt.tracer.root(req.headers());
         // An unsampled request only propagates its context: no clock, no attributes.
-        let sampled = root.ctx.sampled;
+        if !root.ctx.sampled {
+            self.0 = State::Unsampled {
+                tracer: rt.tracer.clone(),
+                ctx: root.ctx,
+            };
+            return;
+        }
         let mut span = ServerSpan {
             rt: rt.clone(),
             name: method_name(req.method()),
-            start: if sampled { now() } else { 0 },
-            attributes: Vec::new(),
+            start: now(),
+            attributes: server_attributes(&rt.tracer, &rt.entry_point, req, remote, authority),
             inner: Vec::new(),
             root,
         };
-        if sampled {
-            span.attributes = server_attributes(&rt.tracer, req, remote, authority);
-            span.attributes
-                .insert(0, KeyValue::str("entry_point", rt.entry_point.to_string()));
-            if let Some(d) = &rt.detail {
-                span.open(
-                    "Router",
-                    vec![
-                        KeyValue::str("traefik.service.name", d.service.clone()),
-                        KeyValue::str("traefik.router.name", d.router.clone()),
-                        KeyValue::str("http.route", d.rule.clone()),
-                    ],
-                );
-            }
+        if let Some(d) = &rt.detail {
+            span.open(
+                "Router",
+                vec![
+                    KeyValue::str("traefik.service.name", d.service.clone()),
+                    KeyValue::str("traefik.router.name", d.router.clone()),
+                    KeyValue::str("http.route", d.rule.clone()),
+                ],
+            );
         }
-        self.0 = Some(Box::new(span));
+        self.0 = State::Sampled(Box::new(span));
     }
 
     /// Detailed verbosity: middleware `i` of the router's chain takes the request.
     pub(crate) fn middleware(&mut self, i: usize) {
-        let Some(span) = self.0.as_deref_mut() else {
+        let State::Sampled(span) = &mut self.0 else {
             return;
         };
         if let Some((kind, name)) = span.detail().and_then(|d| d.middlewares.get(i)).cloned() {
@@ -276,7 +289,7 @@ impl Traced {
 
     /// Detailed verbosity: the router's service takes the request.
     pub(crate) fn service(&mut self) {
-        let Some(span) = self.0.as_deref_mut() else {
+        let State::Sampled(span) = &mut self.0 else {
             return;
         };
         if let Some(service) = span.detail().map(|d| d.service.clone()) {
@@ -289,31 +302,39 @@ impl Traced {
 
     /// The entry point span's context (sampled or not), for the access log.
     pub(crate) fn context(&self) -> Option<&SpanContext> {
-        self.0.as_ref().map(|s| &s.root.ctx)
+        match &self.0 {
+            State::Off => None,
+            State::Unsampled { ctx, .. } => Some(ctx),
+            State::Sampled(s) => Some(&s.root.ctx),
+        }
     }
 
     /// For `RequestCtx::trace`: where client spans hang (the innermost open span).
     pub(crate) fn upstream(&self) -> Option<Arc<Upstream>> {
-        self.0.as_ref().map(|s| {
-            let mut parent = s.root.ctx.clone();
-            if let Some(inner) = s.inner.last() {
-                parent.span_id = inner.id;
+        let (tracer, parent) = match &self.0 {
+            State::Off => return None,
+            State::Unsampled { tracer, ctx } => (tracer, ctx.clone()),
+            State::Sampled(s) => {
+                let mut parent = s.root.ctx.clone();
+                if let Some(inner) = s.inner.last() {
+                    parent.span_id = inner.id;
+                }
+                (&s.rt.tracer, parent)
             }
-            Arc::new(Upstream {
-                tracer: s.rt.tracer.clone(),
-                parent,
-            })
-        })
+        };
+        Some(Arc::new(Upstream {
+            tracer: tracer.clone(),
+            parent,
+        }))
     }
 
     /// The response head is ready: its status and headers go to the entry point's span,
     /// and the spans end with the body (now when it has none).
     pub(crate) fn wrap(self, resp: Response) -> Response {
-        let Some(span) = self.0 else { return resp };
-        let mut span = *span;
-        if !span.root.ctx.sampled {
+        let State::Sampled(span) = self.0 else {
             return resp;
-        }
+        };
+        let mut span = *span;
         let mut attributes = std::mem::take(&mut span.attributes);
         let code = resp.status().as_u16();
         let tracer = &span.rt.tracer;
@@ -384,9 +405,9 @@ impl Answered {
 // === impl ServerSpan ===
 
 impl ServerSpan {
-    /// The detailed settings, when the request is sampled and the router detailed.
+    /// The detailed settings, when the router is detailed.
     fn detail(&self) -> Option<&Detail> {
-        self.rt.detail.as_ref().filter(|_| self.root.ctx.sampled)
+        self.rt.detail.as_ref()
     }
 
     fn open(&mut self, name: &'static str, attributes: Vec<KeyValue>) {

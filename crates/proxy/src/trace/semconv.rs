@@ -12,6 +12,9 @@ use waygate_otel::{KeyValue, StatusCode, Tracer, Value, redact_query};
 use crate::Request;
 use crate::service::Target;
 
+/// A `&str` key is parsed on every lookup.
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// The span name: the method (low cardinality, as the semantic conventions ask).
 pub(super) fn method_name(m: &http::Method) -> &'static str {
     match m.as_str() {
@@ -27,6 +30,35 @@ pub(super) fn method_name(m: &http::Method) -> &'static str {
         // Semantic conventions: unknown methods are reported as `HTTP`.
         _ => "HTTP",
     }
+}
+
+/// `http.request.method`: the method's text, without a copy for the standard ones.
+fn method_text(m: &http::Method) -> Cow<'static, str> {
+    match method_name(m) {
+        "HTTP" => Cow::Owned(m.as_str().to_string()),
+        known => Cow::Borrowed(known),
+    }
+}
+
+/// An address as `Display` writes it, without the formatter for IPv4.
+fn ip_text(ip: std::net::IpAddr) -> String {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
+    s
 }
 
 fn protocol_version(v: Version) -> &'static str {
@@ -69,9 +101,15 @@ fn captured(out: &mut Vec<KeyValue>, prefix: &str, names: &[HeaderName], headers
     }
 }
 
-/// Traefik's `CaptureServerRequest`.
+/// How many captured-header attributes a span can have.
+fn captured_len(tracer: &Tracer) -> usize {
+    tracer.captured_request_headers.len() + tracer.captured_response_headers.len()
+}
+
+/// Traefik's `CaptureServerRequest`, after the `entry_point` attribute.
 pub(super) fn server_attributes(
     tracer: &Tracer,
+    entry_point: &str,
     req: &Request,
     remote: SocketAddr,
     authority: Option<&HeaderValue>,
@@ -82,9 +120,12 @@ pub(super) fn server_attributes(
         None if h.contains_key(http::header::TRANSFER_ENCODING) => -1,
         None => 0,
     };
-    let ip = crate::forwarded::canonical(remote.ip()).to_string();
-    let mut a = vec![
-        KeyValue::str("http.request.method", req.method().to_string()),
+    let ip = ip_text(crate::forwarded::canonical(remote.ip()));
+    // With room for what `response_attributes` adds.
+    let mut a = Vec::with_capacity(14 + captured_len(tracer));
+    a.extend([
+        KeyValue::str("entry_point", entry_point.to_string()),
+        KeyValue::str("http.request.method", method_text(req.method())),
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::int("http.request.body.size", body_size),
         KeyValue::str("url.path", req.uri().path().to_string()),
@@ -92,7 +133,7 @@ pub(super) fn server_attributes(
             "url.query",
             redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
         ),
-        KeyValue::str("url.scheme", header_str(h, "x-forwarded-proto")),
+        KeyValue::str("url.scheme", header_str(h, &X_FORWARDED_PROTO)),
         KeyValue::str("user_agent.original", header_str(h, USER_AGENT)),
         KeyValue::str(
             "server.address",
@@ -105,7 +146,7 @@ pub(super) fn server_attributes(
         KeyValue::str("client.address", ip),
         KeyValue::int("client.port", i64::from(remote.port())),
         KeyValue::int("network.peer.port", i64::from(remote.port())),
-    ];
+    ]);
     captured(
         &mut a,
         "http.request.header.",
@@ -130,7 +171,12 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
     } else {
         format!("{base}{path}")
     };
-    let mut full = format!("{scheme}://{}{path}", target.authority);
+    let authority = target.authority.as_str();
+    let mut full = String::with_capacity(scheme.len() + 3 + authority.len() + path.len() + 1);
+    full.push_str(scheme);
+    full.push_str("://");
+    full.push_str(authority);
+    full.push_str(&path);
     if let Some(q) = req.uri().query() {
         let q = redact_query(q, &tracer.safe_query_params);
         if !q.is_empty() {
@@ -138,17 +184,23 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
             full.push_str(&q);
         }
     }
-    let mut a = vec![
-        KeyValue::str("http.request.method", req.method().to_string()),
+    let scheme = match scheme {
+        "http" => Cow::Borrowed("http"),
+        "https" => Cow::Borrowed("https"),
+        other => Cow::Owned(other.to_string()),
+    };
+    let mut a = Vec::with_capacity(10 + captured_len(tracer));
+    a.extend([
+        KeyValue::str("http.request.method", method_text(req.method())),
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::str("url.full", full),
-        KeyValue::str("url.scheme", scheme.to_string()),
+        KeyValue::str("url.scheme", scheme),
         KeyValue::str("user_agent.original", header_str(req.headers(), USER_AGENT)),
         KeyValue::str("network.peer.address", host.to_string()),
         KeyValue::int("network.peer.port", i64::from(port)),
         KeyValue::str("server.address", host.to_string()),
         KeyValue::int("server.port", i64::from(port)),
-    ];
+    ]);
     captured(
         &mut a,
         "http.request.header.",
