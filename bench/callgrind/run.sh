@@ -9,7 +9,9 @@
 # start-up and shutdown. Scenarios: h1 (HTTP/1.1 keep-alive), h2c (prior knowledge),
 # tls-h1 (HTTP/1.1 over TLS, keep-alive), chain3 (h1 through a three-middleware chain),
 # json (h1 with the JSON access log written to a file).
-# GATE_SCENARIOS="h1 json" runs only those scenarios (default: all).
+# GATE_SCENARIOS="h1 json" runs only those scenarios (default: all of the above). Two more
+# run only when named there: otel0 and otel1 (h1 with OTLP tracing at sampleRate 0 and 1,
+# exported over HTTP to the benchmark's backend, which answers 200 to anything).
 # --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
 # 3 %. Budgets are lowered as we improve; raising one needs a commit saying why.
 set -euo pipefail
@@ -48,6 +50,11 @@ count() {
   if [ "$scenario" = json ]; then
     printf 'accessLog:\n  filePath: %s/access.%s.log\n  format: json\n' "$work" "$n" >> "$work/static.yml"
   fi
+  case $scenario in
+    otel0|otel1)
+      printf 'tracing:\n  sampleRate: %s\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:%s/v1/traces\n' \
+        "${scenario#otel}" "$backend" >> "$work/static.yml" ;;
+  esac
   sed -e "s|@BACKEND@|$backend|" "$here/dynamic.yml" > "$work/dynamic.yml"
   out="$work/callgrind.$scenario.$n"
   WAYGATE_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$out" \
@@ -55,7 +62,7 @@ count() {
   local gw=$!
   local url host=bench.local path=/ args=(-c 1 -m 1)
   case $scenario in
-    h1|json) url="http://127.0.0.1:$web"; args+=(--h1) ;;
+    h1|json|otel0|otel1) url="http://127.0.0.1:$web"; args+=(--h1) ;;
     h2c) url="http://127.0.0.1:$web" ;;
     tls-h1) url="https://127.0.0.1:$tls"; args+=(--h1) ;;
     chain3) url="http://127.0.0.1:$web"; host=chain.local; path=/api/x; args+=(--h1) ;;

@@ -4,12 +4,16 @@
 //! environment variables. A full queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048: the collector is
 //! slower than traffic, or down) drops the span and counts it: a request never waits, and a
 //! dead collector costs at most the queue and one batch in flight.
+//!
+//! A span does not wake the task: it wakes on its timer, when a batch is full, and for a
+//! flush (a wake per span cost about as much as the span's own bookkeeping).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc::error::TryRecvError;
+use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::{debug, warn};
 
 use crate::export::Transport;
@@ -41,6 +45,9 @@ pub struct Stats {
 pub(crate) struct Queue {
     tx: mpsc::Sender<SpanData>,
     flush: mpsc::Sender<oneshot::Sender<()>>,
+    /// Wakes the task when a batch is full.
+    full: Arc<Notify>,
+    max_batch: usize,
     pub(crate) stats: Arc<Stats>,
 }
 
@@ -76,13 +83,32 @@ impl Queue {
         let (tx, rx) = mpsc::channel(cfg.max_queue);
         let (flush, flush_rx) = mpsc::channel(1);
         let stats = Arc::new(Stats::default());
-        tokio::spawn(run(rx, flush_rx, transport, resource, cfg, stats.clone()));
-        Self { tx, flush, stats }
+        let full = Arc::new(Notify::new());
+        let task = Task {
+            rx,
+            transport,
+            resource,
+            cfg,
+            stats: stats.clone(),
+            batch: Vec::with_capacity(cfg.max_batch),
+        };
+        tokio::spawn(task.run(flush_rx, full.clone()));
+        Self {
+            tx,
+            flush,
+            full,
+            max_batch: cfg.max_batch,
+            stats,
+        }
     }
 
     /// Queues a finished span, or drops it when the queue is full.
     pub(crate) fn submit(&self, span: SpanData) {
-        if self.tx.try_send(span).is_err() {
+        if self.tx.try_send(span).is_ok() {
+            if self.tx.max_capacity() - self.tx.capacity() >= self.max_batch {
+                self.full.notify_one();
+            }
+        } else {
             let n = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             // Logged at 1, 2, 4, 8, … drops: visible, never a flood.
             if n.is_power_of_two() {
@@ -100,44 +126,81 @@ impl Queue {
     }
 }
 
-async fn run(
-    mut rx: mpsc::Receiver<SpanData>,
-    mut flush_rx: mpsc::Receiver<oneshot::Sender<()>>,
+/// The draining task.
+struct Task {
+    rx: mpsc::Receiver<SpanData>,
     transport: Transport,
     resource: Resource,
     cfg: BatchConfig,
     stats: Arc<Stats>,
-) {
-    debug!(collector = %transport.describe(), "exporting traces");
-    let mut batch = Vec::with_capacity(cfg.max_batch);
-    let mut tick = tokio::time::interval(cfg.delay);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            span = rx.recv() => match span {
-                Some(span) => {
-                    batch.push(span);
-                    if batch.len() >= cfg.max_batch {
-                        export(&transport, &resource, &mut batch, &stats).await;
+    /// Spans taken off the queue, not exported yet.
+    batch: Vec<SpanData>,
+}
+
+// === impl Task ===
+
+impl Task {
+    async fn run(mut self, mut flush_rx: mpsc::Receiver<oneshot::Sender<()>>, full: Arc<Notify>) {
+        debug!(collector = %self.transport.describe(), "exporting traces");
+        let mut tick = tokio::time::interval(self.cfg.delay);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                // A batch is full: export the full batches, keep the rest for the timer.
+                () = full.notified() => {
+                    if self.drain().await {
+                        return self.export().await;
                     }
                 }
-                None => {
-                    export(&transport, &resource, &mut batch, &stats).await;
-                    return;
-                }
-            },
-            _ = tick.tick() => export(&transport, &resource, &mut batch, &stats).await,
-            Some(done) = flush_rx.recv() => {
-                while let Ok(span) = rx.try_recv() {
-                    batch.push(span);
-                    if batch.len() >= cfg.max_batch {
-                        export(&transport, &resource, &mut batch, &stats).await;
+                _ = tick.tick() => {
+                    let closed = self.drain().await;
+                    self.export().await;
+                    if closed {
+                        return;
                     }
                 }
-                export(&transport, &resource, &mut batch, &stats).await;
-                let _ = done.send(());
+                done = flush_rx.recv() => {
+                    let closed = self.drain().await;
+                    self.export().await;
+                    match done {
+                        Some(done) => {
+                            let _ = done.send(());
+                        }
+                        // The tracer is gone.
+                        None => return,
+                    }
+                    if closed {
+                        return;
+                    }
+                }
             }
         }
+    }
+
+    /// Takes what is queued, exporting each batch that fills; true when the queue closed.
+    async fn drain(&mut self) -> bool {
+        loop {
+            match self.rx.try_recv() {
+                Ok(span) => {
+                    self.batch.push(span);
+                    if self.batch.len() >= self.cfg.max_batch {
+                        self.export().await;
+                    }
+                }
+                Err(TryRecvError::Empty) => return false,
+                Err(TryRecvError::Disconnected) => return true,
+            }
+        }
+    }
+
+    async fn export(&mut self) {
+        export(
+            &self.transport,
+            &self.resource,
+            &mut self.batch,
+            &self.stats,
+        )
+        .await;
     }
 }
 

@@ -4,6 +4,7 @@
 //! HTTP/2), gzip-compressed as Traefik's exporters send them. One pooled client each; a
 //! call is bounded by [`EXPORT_TIMEOUT`].
 
+mod gzip;
 mod tls;
 
 use std::time::Duration;
@@ -17,6 +18,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use waygate_config::static_config::{MetricsOtlp, OtlpGrpc, OtlpHttp, TracingOtlp};
+
+use self::gzip::Gzip;
 
 /// The OTLP exporters' default timeout.
 pub(crate) const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,6 +54,7 @@ pub struct Transport {
     uri: Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
     grpc: bool,
+    gzip: Gzip,
 }
 
 // === impl Transport ===
@@ -115,6 +119,7 @@ impl Transport {
             uri,
             headers: headers(&cfg.headers)?,
             grpc: false,
+            gzip: Gzip::default(),
         })
     }
 
@@ -155,6 +160,7 @@ impl Transport {
             uri,
             headers: headers(&cfg.headers)?,
             grpc: true,
+            gzip: Gzip::default(),
         })
     }
 
@@ -173,7 +179,7 @@ impl Transport {
 
     async fn call(&self, message: Vec<u8>) -> Result<(), ExportError> {
         // Gzip, as Traefik's exporters send (its collectors and ours accept both).
-        let message = gzip(&message)?;
+        let message = self.gzip.compress(&message)?;
         let (content_type, body) = if self.grpc {
             // Length-prefixed message: compressed flag 1, big-endian length.
             let mut b = BytesMut::with_capacity(message.len() + 5);
@@ -234,21 +240,6 @@ impl Transport {
         }
         Ok(())
     }
-}
-
-/// Gzip at level 1: the export runs on the proxy's cores, and at the default level (Go's
-/// exporters use 6) deflate cost ~20k instructions per exported span (callgrind, sampleRate 1),
-/// more than everything else tracing does; level 1 is several times cheaper for a somewhat
-/// larger body on the wire.
-fn gzip(message: &[u8]) -> Result<Vec<u8>, ExportError> {
-    use std::io::Write;
-    let mut z = flate2::write::GzEncoder::new(
-        Vec::with_capacity(message.len() / 3 + 64),
-        flate2::Compression::fast(),
-    );
-    z.write_all(message)
-        .and_then(|()| z.finish())
-        .map_err(|e| ExportError::Send(format!("gzip: {e}")))
 }
 
 fn headers(
