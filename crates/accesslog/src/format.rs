@@ -20,7 +20,7 @@ pub(crate) use self::clf::{common, generic_clf};
 pub(crate) use self::digits::{Ascii, push_i64, push_padded};
 #[cfg(test)]
 pub(crate) use self::json::json;
-pub(crate) use self::json::json_bytes;
+pub(crate) use self::json::{Memo, json_bytes};
 
 /// One field's value, typed as in Traefik's table (durations are nanosecond integers).
 #[derive(Debug, Clone, PartialEq)]

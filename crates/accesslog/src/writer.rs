@@ -15,7 +15,6 @@ use crate::config::{Format, Settings};
 use crate::format;
 use crate::output::ReopenableFile;
 use crate::record::Record;
-use crate::time::Stamps;
 
 /// What the queue carries.
 pub(crate) enum Msg {
@@ -62,7 +61,7 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
     };
     // The CLF formats write a `String`; JSON lines go straight into the buffer.
     let mut line = String::with_capacity(512);
-    let mut stamps = Stamps::default();
+    let mut memo = format::Memo::default();
     let mut reported = 0;
     let mut last_report = Instant::now()
         .checked_sub(REPORT_EVERY)
@@ -97,7 +96,7 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
                             &rec,
                             &settings,
                             SystemTime::now(),
-                            &mut stamps,
+                            &mut memo,
                             &mut out.buf,
                         ),
                         Format::Common => {

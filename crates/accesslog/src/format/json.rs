@@ -8,6 +8,7 @@
 //! line and merged in before the first fixed key that sorts after them).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::Version;
@@ -30,7 +31,7 @@ macro_rules! key {
 #[cfg(test)]
 pub(crate) fn json(rec: &Record, settings: &Settings, now: SystemTime, out: &mut String) {
     let mut line = Vec::with_capacity(1024);
-    json_bytes(rec, settings, now, &mut Stamps::default(), &mut line);
+    json_bytes(rec, settings, now, &mut Memo::default(), &mut line);
     // Always UTF-8: strings came as `str` (or through `from_utf8_lossy`), the rest is ASCII.
     out.push_str(&String::from_utf8_lossy(&line));
 }
@@ -40,7 +41,7 @@ pub(crate) fn json_bytes(
     rec: &Record,
     settings: &Settings,
     now: SystemTime,
-    stamps: &mut Stamps,
+    memo: &mut Memo,
     out: &mut Vec<u8>,
 ) {
     let mut extra = Vec::new();
@@ -69,25 +70,32 @@ pub(crate) fn json_bytes(
         extra: &extra,
         next: 0,
     };
-    w.fields(rec, settings, now, stamps);
+    w.fields(rec, settings, now, memo);
     w.headers_after();
     // `level` is always written: the line has a first entry.
     w.out[open] = b'{';
     w.out.extend_from_slice(b"}\n");
 }
 
+/// What the writer keeps from line to line: the text of the timestamps' seconds, and the
+/// shared names (entry point, router, service, server URL and address) last seen needing no
+/// escaping: held, so the same `Arc` on the next line is copied without a look at its bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    pub(crate) stamps: Stamps,
+    plain: [Option<Arc<str>>; 5],
+}
+
 /// `host:port` as `split_host_port` splits the text `from_utf8_lossy` makes of it.
 fn split_host(host: &[u8]) -> (Cow<'_, str>, Cow<'_, str>) {
-    match String::from_utf8_lossy(host) {
-        Cow::Borrowed(h) => {
-            let (h, p) = split_host_port(h);
-            (Cow::Borrowed(h), Cow::Borrowed(p))
-        }
-        Cow::Owned(h) => {
-            let (h, p) = split_host_port(&h);
-            (Cow::Owned(h.to_string()), Cow::Owned(p.to_string()))
-        }
+    // `from_utf8` is the same text for UTF-8 (always, in practice) without the lossy walk.
+    if let Ok(h) = std::str::from_utf8(host) {
+        let (h, p) = split_host_port(h);
+        return (Cow::Borrowed(h), Cow::Borrowed(p));
     }
+    let h = String::from_utf8_lossy(host);
+    let (h, p) = split_host_port(&h);
+    (Cow::Owned(h.to_string()), Cow::Owned(p.to_string()))
 }
 
 /// A line being written.
@@ -104,7 +112,8 @@ struct Line<'a> {
 impl Line<'_> {
     /// The entries, in Go's (byte) order of the keys (a test checks it), as Traefik's table
     /// has them: a field without a value has no entry.
-    fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, stamps: &mut Stamps) {
+    fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, memo: &mut Memo) {
+        let (stamps, plain) = (&mut memo.stamps, &mut memo.plain);
         let origin = rec.origin.as_ref();
         let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
         let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
@@ -206,25 +215,25 @@ impl Line<'_> {
         if self.field(Field::RetryAttempts, key!("RetryAttempts")) {
             self.int(u128::from(rec.retries));
         }
-        if let Some(router) = rec.router.as_deref()
+        if let Some(router) = &rec.router
             && self.field(Field::RouterName, key!("RouterName"))
         {
-            self.str(router);
+            self.shared(&mut plain[0], router);
         }
         if let Some(o) = origin
             && self.field(Field::ServiceAddr, key!("ServiceAddr"))
         {
-            self.str(&o.addr);
+            self.shared(&mut plain[1], &o.addr);
         }
-        if let Some(service) = rec.service.as_deref()
+        if let Some(service) = &rec.service
             && self.field(Field::ServiceName, key!("ServiceName"))
         {
-            self.str(service);
+            self.shared(&mut plain[2], service);
         }
         if let Some(o) = origin
             && self.field(Field::ServiceUrl, key!("ServiceURL"))
         {
-            self.str(&o.url);
+            self.shared(&mut plain[3], &o.url);
         }
         let trace = rec.trace.as_ref();
         if let Some(t) = trace
@@ -267,7 +276,7 @@ impl Line<'_> {
             self.quoted(|o| push_hex(o, &t.trace_id));
         }
         if self.field(Field::EntryPointName, key!("entryPointName")) {
-            self.str(&rec.entry_point);
+            self.shared(&mut plain[4], &rec.entry_point);
         }
         self.key("level", key!("level"));
         self.out.extend_from_slice(b"\"info\"");
@@ -333,6 +342,22 @@ impl Line<'_> {
         escape(s, self.out);
     }
 
+    /// A shared name: copied as it is when it is the one `seen` holds (known to need no
+    /// escaping), else escaped, and held when it needed none.
+    fn shared(&mut self, seen: &mut Option<Arc<str>>, text: &Arc<str>) {
+        let known = seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, text));
+        if known || !special(text.as_bytes()) {
+            if !known {
+                *seen = Some(text.clone());
+            }
+            self.out.push(b'"');
+            self.out.extend_from_slice(text.as_bytes());
+            self.out.push(b'"');
+        } else {
+            escape_slow(text, self.out);
+        }
+    }
+
     /// A header's value: escaped as the text `from_utf8_lossy` makes of it.
     fn bytes(&mut self, b: &[u8]) {
         if b.is_ascii() {
@@ -373,6 +398,11 @@ static SPECIAL: [bool; 256] = {
     t
 };
 
+/// Whether `b` has a byte that may need escaping.
+fn special(b: &[u8]) -> bool {
+    b.iter().any(|&c| SPECIAL[usize::from(c)])
+}
+
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
 pub(crate) fn escape(s: &str, out: &mut Vec<u8>) {
     escape_utf8(s.as_bytes(), out);
@@ -380,7 +410,7 @@ pub(crate) fn escape(s: &str, out: &mut Vec<u8>) {
 
 /// [`escape`] of bytes that are UTF-8.
 fn escape_utf8(b: &[u8], out: &mut Vec<u8>) {
-    if b.iter().any(|&c| SPECIAL[usize::from(c)]) {
+    if special(b) {
         escape_slow(&String::from_utf8_lossy(b), out);
     } else {
         out.push(b'"');

@@ -13,7 +13,7 @@ use super::super::{Value, headers, kept, push_i64};
 use crate::config::Settings;
 use crate::field::Field;
 use crate::record::{Origin, Record, TlsFacts, TraceIds};
-use crate::time::{Civil, Stamps};
+use crate::time::Civil;
 
 #[derive(Debug, Clone, Copy)]
 enum Slot {
@@ -263,24 +263,27 @@ fn lines_are_the_reference_lines_byte_for_byte() {
     let mut gzip = plain();
     gzip.size = 3;
     records.push(gzip);
+    let mut latin = plain();
+    latin.host = Some(HeaderValue::from_bytes(b"h\xe9te:80").expect("value"));
+    records.push(latin);
     let nows = [
         UNIX_EPOCH,
         UNIX_EPOCH + Duration::new(1_709_251_198, 5),
         UNIX_EPOCH + Duration::new(1_709_251_199, 0),
     ];
-    // One cache across every line, as the writer keeps it.
-    let mut stamps = Stamps::default();
+    // One memo across every line, as the writer keeps it.
+    let mut memo = super::Memo::default();
     for cfg in configs {
         let s = settings(cfg);
         for rec in &records {
             for now in nows {
                 let want = reference(rec, &s, now);
                 let mut got = Vec::new();
-                super::json_bytes(rec, &s, now, &mut stamps, &mut got);
+                super::json_bytes(rec, &s, now, &mut memo, &mut got);
                 assert_eq!(String::from_utf8_lossy(&got), want, "{cfg}");
                 // Appended, as to the writer's batch.
                 let mut batch = b"x\n".to_vec();
-                super::json_bytes(rec, &s, now, &mut stamps, &mut batch);
+                super::json_bytes(rec, &s, now, &mut memo, &mut batch);
                 assert_eq!(batch[2..], got[..], "{cfg}");
             }
         }
