@@ -15,9 +15,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
-use futures_util::future::Either;
-
 use crate::rescue::{ProxyError, respond};
 use crate::{Request, Response};
 
@@ -67,19 +64,10 @@ type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 impl Service {
     /// Serves the request. A load balancer (the common case) is served without boxing a
     /// future; composite services recurse through [`Service::serve`].
-    /// (Combinators, not an `async fn`: an `async fn` keeps room for the request it was
-    /// given beside the load balancer's future, and every request's future is moved whole.)
-    pub fn handle<'a>(
-        &'a self,
-        req: Request,
-        ctx: &'a RequestCtx,
-    ) -> impl Future<Output = Response> + Send + 'a {
+    pub async fn handle(&self, req: Request, ctx: &RequestCtx) -> Response {
         match self {
-            Service::LoadBalancer(lb) => Either::Left(
-                lb.serve(req, ctx)
-                    .map(|r| r.unwrap_or_else(|e| respond(&e))),
-            ),
-            other => Either::Right(other.serve(req, ctx)),
+            Service::LoadBalancer(lb) => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
+            other => other.serve(req, ctx).await,
         }
     }
 

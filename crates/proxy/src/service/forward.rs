@@ -3,8 +3,6 @@
 
 use std::net::IpAddr;
 
-use futures_util::FutureExt;
-use futures_util::future::Either;
 use http::header::{HOST, HeaderValue, UPGRADE};
 use http::{StatusCode, Uri, Version};
 
@@ -71,15 +69,12 @@ impl std::fmt::Debug for Unsent {
     }
 }
 
-/// (Built of combinators rather than an `async fn`: every request's future is moved whole,
-/// and an `async fn` keeps room for the request it was given beside the futures it is
-/// passed on to.)
-pub(crate) fn forward<'a>(
+pub(crate) async fn forward(
     mut req: Request,
-    target: &'a Target,
+    target: &Target,
     pass_host_header: bool,
-    ctx: &'a RequestCtx,
-) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
+    ctx: &RequestCtx,
+) -> Result<Response, ProxyError> {
     // The version first: the client span reports it. The Host and the target change only
     // once a connection is there, so that a request no connection could be made for goes
     // back to `retry` as it came (`RequestCtx::unsent`).
@@ -94,16 +89,19 @@ pub(crate) fn forward<'a>(
     }
     let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
     let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
-    let http1_only = req.headers().contains_key(UPGRADE);
-    let sent = target.pool.acquire(http1_only).then(move |conn| {
-        let conn = match conn {
+    let sent = async {
+        let conn = match target
+            .pool
+            .acquire(req.headers().contains_key(UPGRADE))
+            .await
+        {
             Ok(conn) => conn,
             Err(e) => {
                 if e.not_sent() {
                     *req.version_mut() = version;
                     ctx.unsent.put(req);
                 }
-                return Either::Left(std::future::ready(Err(e)));
+                return Err(e);
             }
         };
         // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
@@ -119,29 +117,16 @@ pub(crate) fn forward<'a>(
         } else if let Some(h) = &host {
             req.headers_mut().insert(HOST, h.clone());
         }
-        if let Err(e) = set_target(&mut req, target, host.as_ref()) {
-            return Either::Left(std::future::ready(Err(e)));
-        }
-        Either::Right(target.pool.send_on(conn, req))
-    });
-    let sent = match target.response_header_timeout {
-        Some(t) => Either::Left(
-            tokio::time::timeout(t, sent)
-                .map(|r| r.map_err(|_| ProxyError::Timeout).and_then(|r| r)),
-        ),
-        None => Either::Right(sent),
+        set_target(&mut req, target, host.as_ref())?;
+        target.pool.send_on(conn, req).await
     };
-    sent.map(move |sent| answered(sent, span, client_upgrade, ctx))
-}
-
-/// What came back from the server: the client span ends, the access log learns the
-/// status, an upgrade becomes a tunnel, hop-by-hop headers go.
-fn answered(
-    sent: Result<Response, ProxyError>,
-    span: Option<crate::trace::ClientSpan>,
-    client_upgrade: Option<hyper::upgrade::OnUpgrade>,
-    ctx: &RequestCtx,
-) -> Result<Response, ProxyError> {
+    let sent = match target.response_header_timeout {
+        Some(t) => tokio::time::timeout(t, sent)
+            .await
+            .map_err(|_| ProxyError::Timeout)
+            .and_then(|r| r),
+        None => sent.await,
+    };
     if let Some(span) = span {
         match &sent {
             Ok(resp) => span.finish(resp.status(), Some(resp.headers())),

@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use futures_util::FutureExt;
-use futures_util::future::Either;
 use http::uri::{Authority, Scheme};
 use tracing::{debug, error};
 
@@ -133,34 +131,32 @@ impl LoadBalancer {
         }
     }
 
-    /// (Combinators, not an `async fn`, for the common case: see `Service::handle`.)
-    pub(crate) fn serve<'a>(
-        &'a self,
+    pub(crate) async fn serve(
+        &self,
         req: Request,
-        ctx: &'a RequestCtx,
-    ) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
+        ctx: &RequestCtx,
+    ) -> Result<Response, ProxyError> {
         // The common case (wrr, no sticky cookie, no passive check) forwards directly; the
         // others are boxed so that this future, moved with every request's, stays small.
         if !matches!(self.strategy, Strategy::Wrr)
             || self.sticky.is_some()
             || self.passive.is_some()
         {
-            return Either::Left(Box::pin(self.serve_with_options(req, ctx)));
+            return Box::pin(self.serve_with_options(req, ctx)).await;
         }
         let t = &self.targets;
-        let picked = self.state.pick(
-            t.len(),
-            |i| t[i].weight,
-            |i| t[i].up.load(Ordering::Relaxed),
-        );
-        let Some(i) = picked else {
-            return Either::Right(Either::Left(std::future::ready(Err(ProxyError::NoServer))));
-        };
+        let i = self
+            .state
+            .pick(
+                t.len(),
+                |i| t[i].weight,
+                |i| t[i].up.load(Ordering::Relaxed),
+            )
+            .ok_or(ProxyError::NoServer)?;
         let target = &t[i];
-        Either::Right(Either::Right(
-            forward::forward(req, target, self.pass_host_header, ctx)
-                .map(move |r| r.inspect_err(|e| self.log_failure(target, e))),
-        ))
+        forward::forward(req, target, self.pass_host_header, ctx)
+            .await
+            .inspect_err(|e| self.log_failure(target, e))
     }
 
     /// Strategies other than wrr, sticky cookies, passive health checks.
