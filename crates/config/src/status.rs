@@ -149,11 +149,14 @@ impl RuntimeStatus {
 
     /// The status of one item, created (enabled) if unknown.
     pub fn item(&mut self, kind: &'static str, name: &str) -> &mut ItemStatus {
-        self.items
-            .entry(kind)
-            .or_default()
-            .entry(name.to_string())
-            .or_default()
+        let map = self.items.entry(kind).or_default();
+        // Looked up first: the items are seeded, and copying the name for `entry` on every
+        // call was a tenth of a compile's status work.
+        if !map.contains_key(name) {
+            map.insert(name.to_string(), ItemStatus::default());
+        }
+        // Present: it was there or was inserted just above.
+        map.get_mut(name).expect("inserted above")
     }
 
     pub fn get(&self, kind: &str, name: &str) -> Option<&ItemStatus> {

@@ -12,7 +12,7 @@ mod qualify;
 mod refs;
 mod throttle;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,8 +46,8 @@ pub struct Aggregator {
     static_cfg: Arc<StaticConfig>,
     throttle: Throttle,
     providers: BTreeMap<String, Prepared>,
-    /// Per provider, the rules its last validation parsed (not parsed again).
-    rules: BTreeMap<String, HashSet<u64>>,
+    /// Per provider, what its last validation leaves for the next.
+    memos: BTreeMap<String, check::Memo>,
     generation: u64,
     tx: watch::Sender<Arc<Merged>>,
 }
@@ -73,7 +73,7 @@ impl Aggregator {
             static_cfg,
             throttle: Throttle::new(throttle),
             providers: BTreeMap::new(),
-            rules: BTreeMap::new(),
+            memos: BTreeMap::new(),
             generation: 0,
             tx,
         };
@@ -111,6 +111,9 @@ impl Aggregator {
     /// Applies snapshots that passed the throttle and publishes if anything changed.
     fn apply(&mut self, snapshots: Vec<Snapshot>) {
         let mut changed = false;
+        // Replaced preparations are dropped after the publish: freeing 10,000 routers then
+        // overlaps with the compile of what was published.
+        let mut replaced = Vec::new();
         for snap in snapshots {
             if self
                 .providers
@@ -122,19 +125,24 @@ impl Aggregator {
             }
             let mut config = qualify::qualify(&snap.config, &snap.provider);
             merge::default_entry_points(&mut config, &self.static_cfg);
-            let rules = self.rules.entry(snap.provider.clone()).or_default();
+            let memo = self.memos.entry(snap.provider.clone()).or_default();
+            let previous = self.providers.get(&snap.provider).map(|p| &p.snapshot);
+            let issues = check::provider_issues(&snap, &self.static_cfg, memo, previous);
             let prepared = Prepared {
                 config,
-                issues: check::provider_issues(&snap, &self.static_cfg, rules),
+                issues,
                 snapshot: snap,
             };
-            self.providers
-                .insert(prepared.snapshot.provider.clone(), prepared);
+            replaced.extend(
+                self.providers
+                    .insert(prepared.snapshot.provider.clone(), prepared),
+            );
             changed = true;
         }
         if changed && self.providers.contains_key(INTERNAL) {
             self.publish();
         }
+        drop(replaced);
     }
 
     fn publish(&mut self) {

@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
+use crate::dynamic::{HttpConfig, Router, Service};
 use crate::static_config::StaticConfig;
 
 /// Checks whether a file exists. The model does no I/O: the caller supplies this.
@@ -33,6 +35,13 @@ pub struct Context<'a> {
     pub files: &'a dyn Files,
     /// Rules already known to parse; see [`RuleMemo`].
     pub rules: RuleMemo,
+    /// The provider's previous HTTP items, when they validated without any router or
+    /// service issue and had the same names (and `broken` items) as the ones checked now:
+    /// a router or service equal to its previous definition then has nothing to report and
+    /// is not checked again (their checks read only the item, the names and the static
+    /// configuration). A router without a service is always checked (whether it is a
+    /// parent depends on the other routers).
+    pub unchanged: Option<&'a HttpConfig>,
 }
 
 /// Rules that parsed in the previous validation of the same provider (as hashes of their
@@ -64,7 +73,24 @@ impl<'a> Context<'a> {
             broken: BTreeSet::new(),
             files,
             rules: RuleMemo::default(),
+            unchanged: None,
         }
+    }
+
+    /// Whether router `name` is the same as in [`Context::unchanged`] (so already clean).
+    pub fn unchanged_router(&self, name: &str, r: &Arc<Router>) -> bool {
+        !r.service.is_empty()
+            && self
+                .unchanged
+                .and_then(|h| h.routers.get(name))
+                .is_some_and(|p| Arc::ptr_eq(p, r) || p == r)
+    }
+
+    /// Whether service `name` is the same as in [`Context::unchanged`] (so already clean).
+    pub fn unchanged_service(&self, name: &str, s: &Arc<Service>) -> bool {
+        self.unchanged
+            .and_then(|h| h.services.get(name))
+            .is_some_and(|p| Arc::ptr_eq(p, s) || p == s)
     }
 
     /// Splits a reference into (name, provider), resolving unqualified names in this provider.

@@ -9,7 +9,7 @@
 //! which the model does not check) against the merged, qualified configuration. Issues are
 //! located in the snapshot's source trees, so a file's missing reference names its line.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use waygate_config::dynamic::DynamicConfig;
@@ -31,30 +31,45 @@ impl Files for RealFiles {
     }
 }
 
-/// The snapshot's own issues plus validation, with item names qualified. `rules` holds the
-/// rules that parsed in this provider's previous validation, and then those of this one.
+/// What a provider's validation leaves for its next one, so that a one-router change does
+/// not validate 10,000 unchanged routers again (validation was ~60 % of the aggregator's
+/// work per reload).
+#[derive(Debug, Default)]
+pub(super) struct Memo {
+    /// The rules that parsed (see `RuleMemo`).
+    rules: HashSet<u64>,
+    /// No router or service had an issue.
+    clean: bool,
+}
+
+/// The snapshot's own issues plus validation, with item names qualified. `previous` is the
+/// provider's previous snapshot, validated with `memo`.
 ///
 /// The internal provider's generated items are not validated: its redirect routers use the
 /// reserved priorities users may not.
 pub(super) fn provider_issues(
     snap: &Snapshot,
     st: &StaticConfig,
-    rules: &mut HashSet<u64>,
+    memo: &mut Memo,
+    previous: Option<&Snapshot>,
 ) -> Vec<Issue> {
     let mut issues = snap.issues.clone();
     if snap.provider != INTERNAL {
         let mut ctx = Context::new(st, &snap.provider, &RealFiles);
-        ctx.rules = RuleMemo::new(std::mem::take(rules));
-        ctx.broken = snap
-            .issues
-            .iter()
-            .filter(|i| i.is_error())
-            .filter_map(|i| i.item.as_ref())
-            .map(|item| (item.kind, item.name.clone()))
-            .collect();
+        ctx.rules = RuleMemo::new(std::mem::take(&mut memo.rules));
+        ctx.broken = broken(snap);
+        ctx.unchanged = previous
+            .filter(|p| memo.clean && same_names(&p.config, &snap.config))
+            .filter(|p| broken(p) == ctx.broken)
+            .and_then(|p| p.config.http.as_ref());
         let mut checks = Vec::new();
         validate_dynamic(&snap.config, &ctx, &mut checks);
-        *rules = ctx.rules.into_parsed();
+        memo.rules = ctx.rules.into_parsed();
+        memo.clean = !checks.iter().any(|i| {
+            i.item
+                .as_ref()
+                .is_some_and(|it| matches!(it.kind, "router" | "service"))
+        });
         checks.retain(|i| !unchecked_cross_ref(i));
         // Where the provider kept its sources (files), each issue says where it was written.
         snap.locate_all(&mut checks);
@@ -64,6 +79,29 @@ pub(super) fn provider_issues(
         .into_iter()
         .map(|i| qualify::issue(i, &snap.provider))
         .collect()
+}
+
+/// Items that could not be decoded, as the snapshot's error issues name them.
+fn broken(snap: &Snapshot) -> BTreeSet<(&'static str, String)> {
+    snap.issues
+        .iter()
+        .filter(|i| i.is_error())
+        .filter_map(|i| i.item.as_ref())
+        .map(|item| (item.kind, item.name.clone()))
+        .collect()
+}
+
+/// The same HTTP routers, services, middlewares and servers transports by name.
+fn same_names(a: &DynamicConfig, b: &DynamicConfig) -> bool {
+    match (&a.http, &b.http) {
+        (Some(a), Some(b)) => {
+            a.routers.keys().eq(b.routers.keys())
+                && a.services.keys().eq(b.services.keys())
+                && a.middlewares.keys().eq(b.middlewares.keys())
+                && a.servers_transports.keys().eq(b.servers_transports.keys())
+        }
+        _ => false,
+    }
 }
 
 /// References into another provider, and TLS option names, checked in the merged
@@ -148,7 +186,7 @@ mod tests {
         let source = Source::from_tree("/etc/dyn.yml", Arc::new(tree));
         let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
-        let issues = provider_issues(&snap, &st, &mut HashSet::new());
+        let issues = provider_issues(&snap, &st, &mut Memo::default(), None);
         let missing = issues
             .iter()
             .find(|i| i.kind == IssueKind::MissingReference)
@@ -167,7 +205,7 @@ mod tests {
         let source = Source::from_text("/etc/dyn.yml", Arc::from(yaml), Format::Yaml);
         let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
-        let issues = provider_issues(&snap, &st, &mut HashSet::new());
+        let issues = provider_issues(&snap, &st, &mut Memo::default(), None);
         let missing = issues
             .iter()
             .find(|i| i.kind == IssueKind::MissingReference)
@@ -177,5 +215,42 @@ mod tests {
             "{}",
             missing.short()
         );
+    }
+
+    fn routers(a_rule: &str, b_rule: &str) -> Snapshot {
+        let yaml = format!(
+            "http:\n  routers:\n    a:\n      rule: \"{a_rule}\"\n      service: s\n    \
+             b:\n      rule: \"{b_rule}\"\n      service: s\n  services:\n    s:\n      \
+             loadBalancer:\n        servers:\n          - url: http://10.0.0.1\n"
+        );
+        Snapshot::new("file", dynamic_yaml(&yaml), Vec::new())
+    }
+
+    fn invalid_rules(issues: &[Issue]) -> Vec<String> {
+        issues
+            .iter()
+            .filter(|i| i.kind == IssueKind::InvalidRule)
+            .filter_map(|i| i.item.as_ref().map(|it| it.name.clone()))
+            .collect()
+    }
+
+    /// After a clean validation, only the changed router is checked again, and its error is
+    /// found; after one with errors, everything is checked again.
+    #[test]
+    fn unchanged_items_of_a_clean_validation_are_not_checked_again() {
+        let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
+        let mut memo = Memo::default();
+        let first = routers("Host(`a`)", "Host(`b`)");
+        assert!(invalid_rules(&provider_issues(&first, &st, &mut memo, None)).is_empty());
+        assert!(memo.clean);
+        let second = routers("Host(`a`)", "Host(");
+        let issues = provider_issues(&second, &st, &mut memo, Some(&first));
+        assert_eq!(invalid_rules(&issues), vec!["b@file".to_string()]);
+        // `a` was not checked again: its rule was not even looked up.
+        assert!(memo.rules.is_empty(), "{:?}", memo.rules);
+        assert!(!memo.clean);
+        let third = routers("Host(`a`)", "Host(");
+        let issues = provider_issues(&third, &st, &mut memo, Some(&second));
+        assert_eq!(invalid_rules(&issues), vec!["b@file".to_string()]);
     }
 }

@@ -17,10 +17,16 @@ pub(super) fn validate(
     issues: &mut Vec<Issue>,
 ) {
     for (name, r) in &h.routers {
+        if ctx.unchanged_router(name, r) {
+            continue;
+        }
         let mut s = Scope::item(issues, format!("http.routers.{name}"), "router", name);
         router(name, r, h, ctx, &mut s);
     }
     for (name, svc) in &h.services {
+        if ctx.unchanged_service(name, svc) {
+            continue;
+        }
         let mut s = Scope::item(issues, format!("http.services.{name}"), "service", name);
         service(svc, h, ctx, &mut s);
     }
