@@ -69,93 +69,98 @@ impl std::fmt::Debug for Unsent {
     }
 }
 
-pub(crate) async fn forward(
+/// (An `async` block rather than an `async fn`, which would keep a second copy of the
+/// request in the future.)
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn forward<'a>(
     mut req: Request,
-    target: &Target,
+    target: &'a Target,
     pass_host_header: bool,
-    ctx: &RequestCtx,
-) -> Result<Response, ProxyError> {
-    // The version first: the client span reports it. The Host and the target change only
-    // once a connection is there, so that a request no connection could be made for goes
-    // back to `retry` as it came (`RequestCtx::unsent`).
-    let version = req.version();
-    *req.version_mut() = if target.h2c {
-        Version::HTTP_2
-    } else {
-        Version::HTTP_11
-    };
-    if let Some(log) = &ctx.log {
-        log.attempt(target);
-    }
-    let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
-    let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
-    let sent = async {
-        let conn = match target
-            .pool
-            .acquire(req.headers().contains_key(UPGRADE))
-            .await
-        {
-            Ok(conn) => conn,
-            Err(e) => {
-                if e.not_sent() {
-                    *req.version_mut() = version;
-                    ctx.unsent.put(req);
-                }
-                return Err(e);
-            }
+    ctx: &'a RequestCtx,
+) -> impl Future<Output = Result<Response, ProxyError>> + Send + 'a {
+    async move {
+        // The version first: the client span reports it. The Host and the target change only
+        // once a connection is there, so that a request no connection could be made for goes
+        // back to `retry` as it came (`RequestCtx::unsent`).
+        let version = req.version();
+        *req.version_mut() = if target.h2c {
+            Version::HTTP_2
+        } else {
+            Version::HTTP_11
         };
-        // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
-        // the server's address. A client without any (HTTP/1.0) gets the server's address,
-        // as Go's transport sends.
-        let routed = pass_host_header
-            .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
-            .flatten();
-        let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
-        if target.h2c {
-            // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
-            req.headers_mut().remove(HOST);
-        } else if let Some(h) = &host {
-            req.headers_mut().insert(HOST, h.clone());
+        if let Some(log) = &ctx.log {
+            log.attempt(target);
         }
-        set_target(&mut req, target, host.as_ref())?;
-        target.pool.send_on(conn, req).await
-    };
-    let sent = match target.response_header_timeout {
-        Some(t) => tokio::time::timeout(t, sent)
-            .await
-            .map_err(|_| ProxyError::Timeout)
-            .and_then(|r| r),
-        None => sent.await,
-    };
-    if let Some(span) = span {
-        match &sent {
-            Ok(resp) => span.finish(resp.status(), Some(resp.headers())),
-            Err(e) => span.finish(e.status(), None),
+        let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
+        let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
+        let sent = async {
+            let conn = match target
+                .pool
+                .acquire(req.headers().contains_key(UPGRADE))
+                .await
+            {
+                Ok(conn) => conn,
+                Err(e) => {
+                    if e.not_sent() {
+                        *req.version_mut() = version;
+                        ctx.unsent.put(req);
+                    }
+                    return Err(e);
+                }
+            };
+            // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
+            // the server's address. A client without any (HTTP/1.0) gets the server's address,
+            // as Go's transport sends.
+            let routed = pass_host_header
+                .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
+                .flatten();
+            let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
+            if target.h2c {
+                // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
+                req.headers_mut().remove(HOST);
+            } else if let Some(h) = &host {
+                req.headers_mut().insert(HOST, h.clone());
+            }
+            set_target(&mut req, target, host.as_ref())?;
+            target.pool.send_on(conn, req).await
+        };
+        let sent = match target.response_header_timeout {
+            Some(t) => tokio::time::timeout(t, sent)
+                .await
+                .map_err(|_| ProxyError::Timeout)
+                .and_then(|r| r),
+            None => sent.await,
+        };
+        if let Some(span) = span {
+            match &sent {
+                Ok(resp) => span.finish(resp.status(), Some(resp.headers())),
+                Err(e) => span.finish(e.status(), None),
+            }
         }
-    }
-    let mut resp = sent?;
-    if let Some(log) = &ctx.log {
-        log.answered(&resp);
-    }
+        let mut resp = sent?;
+        if let Some(log) = &ctx.log {
+            log.answered(&resp);
+        }
 
-    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
-        if let Some(client_upgrade) = client_upgrade {
-            let websocket = resp
-                .headers()
-                .get(http::header::UPGRADE)
-                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
-            let upstream = hyper::upgrade::on(&mut resp);
-            tokio::spawn(super::tunnel::run(
-                client_upgrade,
-                upstream,
-                websocket,
-                ctx.drain.clone(),
-            ));
+        if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+            if let Some(client_upgrade) = client_upgrade {
+                let websocket = resp
+                    .headers()
+                    .get(http::header::UPGRADE)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+                let upstream = hyper::upgrade::on(&mut resp);
+                tokio::spawn(super::tunnel::run(
+                    client_upgrade,
+                    upstream,
+                    websocket,
+                    ctx.drain.clone(),
+                ));
+            }
+            return Ok(resp.map(|_| Body::Empty));
         }
-        return Ok(resp.map(|_| Body::Empty));
+        strip_response_hop_by_hop(resp.headers_mut());
+        Ok(resp)
     }
-    strip_response_hop_by_hop(resp.headers_mut());
-    Ok(resp)
 }
 
 /// HTTP/1.1 upstreams get the origin form (`/path?query`); HTTP/2 needs scheme and authority
