@@ -226,8 +226,17 @@ async fn route_and_serve(
         let certs = ClientCerts(tls.client_certificates.clone().into());
         req.extensions_mut().insert(certs);
     }
+    let last = router.chain.len().wrapping_sub(1);
+    // A `retry` last in the chain whose tries the service step runs itself.
+    let mut tries = None;
     for (i, mw) in router.chain.iter().enumerate() {
         trace.middleware(i);
+        if i == last {
+            tries = mw.service_tries(&req);
+            if tries.is_some() {
+                break;
+            }
+        }
         let mut flow = mw.request(&mut req, mw_ctx);
         if let Flow::Wait(pending) = flow {
             flow = pending.await;
@@ -278,7 +287,16 @@ async fn route_and_serve(
     if let Some(o) = obs {
         o.reached_service();
     }
-    let mut resp = router.service.handle(req, &ctx).await;
+    let mut resp = loop {
+        let resp = router.service.handle(req, &ctx).await;
+        let Some((again, wait)) = tries.as_mut().and_then(|t| t.again(&resp, &ctx)) else {
+            break resp;
+        };
+        if let Some(wait) = wait {
+            Box::pin(tokio::time::sleep(wait)).await;
+        }
+        req = again;
+    };
     for mw in router.chain.iter().rev() {
         mw.response(&mut resp, mw_ctx);
     }

@@ -78,6 +78,7 @@ pub use self::redirect_scheme::RedirectScheme;
 pub use self::replace_path::ReplacePath;
 pub use self::replace_path_regex::ReplacePathRegex;
 pub use self::retry::Retry;
+pub(crate) use self::retry::Tries;
 pub use self::strip_prefix::StripPrefix;
 pub use self::strip_prefix_regex::StripPrefixRegex;
 
@@ -320,6 +321,15 @@ impl Mw {
             Mw::Errors(m) => Box::pin(m.wrap(req, next)),
             Mw::GrpcWeb(m) => Box::pin(m.wrap(req, next)),
             _ => Box::pin(next.run(req)),
+        }
+    }
+
+    /// For the last middleware of a chain: a `retry` whose tries for `req` the service
+    /// step runs itself ([`Tries`]) instead of wrapping it.
+    pub(crate) fn service_tries(&self, req: &Request) -> Option<Tries<'_>> {
+        match self {
+            Mw::Retry(r) if r.service_tries(req) => Some(Tries::new(r)),
+            _ => None,
         }
     }
 

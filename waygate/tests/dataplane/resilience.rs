@@ -204,25 +204,29 @@ async fn retry_hides_one_dead_server_of_two() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retry_resends_the_handed_back_request_unchanged() {
     let a = backend("a").await;
+    // `retry.test`: retry alone (the handler's walk tries again); `cb.test`: after a
+    // circuitBreaker (the walk inside the breaker tries again).
     let cfg = format!(
-        "http:\n  routers:\n    r:\n      rule: Host(`retry.test`)\n      service: s\n      middlewares: [retry]\n  middlewares:\n    retry:\n      retry:\n        attempts: 3\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - {{url: \"{}/base\", preservePath: true}}\n          - {{url: \"{}/base\", preservePath: true}}\n",
+        "http:\n  routers:\n    r:\n      rule: Host(`retry.test`)\n      service: s\n      middlewares: [retry]\n    c:\n      rule: Host(`cb.test`)\n      service: s\n      middlewares: [cb, retry]\n  middlewares:\n    cb:\n      circuitBreaker:\n        expression: NetworkErrorRatio() > 0.99\n    retry:\n      retry:\n        attempts: 3\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - {{url: \"{}/base\", preservePath: true}}\n          - {{url: \"{}/base\", preservePath: true}}\n",
         dead_url(),
         a.url()
     );
     let gw = Gw::start(LOCAL_EP, &cfg);
     let (c, web) = (client(), gw.url("web"));
-    for i in 0..6 {
-        let r = get(&c, &format!("{web}/q/{i}?x=1"), "retry.test").await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let request_line = format!("GET /base/q/{i}?x=1 HTTP/1.1\n");
-        assert!(r.body.contains(&request_line), "{}", r.body);
-        assert!(r.body.contains("Host: retry.test\n"), "{}", r.body);
-        assert_eq!(r.body.matches("X-Forwarded-For").count(), 1, "{}", r.body);
-        assert!(
-            r.body.contains("X-Forwarded-For: 127.0.0.1\n"),
-            "{}",
-            r.body
-        );
+    for host in ["retry.test", "cb.test"] {
+        for i in 0..6 {
+            let r = get(&c, &format!("{web}/q/{i}?x=1"), host).await;
+            assert_eq!(r.status, 200, "{host}: {}", r.body);
+            let request_line = format!("GET /base/q/{i}?x=1 HTTP/1.1\n");
+            assert!(r.body.contains(&request_line), "{}", r.body);
+            assert!(r.body.contains(&format!("Host: {host}\n")), "{}", r.body);
+            assert_eq!(r.body.matches("X-Forwarded-For").count(), 1, "{}", r.body);
+            assert!(
+                r.body.contains("X-Forwarded-For: 127.0.0.1\n"),
+                "{}",
+                r.body
+            );
+        }
     }
 }
 

@@ -81,7 +81,16 @@ impl Next<'_> {
                 }
                 resp
             };
+            let last = chain.len().wrapping_sub(1);
+            // A `retry` last in the chain whose tries the service step runs itself.
+            let mut tries = None;
             for (i, mw) in chain.iter().enumerate().skip(from) {
+                if i == last {
+                    tries = mw.service_tries(&req);
+                    if tries.is_some() {
+                        break;
+                    }
+                }
                 let mut flow = mw.request(&mut req, around.mw_ctx);
                 if let Flow::Wait(pending) = flow {
                     flow = pending.await;
@@ -106,7 +115,17 @@ impl Next<'_> {
             around
                 .forwarded
                 .append_client(req.headers_mut(), around.client_ip_value);
-            let resp = around.service.handle(req, &around.ctx).await;
+            let resp = loop {
+                let resp = around.service.handle(req, &around.ctx).await;
+                let again = tries.as_mut().and_then(|t| t.again(&resp, &around.ctx));
+                let Some((again, wait)) = again else {
+                    break resp;
+                };
+                if let Some(wait) = wait {
+                    Box::pin(tokio::time::sleep(wait)).await;
+                }
+                req = again;
+            };
             back(chain.len(), resp)
         }
     }

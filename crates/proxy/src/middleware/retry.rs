@@ -15,6 +15,9 @@
 //! so a retry goes to another server where there is one.
 
 mod backoff;
+mod tries;
+
+pub(crate) use self::tries::Tries;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -72,22 +75,23 @@ impl Retry {
         })
     }
 
-    /// Serves `req` around `next` (boxed: see `Mw::wrap`). A request without a body that
-    /// only network errors may retry, from the last middleware of its chain, takes the
-    /// small future ([`Retry::resend_unsent`]); the others read their body ahead first.
+    /// Whether the service step runs this request's tries itself ([`Tries`]), when this
+    /// is the last middleware of its chain: a request without a body, not an upgrade, that
+    /// only network errors may retry.
+    pub(crate) fn service_tries(&self, req: &Request) -> bool {
+        self.attempts > 1
+            && self.on_network_error
+            && matches!(req.body(), Body::Empty)
+            && self.status_for(req.method()).is_empty()
+            && !req.headers().contains_key(UPGRADE)
+    }
+
+    /// Serves `req` around `next` (boxed: see `Mw::wrap`): the requests the service step
+    /// does not try itself ([`Retry::service_tries`]).
     pub(super) fn wrap<'a>(&'a self, req: Request, next: &'a mut Next<'_>) -> BoxFuture<'a> {
         // Upgrades hand the client connection to the upstream: one try.
         if self.attempts == 1 || req.headers().contains_key(UPGRADE) {
             return Box::pin(next.run(req));
-        }
-        let status = self.status_for(req.method());
-        if status.is_empty()
-            && self.on_network_error
-            && next.is_last()
-            && matches!(req.body(), Body::Empty)
-        {
-            let start = self.timeout.map(|t| (Instant::now(), t));
-            return Box::pin(self.resend_unsent(req, None, start, next));
         }
         Box::pin(self.wrap_general(req, next))
     }
@@ -123,7 +127,7 @@ impl Retry {
         let start = self.timeout.map(|t| (Instant::now(), t));
         if status.is_empty() && self.on_network_error && next.is_last() {
             let req = Request::from_parts(parts, spool.body());
-            return self.resend_unsent(req, Some(&spool), start, next).await;
+            return self.resend_unsent(req, &spool, start, next).await;
         }
         // The first try sends the request's own head, which has room for the headers the
         // rest of the chain and the service add (a copy has none: growing it costs more than
@@ -166,7 +170,7 @@ impl Retry {
     fn resend_unsent<'a>(
         &'a self,
         req: Request,
-        spool: Option<&'a spool::Spool>,
+        spool: &'a spool::Spool,
         start: Option<(Instant, Duration)>,
         next: &'a mut Next<'_>,
     ) -> impl Future<Output = Response> + Send + 'a {
@@ -181,10 +185,8 @@ impl Retry {
                 let Some(mut req) = next.take_unsent() else {
                     break;
                 };
-                // A body read ahead goes out again from the start; an empty one is as it was.
-                if let Some(spool) = spool {
-                    *req.body_mut() = spool.body();
-                }
+                // The body read ahead goes out again from the start.
+                *req.body_mut() = spool.body();
                 tracing::debug!(status = resp.status().as_u16(), "retrying the request");
                 let backoff = backoff.get_or_insert_with(|| {
                     backoff::Backoff::new(self.initial_interval, self.attempts)
