@@ -186,16 +186,12 @@ async fn retry_hides_one_dead_server_of_two() {
         let r = post(&format!("{web}/echo"), "retry.test", "hello").await;
         assert_eq!((r.status, r.body.as_str()), (200, "hello"));
     }
-    // A body over maxRequestBodyBytes goes out once: the dead server's turns show.
-    let mut small = Vec::new();
+    // A body over maxRequestBodyBytes is not read ahead, but a try no connection could be
+    // made for hands it back untouched: it reaches the live server whole (as Traefik).
     for _ in 0..6 {
-        small.push(
-            post(&format!("{web}/echo"), "small.test", "hello")
-                .await
-                .status,
-        );
+        let r = post(&format!("{web}/echo"), "small.test", "hello").await;
+        assert_eq!((r.status, r.body.as_str()), (200, "hello"));
     }
-    assert!(small.contains(&502) && small.contains(&200), "{small:?}");
 }
 
 /// `retry` last in its chain resends the request the failed try handed back (no copy is

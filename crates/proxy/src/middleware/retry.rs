@@ -8,11 +8,12 @@
 //! before the service (a middleware answering) is never a network error.
 //!
 //! Each try sends the request's head (the first its own, the others a copy taken before the
-//! first; or, for network-error retries by the last middleware of the chain, the head the
-//! failed try hands back: no copy) and its body read ahead up to `maxRequestBodyBytes` (2 MiB by default; negative
-//! for no limit). A longer body is sent once, without retries (Traefik would still resend it
-//! after a dial error; docs/compat.md). Load balancers pick their next server for each try,
-//! so a retry goes to another server where there is one.
+//! first; or, for network-error retries by the last middleware of the chain, the request the
+//! failed try hands back: no copy, see [`Tries`] for bodyless requests) and its body read
+//! ahead up to `maxRequestBodyBytes` (2 MiB by default; negative for no limit). A longer body
+//! is not replayable: only network errors retry it, by the last middleware of the chain (the
+//! request comes back with its body untouched); elsewhere it is sent once. Load balancers
+//! pick their next server for each try, so a retry goes to another server where there is one.
 
 mod backoff;
 mod tries;
@@ -119,6 +120,12 @@ impl Retry {
                 Ok(Read::Complete(s)) => s,
                 Ok(Read::TooLarge(s, rest)) => {
                     let req = Request::from_parts(parts, s.then(Some(rest)));
+                    // Not replayable, but a try no connection could be made for hands it
+                    // back with its body untouched: network errors may still retry it.
+                    if self.on_network_error && next.is_last() {
+                        let start = self.timeout.map(|t| (Instant::now(), t));
+                        return self.resend_unsent(req, None, start, next).await;
+                    }
                     return next.run(req).await;
                 }
                 Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
@@ -127,7 +134,7 @@ impl Retry {
         let start = self.timeout.map(|t| (Instant::now(), t));
         if status.is_empty() && self.on_network_error && next.is_last() {
             let req = Request::from_parts(parts, spool.body());
-            return self.resend_unsent(req, &spool, start, next).await;
+            return self.resend_unsent(req, Some(&spool), start, next).await;
         }
         // The first try sends the request's own head, which has room for the headers the
         // rest of the chain and the service add (a copy has none: growing it costs more than
@@ -170,7 +177,7 @@ impl Retry {
     fn resend_unsent<'a>(
         &'a self,
         req: Request,
-        spool: &'a spool::Spool,
+        spool: Option<&'a spool::Spool>,
         start: Option<(Instant, Duration)>,
         next: &'a mut Next<'_>,
     ) -> impl Future<Output = Response> + Send + 'a {
@@ -185,8 +192,11 @@ impl Retry {
                 let Some(mut req) = next.take_unsent() else {
                     break;
                 };
-                // The body read ahead goes out again from the start.
-                *req.body_mut() = spool.body();
+                // A body read ahead goes out again from the start; one that was not is
+                // back untouched (nothing of it was sent).
+                if let Some(spool) = spool {
+                    *req.body_mut() = spool.body();
+                }
                 tracing::debug!(status = resp.status().as_u16(), "retrying the request");
                 let backoff = backoff.get_or_insert_with(|| {
                     backoff::Backoff::new(self.initial_interval, self.attempts)
