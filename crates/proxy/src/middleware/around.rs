@@ -51,15 +51,8 @@ impl Next<'_> {
         self.from >= self.around.chain.len()
     }
 
-    /// The request the last try left because no connection could be made for it
-    /// (`RequestCtx::unsent`), as the service got it. Only for the last middleware
-    /// ([`Next::is_last`]): no middleware after it changed that request.
-    pub(crate) fn take_unsent(&self) -> Option<Request> {
-        self.around.ctx.unsent.take()
-    }
-
-    /// Sends a request from [`Next::take_unsent`] again: to the service only, since the
-    /// walk to it (`X-Forwarded-For` included) was done.
+    /// Sends a request a failed try handed back (`RequestCtx::unsent`, see `Tries`) again:
+    /// to the service only, since the walk to it (`X-Forwarded-For` included) was done.
     pub(crate) async fn resend(&mut self, req: Request) -> Response {
         self.around.service.handle(req, &self.around.ctx).await
     }

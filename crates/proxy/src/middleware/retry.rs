@@ -123,19 +123,18 @@ impl Retry {
                     // Not replayable, but a try no connection could be made for hands it
                     // back with its body untouched: network errors may still retry it.
                     if self.on_network_error && next.is_last() {
-                        let start = self.timeout.map(|t| (Instant::now(), t));
-                        return self.resend_unsent(req, None, start, next).await;
+                        return self.resend_unsent(req, next).await;
                     }
                     return next.run(req).await;
                 }
                 Err(e) => return respond(&ProxyError::ClientBody(e.to_string())),
             }
         };
-        let start = self.timeout.map(|t| (Instant::now(), t));
         if status.is_empty() && self.on_network_error && next.is_last() {
             let req = Request::from_parts(parts, spool.body());
-            return self.resend_unsent(req, Some(&spool), start, next).await;
+            return self.resend_unsent(req, next).await;
         }
+        let start = self.timeout.map(|t| (Instant::now(), t));
         // The first try sends the request's own head, which has room for the headers the
         // rest of the chain and the service add (a copy has none: growing it costs more than
         // the copy); a copy is kept for the tries after it, the last one taking it.
@@ -169,42 +168,25 @@ impl Retry {
 
 impl Retry {
     /// Network-error retries only, with nothing after `retry` in the chain: no copy of the
-    /// head is kept; a try that no connection could be made for hands its request back
-    /// (`RequestCtx::unsent`) and it goes out again. (When a reused connection turned out
-    /// closed and the new one could not be made, nothing is handed back: as Traefik, a
-    /// request that was written is not retried.)
+    /// head is kept; a try that no connection could be made for hands its request back,
+    /// body untouched (nothing of it left), and [`Tries`] sends it again, as the service
+    /// step does for bodyless requests. (When a reused connection turned out closed and the
+    /// new one could not be made, nothing is handed back: as Traefik, a request that was
+    /// written is not retried.)
     #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
     fn resend_unsent<'a>(
         &'a self,
         req: Request,
-        spool: Option<&'a spool::Spool>,
-        start: Option<(Instant, Duration)>,
         next: &'a mut Next<'_>,
     ) -> impl Future<Output = Response> + Send + 'a {
         async move {
+            let mut tries = Tries::new(self);
             let mut resp = next.run(req).await;
-            let mut backoff = None;
-            for _ in 1..self.attempts {
-                let timed_out = start.is_some_and(|(s, t)| s.elapsed() >= t);
-                if timed_out || resp.extensions().get::<NotSent>().is_none() {
-                    break;
-                }
-                let Some(mut req) = next.take_unsent() else {
-                    break;
-                };
-                // A body read ahead goes out again from the start; one that was not is
-                // back untouched (nothing of it was sent).
-                if let Some(spool) = spool {
-                    *req.body_mut() = spool.body();
-                }
-                tracing::debug!(status = resp.status().as_u16(), "retrying the request");
-                let backoff = backoff.get_or_insert_with(|| {
-                    backoff::Backoff::new(self.initial_interval, self.attempts)
-                });
-                if let Some(wait) = backoff.next() {
+            while let Some((again, wait)) = tries.again(&resp, next.service_ctx()) {
+                if let Some(wait) = wait {
                     Box::pin(tokio::time::sleep(wait)).await;
                 }
-                resp = next.resend(req).await;
+                resp = next.resend(again).await;
             }
             resp
         }

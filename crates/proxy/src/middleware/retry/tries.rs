@@ -5,6 +5,7 @@
 //! request the failed try handed back (`RequestCtx::unsent`) and sends it again, after
 //! Traefik's backoff, until `attempts` or `timeout` run out. Nothing was copied and no
 //! future boxed for it, so such a router costs about what it would without `retry`.
+//! `retry`'s own network-only path for requests with a body counts its tries here too.
 
 use std::time::{Duration, Instant};
 
