@@ -12,7 +12,8 @@ fn settings(json: &str) -> Settings {
     Settings::new(&cfg)
 }
 
-fn record() -> Record {
+/// A proxied GET with a few request headers (also the JSON guard's base record).
+pub(super) fn record() -> Record {
     let mut headers = HeaderMap::new();
     headers.insert("user-agent", HeaderValue::from_static("curl/8"));
     headers.insert("referer", HeaderValue::from_static("http://a/\"x\""));

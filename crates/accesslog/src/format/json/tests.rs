@@ -142,37 +142,11 @@ fn settings(json: &str) -> Settings {
     Settings::new(&cfg)
 }
 
+/// `format::tests`' proxied GET, without request headers.
 fn plain() -> Record {
     Record {
-        start: UNIX_EPOCH + Duration::new(1_709_251_198, 120_000_000),
-        duration: Duration::from_micros(2_500),
-        entry_point: Arc::from("web"),
-        router: Some(Arc::from("r@file")),
-        service: Some(Arc::from("s@file")),
-        client: "10.0.0.1:5555".parse::<SocketAddr>().expect("addr"),
-        forwarded_for: None,
-        username: None,
-        host: Some(HeaderValue::from_static("example.com:8080")),
-        method: Method::GET,
-        uri: "/a/b?x=1&y=2".parse().expect("uri"),
-        version: Version::HTTP_11,
-        tls: None,
-        request_size: 0,
-        count: 7,
-        origin: Some(Origin {
-            url: "http://127.0.0.1:9000".into(),
-            addr: "127.0.0.1:9000".into(),
-            status: 200,
-            size: Some(11),
-            duration: Duration::from_micros(2_000),
-            headers: None,
-        }),
-        status: 200,
-        size: 11,
-        retries: 0,
         request_headers: None,
-        downstream_headers: None,
-        trace: None,
+        ..crate::format::tests::record()
     }
 }
 
