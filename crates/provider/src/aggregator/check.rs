@@ -181,29 +181,29 @@ mod tests {
     /// A file's missing reference names the file, line and column of the reference.
     #[test]
     fn validation_issues_are_located_in_the_sources() {
-        let yaml = "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
-        let tree = Format::Yaml.parse(yaml).unwrap_or_else(|e| panic!("{e:?}"));
-        let source = Source::from_tree("/etc/dyn.yml", Arc::new(tree));
-        let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
-        let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
-        let issues = provider_issues(&snap, &st, &mut Memo::default(), None);
-        let missing = issues
-            .iter()
-            .find(|i| i.kind == IssueKind::MissingReference)
-            .unwrap_or_else(|| panic!("{issues:?}"));
-        assert!(
-            missing.short().starts_with("/etc/dyn.yml:5:"),
-            "{}",
-            missing.short()
-        );
+        let tree = Format::Yaml
+            .parse(BROKEN)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_located(Source::from_tree("/etc/dyn.yml", Arc::new(tree)));
     }
 
     /// A source kept as text (what the file provider keeps) is parsed again to locate them.
     #[test]
     fn validation_issues_are_located_in_a_source_kept_as_text() {
-        let yaml = "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
-        let source = Source::from_text("/etc/dyn.yml", Arc::from(yaml), Format::Yaml);
-        let snap = Snapshot::new("file", dynamic_yaml(yaml), Vec::new()).with_sources(vec![source]);
+        assert_located(Source::from_text(
+            "/etc/dyn.yml",
+            Arc::from(BROKEN),
+            Format::Yaml,
+        ));
+    }
+
+    const BROKEN: &str =
+        "http:\n  routers:\n    broken:\n      rule: Host(`b`)\n      service: nope\n";
+
+    /// `BROKEN`'s missing service is reported at `/etc/dyn.yml:5:` from `source`.
+    fn assert_located(source: Source) {
+        let snap =
+            Snapshot::new("file", dynamic_yaml(BROKEN), Vec::new()).with_sources(vec![source]);
         let st = static_yaml("entryPoints:\n  web:\n    address: ':80'\n");
         let issues = provider_issues(&snap, &st, &mut Memo::default(), None);
         let missing = issues
