@@ -23,23 +23,9 @@ bin=${1:-$root/target/release/waygate}
 n1=${GATE_N1:-1000}
 n2=${GATE_N2:-6000}
 
-for tool in valgrind h2load curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 1; }
-done
-[ -x "$bin" ] || { echo "run.sh: $bin is not built (cargo build --release -p waygate)" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend=$(free_port)
-python3 "$here/backend.py" "$backend" &
-pids+=($!)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+callgrind_setup run.sh "$bin"
 
 # One gateway under callgrind serving `n` requests of a scenario; prints its total Ir.
 count() {

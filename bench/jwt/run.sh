@@ -24,23 +24,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/target/release/waygate}
-for tool in valgrind h2load curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 1; }
-done
 python3 -c 'import cryptography' 2>/dev/null || { echo "run.sh: python3-cryptography is required" >&2; exit 1; }
-[ -x "$bin" ] || { echo "run.sh: $bin is not built (cargo build --release -p waygate)" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend=$(free_port)
-python3 "$root/bench/callgrind/backend.py" "$backend" &
-pids+=($!)
+# shellcheck source=../callgrind/lib.sh
+. "$root/bench/callgrind/lib.sh"
+callgrind_setup run.sh "$bin"
 python3 "$here/gen.py" "$work" "$backend" "${JWT_TOKENS:-1300}"
 
 # One gateway under callgrind serving `n` requests for `host`; prints its total Ir.

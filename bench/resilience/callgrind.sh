@@ -19,23 +19,9 @@ hosts=("$@")
 n1=${GATE_N1:-1000}
 n2=${GATE_N2:-6000}
 
-for tool in valgrind h2load curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "callgrind.sh: $tool is required" >&2; exit 1; }
-done
-[ -x "$bin" ] || { echo "callgrind.sh: $bin is not built (cargo build --release -p waygate)" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend=$(free_port)
-python3 "$root/bench/callgrind/backend.py" "$backend" &
-pids+=($!)
+# shellcheck source=../callgrind/lib.sh
+. "$root/bench/callgrind/lib.sh"
+callgrind_setup callgrind.sh "$bin"
 sed -e "s|@BACKEND@|$backend|" "$here/callgrind.yml" > "$work/dynamic.yml"
 
 # One gateway under callgrind serving `n` requests for `host`; prints its total Ir.
