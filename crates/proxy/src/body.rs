@@ -28,6 +28,8 @@ pub enum Body {
     Incoming(Incoming),
     /// Streamed from a pooled upstream connection, which goes back to its pool at the end.
     Pooled(crate::upstream::PooledBody),
+    /// Streamed from an upstream connection on the HTTP/1.1 fast path.
+    H1(crate::upstream::H1Body),
     /// A response body whose end writes the access log line.
     Logged(Box<crate::accesslog::LoggedBody>),
     /// A response body whose end ends the request's spans.
@@ -55,6 +57,9 @@ pub enum BodyError {
     /// The upstream's response body failed.
     #[error("upstream response body: {0}")]
     Upstream(hyper::Error),
+    /// The upstream's response body failed on the HTTP/1.1 fast path.
+    #[error("upstream response body: {0}")]
+    UpstreamRead(std::io::Error),
     /// An HTTP/2 response was not sent within `writeTimeout` (the stream is reset).
     #[error("the response was not written within writeTimeout")]
     WriteTimeout,
@@ -103,6 +108,7 @@ impl http_body::Body for Body {
             Body::Client(b) => Pin::new(b).poll_frame(cx),
             Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
             Body::Pooled(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Upstream),
+            Body::H1(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::UpstreamRead),
             Body::Logged(b) => b.poll_frame(cx),
             Body::Traced(b) => b.poll_frame(cx),
             Body::Replay(b) => Pin::new(&mut **b).poll_frame(cx),
@@ -117,6 +123,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.is_end_stream(),
             Body::Incoming(b) => b.is_end_stream(),
             Body::Pooled(b) => b.is_end_stream(),
+            Body::H1(b) => b.is_end_stream(),
             Body::Logged(b) => b.is_end_stream(),
             Body::Traced(b) => b.is_end_stream(),
             Body::Replay(b) => b.is_end_stream(),
@@ -132,6 +139,7 @@ impl http_body::Body for Body {
             Body::Client(b) => b.size_hint(),
             Body::Incoming(b) => b.size_hint(),
             Body::Pooled(b) => b.size_hint(),
+            Body::H1(b) => b.size_hint(),
             Body::Logged(b) => b.size_hint(),
             Body::Traced(b) => b.size_hint(),
             Body::Replay(b) => b.size_hint(),

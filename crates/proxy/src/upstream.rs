@@ -4,6 +4,7 @@
 //! `https://` servers dial TLS (`tls`) with a client configuration built once per transport.
 
 mod capped;
+mod h1;
 mod pool;
 mod tls;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 use rustls::{ClientConfig, RootCertStore};
 use waygate_config::static_config::ForwardingTimeouts;
 
+pub use self::h1::H1Body;
+pub(crate) use self::pool::Want;
 pub use self::pool::{Pool, PooledBody};
 pub use self::tls::TlsSettings;
 pub(crate) use self::tls::{Connector, system_roots};

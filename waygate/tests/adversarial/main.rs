@@ -22,3 +22,4 @@ mod shutdown;
 mod smuggling;
 mod stale;
 mod timeouts;
+mod upstream_h1;

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use http::header::{HOST, HeaderValue, UPGRADE};
+use http::header::{HOST, HeaderValue};
 use http::{StatusCode, Uri, Version};
 
 use super::lb::Target;
@@ -94,11 +94,7 @@ pub(crate) fn forward<'a>(
         let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
         let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
         let sent = async {
-            let conn = match target
-                .pool
-                .acquire(req.headers().contains_key(UPGRADE))
-                .await
-            {
+            let conn = match target.pool.acquire(crate::upstream::Want::of(&req)).await {
                 Ok(conn) => conn,
                 Err(e) => {
                     if e.not_sent() {

@@ -3,7 +3,8 @@
 //! `h2c://` servers. A connection goes back on the stack when its response body has been
 //! read to the end; a request that never left a reused connection is retried on a new one.
 //! `https://` servers dial TLS first; when ALPN picks `h2` the connection becomes the shared
-//! HTTP/2 one, otherwise it joins the HTTP/1.1 stack.
+//! HTTP/2 one, otherwise it joins the HTTP/1.1 stack. Requests without a body to `http://`
+//! servers take the fast path (`h1.rs`), whose idle connections have a stack of their own.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +21,7 @@ use tracing::debug;
 
 use super::TransportSettings;
 use super::capped::Capped;
+use super::h1::{H1Body, H1Conn, SendError};
 use super::tls::Connector;
 use crate::rescue::ProxyError;
 use crate::{Body, Request};
@@ -32,8 +34,15 @@ pub struct Pool {
     /// Set for `https://` servers.
     tls: Option<Connector>,
     settings: TransportSettings,
-    idle: Mutex<Vec<(http1::SendRequest<Body>, Instant)>>,
+    idle: Mutex<Idle>,
     shared: Mutex<Option<http2::SendRequest<Body>>>,
+}
+
+/// Idle HTTP/1.1 connections, most recently used last: hyper's and the fast path's.
+#[derive(Debug, Default)]
+struct Idle {
+    hyper: Vec<(http1::SendRequest<Body>, Instant)>,
+    fast: Vec<(Box<H1Conn>, Instant)>,
 }
 
 /// An upstream response body that returns its connection to the pool once fully read.
@@ -57,7 +66,7 @@ impl Pool {
             h2c,
             tls,
             settings,
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Idle::default()),
             shared: Mutex::new(None),
         }
     }
@@ -67,16 +76,32 @@ impl Pool {
         self: &Arc<Self>,
         req: Request,
     ) -> Result<http::Response<Body>, ProxyError> {
-        let http1_only = req.headers().contains_key(http::header::UPGRADE);
-        let conn = self.acquire(http1_only).await?;
+        let conn = self.acquire(Want::of(&req)).await?;
         self.send_on(conn, req).await
     }
 
-    /// A connection for one request, before anything of it is written: an idle HTTP/1.1
-    /// one, the shared HTTP/2 one, or a new one. Its failures (dial, TLS handshake) left
-    /// nothing of the request (`forward` hands the request back for `retry` then).
-    /// `http1_only`: the request asks for an upgrade, which needs HTTP/1.1 (as in Go).
-    pub(crate) async fn acquire(self: &Arc<Self>, http1_only: bool) -> Result<Conn, ProxyError> {
+    /// A connection for `req`, before anything of it is written: an idle HTTP/1.1 one, the
+    /// shared HTTP/2 one, or a new one. Its failures (dial, TLS handshake) left nothing of
+    /// the request (`forward` hands the request back for `retry` then). A request asking
+    /// for an upgrade needs HTTP/1.1 (as in Go) and hyper's client.
+    pub(crate) async fn acquire(self: &Arc<Self>, want: Want) -> Result<Conn, ProxyError> {
+        let http1_only = want.upgrade;
+        if !self.h2c && self.tls.is_none() {
+            if want.fast {
+                return Ok(match self.checkout_h1() {
+                    Some(conn) => Conn::H1(conn, true),
+                    None => Conn::H1(H1Conn::new(Box::pin(self.dial()).await?), false),
+                });
+            }
+            if let Some(conn) = self.checkout() {
+                return Ok(Conn::Reused(conn));
+            }
+            // An idle fast-path connection becomes one of hyper's.
+            if let Some(conn) = self.checkout_h1() {
+                let io = TokioIo::new(Capped::new((*conn).into_stream()));
+                return Ok(Conn::Reused(Box::pin(self.handshake_h1(io)).await?));
+            }
+        }
         if self.h2c {
             if let Some(send) = self.shared_h2() {
                 return Ok(Conn::Http2(send));
@@ -118,6 +143,18 @@ impl Pool {
     ) -> impl Future<Output = Result<http::Response<Body>, ProxyError>> + Send + '_ {
         async move {
             match conn {
+                Conn::H1(conn, reused) => match conn.send(&req).await {
+                    Ok((head, conn)) => return Ok(self.respond(head, conn)),
+                    Err(SendError::NotWritten(e)) if reused => {
+                        debug!(addr = %self.addr, error = %e, "reused connection was closed; sending on a new one");
+                    }
+                    Err(SendError::Closed(e)) if reused && may_repeat(&req) => {
+                        debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
+                    }
+                    Err(SendError::NotWritten(e) | SendError::Closed(e) | SendError::Failed(e)) => {
+                        return Err(ProxyError::Upstream(e));
+                    }
+                },
                 Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
                 Conn::Fresh(mut conn) => {
                     return match conn.try_send_request(req).await {
@@ -150,6 +187,15 @@ impl Pool {
                     }
                 }
             }
+            if self.tls.is_none() && Want::of(&req).fast {
+                let conn = H1Conn::new(Box::pin(self.dial()).await?);
+                return match conn.send(&req).await {
+                    Ok((head, conn)) => Ok(self.respond(head, conn)),
+                    Err(SendError::NotWritten(e) | SendError::Closed(e) | SendError::Failed(e)) => {
+                        Err(ProxyError::Upstream(e))
+                    }
+                };
+            }
             let http1_only =
                 self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
             let mut conn = match Box::pin(self.connect(http1_only)).await? {
@@ -165,7 +211,7 @@ impl Pool {
 
     fn checkout(&self) -> Option<http1::SendRequest<Body>> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        while let Some((conn, since)) = idle.pop() {
+        while let Some((conn, since)) = idle.hyper.pop() {
             let expired = self
                 .settings
                 .idle_conn_timeout
@@ -183,8 +229,41 @@ impl Pool {
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < self.settings.max_idle_per_host {
-            idle.push((conn, Instant::now()));
+            idle.hyper.push((conn, Instant::now()));
         }
+    }
+
+    /// An idle fast-path connection, most recently used first.
+    fn checkout_h1(&self) -> Option<Box<H1Conn>> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some((conn, since)) = idle.fast.pop() {
+            let expired = self
+                .settings
+                .idle_conn_timeout
+                .is_some_and(|t| since.elapsed() > t);
+            if !expired && conn.alive() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// A fast-path connection whose response ended, nothing of it left unread.
+    pub(super) fn checkin_h1(&self, conn: Box<H1Conn>) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < self.settings.max_idle_per_host {
+            idle.fast.push((conn, Instant::now()));
+        }
+    }
+
+    /// The response to a request on the fast path.
+    fn respond(self: &Arc<Self>, head: super::h1::Head, conn: Box<H1Conn>) -> http::Response<Body> {
+        let body = H1Body::new(&head, conn, self).map_or(Body::Empty, Body::H1);
+        let mut resp = http::Response::new(body);
+        *resp.status_mut() = head.status;
+        *resp.version_mut() = head.version;
+        *resp.headers_mut() = head.headers;
+        resp
     }
 
     fn wrap(
@@ -333,8 +412,31 @@ impl Pool {
     }
 }
 
+/// What a request needs of its connection ([`Pool::acquire`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Want {
+    /// It asks for an upgrade: HTTP/1.1 on hyper's client.
+    upgrade: bool,
+    /// It may take the fast path: no body, no upgrade.
+    fast: bool,
+}
+
+impl Want {
+    pub(crate) fn of(req: &Request) -> Self {
+        let upgrade = req.headers().contains_key(http::header::UPGRADE);
+        Self {
+            upgrade,
+            fast: !upgrade
+                && matches!(req.body(), Body::Empty)
+                && req.method() != http::Method::CONNECT,
+        }
+    }
+}
+
 /// A connection for one request ([`Pool::acquire`]).
 pub(crate) enum Conn {
+    /// On the fast path; reused (`true`) or new.
+    H1(Box<H1Conn>, bool),
     /// An idle HTTP/1.1 connection: the server may have closed it meanwhile.
     Reused(http1::SendRequest<Body>),
     Fresh(http1::SendRequest<Body>),
@@ -347,10 +449,10 @@ enum Fresh {
     Http2(http2::SendRequest<Body>),
 }
 
-/// A copy of `req` to send again if a reused connection turns out closed: only for methods
-/// that may be repeated (RFC 9110 §9.2.2) and requests without a body.
-fn replay_copy(req: &Request) -> Option<Request> {
-    let idempotent = matches!(
+/// Whether `req` may be sent again after its connection closed under it: methods that may
+/// be repeated (RFC 9110 §9.2.2), without a body.
+fn may_repeat(req: &Request) -> bool {
+    matches!(
         *req.method(),
         http::Method::GET
             | http::Method::HEAD
@@ -358,8 +460,12 @@ fn replay_copy(req: &Request) -> Option<Request> {
             | http::Method::TRACE
             | http::Method::PUT
             | http::Method::DELETE
-    );
-    if !idempotent || !matches!(req.body(), Body::Empty) {
+    ) && matches!(req.body(), Body::Empty)
+}
+
+/// A copy of `req` to send again if a reused connection turns out closed ([`may_repeat`]).
+fn replay_copy(req: &Request) -> Option<Request> {
+    if !may_repeat(req) {
         return None;
     }
     let mut copy = Request::new(Body::Empty);
@@ -410,6 +516,14 @@ fn upstream_error(e: &hyper::Error) -> ProxyError {
         cur = s.source();
     }
     ProxyError::Upstream(msg)
+}
+
+// === impl Idle ===
+
+impl Idle {
+    fn len(&self) -> usize {
+        self.hyper.len() + self.fast.len()
+    }
 }
 
 // === impl PooledBody ===

@@ -1,0 +1,197 @@
+//! What backends answer on the HTTP/1.1 upstream fast path (requests without a body to
+//! `http://` servers): a scripted backend writes each response as raw bytes, in pieces, and
+//! counts its connections. Chunked bodies in any pieces, informational responses, HTTP/1.0
+//! and close-delimited bodies arrive whole; a head that frames its body two ways is a 502;
+//! a kept-alive connection carries the next request, also one with a body (hyper's path).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::{Gw, LOCAL_EP, client, get, send};
+
+/// The backend: answers by path, counts connections.
+struct Scripted {
+    url: String,
+    conns: Arc<AtomicUsize>,
+}
+
+/// The response to `path` in the pieces it is written in, and whether the connection
+/// closes after it.
+fn script(path: &str, body: &[u8]) -> (Vec<&'static [u8]>, bool) {
+    match path {
+        "/chunked" => (
+            vec![
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nx-a: 1\r\n\r\n4\r\nwi",
+                b"ki\r\n5;ext=\"x\"\r\npedia\r\n",
+                b"0\r\nx-trailer: t\r\n",
+                b"\r\n",
+            ],
+            false,
+        ),
+        "/conflict" => (
+            vec![b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\nhello!"],
+            true,
+        ),
+        "/hints" => (
+            vec![
+                b"HTTP/1.1 103 Early Hints\r\nlink: </s.css>\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+            ],
+            false,
+        ),
+        "/http10" => (
+            vec![b"HTTP/1.0 200 OK\r\ncontent-length: 4\r\n\r\nold!"],
+            true,
+        ),
+        "/until-close" => (vec![b"HTTP/1.1 200 OK\r\n\r\nuntil ", b"close"], true),
+        "/head" => (
+            vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n"],
+            false,
+        ),
+        "/post" if body == b"payload" => (
+            vec![b"HTTP/1.1 201 Created\r\ncontent-length: 4\r\n\r\ngot!"],
+            false,
+        ),
+        _ => (
+            vec![b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"],
+            false,
+        ),
+    }
+}
+
+impl Scripted {
+    async fn start() -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let conns = Arc::new(AtomicUsize::new(0));
+        let counted = conns.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(serve(stream));
+            }
+        });
+        Scripted { url, conns }
+    }
+}
+
+async fn serve(mut stream: TcpStream) {
+    let mut buf = Vec::new();
+    loop {
+        // One request head, then its Content-Length body.
+        let end = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < end + len {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = buf[end..end + len].to_vec();
+        buf.drain(..end + len);
+        let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+        let (pieces, close) = script(&path, &body);
+        for piece in pieces {
+            if stream.write_all(piece).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if close {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backends_frame_responses_every_way_http_allows() {
+    let backend = Scripted::start().await;
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        backend.url
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let base = gw.url("web");
+    let c = client();
+
+    // Sequential requests on one kept-alive upstream connection.
+    for _ in 0..3 {
+        let r = get(&c, &format!("{base}/ok"), "t.test").await;
+        assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    }
+    assert_eq!(
+        backend.conns.load(Ordering::SeqCst),
+        1,
+        "one upstream connection"
+    );
+
+    let r = get(&c, &format!("{base}/chunked"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "wikipedia"));
+    assert_eq!(r.headers["x-a"], "1");
+    let r = get(&c, &format!("{base}/hints"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    assert!(
+        !r.headers.contains_key("link"),
+        "the 103's fields stay with the 103"
+    );
+    let head = http::Request::head(format!("{base}/head"))
+        .header("host", "t.test")
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let r = send(&c, head).await;
+    assert_eq!((r.status, r.body.as_str()), (200, ""));
+    // All of that on the same connection: every body was read to its end.
+    assert_eq!(
+        backend.conns.load(Ordering::SeqCst),
+        1,
+        "still one connection"
+    );
+
+    // A request with a body takes hyper's client, on the idle connection.
+    let post = http::Request::post(format!("{base}/post"))
+        .header("host", "t.test")
+        .body(Full::new(Bytes::from_static(b"payload")))
+        .expect("request");
+    let r = send(&c, post).await;
+    assert_eq!((r.status, r.body.as_str()), (201, "got!"));
+    assert_eq!(
+        backend.conns.load(Ordering::SeqCst),
+        1,
+        "the idle connection carried it"
+    );
+
+    // Responses that end their connection; the next request dials a new one.
+    let r = get(&c, &format!("{base}/http10"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "old!"));
+    let r = get(&c, &format!("{base}/until-close"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "until close"));
+    let r = get(&c, &format!("{base}/ok"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+
+    // Two lengths: the backend's answer cannot be framed, so it is not forwarded.
+    let r = get(&c, &format!("{base}/conflict"), "t.test").await;
+    assert_eq!(r.status, 502, "{}", r.body);
+    let r = get(&c, &format!("{base}/ok"), "t.test").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+}
