@@ -2,7 +2,8 @@
 //! `http://` servers): a scripted backend writes each response as raw bytes, in pieces, and
 //! counts its connections. Chunked bodies in any pieces, informational responses, HTTP/1.0
 //! and close-delimited bodies arrive whole; a head that frames its body two ways is a 502;
-//! a kept-alive connection carries the next request, also one with a body (hyper's path).
+//! a kept-alive connection carries the next request, also one with a body (hyper's path);
+//! the client sees the status code's own reason phrase on both paths.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,6 +53,14 @@ fn script(path: &str, body: &[u8]) -> (Vec<&'static [u8]>, bool) {
         "/until-close" => (vec![b"HTTP/1.1 200 OK\r\n\r\nuntil ", b"close"], true),
         "/head" => (
             vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n"],
+            false,
+        ),
+        "/reason" => (
+            vec![b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"],
+            false,
+        ),
+        "/post-reason" => (
+            vec![b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"],
             false,
         ),
         "/post" if body == b"payload" => (
@@ -188,6 +197,26 @@ async fn backends_frame_responses_every_way_http_allows() {
     assert_eq!((r.status, r.body.as_str()), (200, "until close"));
     let r = get(&c, &format!("{base}/ok"), "t.test").await;
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+
+    // The status line carries the code's own reason phrase, as from Go's server, on both
+    // paths.
+    let addr = gw.addrs["web"];
+    let plain = crate::raw::exchange(addr, b"GET /reason HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert!(
+        plain.head.starts_with("HTTP/1.1 200 OK\r\n"),
+        "{}",
+        plain.head
+    );
+    let with_body = crate::raw::exchange(
+        addr,
+        b"POST /post-reason HTTP/1.1\r\nHost: t\r\ncontent-length: 1\r\n\r\nx",
+    )
+    .await;
+    assert!(
+        with_body.head.starts_with("HTTP/1.1 200 OK\r\n"),
+        "{}",
+        with_body.head
+    );
 
     // Two lengths: the backend's answer cannot be framed, so it is not forwarded.
     let r = get(&c, &format!("{base}/conflict"), "t.test").await;

@@ -268,9 +268,12 @@ impl Pool {
 
     fn wrap(
         self: &Arc<Self>,
-        resp: http::Response<Incoming>,
+        mut resp: http::Response<Incoming>,
         conn: http1::SendRequest<Body>,
     ) -> http::Response<Body> {
+        // The client gets the status code's own reason phrase, as from Go's server (and
+        // from the fast path), not the backend's.
+        resp.extensions_mut().remove::<hyper::ext::ReasonPhrase>();
         if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
             // The connection now belongs to the tunnel.
             return resp.map(Body::from);
