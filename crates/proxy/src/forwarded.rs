@@ -146,6 +146,9 @@ impl ForwardedPolicy {
                 headers.remove(name);
             }
         }
+        // X-Real-Ip, X-Forwarded-Proto/-Host/-Port/-Server here, X-Forwarded-For later: the
+        // map grows at most once.
+        headers.reserve(6);
         if !headers.contains_key(&X_REAL_IP) {
             headers.insert(&X_REAL_IP, facts.client_ip_value.clone());
         }

@@ -13,6 +13,9 @@ use crate::Request;
 /// Header fields a response head may have (hyper's limit).
 const MAX_HEADERS: usize = 100;
 
+/// Fields a response's header map holds without growing.
+const RESERVED_FIELDS: usize = 24;
+
 /// How a response body is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
@@ -110,7 +113,10 @@ pub(super) fn parse_response(
             continue;
         }
         let head = buf.split_to(len).freeze();
-        let mut headers = HeaderMap::with_capacity(count);
+        // Room beyond what the backend sent: hyper's server keeps a response's emptied map
+        // for the connection's next request, which the gateway adds its X-Forwarded-*
+        // fields to (a map grown per request costs ~2k instructions).
+        let mut headers = HeaderMap::with_capacity(count.max(RESERVED_FIELDS));
         for &(n0, n1, v0, v1) in &spans[..count] {
             let name = HeaderName::from_bytes(&head[n0 as usize..n1 as usize])
                 .map_err(|_| "malformed response head: header name".to_string())?;
