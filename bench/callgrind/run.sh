@@ -9,9 +9,12 @@
 # start-up and shutdown. Scenarios: h1 (HTTP/1.1 keep-alive), h2c (prior knowledge),
 # tls-h1 (HTTP/1.1 over TLS, keep-alive), chain3 (h1 through a three-middleware chain),
 # json (h1 with the JSON access log written to a file).
-# GATE_SCENARIOS="h1 json" runs only those scenarios (default: all of the above). Two more
-# run only when named there: otel0 and otel1 (h1 with OTLP tracing at sampleRate 0 and 1,
-# exported over HTTP to the benchmark's backend, which answers 200 to anything).
+# GATE_SCENARIOS="h1 json" runs only those scenarios (default: all of the above). More run
+# only when named there: otel0 and otel1 (h1 with OTLP tracing at sampleRate 0 and 1,
+# exported over HTTP to the benchmark's backend, which answers 200 to anything), metrics (h1
+# with Prometheus metrics at the three levels) and obs (bench/observability/on.yml's set:
+# metrics + json + tracing at sampleRate 0.1).
+# GATE_KEEP=DIR keeps the callgrind profiles there.
 # --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
 # 3 %. Budgets are lowered as we improve; raising one needs a commit saying why.
 set -euo pipefail
@@ -33,13 +36,21 @@ count() {
   web=$(free_port); tls=$(free_port)
   sed -e "s|@DIR@|$work|; s|@WEB@|$web|; s|@TLS@|$tls|" "$here/static.yml" > "$work/static.yml"
   # json: h1 with the JSON access log written to a file.
-  if [ "$scenario" = json ]; then
+  if [ "$scenario" = json ] || [ "$scenario" = obs ]; then
     printf 'accessLog:\n  filePath: %s/access.%s.log\n  format: json\n' "$work" "$n" >> "$work/static.yml"
   fi
+  if [ "$scenario" = metrics ] || [ "$scenario" = obs ]; then
+    # /metrics on its own entry point (`traefik`, else :8080 would be bound).
+    sed -i -e "s|^entryPoints:|entryPoints:\n  traefik:\n    address: 127.0.0.1:$(free_port)|" "$work/static.yml"
+    printf 'metrics:\n  prometheus:\n    addEntryPointsLabels: true\n    addRoutersLabels: true\n    addServicesLabels: true\n' \
+      >> "$work/static.yml"
+  fi
   case $scenario in
-    otel0|otel1)
+    otel0|otel1|obs)
+      local rate=${scenario#otel}
+      [ "$scenario" = obs ] && rate=0.1
       printf 'tracing:\n  sampleRate: %s\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:%s/v1/traces\n' \
-        "${scenario#otel}" "$backend" >> "$work/static.yml" ;;
+        "$rate" "$backend" >> "$work/static.yml" ;;
   esac
   sed -e "s|@BACKEND@|$backend|" "$here/dynamic.yml" > "$work/dynamic.yml"
   out="$work/callgrind.$scenario.$n"
@@ -48,7 +59,7 @@ count() {
   local gw=$!
   local url host=bench.local path=/ args=(-c 1 -m 1)
   case $scenario in
-    h1|json|otel0|otel1) url="http://127.0.0.1:$web"; args+=(--h1) ;;
+    h1|json|otel0|otel1|metrics|obs) url="http://127.0.0.1:$web"; args+=(--h1) ;;
     h2c) url="http://127.0.0.1:$web" ;;
     tls-h1) url="https://127.0.0.1:$tls"; args+=(--h1) ;;
     chain3) url="http://127.0.0.1:$web"; host=chain.local; path=/api/x; args+=(--h1) ;;
@@ -79,6 +90,9 @@ count() {
   fi
   kill -TERM "$gw"
   wait "$gw" 2>/dev/null || true
+  # GATE_KEEP=DIR keeps the profiles (callgrind_annotate them; build with --profile
+  # profiling for symbols).
+  if [ -n "${GATE_KEEP:-}" ]; then mkdir -p "$GATE_KEEP" && cp "$out" "$GATE_KEEP/"; fi
   grep -E '^(summary|totals):' "$out" | head -1 | awk '{print $2}'
 }
 
