@@ -44,7 +44,8 @@ fn main() {
     let origin_addr: Arc<str> = Arc::from("127.0.0.1:39425");
     for _ in 0..n {
         let rec = Record {
-            start: SystemTime::now(),
+            start: SystemTime::UNIX_EPOCH,
+            started: Some(std::time::Instant::now()),
             duration: Duration::from_micros(412),
             entry_point: entry_point.clone(),
             router: Some(router.clone()),
@@ -74,7 +75,7 @@ fn main() {
             downstream_headers: None,
             trace: None,
         };
-        log.submit(Box::new(rec));
+        log.submit(log.boxed(rec));
     }
     log.flush(Duration::from_secs(600));
     assert_eq!(log.dropped(), 0, "lines were dropped");

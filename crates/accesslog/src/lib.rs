@@ -12,6 +12,7 @@ mod field;
 mod format;
 mod output;
 mod record;
+mod spare;
 mod time;
 mod writer;
 
@@ -26,6 +27,7 @@ pub use self::field::Field;
 pub use self::output::ReopenableFile;
 pub use self::record::{Origin, Record, TlsFacts, TraceIds};
 
+use self::spare::Spare;
 use self::writer::{Msg, Sink};
 
 /// A running access log. Built once from the static configuration; shared by every table.
@@ -36,6 +38,8 @@ pub struct AccessLog {
     /// `RequestCount`.
     count: AtomicU64,
     dropped: Arc<AtomicU64>,
+    /// Boxes the writer gave back.
+    spare: Arc<Spare>,
 }
 
 // === impl AccessLog ===
@@ -59,14 +63,17 @@ impl AccessLog {
         let dropped = Arc::new(AtomicU64::new(0));
         let thread_settings = settings.clone();
         let thread_dropped = dropped.clone();
+        let spare = Arc::new(Spare::default());
+        let thread_spare = spare.clone();
         std::thread::Builder::new()
             .name("access-log".to_string())
-            .spawn(move || writer::run(thread_settings, sink, rx, thread_dropped))?;
+            .spawn(move || writer::run(thread_settings, sink, rx, thread_dropped, thread_spare))?;
         Ok(Arc::new(Self {
             settings,
             tx,
             count: AtomicU64::new(0),
             dropped,
+            spare,
         }))
     }
 
@@ -77,6 +84,11 @@ impl AccessLog {
     /// The next `RequestCount` (every request the access log sees counts, filtered or not).
     pub fn next_count(&self) -> u64 {
         self.count.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// `rec` boxed for [`AccessLog::submit`], in a box the writer gave back when one waits.
+    pub fn boxed(&self, rec: Record) -> Box<Record> {
+        self.spare.boxed(rec)
     }
 
     /// Queues a finished request's line unless `filters` drop it. Never blocks.
@@ -127,9 +139,10 @@ mod tests {
 
     use super::*;
 
-    fn record(status: u16) -> Box<Record> {
-        Box::new(Record {
+    pub(crate) fn record(status: u16) -> Record {
+        Record {
             start: SystemTime::now(),
+            started: None,
             duration: Duration::from_millis(1),
             entry_point: Arc::from("web"),
             router: None,
@@ -151,7 +164,7 @@ mod tests {
             request_headers: None,
             downstream_headers: None,
             trace: None,
-        })
+        }
     }
 
     #[test]
@@ -165,10 +178,10 @@ mod tests {
         let log = AccessLog::start(&cfg).expect("start");
         const N: u64 = 20_000;
         for _ in 0..N {
-            log.submit(record(200));
+            log.submit(Box::new(record(200)));
         }
         // Filtered out: neither written nor dropped.
-        log.submit(record(404));
+        log.submit(Box::new(record(404)));
         log.flush(Duration::from_secs(10));
         let written = std::fs::read_to_string(&path)
             .expect("read")

@@ -15,6 +15,7 @@ use crate::config::{Format, Settings};
 use crate::format;
 use crate::output::ReopenableFile;
 use crate::record::Record;
+use crate::spare::Spare;
 
 /// What the queue carries.
 pub(crate) enum Msg {
@@ -53,7 +54,13 @@ impl Write for Sink {
     }
 }
 
-pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped: Arc<AtomicU64>) {
+pub(crate) fn run(
+    settings: Settings,
+    mut sink: Sink,
+    rx: Receiver<Msg>,
+    dropped: Arc<AtomicU64>,
+    spare: Arc<Spare>,
+) {
     let mut out = Pending {
         buf: Vec::with_capacity(CHUNK + 4096),
         lines: 0,
@@ -67,6 +74,8 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
         .checked_sub(REPORT_EVERY)
         .unwrap_or_else(Instant::now);
     let mut busy = false;
+    // The batch's records, emptied, to give back.
+    let mut used = Vec::new();
     loop {
         // Under traffic the thread sleeps a tick and takes what queued meanwhile: requests
         // never wake it (a wake per line costs more than the line). Idle, it waits for the
@@ -87,18 +96,18 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
         };
         let mut batch = 0;
         let mut next = first;
+        // The lines' `time` (written in seconds): one clock read per batch, which takes
+        // milliseconds at most.
+        let (now, now_mono) = (SystemTime::now(), Instant::now());
         while let Some(msg) = next {
             batch += 1;
             match msg {
-                Msg::Line(rec) => {
+                Msg::Line(mut rec) => {
+                    rec.settle_start(now, now_mono);
                     match settings.format {
-                        Format::Json => format::json_bytes(
-                            &rec,
-                            &settings,
-                            SystemTime::now(),
-                            &mut memo,
-                            &mut out.buf,
-                        ),
+                        Format::Json => {
+                            format::json_bytes(&rec, &settings, now, &mut memo, &mut out.buf)
+                        }
                         Format::Common => {
                             line.clear();
                             format::common(&rec, &settings, &mut line);
@@ -111,6 +120,8 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
                         }
                     }
                     out.lines += 1;
+                    rec.empty();
+                    used.push(rec);
                     if out.buf.len() >= CHUNK {
                         out.write(&mut sink);
                     }
@@ -133,6 +144,7 @@ pub(crate) fn run(settings: Settings, mut sink: Sink, rx: Receiver<Msg>, dropped
             next = rx.try_recv().ok();
         }
         out.write(&mut sink);
+        spare.give_back(&mut used);
         busy = batch > 0;
         // Idle, the thread wakes every `REPORT_EVERY` at least: the last drops are reported.
         if last_report.elapsed() < REPORT_EVERY {

@@ -144,9 +144,9 @@ impl Logged {
             .and_then(|v| v.to_str().ok()?.parse().ok())
             .unwrap_or(0);
         let rec = Record {
-            start: SystemTime::now()
-                .checked_sub(started.elapsed())
-                .unwrap_or_else(SystemTime::now),
+            // Derived by the writer from `started` (one clock read per batch).
+            start: SystemTime::UNIX_EPOCH,
+            started: Some(started.into_std()),
             duration: std::time::Duration::ZERO,
             entry_point: rl.entry_point.clone(),
             router: rl.router.clone(),
@@ -158,7 +158,12 @@ impl Logged {
             method: req.method().clone(),
             uri: req.uri().clone(),
             version: req.version(),
-            tls: conn.tls.as_ref().map(tls::facts),
+            // Once per connection: the version, cipher and client subject do not change.
+            tls: conn.tls.as_ref().map(|info| {
+                conn.log_tls
+                    .get_or_init(|| Arc::new(tls::facts(info)))
+                    .clone()
+            }),
             request_size,
             count: rl.log.next_count(),
             origin: None,
@@ -171,7 +176,7 @@ impl Logged {
         };
         self.0 = Some(Pending {
             log: rl.log.clone(),
-            rec: Box::new(rec),
+            rec: rl.log.boxed(rec),
             origin: Arc::new(OriginCell {
                 headers: rl.headers,
                 facts: Mutex::default(),

@@ -33,6 +33,8 @@ pub(crate) struct ConnCtx {
     /// Set when the connection is TLS: SNI, negotiated version and cipher suite, ALPN, and
     /// the client certificate chain (for mTLS-aware middlewares).
     pub(crate) tls: Option<crate::tls::TlsInfo>,
+    /// The access log's TLS fields, made from `tls` by the connection's first logged request.
+    pub(crate) log_tls: std::sync::OnceLock<Arc<waygate_accesslog::TlsFacts>>,
     /// `X-Forwarded-Server`.
     pub(crate) server_name: HeaderValue,
     /// The client IP as a header value, made once per connection.

@@ -21,6 +21,7 @@ pub(super) fn record() -> Record {
     headers.insert("host", HeaderValue::from_static("example.com:8080"));
     Record {
         start: UNIX_EPOCH + Duration::new(1_709_251_198, 120_000_000),
+        started: None,
         duration: Duration::from_micros(2_500),
         entry_point: Arc::from("web"),
         router: Some(Arc::from("r@file")),
@@ -123,11 +124,11 @@ fn answered_by_the_gateway_tls_and_forwarded_for() {
     rec.status = 404;
     rec.size = 19;
     rec.forwarded_for = Some(HeaderValue::from_static("1.2.3.4"));
-    rec.tls = Some(TlsFacts {
+    rec.tls = Some(Arc::new(TlsFacts {
         version: "1.3",
         cipher: "TLS_AES_128_GCM_SHA256".into(),
         client_subject: None,
-    });
+    }));
     let s = settings(r#"{"fields":{"queryParameters":{"defaultMode":"drop"}}}"#);
     let mut out = String::new();
     json(&rec, &s, UNIX_EPOCH, &mut out);

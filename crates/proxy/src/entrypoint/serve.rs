@@ -334,6 +334,7 @@ pub(super) fn conn_ctx(
         entry_point: settings.index,
         remote,
         tls,
+        log_tls: std::sync::OnceLock::new(),
         server_name: settings.server_name.clone(),
         client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
         served: Default::default(),

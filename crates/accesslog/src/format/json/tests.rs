@@ -169,6 +169,7 @@ fn loaded() -> Record {
     origin_headers.insert("server", HeaderValue::from_static("o\\s"));
     Record {
         start: UNIX_EPOCH + Duration::new(4_102_444_799, 1),
+        started: None,
         duration: Duration::from_secs(u64::MAX),
         entry_point: Arc::from("we\u{2028}b"),
         router: Some(Arc::from("r&<>@file")),
@@ -180,11 +181,11 @@ fn loaded() -> Record {
         method: Method::from_bytes(b"PURGE&").expect("method"),
         uri: "/a%20b?q=1&y".parse().expect("uri"),
         version: Version::HTTP_2,
-        tls: Some(TlsFacts {
+        tls: Some(Arc::new(TlsFacts {
             version: "1.3",
             cipher: "TLS_AES_128_GCM_SHA256".into(),
             client_subject: Some("CN=a\\,b,O=\"x\"".into()),
-        }),
+        })),
         request_size: 12_345,
         count: u64::MAX,
         origin: Some(Origin {
