@@ -143,15 +143,30 @@ fn push_ipv4(out: &mut impl Ascii, ip: Ipv4Addr) {
     out.ascii_head(&buf, len - 1);
 }
 
+/// `00`, `01`, … `ff`: ids are written a byte (two digits) at a time.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+        i += 1;
+    }
+    t
+};
+
+/// `bytes` as lowercase hex into `out` (twice as long; what does not fit is left out).
+pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+}
+
 /// `bytes` as lowercase hex (at most 16 bytes: trace and span ids).
 pub(crate) fn push_hex(out: &mut impl Ascii, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut buf = [0u8; 32];
     let bytes = &bytes[..bytes.len().min(16)];
-    for (i, b) in bytes.iter().enumerate() {
-        buf[2 * i] = DIGITS[usize::from(b >> 4)];
-        buf[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
-    }
+    hex_into(&mut buf, bytes);
     out.ascii_head(&buf, 2 * bytes.len());
 }
 
@@ -189,5 +204,10 @@ mod tests {
         s.clear();
         push_hex(&mut s, &[0x00, 0x0f, 0xa0, 0xff]);
         assert_eq!(s, "000fa0ff");
+        let all: Vec<u8> = (0..=255).collect();
+        let mut buf = vec![0u8; 512];
+        hex_into(&mut buf, &all);
+        let want: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(String::from_utf8_lossy(&buf), want);
     }
 }

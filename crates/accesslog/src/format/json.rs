@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use http::Version;
 
-use super::digits::{push_addr, push_hex, push_ip, push_u64};
+use super::digits::{hex_into, push_addr, push_ip, push_u64};
 use super::{headers, request_path, split_host_port};
 use crate::config::Settings;
 use crate::field::Field;
@@ -235,11 +235,19 @@ impl Line<'_> {
         {
             self.shared(&mut plain[3], &o.url);
         }
-        let trace = rec.trace.as_ref();
-        if let Some(t) = trace
+        // The ids as quoted hex, made once: each is written twice (`SpanId` and `span_id`,
+        // `TraceId` and `trace_id`).
+        let trace = rec.trace.as_ref().map(|t| {
+            let mut span = *b"\"________________\"";
+            hex_into(&mut span[1..17], &t.span_id);
+            let mut trace = *b"\"________________________________\"";
+            hex_into(&mut trace[1..33], &t.trace_id);
+            (span, trace)
+        });
+        if let Some((span, _)) = &trace
             && self.field(Field::SpanId, key!("SpanId"))
         {
-            self.quoted(|o| push_hex(o, &t.span_id));
+            self.out.extend_from_slice(span);
         }
         // `StartLocal` and `StartUTC` are the same text (both in UTC): formatted once.
         let mut start = None;
@@ -270,10 +278,10 @@ impl Line<'_> {
         {
             self.str(t.version);
         }
-        if let Some(t) = trace
+        if let Some((_, trace)) = &trace
             && self.field(Field::TraceId, key!("TraceId"))
         {
-            self.quoted(|o| push_hex(o, &t.trace_id));
+            self.out.extend_from_slice(trace);
         }
         if self.field(Field::EntryPointName, key!("entryPointName")) {
             self.shared(&mut plain[4], &rec.entry_point);
@@ -282,18 +290,18 @@ impl Line<'_> {
         self.out.extend_from_slice(b"\"info\"");
         self.key("msg", key!("msg"));
         self.out.extend_from_slice(b"\"\"");
-        if let Some(t) = trace
+        if let Some((span, _)) = &trace
             && self.field(Field::OtelSpanId, key!("span_id"))
         {
-            self.quoted(|o| push_hex(o, &t.span_id));
+            self.out.extend_from_slice(span);
         }
         // logrus writes `time` with RFC 3339 (seconds); the table's times carry nanoseconds.
         self.key("time", key!("time"));
         self.quoted(|o| stamps.now.rfc3339(now, o));
-        if let Some(t) = trace
+        if let Some((_, trace)) = &trace
             && self.field(Field::OtelTraceId, key!("trace_id"))
         {
-            self.quoted(|o| push_hex(o, &t.trace_id));
+            self.out.extend_from_slice(trace);
         }
     }
 

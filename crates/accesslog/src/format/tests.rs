@@ -156,6 +156,13 @@ fn split_host_port_as_go() {
     assert_eq!(split_host_port("a"), ("a", "-"));
     assert_eq!(split_host_port("[::1]:80"), ("::1", "80"));
     assert_eq!(split_host_port("::1"), ("::1", "-"));
+    assert_eq!(split_host_port("a:"), ("a", ""));
+    assert_eq!(split_host_port(":80"), ("", "80"));
+    assert_eq!(split_host_port("a:b:c"), ("a:b:c", "-"));
+    assert_eq!(split_host_port("[::1]"), ("[::1]", "-"));
+    assert_eq!(split_host_port("[a]:"), ("a", ""));
+    assert_eq!(split_host_port("é:1"), ("é", "1"));
+    assert_eq!(split_host_port(""), ("", "-"));
 }
 
 #[test]
