@@ -89,6 +89,10 @@ fn any_value(out: &mut Vec<u8>, value: &Value) {
             key(out, 1, 2);
             len_prefixed(out, s.as_bytes());
         }
+        Value::Shared(s) => {
+            key(out, 1, 2);
+            len_prefixed(out, s.as_bytes());
+        }
         Value::Bool(b) => {
             key(out, 2, 0);
             varint(out, u64::from(*b));
@@ -169,9 +173,19 @@ pub(crate) fn message(out: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<
     if len < 0x80 {
         out[at] = len as u8;
     } else {
-        let mut prefix = Vec::with_capacity(10);
-        varint(&mut prefix, len as u64);
-        out.splice(at..=at, prefix);
+        // The length's varint, on the stack (a `Vec` for it was an allocation per span).
+        let (mut prefix, mut n, mut v) = ([0u8; 10], 0, len as u64);
+        while v >= 0x80 {
+            prefix[n] = (v as u8) | 0x80;
+            v >>= 7;
+            n += 1;
+        }
+        prefix[n] = v as u8;
+        // The body moves right by the extra bytes, then the prefix goes in front of it.
+        let extra = n;
+        out.resize(out.len() + extra, 0);
+        out.copy_within(at + 1..at + 1 + len, at + 1 + extra);
+        out[at..=at + n].copy_from_slice(&prefix[..=n]);
     }
 }
 

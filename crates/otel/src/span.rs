@@ -26,6 +26,9 @@ pub enum StatusCode {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Cow<'static, str>),
+    /// A string several attributes or spans hold (the entry point's name, an address): one
+    /// allocation, or none, instead of one per attribute.
+    Shared(Arc<str>),
     Int(i64),
     Bool(bool),
     Strings(Vec<String>),
@@ -76,6 +79,13 @@ impl KeyValue {
         Self {
             key: Cow::Borrowed(key),
             value: Value::Str(value.into()),
+        }
+    }
+
+    pub fn shared(key: &'static str, value: Arc<str>) -> Self {
+        Self {
+            key: Cow::Borrowed(key),
+            value: Value::Shared(value),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use http::Version;
 use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -109,7 +110,7 @@ fn captured_len(tracer: &Tracer) -> usize {
 /// Traefik's `CaptureServerRequest`, after the `entry_point` attribute.
 pub(super) fn server_attributes(
     tracer: &Tracer,
-    entry_point: &str,
+    entry_point: &Arc<str>,
     req: &Request,
     remote: SocketAddr,
     authority: Option<&HeaderValue>,
@@ -120,11 +121,12 @@ pub(super) fn server_attributes(
         None if h.contains_key(http::header::TRANSFER_ENCODING) => -1,
         None => 0,
     };
-    let ip = ip_text(crate::forwarded::canonical(remote.ip()));
+    // One string for both address attributes.
+    let ip: Arc<str> = Arc::from(ip_text(crate::forwarded::canonical(remote.ip())));
     // With room for what `response_attributes` adds.
     let mut a = Vec::with_capacity(14 + captured_len(tracer));
     a.extend([
-        KeyValue::str("entry_point", entry_point.to_string()),
+        KeyValue::shared("entry_point", entry_point.clone()),
         KeyValue::str("http.request.method", method_text(req.method())),
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::int("http.request.body.size", body_size),
@@ -142,8 +144,8 @@ pub(super) fn server_attributes(
                 .unwrap_or("")
                 .to_string(),
         ),
-        KeyValue::str("network.peer.address", ip.clone()),
-        KeyValue::str("client.address", ip),
+        KeyValue::shared("network.peer.address", ip.clone()),
+        KeyValue::shared("client.address", ip),
         KeyValue::int("client.port", i64::from(remote.port())),
         KeyValue::int("network.peer.port", i64::from(remote.port())),
     ]);
@@ -166,17 +168,19 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
         .unwrap_or(if scheme == "https" { 443 } else { 80 });
     let path = req.uri().path();
     let base = target.base_path.trim_end_matches('/');
-    let path = if base.is_empty() || path.starts_with(base) {
-        path.to_string()
+    let base = if base.is_empty() || path.starts_with(base) {
+        ""
     } else {
-        format!("{base}{path}")
+        base
     };
     let authority = target.authority.as_str();
-    let mut full = String::with_capacity(scheme.len() + 3 + authority.len() + path.len() + 1);
+    let mut full =
+        String::with_capacity(scheme.len() + 3 + authority.len() + base.len() + path.len() + 1);
     full.push_str(scheme);
     full.push_str("://");
     full.push_str(authority);
-    full.push_str(&path);
+    full.push_str(base);
+    full.push_str(path);
     if let Some(q) = req.uri().query() {
         let q = redact_query(q, &tracer.safe_query_params);
         if !q.is_empty() {
@@ -189,6 +193,8 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
         "https" => Cow::Borrowed("https"),
         other => Cow::Owned(other.to_string()),
     };
+    // One string for both host attributes.
+    let host: Arc<str> = Arc::from(host);
     let mut a = Vec::with_capacity(10 + captured_len(tracer));
     a.extend([
         KeyValue::str("http.request.method", method_text(req.method())),
@@ -196,9 +202,9 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
         KeyValue::str("url.full", full),
         KeyValue::str("url.scheme", scheme),
         KeyValue::str("user_agent.original", header_str(req.headers(), USER_AGENT)),
-        KeyValue::str("network.peer.address", host.to_string()),
+        KeyValue::shared("network.peer.address", host.clone()),
         KeyValue::int("network.peer.port", i64::from(port)),
-        KeyValue::str("server.address", host.to_string()),
+        KeyValue::shared("server.address", host),
         KeyValue::int("server.port", i64::from(port)),
     ]);
     captured(
