@@ -52,6 +52,22 @@ static PAIRS: [u8; 200] = {
 
 /// `n` in decimal.
 pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
+    // Half of a line's numbers (statuses, small sizes, retries) have at most three digits:
+    // written without the length count and the buffer.
+    if n < 10 {
+        out.ascii(&[b'0' + n as u8]);
+        return;
+    }
+    if n < 100 {
+        let pair = 2 * n as usize;
+        out.ascii(&PAIRS[pair..pair + 2]);
+        return;
+    }
+    if n < 1000 {
+        let pair = 2 * (n % 100) as usize;
+        out.ascii(&[b'0' + (n / 100) as u8, PAIRS[pair], PAIRS[pair + 1]]);
+        return;
+    }
     let len = decimal_len(n);
     let mut buf = [0u8; 20];
     let mut i = len;
@@ -177,7 +193,7 @@ mod tests {
     #[test]
     fn as_display_writes_them() {
         let mut s = String::new();
-        for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
+        for n in (0u64..=10_001).chain([99_999, 100_000, 1_000_000, u64::MAX - 1, u64::MAX]) {
             s.clear();
             push_u64(&mut s, n);
             assert_eq!(s, n.to_string());

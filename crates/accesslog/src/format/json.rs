@@ -140,7 +140,10 @@ impl Line<'_> {
             self.quoted(|o| push_u64(o, u64::from(rec.client.port())));
         }
         if self.field(Field::ClientUsername, key!("ClientUsername")) {
-            self.str(rec.username.as_deref().unwrap_or("-"));
+            match rec.username.as_deref() {
+                Some(user) => self.str(user),
+                None => self.out.extend_from_slice(b"\"-\""),
+            }
         }
         if self.field(Field::DownstreamContentSize, key!("DownstreamContentSize")) {
             self.int(u128::from(rec.size));
