@@ -221,8 +221,12 @@ impl Drop for RequestToken {
 pub(crate) struct GuardedIo<T> {
     inner: T,
     guard: Arc<ConnGuard>,
-    /// The head timer, and the request count when it was armed.
-    head: Option<(u64, Pin<Box<Sleep>>)>,
+    /// The head timer, kept for the connection's life and reset for each head: a new
+    /// timer per request would wake the runtime's driver each time (its deadline comes
+    /// before the idle timer's), a reset to a later deadline does not.
+    head: Option<Pin<Box<Sleep>>>,
+    /// The request count when the head timer was armed; `None`: disarmed.
+    head_armed_at: Option<u64>,
     /// The stall timer (kept and reset rather than reallocated); armed while a write waits.
     stall: Option<Pin<Box<Sleep>>>,
     stall_armed: bool,
@@ -235,10 +239,11 @@ impl<T> GuardedIo<T> {
         let head = guard
             .timeouts
             .read
-            .map(|t| (0, Box::pin(tokio::time::sleep_until(guard.accepted + t))));
+            .map(|t| Box::pin(tokio::time::sleep_until(guard.accepted + t)));
         Self {
             inner,
             guard,
+            head_armed_at: head.as_ref().map(|_| 0),
             head,
             stall: None,
             stall_armed: false,
@@ -248,12 +253,13 @@ impl<T> GuardedIo<T> {
     /// Bytes arrived: a new request's head starts if the connection was idle (HTTP/1).
     fn on_read(&mut self) {
         let g = &self.guard;
-        if let Some((armed_at, _)) = &self.head
-            && *armed_at != g.started.load(Ordering::Relaxed)
+        if self
+            .head_armed_at
+            .is_some_and(|at| at != g.started.load(Ordering::Relaxed))
         {
-            self.head = None;
+            self.head_armed_at = None;
         }
-        if self.head.is_some()
+        if self.head_armed_at.is_some()
             || g.is_h2()
             || g.upgraded.load(Ordering::Relaxed)
             || g.active.load(Ordering::Acquire) != 0
@@ -262,20 +268,24 @@ impl<T> GuardedIo<T> {
         }
         g.head_in_progress.store(true, Ordering::Relaxed);
         if let Some(t) = g.timeouts.read {
-            let started = g.started.load(Ordering::Relaxed);
-            self.head = Some((started, Box::pin(tokio::time::sleep(t))));
+            let deadline = Instant::now() + t;
+            match &mut self.head {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => self.head = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+            self.head_armed_at = Some(g.started.load(Ordering::Relaxed));
         }
     }
 
     /// The head timer: `Err` once it elapsed while the head is still incomplete.
     fn poll_head(&mut self, cx: &mut Context<'_>) -> std::io::Result<()> {
-        let Some((armed_at, sleep)) = &mut self.head else {
+        let (Some(armed_at), Some(sleep)) = (self.head_armed_at, &mut self.head) else {
             return Ok(());
         };
-        if self.guard.started.load(Ordering::Relaxed) != *armed_at
+        if self.guard.started.load(Ordering::Relaxed) != armed_at
             || self.guard.upgraded.load(Ordering::Relaxed)
         {
-            self.head = None;
+            self.head_armed_at = None;
             return Ok(());
         }
         if sleep.as_mut().poll(cx).is_ready() {
