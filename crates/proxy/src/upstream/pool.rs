@@ -211,12 +211,18 @@ impl Pool {
 
     fn checkout(&self) -> Option<http1::SendRequest<Body>> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        while let Some((conn, since)) = idle.hyper.pop() {
+        self.pop_live(&mut idle.hyper, http1::SendRequest::is_ready)
+    }
+
+    /// The most recently used connection of `stack` that has not expired and is `alive`;
+    /// the others are dropped on the way.
+    fn pop_live<C>(&self, stack: &mut Vec<(C, Instant)>, alive: impl Fn(&C) -> bool) -> Option<C> {
+        while let Some((conn, since)) = stack.pop() {
             let expired = self
                 .settings
                 .idle_conn_timeout
                 .is_some_and(|t| since.elapsed() > t);
-            if !expired && conn.is_ready() {
+            if !expired && alive(&conn) {
                 return Some(conn);
             }
         }
@@ -236,16 +242,7 @@ impl Pool {
     /// An idle fast-path connection, most recently used first.
     fn checkout_h1(&self) -> Option<Box<H1Conn>> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        while let Some((conn, since)) = idle.fast.pop() {
-            let expired = self
-                .settings
-                .idle_conn_timeout
-                .is_some_and(|t| since.elapsed() > t);
-            if !expired && conn.alive() {
-                return Some(conn);
-            }
-        }
-        None
+        self.pop_live(&mut idle.fast, |c| c.alive())
     }
 
     /// A fast-path connection whose response ended, nothing of it left unread.
