@@ -7,6 +7,8 @@
 
 mod chunked;
 mod head;
+#[cfg(test)]
+mod props;
 
 use std::io;
 use std::pin::Pin;
