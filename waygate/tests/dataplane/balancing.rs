@@ -345,7 +345,11 @@ async fn hrw_keeps_clients_and_moves_only_the_removed_servers_ones() {
         "hrw: {moved} of {CLIENTS} clients moved ({fraction:.3}), 1/N = {}",
         1.0 / N as f64
     );
-    assert!(fraction <= 1.0 / N as f64 + 0.1, "{fraction}");
+    // The removed server's share follows Traefik's FNV-1a of the client IP and the server
+    // URLs, whose ports change every run: it spreads wider than a uniform hash would
+    // (0.08 to 0.44 over 5,000 simulated port draws; above 1/N + 0.1 in 2.2 % of them,
+    // which made this bound flaky). What moved is checked exactly above.
+    assert!(fraction <= 0.5, "{fraction}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
