@@ -25,6 +25,7 @@ pub(super) use self::head::{Framing, Head};
 use super::Pool;
 use super::capped::READ_PIECE;
 use crate::Request;
+use crate::rescue::ProxyError;
 
 /// The largest response head accepted (as on hyper's path).
 const MAX_RESPONSE_HEAD: usize = 1 << 20;
@@ -71,6 +72,16 @@ enum Kind {
     Length(u64),
     Chunked(Chunked),
     Close,
+}
+
+impl From<SendError> for ProxyError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::NotWritten(e) | SendError::Closed(e) | SendError::Failed(e) => {
+                ProxyError::Upstream(e)
+            }
+        }
+    }
 }
 
 // === impl H1Conn ===

@@ -151,9 +151,7 @@ impl Pool {
                     Err(SendError::Closed(e)) if reused && may_repeat(&req) => {
                         debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
                     }
-                    Err(SendError::NotWritten(e) | SendError::Closed(e) | SendError::Failed(e)) => {
-                        return Err(ProxyError::Upstream(e));
-                    }
+                    Err(e) => return Err(e.into()),
                 },
                 Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
                 Conn::Fresh(mut conn) => {
@@ -189,12 +187,8 @@ impl Pool {
             }
             if self.tls.is_none() && Want::of(&req).fast {
                 let conn = H1Conn::new(Box::pin(self.dial()).await?);
-                return match conn.send(&req).await {
-                    Ok((head, conn)) => Ok(self.respond(head, conn)),
-                    Err(SendError::NotWritten(e) | SendError::Closed(e) | SendError::Failed(e)) => {
-                        Err(ProxyError::Upstream(e))
-                    }
-                };
+                let (head, conn) = conn.send(&req).await?;
+                return Ok(self.respond(head, conn));
             }
             let http1_only =
                 self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);
