@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{Gw, LOCAL_EP, client, get, send};
+use crate::support::{Gw, LOCAL_EP, Resp, client, get, send};
 
 /// The backend: answers by path, counts connections.
 struct Scripted {
@@ -90,6 +92,23 @@ impl Scripted {
     }
 }
 
+/// Appends what `stream` has to `buf`; `false` once the peer is gone.
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
+/// `GET base+path` with `Host: t.test`.
+async fn at(c: &Client<HttpConnector, Full<Bytes>>, base: &str, path: &str) -> Resp {
+    get(c, &format!("{base}{path}"), "t.test").await
+}
+
 async fn serve(mut stream: TcpStream) {
     let mut buf = Vec::new();
     loop {
@@ -98,10 +117,8 @@ async fn serve(mut stream: TcpStream) {
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break end + 4;
             }
-            let mut chunk = [0u8; 4096];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            if !read_more(&mut stream, &mut buf).await {
+                return;
             }
         };
         let head = String::from_utf8_lossy(&buf[..end]).into_owned();
@@ -111,10 +128,8 @@ async fn serve(mut stream: TcpStream) {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0);
         while buf.len() < end + len {
-            let mut chunk = [0u8; 4096];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            if !read_more(&mut stream, &mut buf).await {
+                return;
             }
         }
         let body = buf[end..end + len].to_vec();
@@ -146,7 +161,7 @@ async fn backends_frame_responses_every_way_http_allows() {
 
     // Sequential requests on one kept-alive upstream connection.
     for _ in 0..3 {
-        let r = get(&c, &format!("{base}/ok"), "t.test").await;
+        let r = at(&c, &base, "/ok").await;
         assert_eq!((r.status, r.body.as_str()), (200, "ok"));
     }
     assert_eq!(
@@ -155,10 +170,10 @@ async fn backends_frame_responses_every_way_http_allows() {
         "one upstream connection"
     );
 
-    let r = get(&c, &format!("{base}/chunked"), "t.test").await;
+    let r = at(&c, &base, "/chunked").await;
     assert_eq!((r.status, r.body.as_str()), (200, "wikipedia"));
     assert_eq!(r.headers["x-a"], "1");
-    let r = get(&c, &format!("{base}/hints"), "t.test").await;
+    let r = at(&c, &base, "/hints").await;
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
     assert!(
         !r.headers.contains_key("link"),
@@ -191,11 +206,11 @@ async fn backends_frame_responses_every_way_http_allows() {
     );
 
     // Responses that end their connection; the next request dials a new one.
-    let r = get(&c, &format!("{base}/http10"), "t.test").await;
+    let r = at(&c, &base, "/http10").await;
     assert_eq!((r.status, r.body.as_str()), (200, "old!"));
-    let r = get(&c, &format!("{base}/until-close"), "t.test").await;
+    let r = at(&c, &base, "/until-close").await;
     assert_eq!((r.status, r.body.as_str()), (200, "until close"));
-    let r = get(&c, &format!("{base}/ok"), "t.test").await;
+    let r = at(&c, &base, "/ok").await;
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
 
     // The status line carries the code's own reason phrase, as from Go's server, on both
@@ -219,8 +234,8 @@ async fn backends_frame_responses_every_way_http_allows() {
     );
 
     // Two lengths: the backend's answer cannot be framed, so it is not forwarded.
-    let r = get(&c, &format!("{base}/conflict"), "t.test").await;
+    let r = at(&c, &base, "/conflict").await;
     assert_eq!(r.status, 502, "{}", r.body);
-    let r = get(&c, &format!("{base}/ok"), "t.test").await;
+    let r = at(&c, &base, "/ok").await;
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
 }
