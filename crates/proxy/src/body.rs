@@ -41,6 +41,14 @@ pub enum Body {
     Boxed(BoxBody),
 }
 
+/// A request body as a server hands it to the handler: none (the HTTP/1.1 server fast path
+/// serves only requests without one) or hyper's.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    Empty,
+    Hyper(Incoming),
+}
+
 /// A body rewritten on its way.
 pub struct BoxBody(Pin<Box<dyn http_body::Body<Data = Bytes, Error = BodyError> + Send>>);
 

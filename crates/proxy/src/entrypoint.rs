@@ -5,6 +5,7 @@
 
 mod dispatch;
 mod guard;
+mod h1;
 mod listen;
 mod prefixed;
 mod serve;

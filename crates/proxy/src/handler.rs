@@ -8,12 +8,11 @@ use std::sync::Arc;
 
 use http::header::{HeaderValue, UPGRADE};
 use http::request::Parts;
-use hyper::body::Incoming;
 use tokio::sync::watch;
 use waygate_rules::{normalize_host, routing_path};
 
 use crate::accesslog::Logged;
-use crate::body::ClientBody;
+use crate::body::{ClientBody, Inbound};
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
@@ -75,7 +74,7 @@ impl ConnCtx {
 /// request in the future every request moves.)
 #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
 pub(crate) fn handle(
-    req: http::Request<Incoming>,
+    req: http::Request<Inbound>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
 ) -> impl Future<Output = http::Response<ServedBody>> + Send + '_ {
@@ -118,7 +117,7 @@ pub(crate) fn handle(
 // `None` check for routers that do not use it.
 #[allow(clippy::too_many_arguments)]
 async fn route_and_serve(
-    req: http::Request<Incoming>,
+    req: http::Request<Inbound>,
     conn: &ConnCtx,
     table: Arc<RuntimeTable>,
     started: tokio::time::Instant,
@@ -135,14 +134,15 @@ async fn route_and_serve(
         Ok(x) => x,
         Err(e) => return respond(&e),
     };
-    let body = if http_body::Body::is_end_stream(&incoming) {
-        Body::Empty
-    } else {
-        let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
-        if chunked && let Err(e) = body.read_ahead().await {
-            return respond(&ProxyError::ClientBody(e.to_string()));
+    let body = match incoming {
+        Inbound::Hyper(incoming) if !http_body::Body::is_end_stream(&incoming) => {
+            let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
+            if chunked && let Err(e) = body.read_ahead().await {
+                return respond(&ProxyError::ClientBody(e.to_string()));
+            }
+            Body::Client(body)
         }
-        Body::Client(body)
+        _ => Body::Empty,
     };
     let mut req = http::Request::from_parts(parts, body);
     let router = {

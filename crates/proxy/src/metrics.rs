@@ -161,7 +161,7 @@ impl Prometheus {
 pub(crate) fn observe(
     table: &RuntimeTable,
     conn: &crate::handler::ConnCtx,
-    req: &http::Request<hyper::body::Incoming>,
+    req: &http::Request<crate::body::Inbound>,
     started: tokio::time::Instant,
 ) -> Option<Box<Observation>> {
     let (_, ep) = table.entry_points.get(conn.entry_point)?;

@@ -18,6 +18,7 @@ mod framing;
 mod h2flood;
 mod memory;
 mod paths;
+mod server_h1;
 mod shutdown;
 mod smuggling;
 mod stale;

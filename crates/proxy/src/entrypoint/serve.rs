@@ -22,6 +22,9 @@ use tracing::{Instrument, debug, debug_span, warn};
 use super::Bound;
 use super::dispatch::ProxyTrust;
 use super::guard::{ConnGuard, GuardedIo, Timeouts};
+use super::h1;
+use super::prefixed::Prefixed;
+use crate::body::Inbound;
 use crate::handler::{ConnCtx, handle};
 use crate::table::RuntimeTable;
 use crate::tls::{TLS_HANDSHAKE, TlsInfo, handshake};
@@ -356,21 +359,68 @@ where
     let remote = conn.remote;
     let guard = conn.guard.clone();
     let mut drain = conn.drain.clone();
-    let io = GuardedIo::new(io, guard.clone());
+    let mut io = GuardedIo::new(io, guard.clone());
+    let mut idle = std::pin::pin!(guard.idle_expired());
+    let mut closing = false;
+    let mut draining = false;
+    // HTTP/1.1 requests without a body are served by the fast path until one is not.
+    let h2_by_alpn = conn
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.alpn.as_deref() == Some(b"h2"));
+    let replay = if h2_by_alpn {
+        bytes::Bytes::new()
+    } else {
+        let phase = h1::Phase::default();
+        let fast = h1::serve(
+            &mut io,
+            &conn,
+            &shared.tables,
+            shared.settings.max_header_bytes,
+            &phase,
+        );
+        let mut fast = std::pin::pin!(fast);
+        loop {
+            tokio::select! {
+                biased;
+                ended = fast.as_mut() => match ended {
+                    h1::Ended::Closed => return,
+                    h1::Ended::Handover(bytes) => break bytes,
+                },
+                _ = drain.wait_for(|d| *d), if !draining => {
+                    draining = true;
+                    if phase.reading() {
+                        return;
+                    }
+                    phase.close_after_response();
+                }
+                () = &mut idle, if !closing => {
+                    closing = true;
+                    if phase.reading() {
+                        debug!(%remote, "idle timeout: closing the connection");
+                        return;
+                    }
+                    phase.close_after_response();
+                }
+            }
+        }
+    };
+    let io = Prefixed::new(replay.into(), io);
     let tables = shared.tables.clone();
-    let svc = service_fn(move |req| {
+    let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
         let conn = conn.clone();
         let table = tables.load_full();
+        let req = req.map(Inbound::Hyper);
         async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) }
     });
     let connection = shared
         .builder
         .serve_connection_with_upgrades(TokioIo::new(io), svc);
     let mut connection = std::pin::pin!(connection);
-    let mut idle = std::pin::pin!(guard.idle_expired());
+    if draining || closing {
+        connection.as_mut().graceful_shutdown();
+    }
     let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
-    let mut closing = false;
-    let mut draining = false;
     loop {
         tokio::select! {
             biased;

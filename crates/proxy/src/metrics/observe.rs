@@ -45,7 +45,7 @@ impl Observation {
     /// Starts observing `req` on an entry point whose table has metrics.
     pub(crate) fn start(
         ep: &Arc<EntryPointMetrics>,
-        req: &http::Request<hyper::body::Incoming>,
+        req: &http::Request<crate::body::Inbound>,
         tls: Option<&crate::tls::TlsInfo>,
         started: tokio::time::Instant,
     ) -> Box<Self> {
