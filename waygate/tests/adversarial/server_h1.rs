@@ -3,7 +3,8 @@
 //! hyper frames them (`Content-Length`, chunked, nothing after HEAD, a `Date`); the first
 //! request with a body and everything after it served by hyper on the same connection;
 //! `Connection: close` honoured; a large body written whole; a client that goes away
-//! cancels its request (the backend's connection closes), as on hyper's path.
+//! cancels its request (the backend's connection closes), as on hyper's path; at shutdown
+//! an idle connection closes and a request in flight gets its response, then the close.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,6 +93,13 @@ async fn serve(mut stream: TcpStream, slow_seen: &AtomicUsize) {
                 let body = vec![b'b'; BIG];
                 stream.write_all(head.as_bytes()).await.is_ok()
                     && stream.write_all(&body).await.is_ok()
+            }
+            "/late" => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nlate")
+                    .await
+                    .is_ok()
             }
             "/slow" => {
                 slow_seen.fetch_add(1, Ordering::SeqCst);
@@ -286,4 +294,38 @@ async fn a_client_that_goes_away_cancels_its_request() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_closes_idle_connections_and_finishes_requests_in_flight() {
+    let b = backend().await;
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      lifeCycle:\n        graceTimeOut: 5s\n";
+    let mut gw = Gw::start(st, &config(&b.url));
+    let addr = gw.addrs["web"];
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    idle.write_all(b"GET /i HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .expect("write");
+    assert_eq!(read_all(&mut idle, &[false]).await[0].1, b"/i:");
+    let mut busy = TcpStream::connect(addr).await.expect("connect");
+    busy.write_all(b"GET /late HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    gw.signal("TERM");
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(Duration::from_secs(3), idle.read_to_end(&mut rest))
+        .await
+        .expect("the idle connection closed at shutdown")
+        .expect("read");
+    assert_eq!(n, 0);
+    let r = read_all(&mut busy, &[false]).await;
+    assert_eq!(r[0].1, b"late");
+    assert!(r[0].0.contains("\r\nconnection: close\r\n"), "{}", r[0].0);
+    let n = tokio::time::timeout(Duration::from_secs(3), busy.read_to_end(&mut rest))
+        .await
+        .expect("closed after its response")
+        .expect("read");
+    assert_eq!(n, 0);
+    assert_eq!(gw.wait_exit(Duration::from_secs(5)), Some(0));
 }

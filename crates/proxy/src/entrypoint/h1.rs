@@ -166,7 +166,8 @@ where
         if write::respond(io, &mut out, body, framing).await.is_err() {
             return Ended::Closed;
         }
-        if last {
+        // Shutdown or the idle timer may have asked while the response was written.
+        if last || phase.closing.load(Ordering::Relaxed) {
             let _ = io.shutdown().await;
             return Ended::Closed;
         }
