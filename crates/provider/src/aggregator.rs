@@ -123,10 +123,17 @@ impl Aggregator {
                 tracing::debug!(provider = %snap.provider, "configuration unchanged");
                 continue;
             }
-            let mut config = qualify::qualify(&snap.config, &snap.provider);
+            let before = self.providers.get(&snap.provider);
+            let previous = before.and_then(|p| {
+                Some(qualify::Previous {
+                    raw: p.snapshot.config.http.as_ref()?,
+                    qualified: p.config.http.as_ref()?,
+                })
+            });
+            let mut config = qualify::qualify(&snap.config, &snap.provider, previous);
             merge::default_entry_points(&mut config, &self.static_cfg);
             let memo = self.memos.entry(snap.provider.clone()).or_default();
-            let previous = self.providers.get(&snap.provider).map(|p| &p.snapshot);
+            let previous = before.map(|p| &p.snapshot);
             let issues = check::provider_issues(&snap, &self.static_cfg, memo, previous);
             let prepared = Prepared {
                 config,

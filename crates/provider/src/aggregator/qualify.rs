@@ -3,6 +3,7 @@
 //! store named `default` are global and stay unqualified.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use waygate_config::Issue;
 use waygate_config::dynamic::{DynamicConfig, HttpConfig};
@@ -18,17 +19,52 @@ pub(super) fn qualified(name: &str, provider: &str) -> String {
     }
 }
 
+/// The same provider's previous qualification: the HTTP configuration it was given and
+/// what it made of it (entry points defaulted too).
+#[derive(Clone, Copy)]
+pub(super) struct Previous<'a> {
+    pub(super) raw: &'a HttpConfig,
+    pub(super) qualified: &'a HttpConfig,
+}
+
 /// `provider`'s configuration with every name and reference qualified. The HTTP items are
-/// shared with `config` where no reference of theirs needed qualifying.
-pub(super) fn qualify(config: &DynamicConfig, provider: &str) -> DynamicConfig {
+/// shared with `config` where no reference of theirs needed qualifying, and with
+/// `previous`'s result where the item is unchanged (the same or an equal definition): a
+/// qualified item depends only on the item, the provider and the static configuration, so
+/// a one-router change copies one router, not 10,000, and the merged configuration shares
+/// the unchanged items with the previous one (the data plane then reuses what it compiled
+/// from them without comparing).
+pub(super) fn qualify(
+    config: &DynamicConfig,
+    provider: &str,
+    previous: Option<Previous<'_>>,
+) -> DynamicConfig {
     // The HTTP maps are built with their qualified names at once (a copy then a rename
     // allocated every name twice).
     let mut c = DynamicConfig {
-        http: config.http.as_ref().map(|h| HttpConfig {
-            routers: qualified_keys(&h.routers, provider),
-            services: qualified_keys(&h.services, provider),
-            middlewares: qualified_keys(&h.middlewares, provider),
-            servers_transports: qualified_keys(&h.servers_transports, provider),
+        http: config.http.as_ref().map(|h| {
+            let (raw, done) = (previous.map(|p| p.raw), previous.map(|p| p.qualified));
+            HttpConfig {
+                routers: reused(
+                    &h.routers,
+                    provider,
+                    raw.map(|r| &r.routers),
+                    done.map(|d| &d.routers),
+                ),
+                services: reused(
+                    &h.services,
+                    provider,
+                    raw.map(|r| &r.services),
+                    done.map(|d| &d.services),
+                ),
+                middlewares: reused(
+                    &h.middlewares,
+                    provider,
+                    raw.map(|r| &r.middlewares),
+                    done.map(|d| &d.middlewares),
+                ),
+                servers_transports: qualified_keys(&h.servers_transports, provider),
+            }
         }),
         tcp: config.tcp.clone(),
         udp: config.udp.clone(),
@@ -75,6 +111,26 @@ pub(super) fn issue(mut issue: Issue, provider: &str) -> Issue {
 fn qualified_keys<T: Clone>(map: &BTreeMap<String, T>, provider: &str) -> BTreeMap<String, T> {
     map.iter()
         .map(|(k, v)| (qualified(k, provider), v.clone()))
+        .collect()
+}
+
+/// [`qualified_keys`] for shared items, each taken from `done` (the previous result) when
+/// `raw` (the previous input) had the same definition under the same name.
+fn reused<T: PartialEq>(
+    map: &BTreeMap<String, Arc<T>>,
+    provider: &str,
+    raw: Option<&BTreeMap<String, Arc<T>>>,
+    done: Option<&BTreeMap<String, Arc<T>>>,
+) -> BTreeMap<String, Arc<T>> {
+    map.iter()
+        .map(|(k, v)| {
+            let q = qualified(k, provider);
+            let before = raw
+                .and_then(|r| r.get(k))
+                .filter(|old| Arc::ptr_eq(old, v) || *old == v);
+            let item = before.and_then(|_| done?.get(&q)).unwrap_or(v).clone();
+            (q, item)
+        })
         .collect()
 }
 

@@ -214,7 +214,7 @@ tls:
     default: {}
 ",
     );
-    let q = qualify::qualify(&c, "file");
+    let q = qualify::qualify(&c, "file", None);
     let h = q.http.as_ref().expect("http");
     let keys: Vec<&str> = h.routers.keys().map(String::as_str).collect();
     assert_eq!(keys, ["child@file", "web@file"]);
@@ -384,4 +384,47 @@ tls:
             .as_ref()
             .is_some_and(|h| h.routers.contains_key("web@file"))
     );
+}
+
+/// A new snapshot that changes one router: the unchanged router and service are the previous
+/// publish's items (shared, so the data plane reuses what it compiled from them); the changed
+/// router is qualified anew and serves its new rule.
+#[test]
+fn unchanged_items_are_shared_with_the_previous_publish() {
+    let two = |host: &str| {
+        format!(
+            "http:\n  routers:\n    web:\n      rule: Host(`{host}`)\n      service: svc\n    other:\n      rule: Host(`other.test`)\n      service: svc\n  services:\n    svc:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n"
+        )
+    };
+    let st = Arc::new(static_yaml(STATIC));
+    let (mut agg, out) = Aggregator::new(st.clone(), Duration::ZERO);
+    agg.apply(vec![internal(&st), snap("file", &two("a.test"))]);
+    let first = out.borrow().clone();
+    agg.apply(vec![snap("file", &two("b.test"))]);
+    let second = out.borrow().clone();
+    assert_eq!(second.generation, first.generation + 1);
+    let (h1, h2) = (
+        first.config.http.as_ref().expect("http"),
+        second.config.http.as_ref().expect("http"),
+    );
+    assert!(Arc::ptr_eq(
+        &h1.routers["other@file"],
+        &h2.routers["other@file"]
+    ));
+    assert!(Arc::ptr_eq(
+        &h1.services["svc@file"],
+        &h2.services["svc@file"]
+    ));
+    assert!(!Arc::ptr_eq(
+        &h1.routers["web@file"],
+        &h2.routers["web@file"]
+    ));
+    assert_eq!(rule_of(&second).as_deref(), Some("Host(`b.test`)"));
+    // Qualified and defaulted as a first qualification would have done.
+    assert_eq!(h2.routers["web@file"].service, "svc@file");
+    assert_eq!(
+        h2.routers["other@file"].entry_points,
+        h1.routers["web@file"].entry_points
+    );
+    assert!(!h2.routers["web@file"].entry_points.is_empty());
 }
