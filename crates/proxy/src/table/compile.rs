@@ -281,6 +281,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                         })
                     }
                 };
+                // Unchanged, without middleware nor per-generation metrics: the previous
+                // table's router serves as it is (its counters, log and trace settings
+                // depend on nothing that changed).
+                let reused = (metrics.is_none() && using.len() == 1 && chain.is_empty())
+                    .then(|| reuse.router(name, r, ep, &service))
+                    .flatten();
+                if let Some(router) = reused {
+                    routers.push((ep.clone(), router, tls_route));
+                    continue;
+                }
                 let router = CompiledRouter {
                     name: name.clone(),
                     priority: r.effective_priority(),

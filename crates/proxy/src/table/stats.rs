@@ -79,6 +79,11 @@ impl RouterStatsRegistry {
     /// The counters of `router`, created on first use.
     pub(crate) fn get(&self, router: &str) -> Arc<RouterStats> {
         let mut map = self.routers.lock().unwrap_or_else(|e| e.into_inner());
+        // Looked up before the name is copied: on a reload every router but the changed
+        // ones already has its counters.
+        if let Some(stats) = map.get(router) {
+            return stats.clone();
+        }
         map.entry(router.to_string())
             .or_insert_with(|| Arc::new(RouterStats::new()))
             .clone()
