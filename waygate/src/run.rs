@@ -110,15 +110,11 @@ pub(crate) async fn serve(
                 let m = merged.borrow_and_update().clone();
                 // Compiling is CPU work proportional to the configuration: it runs on the
                 // blocking pool, so a swap never pauses the traffic on the workers.
-                let compile_issues = {
+                let (compile_issues, previous) = {
                     let (gateway, m) = (gateway.clone(), m.clone());
-                    let apply = move || {
-                        let issues = gateway.apply(&m.config, &m.issues);
-                        crate::trim::now();
-                        issues
-                    };
+                    let apply = move || gateway.swap(&m.config, &m.issues);
                     match tokio::task::spawn_blocking(apply).await {
-                        Ok(issues) => issues,
+                        Ok(done) => done,
                         Err(e) => {
                             error!("applying the configuration failed: {e}");
                             continue;
@@ -140,6 +136,13 @@ pub(crate) async fn serve(
                     items = %table.status.summary(),
                     "configuration applied"
                 );
+                // The replaced table, and the merged configuration only it still holds, are
+                // freed off the apply path; the heap is trimmed once they are gone.
+                drop((table, m));
+                drop(tokio::task::spawn_blocking(move || {
+                    drop(previous);
+                    crate::trim::after_reload();
+                }));
             }
         })
     };
