@@ -67,11 +67,10 @@ pub(crate) fn spawn(connections: impl Fn() -> (usize, usize) + Send + 'static) {
 /// After a configuration is applied and the replaced table freed: trims the heap (the
 /// previous table, the merged configuration and the compile's temporaries were freed in
 /// whichever arena each thread used; without a trim RSS grew by ~60 MiB per reload with
-/// 10,000 routers) and releases the binary's pages again (decoding, validating and compiling
-/// ran code that serving does not: ~8 MiB resident after a reload with 10,000 routers).
+/// 10,000 routers). The binary's pages are not paged out again here: that would also evict
+/// the request path's code after every reload, and requests would fault it back in.
 pub(crate) fn after_reload() {
     trim();
-    release_binary_pages();
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
