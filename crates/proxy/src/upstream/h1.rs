@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::{BufMut, Bytes, BytesMut};
+use http::HeaderMap;
 use http_body::{Frame, SizeHint};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -34,6 +35,9 @@ const MAX_RESPONSE_HEAD: usize = 1 << 20;
 /// responses before it is replaced.
 const MIN_ROOM: usize = 2048;
 
+/// The largest header map (in fields) kept for the next response (see [`H1Conn::recycle`]).
+const RECYCLED_MAX: usize = 64;
+
 /// A connection on the fast path, between requests or carrying one.
 #[derive(Debug)]
 pub(crate) struct H1Conn {
@@ -42,6 +46,9 @@ pub(crate) struct H1Conn {
     buf: BytesMut,
     /// The request head being written (kept for its capacity).
     out: Vec<u8>,
+    /// An emptied header map for the next response head: the last request's (see
+    /// [`H1Conn::recycle`]), so a response costs no map allocation.
+    spare: HeaderMap,
 }
 
 /// Why a request failed on a connection.
@@ -92,7 +99,19 @@ impl H1Conn {
             stream,
             buf: BytesMut::new(),
             out: Vec::new(),
+            spare: HeaderMap::new(),
         })
+    }
+
+    /// Keeps the header map of a request this connection carried, emptied, for the next
+    /// response's fields: the maps go round (response → the client connection's next request
+    /// → this connection) instead of one being made and one dropped per request. A map grown
+    /// large by one odd request is let go.
+    pub(crate) fn recycle(&mut self, mut headers: HeaderMap) {
+        if headers.capacity() <= RECYCLED_MAX {
+            headers.clear();
+            self.spare = headers;
+        }
     }
 
     /// Whether an idle connection can carry a request: the server neither closed it nor
@@ -138,7 +157,8 @@ impl H1Conn {
             if !self.buf.is_empty() {
                 answered = true;
                 if let Some(head) =
-                    head::parse_response(&mut self.buf, head_request).map_err(SendError::Failed)?
+                    head::parse_response(&mut self.buf, head_request, &mut self.spare)
+                        .map_err(SendError::Failed)?
                 {
                     return Ok((head, self));
                 }

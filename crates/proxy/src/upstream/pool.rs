@@ -144,7 +144,10 @@ impl Pool {
         async move {
             match conn {
                 Conn::H1(conn, reused) => match conn.send(&req).await {
-                    Ok((head, conn)) => return Ok(self.respond(head, conn)),
+                    Ok((head, mut conn)) => {
+                        conn.recycle(std::mem::take(req.headers_mut()));
+                        return Ok(self.respond(head, conn));
+                    }
                     Err(SendError::NotWritten(e)) if reused => {
                         debug!(addr = %self.addr, error = %e, "reused connection was closed; sending on a new one");
                     }
@@ -187,7 +190,8 @@ impl Pool {
             }
             if self.tls.is_none() && Want::of(&req).fast {
                 let conn = H1Conn::new(Box::pin(self.dial()).await?);
-                let (head, conn) = conn.send(&req).await?;
+                let (head, mut conn) = conn.send(&req).await?;
+                conn.recycle(std::mem::take(req.headers_mut()));
                 return Ok(self.respond(head, conn));
             }
             let http1_only =

@@ -70,6 +70,7 @@ pub(super) fn write_request(dst: &mut Vec<u8>, req: &Request) {
 pub(super) fn parse_response(
     buf: &mut BytesMut,
     head_request: bool,
+    spare: &mut HeaderMap,
 ) -> Result<Option<Head>, String> {
     loop {
         let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
@@ -116,7 +117,8 @@ pub(super) fn parse_response(
         // Room beyond what the backend sent: hyper's server keeps a response's emptied map
         // for the connection's next request, which the gateway adds its X-Forwarded-*
         // fields to (a map grown per request costs ~2k instructions).
-        let mut headers = HeaderMap::with_capacity(count.max(RESERVED_FIELDS));
+        let mut headers = std::mem::take(spare);
+        headers.reserve(count.max(RESERVED_FIELDS));
         for &(n0, n1, v0, v1) in &spans[..count] {
             let name = HeaderName::from_bytes(&head[n0 as usize..n1 as usize])
                 .map_err(|_| "malformed response head: header name".to_string())?;
@@ -210,7 +212,7 @@ mod tests {
     use super::*;
 
     fn parse(raw: &str, head: bool) -> Result<Option<Head>, String> {
-        parse_response(&mut BytesMut::from(raw), head)
+        parse_response(&mut BytesMut::from(raw), head, &mut HeaderMap::new())
     }
 
     #[test]
@@ -251,7 +253,7 @@ mod tests {
         let mut buf = BytesMut::from(
             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nx: 1\r\ncontent-length: 2\r\n\r\nhi",
         );
-        let head = parse_response(&mut buf, false)
+        let head = parse_response(&mut buf, false, &mut HeaderMap::new())
             .expect("parses")
             .expect("complete");
         assert_eq!(head.status, StatusCode::OK);

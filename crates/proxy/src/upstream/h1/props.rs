@@ -40,10 +40,10 @@ proptest! {
         cuts in proptest::collection::vec(any::<usize>(), 0..8),
     ) {
         let _ = decode_pieces(&raw, &cuts);
-        let _ = parse_response(&mut BytesMut::from(&raw[..]), false);
+        let _ = parse_response(&mut BytesMut::from(&raw[..]), false, &mut http::HeaderMap::new());
         let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
         head.extend_from_slice(&raw);
-        let _ = parse_response(&mut BytesMut::from(&head[..]), false);
+        let _ = parse_response(&mut BytesMut::from(&head[..]), false, &mut http::HeaderMap::new());
     }
 
     #[test]
