@@ -7,6 +7,7 @@ mod json;
 
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
 use std::time::SystemTime;
 
 use http::{HeaderMap, Version};
@@ -57,26 +58,38 @@ impl Value<'_> {
 
 /// Splits `host:port` as Go's `net.SplitHostPort`, `-` for a missing port.
 fn split_host_port(value: &str) -> (&str, &str) {
-    if let Some(rest) = value.strip_prefix('[')
-        && let Some((host, port)) = rest.split_once("]:")
+    let (host, port) = host_port_ranges(value.as_bytes());
+    // The cuts are next to ASCII bytes (`[`, `]`, `:`): on character boundaries.
+    (&value[host], port.map_or("-", |p| &value[p]))
+}
+
+/// [`split_host_port`] of bytes (the JSON line splits the `Host` without making text of it).
+pub(crate) fn split_host_port_bytes(value: &[u8]) -> (&[u8], &[u8]) {
+    let (host, port) = host_port_ranges(value);
+    (&value[host], port.map_or(b"-".as_slice(), |p| &value[p]))
+}
+
+/// Where [`split_host_port`] cuts `value`: the host's bytes and the port's (`None`: no port).
+fn host_port_ranges(value: &[u8]) -> (Range<usize>, Option<Range<usize>>) {
+    if value.first() == Some(&b'[')
+        && let Some(end) = value.windows(2).position(|w| w == b"]:")
     {
-        return (host, port);
+        return (1..end, Some(end + 2..value.len()));
     }
     // One pass over the bytes for the only colon (the `char` searches forward and back
     // cost more than the rest of the two fields that show it).
     let mut colon = None;
-    for (i, &b) in value.as_bytes().iter().enumerate() {
+    for (i, &b) in value.iter().enumerate() {
         if b == b':' {
             if colon.is_some() {
-                return (value, "-");
+                return (0..value.len(), None);
             }
             colon = Some(i);
         }
     }
     match colon {
-        // A colon is one byte: both sides are on character boundaries.
-        Some(i) => (&value[..i], &value[i + 1..]),
-        None => (value, "-"),
+        Some(i) => (0..i, Some(i + 1..value.len())),
+        None => (0..value.len(), None),
     }
 }
 

@@ -158,18 +158,27 @@ fn split(t: SystemTime) -> (i64, u32) {
     (i64::try_from(d.as_secs()).unwrap_or(0), d.subsec_nanos())
 }
 
-/// `.999999999Z` (trailing zeros of the fraction dropped, as Go; none for a whole second).
+/// `.999999999Z` (trailing zeros of the fraction dropped, as Go; none for a whole second):
+/// nine digits into a fixed buffer, cut after the last non-zero one (no loop of divisions
+/// to count the zeros first, no copy of a variable length).
 fn fraction(nanos: u32, out: &mut impl Ascii) {
-    if nanos != 0 {
-        let (mut nanos, mut width) = (nanos, 9);
-        while nanos % 10 == 0 {
-            nanos /= 10;
-            width -= 1;
-        }
-        out.ascii(b".");
-        push_padded(out, u64::from(nanos), width);
+    if nanos == 0 {
+        out.ascii(b"Z");
+        return;
     }
-    out.ascii(b"Z");
+    let mut b = *b".000000000Z";
+    let mut n = nanos % 1_000_000_000;
+    for d in b[1..10].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // `nanos` is not zero: a digit other than `0` stops the walk before the dot.
+    let mut end = 10;
+    while end > 1 && b[end - 1] == b'0' {
+        end -= 1;
+    }
+    b[end] = b'Z';
+    out.ascii_head(&b, end + 1);
 }
 
 /// The last decimal digit of `n`.

@@ -88,15 +88,9 @@ pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
     out.ascii_head(&buf, len);
 }
 
-/// How many decimal digits `n` has.
+/// How many decimal digits `n` has (from its base-2 length: no loop).
 fn decimal_len(n: u64) -> usize {
-    let mut len = 1;
-    let mut bound = 10u64;
-    while len < 20 && n >= bound {
-        len += 1;
-        bound = bound.saturating_mul(10);
-    }
-    len
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
 }
 
 /// `n` in decimal, `-` first when negative.
@@ -140,6 +134,12 @@ pub(crate) fn push_addr(out: &mut impl Ascii, addr: SocketAddr) {
 
 /// Dotted quad, written in one piece (at most 15 bytes).
 fn push_ipv4(out: &mut impl Ascii, ip: Ipv4Addr) {
+    let (buf, len) = ipv4_text(ip);
+    out.ascii_head(&buf, len);
+}
+
+/// A dotted quad's text: the first `len` bytes of the buffer.
+pub(crate) fn ipv4_text(ip: Ipv4Addr) -> ([u8; 16], usize) {
     let mut buf = [0u8; 16];
     let mut len = 0;
     for octet in ip.octets() {
@@ -156,7 +156,7 @@ fn push_ipv4(out: &mut impl Ascii, ip: Ipv4Addr) {
         len += 2;
     }
     // Without the last dot.
-    out.ascii_head(&buf, len - 1);
+    (buf, len - 1)
 }
 
 /// `00`, `01`, … `ff`: ids are written a byte (two digits) at a time.

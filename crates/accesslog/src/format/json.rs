@@ -8,13 +8,14 @@
 //! line and merged in before the first fixed key that sorts after them).
 
 use std::borrow::Cow;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::Version;
+use http::{Method, Version};
 
-use super::digits::{hex_into, push_addr, push_ip, push_u64};
-use super::{headers, request_path, split_host_port};
+use super::digits::{Ascii, hex_into, ipv4_text, push_addr, push_ip, push_u64};
+use super::{headers, request_path, split_host_port, split_host_port_bytes};
 use crate::config::Settings;
 use crate::field::Field;
 use crate::record::Record;
@@ -84,6 +85,24 @@ pub(crate) fn json_bytes(
 pub(crate) struct Memo {
     pub(crate) stamps: Stamps,
     plain: [Option<Arc<str>>; 5],
+    /// The last client IPv4 address and its text (a connection's requests share it).
+    client: Option<(Ipv4Addr, [u8; 16], usize)>,
+}
+
+// === impl Memo ===
+
+impl Memo {
+    /// The text of `ip`, made again only when it is not the last one.
+    fn ipv4(&mut self, ip: Ipv4Addr) -> ([u8; 16], usize) {
+        match self.client {
+            Some((last, text, len)) if last == ip => (text, len),
+            _ => {
+                let (text, len) = ipv4_text(ip);
+                self.client = Some((ip, text, len));
+                (text, len)
+            }
+        }
+    }
 }
 
 /// `host:port` as `split_host_port` splits the text `from_utf8_lossy` makes of it.
@@ -113,6 +132,10 @@ impl Line<'_> {
     /// The entries, in Go's (byte) order of the keys (a test checks it), as Traefik's table
     /// has them: a field without a value has no entry.
     fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, memo: &mut Memo) {
+        let v4 = match rec.client {
+            SocketAddr::V4(a) => Some(memo.ipv4(*a.ip())),
+            SocketAddr::V6(_) => None,
+        };
         let (stamps, plain) = (&mut memo.stamps, &mut memo.plain);
         let origin = rec.origin.as_ref();
         let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
@@ -122,17 +145,32 @@ impl Line<'_> {
             .as_ref()
             .map(|h| h.as_bytes())
             .filter(|h| !h.is_empty());
+        // A `Host` of ASCII bytes that need no escaping (always, in practice) is copied as it
+        // is, and split as bytes: no text made of it, no second look at its parts.
+        let plain_host = host.filter(|h| !h.iter().any(|&c| NOT_PLAIN[usize::from(c)]));
+        let wants_parts = self.keep & (Field::RequestHost.bit() | Field::RequestPort.bit()) != 0;
         // `RequestHost` and `RequestPort`: `host:port` split once.
+        let plain_parts = plain_host
+            .filter(|_| wants_parts)
+            .map(split_host_port_bytes);
         let parts = host
-            .filter(|_| self.keep & (Field::RequestHost.bit() | Field::RequestPort.bit()) != 0)
+            .filter(|_| wants_parts && plain_host.is_none())
             .map(split_host);
 
         if self.field(Field::ClientAddr, key!("ClientAddr")) {
-            self.quoted(|o| push_addr(o, rec.client));
+            match (v4, rec.client) {
+                (Some((text, len)), SocketAddr::V4(a)) => self.quoted(|o| {
+                    o.ascii_head(&text, len);
+                    o.push(b':');
+                    push_u64(o, u64::from(a.port()));
+                }),
+                _ => self.quoted(|o| push_addr(o, rec.client)),
+            }
         }
         if self.field(Field::ClientHost, key!("ClientHost")) {
-            match &rec.forwarded_for {
-                Some(v) if !v.is_empty() => self.bytes(v.as_bytes()),
+            match (&rec.forwarded_for, v4) {
+                (Some(v), _) if !v.is_empty() => self.bytes(v.as_bytes()),
+                (_, Some((text, len))) => self.quoted(|o| o.ascii_head(&text, len)),
                 _ => self.quoted(|o| push_ip(o, rec.client.ip())),
             }
         }
@@ -176,7 +214,10 @@ impl Line<'_> {
         if let Some(host) = host
             && self.field(Field::RequestAddr, key!("RequestAddr"))
         {
-            self.bytes(host);
+            match plain_host {
+                Some(h) => self.quoted(|o| o.extend_from_slice(h)),
+                None => self.bytes(host),
+            }
         }
         if self.field(Field::RequestContentSize, key!("RequestContentSize")) {
             self.int(u128::from(rec.request_size));
@@ -184,18 +225,29 @@ impl Line<'_> {
         if self.field(Field::RequestCount, key!("RequestCount")) {
             self.int(u128::from(rec.count));
         }
-        if let Some((h, _)) = &parts
+        if let Some((h, _)) = plain_parts
+            && self.field(Field::RequestHost, key!("RequestHost"))
+        {
+            self.quoted(|o| o.extend_from_slice(h));
+        } else if let Some((h, _)) = &parts
             && self.field(Field::RequestHost, key!("RequestHost"))
         {
             self.str(h);
         }
         if self.field(Field::RequestMethod, key!("RequestMethod")) {
-            self.str(rec.method.as_str());
+            match method_text(&rec.method) {
+                Some(quoted) => self.out.extend_from_slice(quoted),
+                None => self.str(rec.method.as_str()),
+            }
         }
         if self.field(Field::RequestPath, key!("RequestPath")) {
             self.str(&request_path(rec, settings));
         }
-        if let Some((_, p)) = &parts
+        if let Some((_, p)) = plain_parts
+            && self.field(Field::RequestPort, key!("RequestPort"))
+        {
+            self.quoted(|o| o.extend_from_slice(p));
+        } else if let Some((_, p)) = &parts
             && self.field(Field::RequestPort, key!("RequestPort"))
         {
             self.str(p);
@@ -408,6 +460,34 @@ static SPECIAL: [bool; 256] = {
     t[0xe2] = true;
     t
 };
+
+/// [`SPECIAL`] and the bytes past ASCII: a string without any is copied as it is.
+static NOT_PLAIN: [bool; 256] = {
+    let mut t = SPECIAL;
+    let mut b = 0x80;
+    while b < 256 {
+        t[b] = true;
+        b += 1;
+    }
+    t
+};
+
+/// The standard methods, quoted (nothing in them to escape; another method, a token that
+/// may hold `&`, is escaped).
+fn method_text(m: &Method) -> Option<&'static [u8]> {
+    Some(match *m {
+        Method::GET => b"\"GET\"",
+        Method::POST => b"\"POST\"",
+        Method::PUT => b"\"PUT\"",
+        Method::DELETE => b"\"DELETE\"",
+        Method::HEAD => b"\"HEAD\"",
+        Method::OPTIONS => b"\"OPTIONS\"",
+        Method::PATCH => b"\"PATCH\"",
+        Method::CONNECT => b"\"CONNECT\"",
+        Method::TRACE => b"\"TRACE\"",
+        _ => return None,
+    })
+}
 
 /// Whether `b` has a byte that may need escaping.
 fn special(b: &[u8]) -> bool {

@@ -241,6 +241,17 @@ fn lines_are_the_reference_lines_byte_for_byte() {
     let mut latin = plain();
     latin.host = Some(HeaderValue::from_bytes(b"h\xe9te:80").expect("value"));
     records.push(latin);
+    // An ASCII host that needs escaping, another client address (the memo's IPv4 text must
+    // follow it), a method beyond the standard ones.
+    let mut amp = plain();
+    amp.host = Some(HeaderValue::from_static("a&b:8<0"));
+    amp.client = "10.20.30.4:65535".parse().expect("addr");
+    amp.method = Method::from_bytes(b"PROPFIND").expect("method");
+    records.push(amp);
+    let mut other = plain();
+    other.client = "10.20.30.5:1".parse().expect("addr");
+    other.method = Method::DELETE;
+    records.push(other);
     let nows = [
         UNIX_EPOCH,
         UNIX_EPOCH + Duration::new(1_709_251_198, 5),
