@@ -9,7 +9,6 @@
 //! the request's span context (`TraceId`, `SpanId`).
 
 mod body;
-mod shared;
 mod tls;
 mod username;
 
@@ -278,8 +277,8 @@ impl OriginCell {
         f.attempts += 1;
         f.started = Some(Instant::now());
         f.origin = Origin {
-            url: shared::shared(&target.url),
-            addr: shared::shared(target.authority.as_str()),
+            url: target.log_url.clone(),
+            addr: target.log_addr.clone(),
             ..Origin::default()
         };
     }

@@ -96,7 +96,7 @@ pub(crate) struct Answered {
 }
 
 /// What the service stage needs to open client spans under the request's span.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Upstream {
     tracer: Arc<Tracer>,
     parent: SpanContext,
@@ -310,7 +310,7 @@ impl Traced {
     }
 
     /// For `RequestCtx::trace`: where client spans hang (the innermost open span).
-    pub(crate) fn upstream(&self) -> Option<Arc<Upstream>> {
+    pub(crate) fn upstream(&self) -> Option<Upstream> {
         let (tracer, parent) = match &self.0 {
             State::Off => return None,
             State::Unsampled { tracer, ctx } => (tracer, ctx.clone()),
@@ -322,10 +322,10 @@ impl Traced {
                 (&s.rt.tracer, parent)
             }
         };
-        Some(Arc::new(Upstream {
+        Some(Upstream {
             tracer: tracer.clone(),
             parent,
-        }))
+        })
     }
 
     /// The response head is ready: its status and headers go to the entry point's span,
@@ -424,23 +424,21 @@ impl ServerSpan {
 
 impl Upstream {
     /// A request to `target` starts: its span's context replaces the client's
-    /// `traceparent` (and carries its `tracestate`).
-    pub(crate) fn start(&self, req: &mut Request, target: &Target) -> ClientSpan {
+    /// `traceparent` (and carries its `tracestate`). The client span, when sampled: an
+    /// unsampled request only propagates its context.
+    pub(crate) fn start(&self, req: &mut Request, target: &Target) -> Option<ClientSpan> {
         let ctx = self.parent.child();
         ctx.inject(req.headers_mut());
-        let start = if ctx.sampled { now() } else { 0 };
-        let attributes = if ctx.sampled {
-            client_attributes(&self.tracer, req, target)
-        } else {
-            Vec::new()
-        };
-        ClientSpan {
+        if !ctx.sampled {
+            return None;
+        }
+        Some(ClientSpan {
             tracer: self.tracer.clone(),
+            start: now(),
+            attributes: client_attributes(&self.tracer, req, target),
             ctx,
             parent: self.parent.span_id,
-            start,
-            attributes,
-        }
+        })
     }
 }
 
@@ -449,9 +447,6 @@ impl Upstream {
 impl ClientSpan {
     /// The server answered `code` with `headers` (or the gateway failed with `code`).
     pub(crate) fn finish(self, code: Status, headers: Option<&HeaderMap>) {
-        if !self.ctx.sampled {
-            return;
-        }
         let mut attributes = self.attributes;
         let empty = HeaderMap::new();
         let headers = headers.unwrap_or(&empty);

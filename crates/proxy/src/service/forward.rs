@@ -26,7 +26,9 @@ pub struct RequestCtx {
     /// Set when the request is access-logged: the server asked and its answer.
     pub(crate) log: Option<std::sync::Arc<crate::accesslog::OriginCell>>,
     /// Set when the request is traced: each request to a server gets a client span.
-    pub(crate) trace: Option<std::sync::Arc<crate::trace::Upstream>>,
+    /// Held by value (a tracer handle and the parent's context): a box of its own cost an
+    /// allocation per traced request.
+    pub(crate) trace: Option<crate::trace::Upstream>,
     /// A request no connection could be made for, handed back for `retry`.
     pub(crate) unsent: Unsent,
 }
@@ -91,7 +93,7 @@ pub(crate) fn forward<'a>(
         if let Some(log) = &ctx.log {
             log.attempt(target);
         }
-        let span = ctx.trace.as_ref().map(|t| t.start(&mut req, target));
+        let span = ctx.trace.as_ref().and_then(|t| t.start(&mut req, target));
         let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
         let sent = async {
             let conn = match target.pool.acquire(crate::upstream::Want::of(&req)).await {

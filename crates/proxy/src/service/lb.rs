@@ -46,6 +46,10 @@ pub struct Target {
     pub response_header_timeout: Option<std::time::Duration>,
     /// Requests in flight (counted for `p2c` and `leasttime` only).
     pub inflight: AtomicUsize,
+    /// `ServiceURL` and `ServiceAddr` (`url` and `authority`) as the access log holds them:
+    /// made once here, cloned by each logged request.
+    pub(crate) log_url: Arc<str>,
+    pub(crate) log_addr: Arc<str>,
 }
 
 #[derive(Debug)]

@@ -275,6 +275,8 @@ impl ServiceBuilder<'_> {
             let h2c = protocol == Protocol::H2c;
             targets.push(Target {
                 url: server.url.clone(),
+                log_url: Arc::from(server.url.as_str()),
+                log_addr: Arc::from(authority.as_str()),
                 scheme,
                 authority,
                 base_path,
