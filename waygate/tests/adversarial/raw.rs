@@ -180,3 +180,45 @@ fn chunked_len(buf: &[u8]) -> Option<usize> {
         }
     }
 }
+
+/// A backend's side: reads one request (its head, then a `Content-Length` body) from
+/// `stream`, leaving what follows in `buf`. `None` once the peer is gone.
+pub(crate) async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Option<(String, Vec<u8>)> {
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut more =
+        async |stream: &mut TcpStream, buf: &mut Vec<u8>| match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        };
+    let end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        if !more(stream, buf).await {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        })
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < end + len {
+        if !more(stream, buf).await {
+            return None;
+        }
+    }
+    let body = buf[end..end + len].to_vec();
+    buf.drain(..end + len);
+    Some((head, body))
+}

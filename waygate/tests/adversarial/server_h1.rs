@@ -50,29 +50,11 @@ async fn serve(mut stream: TcpStream, slow_seen: &AtomicUsize) {
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
-        let end = loop {
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end + 4;
-            }
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
+        let Some((head, body)) = crate::raw::read_request(&mut stream, &mut buf).await else {
+            return;
         };
-        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length: "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buf.len() < end + len {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let body = String::from_utf8_lossy(&buf[end..end + len]).into_owned();
-        buf.drain(..end + len);
+        let head = head.to_lowercase();
+        let body = String::from_utf8_lossy(&body).into_owned();
         let path = head.split(' ').nth(1).unwrap_or("/").to_string();
         let head_req = head.starts_with("head ");
         let ok = match path.as_str() {

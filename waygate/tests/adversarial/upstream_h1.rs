@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::support::{Gw, LOCAL_EP, Resp, client, get, send};
@@ -92,18 +92,6 @@ impl Scripted {
     }
 }
 
-/// Appends what `stream` has to `buf`; `false` once the peer is gone.
-async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 4096];
-    match stream.read(&mut chunk).await {
-        Ok(0) | Err(_) => false,
-        Ok(n) => {
-            buf.extend_from_slice(&chunk[..n]);
-            true
-        }
-    }
-}
-
 /// `GET base+path` with `Host: t.test`.
 async fn at(c: &Client<HttpConnector, Full<Bytes>>, base: &str, path: &str) -> Resp {
     get(c, &format!("{base}{path}"), "t.test").await
@@ -112,28 +100,9 @@ async fn at(c: &Client<HttpConnector, Full<Bytes>>, base: &str, path: &str) -> R
 async fn serve(mut stream: TcpStream) {
     let mut buf = Vec::new();
     loop {
-        // One request head, then its Content-Length body.
-        let end = loop {
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end + 4;
-            }
-            if !read_more(&mut stream, &mut buf).await {
-                return;
-            }
+        let Some((head, body)) = crate::raw::read_request(&mut stream, &mut buf).await else {
+            return;
         };
-        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length: "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buf.len() < end + len {
-            if !read_more(&mut stream, &mut buf).await {
-                return;
-            }
-        }
-        let body = buf[end..end + len].to_vec();
-        buf.drain(..end + len);
         let path = head.split(' ').nth(1).unwrap_or("/").to_string();
         let (pieces, close) = script(&path, &body);
         for piece in pieces {

@@ -146,32 +146,16 @@ pub(super) fn encode(
             }
             wrote_len = true;
             add_chunked = !is_chunked(value.as_bytes());
-            if open_line {
-                join(out, &value);
-            } else {
-                framing = Framing::Chunked;
-                start_line(out, b"transfer-encoding: ", &value);
-                open_line = true;
-            }
+            framing = Framing::Chunked;
+            join_or_start(out, &mut open_line, b"transfer-encoding: ", &value);
             continue;
         } else if *name == CONNECTION {
             last |= has_token(value.as_bytes(), b"close");
-            if open_line {
-                join(out, &value);
-            } else {
-                start_line(out, b"connection: ", &value);
-                open_line = true;
-            }
+            join_or_start(out, &mut open_line, b"connection: ", &value);
             continue;
         } else if *name == TRAILER {
-            if !chunkable {
-                continue;
-            }
-            if open_line {
-                join(out, &value);
-            } else {
-                start_line(out, b"trailer: ", &value);
-                open_line = true;
+            if chunkable {
+                join_or_start(out, &mut open_line, b"trailer: ", &value);
             }
             continue;
         } else if *name == DATE {
@@ -239,9 +223,15 @@ fn start_line(out: &mut Vec<u8>, name_colon: &[u8], value: &HeaderValue) {
     out.extend_from_slice(value.as_bytes());
 }
 
-fn join(out: &mut Vec<u8>, value: &HeaderValue) {
-    out.extend_from_slice(b", ");
-    out.extend_from_slice(value.as_bytes());
+/// A value joined to the open line of its name (`, value`), or the line's start.
+fn join_or_start(out: &mut Vec<u8>, open_line: &mut bool, name_colon: &[u8], value: &HeaderValue) {
+    if *open_line {
+        out.extend_from_slice(b", ");
+        out.extend_from_slice(value.as_bytes());
+    } else {
+        start_line(out, name_colon, value);
+        *open_line = true;
+    }
 }
 
 fn end_line(out: &mut Vec<u8>, add_chunked: bool) {
