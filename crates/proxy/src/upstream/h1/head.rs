@@ -119,15 +119,17 @@ pub(super) fn parse_response(
         // fields to (a map grown per request costs ~2k instructions).
         let mut headers = std::mem::take(spare);
         headers.reserve(count.max(RESERVED_FIELDS));
+        let mut seen = Seen::default();
         for &(n0, n1, v0, v1) in &spans[..count] {
             let name = HeaderName::from_bytes(&head[n0 as usize..n1 as usize])
                 .map_err(|_| "malformed response head: header name".to_string())?;
             let value = HeaderValue::from_maybe_shared(head.slice(v0 as usize..v1 as usize))
                 .map_err(|_| "malformed response head: header value".to_string())?;
+            seen.note(&name);
             headers.append(name, value);
         }
-        let framing = framing(&headers, status, version, head_request)?;
-        let keep_alive = framing != Framing::Close && keep_alive(&headers, version);
+        let framing = framing(&headers, seen, status, version, head_request)?;
+        let keep_alive = framing != Framing::Close && keep_alive(&headers, seen, version);
         return Ok(Some(Head {
             status,
             version,
@@ -138,9 +140,31 @@ pub(super) fn parse_response(
     }
 }
 
+/// Which of the fields that frame a response or end its connection the head has, noted
+/// while the map is filled: the framing then looks up only those that are there.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+}
+
+impl Seen {
+    fn note(&mut self, name: &HeaderName) {
+        if *name == TRANSFER_ENCODING {
+            self.transfer_encoding = true;
+        } else if *name == CONTENT_LENGTH {
+            self.content_length = true;
+        } else if *name == CONNECTION {
+            self.connection = true;
+        }
+    }
+}
+
 /// The body's framing, as hyper's client decides it.
 fn framing(
     headers: &HeaderMap,
+    seen: Seen,
     status: StatusCode,
     version: Version,
     head_request: bool,
@@ -148,7 +172,7 @@ fn framing(
     if head_request || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return Ok(Framing::Empty);
     }
-    if headers.contains_key(TRANSFER_ENCODING) {
+    if seen.transfer_encoding {
         if version == Version::HTTP_10 {
             return Err("malformed response head: HTTP/1.0 with Transfer-Encoding".into());
         }
@@ -162,7 +186,7 @@ fn framing(
             Framing::Close
         });
     }
-    if !headers.contains_key(CONTENT_LENGTH) {
+    if !seen.content_length {
         return Ok(Framing::Close);
     }
     match content_length(headers) {
@@ -192,7 +216,10 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// HTTP/1.1 keeps the connection unless told `close`; HTTP/1.0 only when told `keep-alive`.
-fn keep_alive(headers: &HeaderMap, version: Version) -> bool {
+fn keep_alive(headers: &HeaderMap, seen: Seen, version: Version) -> bool {
+    if !seen.connection {
+        return version == Version::HTTP_11;
+    }
     let has = |token: &[u8]| {
         headers.get_all(CONNECTION).iter().any(|v| {
             v.as_bytes()
