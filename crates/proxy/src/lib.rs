@@ -23,6 +23,7 @@ pub mod service;
 pub mod table;
 mod tcp;
 pub mod tls;
+mod tokens;
 pub mod trace;
 mod udp;
 pub mod upstream;

@@ -91,11 +91,9 @@ pub(crate) fn protocol(headers: &HeaderMap) -> u8 {
 /// Go's `containsHeader`: one of the comma-separated items of the first value, trimmed and
 /// lowercased, equals `value`.
 fn contains(headers: &HeaderMap, name: &http::HeaderName, value: &str) -> bool {
-    headers.get(name).is_some_and(|v| {
-        v.as_bytes()
-            .split(|&b| b == b',')
-            .any(|item| item.trim_ascii().eq_ignore_ascii_case(value.as_bytes()))
-    })
+    headers
+        .get(name)
+        .is_some_and(|v| crate::tokens::lists(v.as_bytes(), value.as_bytes()))
 }
 
 /// The gRPC status of a response (headers or trailers), as Go's `codes.Code` parse: a

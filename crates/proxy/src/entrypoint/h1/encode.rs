@@ -244,11 +244,7 @@ fn end_line(out: &mut Vec<u8>, add_chunked: bool) {
 
 /// hyper's `is_chunked_`: `chunked` is the last coding.
 fn is_chunked(value: &[u8]) -> bool {
-    super::parse::is_text(value)
-        && value
-            .rsplit(|&b| b == b',')
-            .next()
-            .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+    super::parse::is_text(value) && crate::tokens::last_is(value, b"chunked")
 }
 
 /// hyper's `content_length_parse`: one value, digits only.

@@ -128,10 +128,7 @@ fn decline(buf: &mut BytesMut, len: usize) -> Head {
 /// Whether a comma-separated header value lists `token` (case-insensitively), as hyper's
 /// `connection_close` reads `Connection` (a value that is not text lists nothing).
 pub(super) fn has_token(value: &[u8], token: &[u8]) -> bool {
-    is_text(value)
-        && value
-            .split(|&b| b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+    is_text(value) && crate::tokens::lists(value, token)
 }
 
 /// `HeaderValue::to_str` would accept it: HTAB and visible ASCII only.

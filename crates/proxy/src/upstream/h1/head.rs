@@ -9,6 +9,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use crate::Request;
+use crate::tokens;
 
 /// Header fields a response head may have (hyper's limit).
 const MAX_HEADERS: usize = 100;
@@ -177,9 +178,7 @@ fn framing(
             return Err("malformed response head: HTTP/1.0 with Transfer-Encoding".into());
         }
         let last = headers.get_all(TRANSFER_ENCODING).iter().next_back();
-        let chunked = last
-            .and_then(|v| v.as_bytes().rsplit(|&b| b == b',').next())
-            .is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        let chunked = last.is_some_and(|v| tokens::last_is(v.as_bytes(), b"chunked"));
         return Ok(if chunked {
             Framing::Chunked
         } else {
@@ -221,11 +220,10 @@ fn keep_alive(headers: &HeaderMap, seen: Seen, version: Version) -> bool {
         return version == Version::HTTP_11;
     }
     let has = |token: &[u8]| {
-        headers.get_all(CONNECTION).iter().any(|v| {
-            v.as_bytes()
-                .split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
-        })
+        headers
+            .get_all(CONNECTION)
+            .iter()
+            .any(|v| tokens::lists(v.as_bytes(), token))
     };
     if version == Version::HTTP_11 {
         !has(b"close")
