@@ -25,7 +25,7 @@ use std::task::Poll;
 
 use arc_swap::ArcSwap;
 use bytes::{Bytes, BytesMut};
-use http::{HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 use http_body::Body as _;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tracing::debug;
@@ -182,9 +182,9 @@ where
 {
     debug!(?refused, "the response head cannot be written");
     if refused == Refused::Informational {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        // Not kept alive: the head says `Connection: close`.
         let status = StatusCode::INTERNAL_SERVER_ERROR;
+        let mut headers = http::HeaderMap::new();
         if encode::encode(status, &mut headers, head_req, BodyLen::None, false, out).is_ok() {
             let _ = write::flush(io, out).await;
             let _ = io.shutdown().await;

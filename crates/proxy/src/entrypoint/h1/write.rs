@@ -9,7 +9,6 @@ use std::io::IoSlice;
 use std::pin::pin;
 use std::task::Poll;
 
-use bytes::Bytes;
 use http_body::Body as _;
 use http_body_util::BodyExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -70,7 +69,7 @@ where
         match &mut remaining {
             Some(left) => {
                 let n = usize::try_from(*left).unwrap_or(usize::MAX).min(data.len());
-                put(io, out, &data.slice(..n), b"").await?;
+                put(io, out, &data[..n], b"").await?;
                 *left -= n as u64;
                 if *left == 0 {
                     // Everything owed is here: the rest of the body is not read.
@@ -98,7 +97,7 @@ where
 }
 
 /// Adds `data` then `tail` behind `out`: copied when small, else written with it.
-async fn put<IO>(io: &mut IO, out: &mut Vec<u8>, data: &Bytes, tail: &[u8]) -> Result<(), Broken>
+async fn put<IO>(io: &mut IO, out: &mut Vec<u8>, data: &[u8], tail: &[u8]) -> Result<(), Broken>
 where
     IO: AsyncWrite + Unpin,
 {
@@ -107,7 +106,7 @@ where
         out.extend_from_slice(tail);
         return Ok(());
     }
-    let mut parts = [&out[..], &data[..]];
+    let mut parts = [&out[..], data];
     write_all_vectored(io, &mut parts).await?;
     out.clear();
     out.extend_from_slice(tail);
