@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use http::header::{CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, UPGRADE};
+use http::header::{CONNECTION, Entry, HOST, HeaderMap, HeaderName, HeaderValue, UPGRADE};
 use ipnet::IpNet;
 use waygate_config::static_config::ForwardedHeaders;
 
@@ -149,31 +149,36 @@ impl ForwardedPolicy {
         // X-Real-Ip, X-Forwarded-Proto/-Host/-Port/-Server here, X-Forwarded-For later: the
         // map grows at most once.
         headers.reserve(6);
-        if !headers.contains_key(&X_REAL_IP) {
-            headers.insert(&X_REAL_IP, facts.client_ip_value.clone());
+        // `entry`: one hash and probe per name where `contains_key` + `insert` took two.
+        if let Entry::Vacant(v) = headers.entry(&X_REAL_IP) {
+            v.insert(facts.client_ip_value.clone());
         }
-        if !headers.contains_key(&X_FORWARDED_PROTO) {
+        if let Entry::Vacant(v) = headers.entry(&X_FORWARDED_PROTO) {
             let proto = match (facts.websocket, facts.tls) {
                 (true, true) => "wss",
                 (true, false) => "ws",
                 (false, true) => "https",
                 (false, false) => "http",
             };
-            headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(proto));
+            v.insert(HeaderValue::from_static(proto));
         }
         if let Some(value) = facts.host
             && let Ok(host) = value.to_str()
         {
-            if !headers.contains_key(&X_FORWARDED_HOST) {
-                headers.insert(&X_FORWARDED_HOST, value.clone());
+            if let Entry::Vacant(v) = headers.entry(&X_FORWARDED_HOST) {
+                v.insert(value.clone());
             }
-            if !headers.contains_key(&X_FORWARDED_PORT) {
-                match port_of(host) {
-                    Some(port) => insert(headers, &X_FORWARDED_PORT, port),
-                    None => {
-                        let port = if facts.tls { "443" } else { "80" };
-                        headers.insert(&X_FORWARDED_PORT, HeaderValue::from_static(port));
-                    }
+            if let Entry::Vacant(v) = headers.entry(&X_FORWARDED_PORT) {
+                let port = match port_of(host) {
+                    Some(port) => HeaderValue::from_str(port).ok(),
+                    None => Some(HeaderValue::from_static(if facts.tls {
+                        "443"
+                    } else {
+                        "80"
+                    })),
+                };
+                if let Some(port) = port {
+                    v.insert(port);
                 }
             }
         }
@@ -280,11 +285,10 @@ pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
 
 /// The port of a `host[:port]` authority, if any.
 fn port_of(host: &str) -> Option<&str> {
-    let after_bracket = host.rsplit_once(']').map_or(host, |(_, rest)| rest);
-    after_bracket
-        .rsplit_once(':')
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty())
+    // The last `:` or `]`: a `:` after any `]` starts the port (one byte scan, no searcher).
+    let at = host.bytes().rposition(|c| c == b':' || c == b']')?;
+    let port = &host[at + 1..];
+    (host.as_bytes()[at] == b':' && !port.is_empty()).then_some(port)
 }
 
 /// The Host the request addresses: the absolute-form/`:authority` wins over the Host header.

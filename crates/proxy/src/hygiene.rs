@@ -132,7 +132,7 @@ pub fn check_headers(headers: &mut HeaderMap, underscores: Underscores) -> Resul
         if name.as_str().len() + value.len() + 2 > MAX_HEADER_LINE {
             return Err(ProxyError::HeaderTooLarge);
         }
-        has_underscore |= name.as_str().contains('_');
+        has_underscore |= name.as_str().as_bytes().contains(&b'_');
     }
     if has_underscore {
         if underscores == Underscores::Reject {

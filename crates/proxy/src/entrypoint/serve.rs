@@ -411,7 +411,10 @@ where
         let conn = conn.clone();
         let table = tables.load_full();
         let req = req.map(Inbound::Hyper);
-        async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) }
+        // Boxed: hyper spawns one task per HTTP/2 stream and moves the future into it a few
+        // times (spawn, the task's stages); the request's future is a few kilobytes, a box
+        // is a pointer.
+        Box::pin(async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) })
     });
     let connection = shared
         .builder

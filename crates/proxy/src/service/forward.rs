@@ -173,6 +173,18 @@ fn set_target(
     if !rebuild {
         return Ok(());
     }
+    if target.base_path.is_empty() && !target.h2c {
+        // The origin form from the request's own parts: its path is not parsed again.
+        let mut parts = std::mem::take(req.uri_mut()).into_parts();
+        parts.scheme = None;
+        parts.authority = None;
+        if parts.path_and_query.is_none() {
+            parts.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+        }
+        *req.uri_mut() = Uri::from_parts(parts)
+            .map_err(|_| ProxyError::BadRequest("request target cannot be forwarded"))?;
+        return Ok(());
+    }
     let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let joined;
     let pq = if target.base_path.is_empty() {
