@@ -6,7 +6,7 @@
 
 use std::future::poll_fn;
 use std::io::IoSlice;
-use std::pin::pin;
+use std::pin::Pin;
 use std::task::Poll;
 
 use http_body::Body as _;
@@ -47,10 +47,12 @@ where
         Framing::Length(n) => Some(n),
         Framing::Chunked => None,
     };
-    let mut body = pin!(body);
+    // Dropped before the last flush: its metrics and access-log line are recorded by the
+    // time the client has the whole response (as Go's handler returns before its flush).
+    let mut body = body;
     loop {
         // A frame that is ready joins what waits; otherwise what waits leaves first.
-        let frame = match poll_fn(|cx| Poll::Ready(body.as_mut().poll_frame(cx))).await {
+        let frame = match poll_fn(|cx| Poll::Ready(Pin::new(&mut body).poll_frame(cx))).await {
             Poll::Ready(frame) => frame,
             Poll::Pending => {
                 write_out(io, out).await?;
@@ -69,12 +71,14 @@ where
         match &mut remaining {
             Some(left) => {
                 let n = usize::try_from(*left).unwrap_or(usize::MAX).min(data.len());
-                put(io, out, &data[..n], b"").await?;
-                *left -= n as u64;
-                if *left == 0 {
+                if n as u64 == *left {
                     // Everything owed is here: the rest of the body is not read.
+                    drop(body);
+                    put(io, out, &data[..n], b"").await?;
                     return flush(io, out).await;
                 }
+                put(io, out, &data[..n], b"").await?;
+                *left -= n as u64;
             }
             None => {
                 out.extend_from_slice(format_hex(data.len()).as_bytes());
@@ -86,6 +90,7 @@ where
             break;
         }
     }
+    drop(body);
     match remaining {
         Some(left) if left > 0 => Err(Broken::Body),
         Some(_) => flush(io, out).await,
