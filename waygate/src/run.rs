@@ -40,11 +40,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         return ExitCode::from(1);
     }
     let workers = crate::workers::count(st.config.waygate.as_ref().map_or(0, |w| w.workers));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-    {
+    let mut builder = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("waygate: cannot start the runtime: {e}");
