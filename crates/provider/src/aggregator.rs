@@ -165,8 +165,17 @@ impl Aggregator {
         self.generation += 1;
         let (routers, services, middlewares) = config.counts();
         let errors = issues.iter().filter(|i| i.is_error()).count();
+        // Which providers this generation holds: a reader of the log (or a test) can tell
+        // the first generation with a provider's configuration from the ones before it.
+        let providers = self
+            .providers
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
         tracing::info!(
             generation = self.generation,
+            providers,
             routers,
             services,
             middlewares,

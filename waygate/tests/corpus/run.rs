@@ -197,20 +197,41 @@ pub(crate) fn serve(p: &Prepared) -> Served {
     served
 }
 
-/// The configuration is applied: with the file provider, an apply after its first read;
+/// The configuration is applied: with the file provider, a generation holding the file's
+/// configuration (the first `configuration published` line naming `file`) was applied;
 /// otherwise any apply (the internal provider's, generation 1).
 fn ready(lines: &[String], file_provider: bool) -> bool {
-    let applied = |l: &String| l.contains("configuration applied");
+    let applied = |l: &&String| l.contains("configuration applied");
     if !file_provider {
-        return lines.iter().any(applied);
+        return lines.iter().any(|l| applied(&l));
     }
-    match lines
+    let first_with_file = lines
         .iter()
-        .position(|l| l.contains("file provider configuration read"))
-    {
-        Some(read) => lines[read..].iter().any(applied),
-        None => false,
+        .filter(|l| l.contains("configuration published"))
+        .filter(|l| field(l, "providers").is_some_and(|p| p.split(',').any(|n| n == "file")))
+        .filter_map(|l| field(l, "generation")?.parse::<u64>().ok())
+        .min();
+    let Some(first) = first_with_file else {
+        return false;
+    };
+    lines
+        .iter()
+        .filter(applied)
+        .filter_map(|l| field(l, "generation")?.parse::<u64>().ok())
+        .any(|g| g >= first)
+}
+
+/// A field of a log line, text (`name=value`) or JSON format.
+fn field(line: &str, name: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<Value>(line) {
+        let v = v.get("fields").unwrap_or(&v).get(name)?;
+        return Some(v.as_str().map_or_else(|| v.to_string(), str::to_string));
     }
+    let key = format!(" {name}=");
+    let at = line.find(&key)? + key.len();
+    let rest = &line[at..];
+    let value = rest.split(' ').next().unwrap_or_default();
+    Some(value.trim_matches('"').to_string())
 }
 
 /// The per-item verdict of the last "configuration applied" line (`items=…`, text or JSON
