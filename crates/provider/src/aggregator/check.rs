@@ -118,7 +118,7 @@ pub(super) fn cross_provider(config: &mut DynamicConfig) -> Vec<Issue> {
         };
         if check {
             let name = site.owner.name.rsplit_once('@').map_or("", |(n, _)| n);
-            let key = format!("{}.{name}.{}", site.owner.section, site.key);
+            let key = format!("{}.{name}.{}", site.owner.section, site.key());
             let item = (site.owner.kind, site.owner.name.to_string());
             found.push((item, key, site.target, r.to_string()));
         }

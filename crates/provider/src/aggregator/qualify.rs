@@ -15,8 +15,18 @@ pub(super) fn qualified(name: &str, provider: &str) -> String {
     if name.contains('@') {
         name.to_string()
     } else {
-        format!("{name}@{provider}")
+        with_provider(name, provider)
     }
+}
+
+/// `name@provider`, built without the formatting machinery: 20,000 names per publish of
+/// 10,000 routers, and `format!` cost four times the copy itself.
+fn with_provider(name: &str, provider: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 1 + provider.len());
+    s.push_str(name);
+    s.push('@');
+    s.push_str(provider);
+    s
 }
 
 /// The same provider's previous qualification: the HTTP configuration it was given and
@@ -72,7 +82,7 @@ pub(super) fn qualify(
     };
     refs::visit(&mut c, &mut |site, r| {
         let global = site.target == Target::TlsOption && r == "default";
-        (!global && !r.contains('@')).then(|| format!("{r}@{provider}"))
+        (!global && !r.contains('@')).then(|| with_provider(r, provider))
     });
     if let Some(t) = c.tcp.as_mut() {
         keys(&mut t.routers, provider);
@@ -101,7 +111,7 @@ pub(super) fn issue(mut issue: Issue, provider: &str) -> Issue {
         let global = matches!(item.kind, "tlsOption" | "tlsStore") && item.name == "default";
         let named = !matches!(item.kind, "tls" | "tlsCertificate" | "entryPoint");
         if named && !global && !item.name.contains('@') {
-            item.name = format!("{}@{provider}", item.name);
+            item.name = with_provider(&item.name, provider);
         }
     }
     issue
@@ -116,18 +126,26 @@ fn qualified_keys<T: Clone>(map: &BTreeMap<String, T>, provider: &str) -> BTreeM
 
 /// [`qualified_keys`] for shared items, each taken from `done` (the previous result) when
 /// `raw` (the previous input) had the same definition under the same name.
+///
+/// `raw` is walked beside `map` (both are sorted by the same names) instead of searched per
+/// item: with 10,000 items the searches' name comparisons were a fifth of a qualification.
 fn reused<T: PartialEq>(
     map: &BTreeMap<String, Arc<T>>,
     provider: &str,
     raw: Option<&BTreeMap<String, Arc<T>>>,
     done: Option<&BTreeMap<String, Arc<T>>>,
 ) -> BTreeMap<String, Arc<T>> {
+    let mut old = raw.map(|r| r.iter().peekable());
     map.iter()
         .map(|(k, v)| {
             let q = qualified(k, provider);
-            let before = raw
-                .and_then(|r| r.get(k))
-                .filter(|old| Arc::ptr_eq(old, v) || *old == v);
+            let before = old
+                .as_mut()
+                .and_then(|old| {
+                    while old.next_if(|(o, _)| o.as_str() < k.as_str()).is_some() {}
+                    old.next_if(|(o, _)| *o == k)
+                })
+                .filter(|(_, o)| Arc::ptr_eq(o, v) || *o == v);
             let item = before.and_then(|_| done?.get(&q)).unwrap_or(v).clone();
             (q, item)
         })

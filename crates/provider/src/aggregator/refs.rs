@@ -30,15 +30,25 @@ pub(super) struct Owner<'a> {
 }
 
 /// One reference: who holds it, at which key (relative to the item), pointing at what.
-#[derive(Debug)]
 pub(super) struct Site<'a> {
     pub(super) owner: Owner<'a>,
-    pub(super) key: String,
+    /// Spelled out only when asked: most visits never read it (qualifying 10,000 routers
+    /// built 10,000 `service` strings for nothing, and the cross-provider check as many).
+    key: &'a dyn Fn() -> String,
     pub(super) target: Target,
 }
 
 /// Called with each reference; a returned name replaces it.
 type Visit<'f> = dyn FnMut(&Site<'_>, &str) -> Option<String> + 'f;
+
+// === impl Site ===
+
+impl Site<'_> {
+    /// The key of the reference, relative to the item (`service`, `middlewares[0]`, …).
+    pub(super) fn key(&self) -> String {
+        (self.key)()
+    }
+}
 
 // === impl Target ===
 
@@ -313,7 +323,15 @@ fn emit(f: &mut Visit<'_>, owner: Owner<'_>, key: String, target: Target, r: &mu
     if r.trim().is_empty() {
         return;
     }
-    if let Some(new) = f(&Site { owner, key, target }, r) {
+    let key = || key.clone();
+    if let Some(new) = f(
+        &Site {
+            owner,
+            key: &key,
+            target,
+        },
+        r,
+    ) {
         *r = new;
     }
 }
@@ -323,7 +341,7 @@ fn emit(f: &mut Visit<'_>, owner: Owner<'_>, key: String, target: Target, r: &mu
 fn shared<T: Clone>(
     f: &mut Visit<'_>,
     owner: Owner<'_>,
-    key: impl FnOnce() -> String,
+    key: impl Fn() -> String,
     target: Target,
     item: &mut Arc<T>,
     get: impl Fn(&T) -> Option<&String>,
@@ -332,9 +350,14 @@ fn shared<T: Clone>(
     let Some(r) = get(item).filter(|r| !r.trim().is_empty()) else {
         return;
     };
-    let key = key();
-    if let Some(new) = f(&Site { owner, key, target }, r)
-        && let Some(slot) = get_mut(Arc::make_mut(item))
+    if let Some(new) = f(
+        &Site {
+            owner,
+            key: &key,
+            target,
+        },
+        r,
+    ) && let Some(slot) = get_mut(Arc::make_mut(item))
     {
         *slot = new;
     }
