@@ -30,7 +30,9 @@ pub(super) struct ServiceBuilder<'a> {
     /// For `prometheus@internal`.
     pub(super) metrics: Option<Arc<crate::metrics::Prometheus>>,
     pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
-    pub(super) building: HashSet<String>,
+    /// The services being built, innermost last (a few deep at most: a stack, not a set,
+    /// spares hashing every name).
+    pub(super) building: Vec<String>,
     pub(super) checked: Vec<Checked>,
 }
 
@@ -39,11 +41,12 @@ impl ServiceBuilder<'_> {
         if let Some(done) = self.built.get(name) {
             return done.clone();
         }
-        if !self.building.insert(name.to_string()) {
+        if self.building.iter().any(|b| b == name) {
             return Err(format!("service `{name}` refers to itself (cycle)"));
         }
+        self.building.push(name.to_string());
         let result = self.build(name);
-        self.building.remove(name);
+        self.building.pop();
         self.built.insert(name.to_string(), result.clone());
         result
     }
