@@ -65,18 +65,30 @@ pub(crate) fn json_bytes(
     }
     // Every entry starts with a comma: the first one becomes the opening brace.
     let open = out.len();
-    let mut w = Line {
-        out,
-        keep: settings.keep,
-        extra: &extra,
-        next: 0,
-    };
-    w.fields(rec, settings, now, memo);
-    w.headers_after();
+    // Every field kept and no header entry to merge (the defaults): the per-key checks
+    // compiled out (they cost as much as the keys they guarded).
+    if extra.is_empty() && settings.keep & ALL_FIELDS == ALL_FIELDS {
+        Line::<true>::new(out, settings, &extra).fields(rec, settings, now, memo);
+    } else {
+        let mut w = Line::<false>::new(out, settings, &extra);
+        w.fields(rec, settings, now, memo);
+        w.headers_after();
+    }
     // `level` is always written: the line has a first entry.
-    w.out[open] = b'{';
-    w.out.extend_from_slice(b"}\n");
+    out[open] = b'{';
+    out.extend_from_slice(b"}\n");
 }
+
+/// The keep mask with every field's bit.
+const ALL_FIELDS: u64 = {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < Field::ALL.len() {
+        mask |= Field::ALL[i].bit();
+        i += 1;
+    }
+    mask
+};
 
 /// What the writer keeps from line to line: the text of the timestamps' seconds, and the
 /// shared names (entry point, router, service, server URL and address) last seen needing no
@@ -117,8 +129,9 @@ fn split_host(host: &[u8]) -> (Cow<'_, str>, Cow<'_, str>) {
     (Cow::Owned(h.to_string()), Cow::Owned(p.to_string()))
 }
 
-/// A line being written.
-struct Line<'a> {
+/// A line being written. `PLAIN`: every field is kept and there is no header entry (the
+/// caller checked), so neither is looked at per key.
+struct Line<'a, const PLAIN: bool> {
     out: &'a mut Vec<u8>,
     keep: u64,
     /// Header entries, sorted; `next` is the first not written yet.
@@ -128,7 +141,16 @@ struct Line<'a> {
 
 // === impl Line ===
 
-impl Line<'_> {
+impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
+    fn new(out: &'a mut Vec<u8>, settings: &Settings, extra: &'a [(String, String)]) -> Self {
+        Self {
+            out,
+            keep: settings.keep,
+            extra,
+            next: 0,
+        }
+    }
+
     /// The entries, in Go's (byte) order of the keys (a test checks it), as Traefik's table
     /// has them: a field without a value has no entry.
     fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, memo: &mut Memo) {
@@ -363,7 +385,7 @@ impl Line<'_> {
     /// Starts field `f`'s entry (the key `key`) when `fields` keeps it.
     #[inline(always)]
     fn field(&mut self, f: Field, key: &'static [u8]) -> bool {
-        if self.keep & f.bit() == 0 {
+        if !PLAIN && self.keep & f.bit() == 0 {
             return false;
         }
         self.key(f.name(), key);
@@ -373,7 +395,7 @@ impl Line<'_> {
     /// Writes `key` (for `name`), after the header entries that sort before it.
     #[inline(always)]
     fn key(&mut self, name: &str, key: &'static [u8]) {
-        if self.next < self.extra.len() {
+        if !PLAIN && self.next < self.extra.len() {
             self.headers_before(name);
         }
         self.out.extend_from_slice(key);
