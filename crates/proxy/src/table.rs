@@ -3,6 +3,7 @@
 
 mod compile;
 mod explain;
+mod middlewares;
 mod reuse;
 mod routes;
 mod services;

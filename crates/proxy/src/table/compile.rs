@@ -10,12 +10,12 @@ use waygate_config::static_config::StaticConfig;
 use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Rule, Syntax};
 
+use super::middlewares::MiddlewareBuilder;
 use super::reuse::Reuse;
 use super::routes::Routes;
 use super::services::ServiceBuilder;
 use super::{CompiledRouter, EntryPointTable, RuntimeTable};
 use crate::forwarded::ForwardedPolicy;
-use crate::middleware::{Built, Mw, build};
 use crate::service::health::{Checked, HealthRegistry};
 use crate::tls::{SniOptionsBuilder, TlsCompiler, TlsShared};
 use crate::upstream::{Pools, TlsSettings, TransportSettings};
@@ -518,73 +518,6 @@ fn split_tls(
         sni
     });
     (plain, secure, sni)
-}
-
-struct MiddlewareBuilder<'a> {
-    dynamic: &'a DynamicConfig,
-    disabled: &'a HashSet<(String, String)>,
-    built: HashMap<String, Result<Vec<Arc<Mw>>, String>>,
-}
-
-impl MiddlewareBuilder<'_> {
-    /// The flattened chain for middleware `name`; `stack` detects chain cycles.
-    /// `services` builds `errors.service`.
-    fn get(
-        &mut self,
-        name: &str,
-        stack: &mut Vec<String>,
-        services: &mut ServiceBuilder<'_>,
-    ) -> Result<Vec<Arc<Mw>>, String> {
-        if let Some(done) = self.built.get(name) {
-            return done.clone();
-        }
-        if stack.iter().any(|s| s == name) {
-            return Err(format!("middleware `{name}` is part of a chain cycle"));
-        }
-        stack.push(name.to_string());
-        let result = self.build(name, stack, services);
-        stack.pop();
-        self.built.insert(name.to_string(), result.clone());
-        result
-    }
-
-    fn build(
-        &mut self,
-        name: &str,
-        stack: &mut Vec<String>,
-        services: &mut ServiceBuilder<'_>,
-    ) -> Result<Vec<Arc<Mw>>, String> {
-        if self
-            .disabled
-            .contains(&("middleware".to_string(), name.to_string()))
-        {
-            return Err(format!(
-                "middleware `{name}` is disabled by a configuration error"
-            ));
-        }
-        let cfg = self
-            .dynamic
-            .http
-            .as_ref()
-            .and_then(|h| h.middlewares.get(name))
-            .ok_or_else(|| format!("middleware `{name}` does not exist"))?;
-        let mut service = |s: &str| services.get(s);
-        match build(name, cfg, &mut service).map_err(|e| format!("middleware `{name}`: {e}"))? {
-            Built::One(mw) => Ok(vec![Arc::new(mw)]),
-            Built::Chain(members) => {
-                let provider = name.rsplit_once('@').map(|(_, p)| p);
-                let mut out = Vec::new();
-                for m in members {
-                    let qualified = match (m.contains('@'), provider) {
-                        (false, Some(p)) => format!("{m}@{p}"),
-                        _ => m.clone(),
-                    };
-                    out.extend(self.get(&qualified, stack, services)?);
-                }
-                Ok(out)
-            }
-        }
-    }
 }
 
 /// The kind of a router's "disabled" issue: `Unsupported` when the root cause is a feature
