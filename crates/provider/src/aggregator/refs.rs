@@ -258,18 +258,18 @@ pub(super) fn visit(cfg: &mut DynamicConfig, f: &mut Visit<'_>) {
     if let Some(t) = cfg.tcp.as_mut() {
         for (name, r) in &mut t.routers {
             let o = owner("tcpRouter", "tcp.routers", name);
-            emit(f, o, "service".into(), TcpService, &mut r.service);
+            emit(f, o, || "service".into(), TcpService, &mut r.service);
             for (i, m) in r.middlewares.iter_mut().enumerate() {
-                emit(f, o, format!("middlewares[{i}]"), TcpMiddleware, m);
+                emit(f, o, || format!("middlewares[{i}]"), TcpMiddleware, m);
             }
             if let Some(tls) = r.tls.as_mut() {
-                emit(f, o, "tls.options".into(), TlsOption, &mut tls.options);
+                emit(f, o, || "tls.options".into(), TlsOption, &mut tls.options);
             }
         }
         for (name, s) in &mut t.services {
             let o = owner("tcpService", "tcp.services", name);
             if let Some(lb) = s.load_balancer.as_mut() {
-                let key = "loadBalancer.serversTransport".into();
+                let key = || "loadBalancer.serversTransport".into();
                 emit(f, o, key, TcpServersTransport, &mut lb.servers_transport);
             }
             for (i, c) in s
@@ -280,7 +280,7 @@ pub(super) fn visit(cfg: &mut DynamicConfig, f: &mut Visit<'_>) {
                 emit(
                     f,
                     o,
-                    format!("weighted.services[{i}].name"),
+                    || format!("weighted.services[{i}].name"),
                     TcpService,
                     &mut c.name,
                 );
@@ -290,7 +290,7 @@ pub(super) fn visit(cfg: &mut DynamicConfig, f: &mut Visit<'_>) {
     if let Some(u) = cfg.udp.as_mut() {
         for (name, r) in &mut u.routers {
             let o = owner("udpRouter", "udp.routers", name);
-            emit(f, o, "service".into(), UdpService, &mut r.service);
+            emit(f, o, || "service".into(), UdpService, &mut r.service);
         }
         for (name, s) in &mut u.services {
             let o = owner("udpService", "udp.services", name);
@@ -302,7 +302,7 @@ pub(super) fn visit(cfg: &mut DynamicConfig, f: &mut Visit<'_>) {
                 emit(
                     f,
                     o,
-                    format!("weighted.services[{i}].name"),
+                    || format!("weighted.services[{i}].name"),
                     UdpService,
                     &mut c.name,
                 );
@@ -319,11 +319,16 @@ fn owner<'a>(kind: &'static str, section: &'static str, name: &'a str) -> Owner<
     }
 }
 
-fn emit(f: &mut Visit<'_>, owner: Owner<'_>, key: String, target: Target, r: &mut String) {
+fn emit(
+    f: &mut Visit<'_>,
+    owner: Owner<'_>,
+    key: impl Fn() -> String,
+    target: Target,
+    r: &mut String,
+) {
     if r.trim().is_empty() {
         return;
     }
-    let key = || key.clone();
     if let Some(new) = f(
         &Site {
             owner,
