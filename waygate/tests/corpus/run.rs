@@ -201,9 +201,9 @@ pub(crate) fn serve(p: &Prepared) -> Served {
 /// configuration (the first `configuration published` line naming `file`) was applied;
 /// otherwise any apply (the internal provider's, generation 1).
 fn ready(lines: &[String], file_provider: bool) -> bool {
-    let applied = |l: &&String| l.contains("configuration applied");
+    let applied = |l: &str| l.contains("configuration applied");
     if !file_provider {
-        return lines.iter().any(|l| applied(&l));
+        return lines.iter().any(|l| applied(l));
     }
     let first_with_file = lines
         .iter()
@@ -216,15 +216,14 @@ fn ready(lines: &[String], file_provider: bool) -> bool {
     };
     lines
         .iter()
-        .filter(applied)
+        .filter(|l| applied(l))
         .filter_map(|l| field(l, "generation")?.parse::<u64>().ok())
         .any(|g| g >= first)
 }
 
 /// A field of a log line, text (`name=value`) or JSON format.
 fn field(line: &str, name: &str) -> Option<String> {
-    if let Ok(v) = serde_json::from_str::<Value>(line) {
-        let v = v.get("fields").unwrap_or(&v).get(name)?;
+    if let Some(v) = json_field(line, name) {
         return Some(v.as_str().map_or_else(|| v.to_string(), str::to_string));
     }
     let key = format!(" {name}=");
@@ -241,14 +240,18 @@ pub(crate) fn applied_items(lines: &[String]) -> Option<String> {
         .iter()
         .rev()
         .find(|l| l.contains("configuration applied"))?;
-    if let Ok(v) = serde_json::from_str::<Value>(line) {
-        let fields = v.get("fields").unwrap_or(&v);
-        return fields
-            .get("items")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+    if line.trim_start().starts_with('{') {
+        return json_field(line, "items")?.as_str().map(str::to_string);
     }
     // The text format puts the message first and `items` last.
     let at = line.find(" items=")?;
     Some(line[at + " items=".len()..].trim().to_string())
+}
+
+/// A field of a JSON-format log line (under `fields` or at the top level); `None` for a
+/// text-format line.
+fn json_field(line: &str, name: &str) -> Option<Value> {
+    let v = serde_json::from_str::<Value>(line).ok()?;
+    let fields = v.get("fields").unwrap_or(&v);
+    fields.get(name).cloned()
 }
