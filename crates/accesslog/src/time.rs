@@ -167,11 +167,14 @@ fn fraction(nanos: u32, out: &mut impl Ascii) {
         return;
     }
     let mut b = *b".000000000Z";
-    let mut n = nanos % 1_000_000_000;
-    for d in b[1..10].iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+    // Two digits at a time: four pairs and the last digit.
+    let n = nanos % 1_000_000_000;
+    let (mut high, low) = (n / 10, n % 10);
+    for at in [7, 5, 3, 1] {
+        two(&mut b[at..at + 2], high % 100);
+        high /= 100;
     }
+    b[9] = digit(low);
     // `nanos` is not zero: a digit other than `0` stops the walk before the dot.
     let mut end = 10;
     while end > 1 && b[end - 1] == b'0' {
@@ -214,6 +217,11 @@ mod tests {
         s.clear();
         Civil::from(UNIX_EPOCH + Duration::new(5, 1)).rfc3339_nano(&mut s);
         assert_eq!(s, "1970-01-01T00:00:05.000000001Z");
+        for (nanos, text) in [(123_456_789, ".123456789Z"), (100_200_300, ".1002003Z")] {
+            s.clear();
+            Civil::from(UNIX_EPOCH + Duration::new(5, nanos)).rfc3339_nano(&mut s);
+            assert_eq!(s, format!("1970-01-01T00:00:05{text}"));
+        }
         s.clear();
         Civil::from(t).rfc3339(&mut s);
         assert_eq!(s, "2024-02-29T23:59:58Z");

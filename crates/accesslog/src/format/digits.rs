@@ -14,6 +14,12 @@ pub(crate) trait Ascii {
     fn ascii_head<const N: usize>(&mut self, buf: &[u8; N], len: usize) {
         self.ascii(&buf[..len.min(N)]);
     }
+
+    /// Appends the `len` bytes of `buf` from `at` (ASCII; `len` at most 20, and `buf` has
+    /// 20 bytes from `at`).
+    fn ascii_window(&mut self, buf: &[u8; 40], at: usize, len: usize) {
+        self.ascii(&buf[at.min(20)..][..len.min(20)]);
+    }
 }
 
 impl Ascii for String {
@@ -36,6 +42,14 @@ impl Ascii for Vec<u8> {
         self.extend_from_slice(buf);
         self.truncate(end);
     }
+
+    /// Likewise 20 bytes, then cut.
+    fn ascii_window(&mut self, buf: &[u8; 40], at: usize, len: usize) {
+        let end = self.len() + len.min(20);
+        let window: &[u8; 20] = buf[at.min(20)..][..20].try_into().unwrap_or(&[0; 20]);
+        self.extend_from_slice(window);
+        self.truncate(end);
+    }
 }
 
 /// `00`, `01`, … `99`: numbers are written two digits at a time.
@@ -51,9 +65,10 @@ static PAIRS: [u8; 200] = {
 };
 
 /// `n` in decimal.
-pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
+#[inline]
+pub(crate) fn push_u64(out: &mut impl Ascii, n: u64) {
     // Half of a line's numbers (statuses, small sizes, retries) have at most three digits:
-    // written without the length count and the buffer.
+    // written without the buffer.
     if n < 10 {
         out.ascii(&[b'0' + n as u8]);
         return;
@@ -68,9 +83,16 @@ pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
         out.ascii(&[b'0' + (n / 100) as u8, PAIRS[pair], PAIRS[pair + 1]]);
         return;
     }
-    let len = decimal_len(n);
-    let mut buf = [0u8; 20];
-    let mut i = len;
+    push_long(out, n);
+}
+
+/// [`push_u64`] of a number of four digits or more: written backwards to end at byte 20
+/// of a 40-byte window, then the 20 bytes from the first digit are copied and cut to the
+/// digits (a copy of a known size is a few moves; neither the digits nor the length are
+/// counted first).
+fn push_long(out: &mut impl Ascii, mut n: u64) {
+    let mut buf = [0u8; 40];
+    let mut i = 20;
     while n >= 100 {
         let pair = 2 * (n % 100) as usize;
         n /= 100;
@@ -80,17 +102,14 @@ pub(crate) fn push_u64(out: &mut impl Ascii, mut n: u64) {
     }
     if n >= 10 {
         let pair = 2 * n as usize;
-        buf[0] = PAIRS[pair];
-        buf[1] = PAIRS[pair + 1];
+        i -= 2;
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
     } else {
-        buf[0] = b'0' + n as u8;
+        i -= 1;
+        buf[i] = b'0' + n as u8;
     }
-    out.ascii_head(&buf, len);
-}
-
-/// How many decimal digits `n` has (from its base-2 length: no loop).
-fn decimal_len(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+    out.ascii_window(&buf, i, 20 - i);
 }
 
 /// `n` in decimal, `-` first when negative.

@@ -7,19 +7,23 @@
 //! allocation but the header entries when `fields.headers` shows any (those are sorted per
 //! line and merged in before the first fixed key that sorts after them).
 
+mod memo;
+
 use std::borrow::Cow;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::{Method, Version};
 
-use super::digits::{Ascii, hex_into, ipv4_text, push_addr, push_ip, push_u64};
+pub(crate) use self::memo::Memo;
+
+use self::memo::Names;
+use super::digits::{Ascii, hex_into, push_addr, push_ip, push_u64};
 use super::{headers, request_path, split_host_port, split_host_port_bytes};
 use crate::config::Settings;
 use crate::field::Field;
 use crate::record::Record;
-use crate::time::Stamps;
 
 /// A fixed key as written after the previous entry: `,"<name>":`.
 macro_rules! key {
@@ -90,33 +94,6 @@ const ALL_FIELDS: u64 = {
     mask
 };
 
-/// What the writer keeps from line to line: the text of the timestamps' seconds, and the
-/// shared names (entry point, router, service, server URL and address) last seen needing no
-/// escaping: held, so the same `Arc` on the next line is copied without a look at its bytes.
-#[derive(Debug, Default)]
-pub(crate) struct Memo {
-    pub(crate) stamps: Stamps,
-    plain: [Option<Arc<str>>; 5],
-    /// The last client IPv4 address and its text (a connection's requests share it).
-    client: Option<(Ipv4Addr, [u8; 16], usize)>,
-}
-
-// === impl Memo ===
-
-impl Memo {
-    /// The text of `ip`, made again only when it is not the last one.
-    fn ipv4(&mut self, ip: Ipv4Addr) -> ([u8; 16], usize) {
-        match self.client {
-            Some((last, text, len)) if last == ip => (text, len),
-            _ => {
-                let (text, len) = ipv4_text(ip);
-                self.client = Some((ip, text, len));
-                (text, len)
-            }
-        }
-    }
-}
-
 /// `host:port` as `split_host_port` splits the text `from_utf8_lossy` makes of it.
 fn split_host(host: &[u8]) -> (Cow<'_, str>, Cow<'_, str>) {
     // `from_utf8` is the same text for UTF-8 (always, in practice) without the lossy walk.
@@ -154,11 +131,6 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
     /// The entries, in Go's (byte) order of the keys (a test checks it), as Traefik's table
     /// has them: a field without a value has no entry.
     fn fields(&mut self, rec: &Record, settings: &Settings, now: SystemTime, memo: &mut Memo) {
-        let v4 = match rec.client {
-            SocketAddr::V4(a) => Some(memo.ipv4(*a.ip())),
-            SocketAddr::V6(_) => None,
-        };
-        let (stamps, plain) = (&mut memo.stamps, &mut memo.plain);
         let origin = rec.origin.as_ref();
         let origin_size = origin.map_or(0, |o| o.size.unwrap_or(rec.size));
         let origin_ns = origin.map_or(0, |o| o.duration.as_nanos());
@@ -179,32 +151,7 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
             .filter(|_| wants_parts && plain_host.is_none())
             .map(split_host);
 
-        if self.field(Field::ClientAddr, key!("ClientAddr")) {
-            match (v4, rec.client) {
-                (Some((text, len)), SocketAddr::V4(a)) => self.quoted(|o| {
-                    o.ascii_head(&text, len);
-                    o.push(b':');
-                    push_u64(o, u64::from(a.port()));
-                }),
-                _ => self.quoted(|o| push_addr(o, rec.client)),
-            }
-        }
-        if self.field(Field::ClientHost, key!("ClientHost")) {
-            match (&rec.forwarded_for, v4) {
-                (Some(v), _) if !v.is_empty() => self.bytes(v.as_bytes()),
-                (_, Some((text, len))) => self.quoted(|o| o.ascii_head(&text, len)),
-                _ => self.quoted(|o| push_ip(o, rec.client.ip())),
-            }
-        }
-        if self.field(Field::ClientPort, key!("ClientPort")) {
-            self.quoted(|o| push_u64(o, u64::from(rec.client.port())));
-        }
-        if self.field(Field::ClientUsername, key!("ClientUsername")) {
-            match rec.username.as_deref() {
-                Some(user) => self.str(user),
-                None => self.out.extend_from_slice(b"\"-\""),
-            }
-        }
+        self.client(rec, memo);
         if self.field(Field::DownstreamContentSize, key!("DownstreamContentSize")) {
             self.int(u128::from(rec.size));
         }
@@ -292,26 +239,7 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
         if self.field(Field::RetryAttempts, key!("RetryAttempts")) {
             self.int(u128::from(rec.retries));
         }
-        if let Some(router) = &rec.router
-            && self.field(Field::RouterName, key!("RouterName"))
-        {
-            self.shared(&mut plain[0], router);
-        }
-        if let Some(o) = origin
-            && self.field(Field::ServiceAddr, key!("ServiceAddr"))
-        {
-            self.shared(&mut plain[1], &o.addr);
-        }
-        if let Some(service) = &rec.service
-            && self.field(Field::ServiceName, key!("ServiceName"))
-        {
-            self.shared(&mut plain[2], service);
-        }
-        if let Some(o) = origin
-            && self.field(Field::ServiceUrl, key!("ServiceURL"))
-        {
-            self.shared(&mut plain[3], &o.url);
-        }
+        self.names(rec, memo);
         // The ids as quoted hex, made once: each is written twice (`SpanId` and `span_id`,
         // `TraceId` and `trace_id`).
         let trace = rec.trace.as_ref().map(|t| {
@@ -328,6 +256,7 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
         }
         // `StartLocal` and `StartUTC` are the same text (both in UTC): formatted once.
         let mut start = None;
+        let stamps = &mut memo.stamps;
         if self.field(Field::StartLocal, key!("StartLocal")) {
             let from = self.out.len();
             self.quoted(|o| stamps.start.rfc3339_nano(rec.start, o));
@@ -360,13 +289,7 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
         {
             self.out.extend_from_slice(trace);
         }
-        if self.field(Field::EntryPointName, key!("entryPointName")) {
-            self.shared(&mut plain[4], &rec.entry_point);
-        }
-        self.key("level", key!("level"));
-        self.out.extend_from_slice(b"\"info\"");
-        self.key("msg", key!("msg"));
-        self.out.extend_from_slice(b"\"\"");
+        self.tail(rec, memo);
         if let Some((span, _)) = &trace
             && self.field(Field::OtelSpanId, key!("span_id"))
         {
@@ -374,12 +297,145 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
         }
         // logrus writes `time` with RFC 3339 (seconds); the table's times carry nanoseconds.
         self.key("time", key!("time"));
-        self.quoted(|o| stamps.now.rfc3339(now, o));
+        let time = memo.time(now);
+        self.out.extend_from_slice(&time);
         if let Some((_, trace)) = &trace
             && self.field(Field::OtelTraceId, key!("trace_id"))
         {
             self.out.extend_from_slice(trace);
         }
+    }
+
+    /// `ClientAddr`, `ClientHost`, `ClientPort` and `ClientUsername`. A plain line from the
+    /// address of the last one (a connection's requests), without `X-Forwarded-For` or user
+    /// name, copies the text it wrote.
+    fn client(&mut self, rec: &Record, memo: &mut Memo) {
+        let no_forwarded = rec.forwarded_for.as_ref().is_none_or(|v| v.is_empty());
+        if PLAIN && no_forwarded && rec.username.is_none() {
+            match &memo.head {
+                Some((addr, text)) if *addr == rec.client => self.out.extend_from_slice(text),
+                _ => {
+                    let from = self.out.len();
+                    self.client_each(rec, memo);
+                    let text = self.out[from..].to_vec();
+                    memo.head = Some((rec.client, text));
+                }
+            }
+            return;
+        }
+        self.client_each(rec, memo);
+    }
+
+    fn client_each(&mut self, rec: &Record, memo: &mut Memo) {
+        let v4 = match rec.client {
+            SocketAddr::V4(a) => Some(memo.client(a)),
+            SocketAddr::V6(_) => None,
+        };
+        if self.field(Field::ClientAddr, key!("ClientAddr")) {
+            match &v4 {
+                Some(c) => self.quoted(|o| {
+                    o.ascii_head(&c.ip.0, c.ip.1);
+                    o.push(b':');
+                    o.ascii_head(&c.port.0, c.port.1);
+                }),
+                None => self.quoted(|o| push_addr(o, rec.client)),
+            }
+        }
+        if self.field(Field::ClientHost, key!("ClientHost")) {
+            match (&rec.forwarded_for, &v4) {
+                (Some(v), _) if !v.is_empty() => self.bytes(v.as_bytes()),
+                (_, Some(c)) => self.quoted(|o| o.ascii_head(&c.ip.0, c.ip.1)),
+                _ => self.quoted(|o| push_ip(o, rec.client.ip())),
+            }
+        }
+        if self.field(Field::ClientPort, key!("ClientPort")) {
+            match &v4 {
+                Some(c) => self.quoted(|o| o.ascii_head(&c.port.0, c.port.1)),
+                None => self.quoted(|o| push_u64(o, u64::from(rec.client.port()))),
+            }
+        }
+        if self.field(Field::ClientUsername, key!("ClientUsername")) {
+            match rec.username.as_deref() {
+                Some(user) => self.str(user),
+                None => self.out.extend_from_slice(b"\"-\""),
+            }
+        }
+    }
+
+    /// `RouterName`, `ServiceAddr`, `ServiceName` and `ServiceURL`. A plain line with all
+    /// four copies the text the last one wrote for the same names.
+    fn names(&mut self, rec: &Record, memo: &mut Memo) {
+        let origin = rec.origin.as_ref();
+        if PLAIN && let (Some(router), Some(o), Some(service)) = (&rec.router, origin, &rec.service)
+        {
+            match &memo.names {
+                Some(n) if n.of(router, &o.addr, service, &o.url) => {
+                    self.out.extend_from_slice(&n.text);
+                }
+                _ => {
+                    let from = self.out.len();
+                    self.names_each(rec, memo);
+                    let text = &self.out[from..];
+                    memo.names = Some(Names::new(router, &o.addr, service, &o.url, text));
+                }
+            }
+            return;
+        }
+        self.names_each(rec, memo);
+    }
+
+    fn names_each(&mut self, rec: &Record, memo: &mut Memo) {
+        let (plain, origin) = (&mut memo.plain, rec.origin.as_ref());
+        if let Some(router) = &rec.router
+            && self.field(Field::RouterName, key!("RouterName"))
+        {
+            self.shared(&mut plain[0], router);
+        }
+        if let Some(o) = origin
+            && self.field(Field::ServiceAddr, key!("ServiceAddr"))
+        {
+            self.shared(&mut plain[1], &o.addr);
+        }
+        if let Some(service) = &rec.service
+            && self.field(Field::ServiceName, key!("ServiceName"))
+        {
+            self.shared(&mut plain[2], service);
+        }
+        if let Some(o) = origin
+            && self.field(Field::ServiceUrl, key!("ServiceURL"))
+        {
+            self.shared(&mut plain[3], &o.url);
+        }
+    }
+
+    /// `entryPointName`, `level` and `msg`: on a plain line, the text the last one wrote
+    /// for the same entry point.
+    fn tail(&mut self, rec: &Record, memo: &mut Memo) {
+        if PLAIN {
+            match &memo.tail {
+                Some((ep, text)) if Arc::ptr_eq(ep, &rec.entry_point) => {
+                    self.out.extend_from_slice(text);
+                }
+                _ => {
+                    let from = self.out.len();
+                    self.tail_each(rec, memo);
+                    let text = self.out[from..].to_vec();
+                    memo.tail = Some((rec.entry_point.clone(), text));
+                }
+            }
+            return;
+        }
+        self.tail_each(rec, memo);
+    }
+
+    fn tail_each(&mut self, rec: &Record, memo: &mut Memo) {
+        if self.field(Field::EntryPointName, key!("entryPointName")) {
+            self.shared(&mut memo.plain[4], &rec.entry_point);
+        }
+        self.key("level", key!("level"));
+        self.out.extend_from_slice(b"\"info\"");
+        self.key("msg", key!("msg"));
+        self.out.extend_from_slice(b"\"\"");
     }
 
     /// Starts field `f`'s entry (the key `key`) when `fields` keeps it.

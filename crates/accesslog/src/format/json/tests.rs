@@ -221,6 +221,25 @@ fn lines_are_the_reference_lines_byte_for_byte() {
         r#"{"fields":{"headers":{"names":{"User-Agent":"keep","Zz-Last":"keep"}}}}"#,
     ];
     let mut records = vec![plain(), loaded()];
+    // The first line's router and service with another server, then its server with another
+    // entry point: the text a memo keeps for shared names must follow each of them.
+    let mut moved = records[0].clone();
+    if let Some(o) = &mut moved.origin {
+        o.url = Arc::from("http://10.0.0.9:8081");
+        o.addr = Arc::from("10.0.0.9:8081");
+    }
+    records.push(moved);
+    let mut elsewhere = records[0].clone();
+    elsewhere.entry_point = Arc::from("websecure");
+    records.push(elsewhere);
+    // The first line's client with `X-Forwarded-For`, then with a user name.
+    let mut forwarded = records[0].clone();
+    forwarded.forwarded_for = Some(HeaderValue::from_static("9.9.9.9"));
+    records.push(forwarded);
+    let mut named = records[0].clone();
+    named.username = Some(Arc::from("bob"));
+    records.push(named);
+    records.push(records[0].clone());
     let mut bare = plain();
     bare.origin = None;
     bare.router = None;
