@@ -127,7 +127,8 @@ pub(crate) fn for_entry_point(
 // === impl Logged ===
 
 impl Logged {
-    /// Captures the request's head when `log` is set (the router logs).
+    /// Captures the request's head when `log` is set (the router logs). `forwarded`: the
+    /// request may carry an `X-Forwarded-For` (false once an untrusted client's was removed).
     pub(crate) fn begin(
         &mut self,
         log: Option<&RouterLog>,
@@ -135,6 +136,7 @@ impl Logged {
         conn: &ConnCtx,
         started: Instant,
         authority: Option<&HeaderValue>,
+        forwarded: bool,
     ) {
         let Some(rl) = log else { return };
         let headers = req.headers();
@@ -151,7 +153,11 @@ impl Logged {
             router: rl.router.clone(),
             service: rl.service.clone(),
             client: conn.remote,
-            forwarded_for: headers.get(&X_FORWARDED_FOR).cloned(),
+            forwarded_for: if forwarded {
+                headers.get(&X_FORWARDED_FOR).cloned()
+            } else {
+                None
+            },
             username: None,
             host: authority.cloned(),
             method: req.method().clone(),

@@ -122,7 +122,7 @@ impl ForwardedPolicy {
     /// Applies §4.0 to the request headers, as the backend receives them when no middleware
     /// intervenes: [`rewrite`](Self::rewrite), then [`append_client`](Self::append_client).
     pub fn apply(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
-        self.rewrite(headers, facts);
+        let _ = self.rewrite(headers, facts);
         self.append_client(headers, facts.client_ip_value);
     }
 
@@ -130,9 +130,13 @@ impl ForwardedPolicy {
     /// handler): untrusted `X-Forwarded-*` removed, the missing ones set. The client's own
     /// address is not in `X-Forwarded-For` yet (`ipStrategy.depth` counts without it); several
     /// lines of it are read as one list (`ipStrategy`) and joined when forwarding.
+    ///
+    /// Returns whether the client is trusted: otherwise no `X-Forwarded-For` is left (the
+    /// access log need not look for one).
     #[inline]
-    pub fn rewrite(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) {
-        if !self.trusts(facts.client_ip) {
+    pub fn rewrite(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) -> bool {
+        let trusted = self.trusts(facts.client_ip);
+        if !trusted {
             // One pass over what the client sent; removals only for what is there.
             let doomed: Vec<HeaderName> = headers
                 .keys()
@@ -183,6 +187,7 @@ impl ForwardedPolicy {
             }
         }
         headers.insert(&X_FORWARDED_SERVER, facts.server.clone());
+        trusted
     }
 
     /// Appends the client's address to `X-Forwarded-For` (unless `notAppendXForwardedFor`),

@@ -174,7 +174,9 @@ async fn route_and_serve(
                 r.clone()
             }
             None => {
-                log.begin(ep.log.as_deref(), &req, conn, started, authority.as_ref());
+                // Before the forwarded headers are rewritten: the client's, as they came.
+                let (log_cfg, host) = (ep.log.as_deref(), authority.as_ref());
+                log.begin(log_cfg, &req, conn, started, host, true);
                 trace.begin(ep.trace.as_ref(), &req, conn.remote, authority.as_ref());
                 return respond(&ProxyError::NoRoute);
             }
@@ -205,7 +207,7 @@ async fn route_and_serve(
         server: &conn.server_name,
         client_ip_value: &conn.client_ip_value,
     };
-    ep.forwarded.rewrite(req.headers_mut(), &facts);
+    let trusted = ep.forwarded.rewrite(req.headers_mut(), &facts);
     ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
     log.begin(
         router.log.as_deref(),
@@ -213,6 +215,7 @@ async fn route_and_serve(
         conn,
         started,
         authority.as_ref(),
+        trusted,
     );
     trace.begin(router.trace.as_ref(), &req, conn.remote, authority.as_ref());
 
