@@ -5,12 +5,14 @@
 //! The line is bytes written field after field in Go's key order, each key a literal with
 //! its quotes, colon and comma (`,"ClientHost":`): no table walk, no intermediate value, no
 //! allocation but the header entries when `fields.headers` shows any (those are sorted per
-//! line and merged in before the first fixed key that sorts after them).
+//! line and merged in before the first fixed key that sorts after them). Runs of entries
+//! whose values come back line after line (a connection's client, a router's names, an entry
+//! point's tail) are copied from what the writer remembers (`segments`, `memo`).
 
 mod memo;
+mod segments;
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -18,8 +20,7 @@ use http::{Method, Version};
 
 pub(crate) use self::memo::Memo;
 
-use self::memo::Names;
-use super::digits::{Ascii, hex_into, push_addr, push_ip, push_u64};
+use super::digits::{hex_into, push_u64};
 use super::{headers, request_path, split_host_port, split_host_port_bytes};
 use crate::config::Settings;
 use crate::field::Field;
@@ -31,6 +32,7 @@ macro_rules! key {
         concat!(",\"", $name, "\":").as_bytes()
     };
 }
+use key;
 
 /// [`json_bytes`] into a `String`, for tests.
 #[cfg(test)]
@@ -304,138 +306,6 @@ impl<'a, const PLAIN: bool> Line<'a, PLAIN> {
         {
             self.out.extend_from_slice(trace);
         }
-    }
-
-    /// `ClientAddr`, `ClientHost`, `ClientPort` and `ClientUsername`. A plain line from the
-    /// address of the last one (a connection's requests), without `X-Forwarded-For` or user
-    /// name, copies the text it wrote.
-    fn client(&mut self, rec: &Record, memo: &mut Memo) {
-        let no_forwarded = rec.forwarded_for.as_ref().is_none_or(|v| v.is_empty());
-        if PLAIN && no_forwarded && rec.username.is_none() {
-            match &memo.head {
-                Some((addr, text)) if *addr == rec.client => self.out.extend_from_slice(text),
-                _ => {
-                    let from = self.out.len();
-                    self.client_each(rec, memo);
-                    let text = self.out[from..].to_vec();
-                    memo.head = Some((rec.client, text));
-                }
-            }
-            return;
-        }
-        self.client_each(rec, memo);
-    }
-
-    fn client_each(&mut self, rec: &Record, memo: &mut Memo) {
-        let v4 = match rec.client {
-            SocketAddr::V4(a) => Some(memo.client(a)),
-            SocketAddr::V6(_) => None,
-        };
-        if self.field(Field::ClientAddr, key!("ClientAddr")) {
-            match &v4 {
-                Some(c) => self.quoted(|o| {
-                    o.ascii_head(&c.ip.0, c.ip.1);
-                    o.push(b':');
-                    o.ascii_head(&c.port.0, c.port.1);
-                }),
-                None => self.quoted(|o| push_addr(o, rec.client)),
-            }
-        }
-        if self.field(Field::ClientHost, key!("ClientHost")) {
-            match (&rec.forwarded_for, &v4) {
-                (Some(v), _) if !v.is_empty() => self.bytes(v.as_bytes()),
-                (_, Some(c)) => self.quoted(|o| o.ascii_head(&c.ip.0, c.ip.1)),
-                _ => self.quoted(|o| push_ip(o, rec.client.ip())),
-            }
-        }
-        if self.field(Field::ClientPort, key!("ClientPort")) {
-            match &v4 {
-                Some(c) => self.quoted(|o| o.ascii_head(&c.port.0, c.port.1)),
-                None => self.quoted(|o| push_u64(o, u64::from(rec.client.port()))),
-            }
-        }
-        if self.field(Field::ClientUsername, key!("ClientUsername")) {
-            match rec.username.as_deref() {
-                Some(user) => self.str(user),
-                None => self.out.extend_from_slice(b"\"-\""),
-            }
-        }
-    }
-
-    /// `RouterName`, `ServiceAddr`, `ServiceName` and `ServiceURL`. A plain line with all
-    /// four copies the text the last one wrote for the same names.
-    fn names(&mut self, rec: &Record, memo: &mut Memo) {
-        let origin = rec.origin.as_ref();
-        if PLAIN && let (Some(router), Some(o), Some(service)) = (&rec.router, origin, &rec.service)
-        {
-            match &memo.names {
-                Some(n) if n.of(router, &o.addr, service, &o.url) => {
-                    self.out.extend_from_slice(&n.text);
-                }
-                _ => {
-                    let from = self.out.len();
-                    self.names_each(rec, memo);
-                    let text = &self.out[from..];
-                    memo.names = Some(Names::new(router, &o.addr, service, &o.url, text));
-                }
-            }
-            return;
-        }
-        self.names_each(rec, memo);
-    }
-
-    fn names_each(&mut self, rec: &Record, memo: &mut Memo) {
-        let (plain, origin) = (&mut memo.plain, rec.origin.as_ref());
-        if let Some(router) = &rec.router
-            && self.field(Field::RouterName, key!("RouterName"))
-        {
-            self.shared(&mut plain[0], router);
-        }
-        if let Some(o) = origin
-            && self.field(Field::ServiceAddr, key!("ServiceAddr"))
-        {
-            self.shared(&mut plain[1], &o.addr);
-        }
-        if let Some(service) = &rec.service
-            && self.field(Field::ServiceName, key!("ServiceName"))
-        {
-            self.shared(&mut plain[2], service);
-        }
-        if let Some(o) = origin
-            && self.field(Field::ServiceUrl, key!("ServiceURL"))
-        {
-            self.shared(&mut plain[3], &o.url);
-        }
-    }
-
-    /// `entryPointName`, `level` and `msg`: on a plain line, the text the last one wrote
-    /// for the same entry point.
-    fn tail(&mut self, rec: &Record, memo: &mut Memo) {
-        if PLAIN {
-            match &memo.tail {
-                Some((ep, text)) if Arc::ptr_eq(ep, &rec.entry_point) => {
-                    self.out.extend_from_slice(text);
-                }
-                _ => {
-                    let from = self.out.len();
-                    self.tail_each(rec, memo);
-                    let text = self.out[from..].to_vec();
-                    memo.tail = Some((rec.entry_point.clone(), text));
-                }
-            }
-            return;
-        }
-        self.tail_each(rec, memo);
-    }
-
-    fn tail_each(&mut self, rec: &Record, memo: &mut Memo) {
-        if self.field(Field::EntryPointName, key!("entryPointName")) {
-            self.shared(&mut memo.plain[4], &rec.entry_point);
-        }
-        self.key("level", key!("level"));
-        self.out.extend_from_slice(b"\"info\"");
-        self.key("msg", key!("msg"));
-        self.out.extend_from_slice(b"\"\"");
     }
 
     /// Starts field `f`'s entry (the key `key`) when `fields` keeps it.
