@@ -42,6 +42,8 @@ pub struct RuntimeTable {
     pub(crate) tcp_servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
     /// The certificates of the default TLS store, summarized for the API.
     pub certificates: Vec<waygate_api::Certificate>,
+    /// What the next compile takes over from this table (`reuse.rs`).
+    pub(crate) kept: reuse::Kept,
 }
 
 /// One entry point's routers and request policies.

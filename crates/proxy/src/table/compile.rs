@@ -11,7 +11,7 @@ use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Rule, Syntax};
 
 use super::middlewares::MiddlewareBuilder;
-use super::reuse::Reuse;
+use super::reuse::{KeptRouter, Reuse};
 use super::routes::Routes;
 use super::services::ServiceBuilder;
 use super::{CompiledRouter, EntryPointTable, RuntimeTable};
@@ -134,7 +134,11 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         acme: input.acme.clone(),
         api: input.api.clone(),
         metrics: input.metrics.cloned(),
-        built: HashMap::new(),
+        built: super::reuse::ServiceMap::with_capacity_and_hasher(
+            http.services.len(),
+            Default::default(),
+        ),
+        hint: None,
         building: Vec::new(),
         checked: Vec::new(),
     };
@@ -191,7 +195,17 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let mut router_status = table.status.items.remove("router");
     let mut statuses = router_status.iter_mut().flatten().peekable();
     let mut unseeded = Vec::new();
+    // The previous routers, walked beside these (both in name order), and what this table
+    // keeps for the next compile.
+    let ep_names = super::entry_point_names(st);
+    let ep_index = |ep: &str| {
+        let i = ep_names.iter().position(|n| n == ep).unwrap_or(usize::MAX);
+        u32::try_from(i).unwrap_or(u32::MAX)
+    };
+    let mut previous = reuse.routers();
+    let mut kept = Vec::with_capacity(http.routers.len());
     for (name, r) in &http.routers {
+        let before = previous.seek(name);
         let result = (|| -> Result<Vec<RouterOnEp<'_>>, String> {
             if !disabled.is_empty() && disabled.contains(&("router".to_string(), name.clone())) {
                 return Err(UPSTREAM_ERROR.to_string());
@@ -209,13 +223,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                     .parse()
                     .map_err(|_| "invalid ruleSyntax".to_string())?
             };
-            let rule = match reuse.rule(name, r) {
+            let rule = match Reuse::rule(before, r) {
                 Some(rule) => rule,
                 None => Arc::new(
                     Rule::parse(&r.rule, syntax).map_err(|e| format!("invalid rule: {e}"))?,
                 ),
             };
-            let service = services.get(&r.service)?;
+            let service = services.get_for(&r.service, Reuse::hint(before, &r.service))?;
             let using: Vec<&str> = r
                 .entry_points
                 .iter()
@@ -290,7 +304,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                 // table's router serves as it is (its counters, log and trace settings
                 // depend on nothing that changed).
                 let reused = (metrics.is_none() && using.len() == 1 && chain.is_empty())
-                    .then(|| reuse.router(name, r, ep, &service))
+                    .then(|| Reuse::router(before, r, ep_index(ep), &service))
                     .flatten();
                 if let Some(router) = reused {
                     routers.push((ep, router, tls_route));
@@ -340,6 +354,16 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         };
         match result {
             Ok(routers) => {
+                if let Some((ep, router, _)) = routers.first() {
+                    let on = (routers.len() == 1).then(|| ep_index(ep));
+                    let service = services.built.get(&r.service).and_then(|b| b.cfg.clone());
+                    let router = router.clone();
+                    kept.push(KeptRouter {
+                        on,
+                        router,
+                        service,
+                    });
+                }
                 status.using.reserve_exact(routers.len());
                 for (ep, router, tls_route) in routers {
                     status.using.push(ep.to_string());
@@ -372,8 +396,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         map.extend(unseeded);
         table.status.items.insert("router", map);
     }
-    for (name, result) in &services.built {
-        if let Err(e) = result {
+    for (name, built) in &services.built {
+        if let Err(e) = &built.result {
             table.status.item("service", name).disable(e.clone());
         }
     }
@@ -410,7 +434,6 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         }
         None => HashMap::new(),
     };
-    let ep_names = super::entry_point_names(st);
     for ep_name in ep_names {
         let ep_cfg = eps.get(&ep_name);
         let routers = per_ep.remove(ep_name.as_str()).unwrap_or_default();
@@ -458,6 +481,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     table.status.fold(input.issues);
     table.status.fold(&issues);
     issues.extend(router_issues);
+    table.kept = super::reuse::Kept { routers: kept };
     Compiled {
         table,
         checked: services.checked,

@@ -1,7 +1,7 @@
 //! Building services from configuration, recursively (weighted/mirroring/failover name other
 //! services), each exactly once per table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use http::uri::{Authority, Scheme};
@@ -9,6 +9,7 @@ use waygate_config::dynamic::{
     DynamicConfig, LoadBalancer as LbConfig, Service as Config, middleware::parse_status_ranges,
 };
 
+use super::reuse::BuiltService;
 use crate::service::health::{Checked, HealthRegistry, Probe, check_target};
 use crate::service::{
     Failover, Hrw, LeastTime, LoadBalancer, Mirroring, P2c, Passive, Service, Sticky, Strategy,
@@ -29,7 +30,9 @@ pub(super) struct ServiceBuilder<'a> {
     pub(super) api: Arc<crate::service::ApiSource>,
     /// For `prometheus@internal`.
     pub(super) metrics: Option<Arc<crate::metrics::Prometheus>>,
-    pub(super) built: HashMap<String, Result<Arc<Service>, String>>,
+    pub(super) built: super::reuse::ServiceMap,
+    /// The previous table's service of the router being compiled ([`ServiceBuilder::get_for`]).
+    pub(super) hint: Option<super::reuse::Hint>,
     /// The services being built, innermost last (a few deep at most: a stack, not a set,
     /// spares hashing every name).
     pub(super) building: Vec<String>,
@@ -37,17 +40,34 @@ pub(super) struct ServiceBuilder<'a> {
 }
 
 impl ServiceBuilder<'_> {
+    /// [`ServiceBuilder::get`] for a router, whose previous service `hint` may be taken over.
+    pub(super) fn get_for(
+        &mut self,
+        name: &str,
+        hint: Option<super::reuse::Hint>,
+    ) -> Result<Arc<Service>, String> {
+        self.hint = hint;
+        let result = self.get(name);
+        self.hint = None;
+        result
+    }
+
     pub(super) fn get(&mut self, name: &str) -> Result<Arc<Service>, String> {
         if let Some(done) = self.built.get(name) {
-            return done.clone();
+            return done.result.clone();
         }
         if self.building.iter().any(|b| b == name) {
             return Err(format!("service `{name}` refers to itself (cycle)"));
         }
         self.building.push(name.to_string());
-        let result = self.build(name);
+        let mut cfg = None;
+        let result = self.build(name, &mut cfg);
         self.building.pop();
-        self.built.insert(name.to_string(), result.clone());
+        let built = BuiltService {
+            cfg,
+            result: result.clone(),
+        };
+        self.built.insert(name.to_string(), built);
         result
     }
 
@@ -61,7 +81,12 @@ impl ServiceBuilder<'_> {
         Ok(service)
     }
 
-    fn build(&mut self, name: &str) -> Result<Arc<Service>, String> {
+    /// Builds service `name`; `from` is set to the definition it is built from.
+    fn build(
+        &mut self,
+        name: &str,
+        from: &mut Option<Arc<Config>>,
+    ) -> Result<Arc<Service>, String> {
         if name == "noop@internal" {
             return Ok(Arc::new(Service::Noop));
         }
@@ -103,6 +128,7 @@ impl ServiceBuilder<'_> {
         let (http, cfg): (_, &Arc<Config>) = http
             .and_then(|h| Some((h, h.services.get(name)?)))
             .ok_or_else(|| format!("service `{name}` does not exist"))?;
+        *from = Some(cfg.clone());
         if cfg.kinds().len() != 1 {
             return Err(format!("service `{name}` must have exactly one type"));
         }
@@ -111,7 +137,10 @@ impl ServiceBuilder<'_> {
                 "service `{name}`: service middlewares are not implemented by Waygate yet"
             ));
         }
-        if let Some((service, checked)) = self.reuse.load_balancer(name, cfg, http) {
+        if let Some((service, checked)) =
+            self.reuse
+                .load_balancer(name, cfg, http, self.hint.as_ref())
+        {
             self.checked.extend(checked);
             return Ok(service);
         }
