@@ -78,19 +78,26 @@ impl<'a> Context<'a> {
     }
 
     /// Whether router `name` is the same as in [`Context::unchanged`] (so already clean).
-    pub fn unchanged_router(&self, name: &str, r: &Arc<Router>) -> bool {
-        !r.service.is_empty()
-            && self
-                .unchanged
-                .and_then(|h| h.routers.get(name))
-                .is_some_and(|p| Arc::ptr_eq(p, r) || p == r)
+    /// `before` is the item at the same place in `unchanged`: it has the same names, so the
+    /// maps are walked in step instead of searched (a search in 10,000 names cost ~1,000
+    /// instructions); out of step, the names differ and the router is checked.
+    pub fn unchanged_router(
+        &self,
+        name: &str,
+        r: &Arc<Router>,
+        before: Option<(&String, &Arc<Router>)>,
+    ) -> bool {
+        !r.service.is_empty() && self.unchanged.is_some() && same(name, r, before)
     }
 
-    /// Whether service `name` is the same as in [`Context::unchanged`] (so already clean).
-    pub fn unchanged_service(&self, name: &str, s: &Arc<Service>) -> bool {
-        self.unchanged
-            .and_then(|h| h.services.get(name))
-            .is_some_and(|p| Arc::ptr_eq(p, s) || p == s)
+    /// [`Context::unchanged_router`] for a service.
+    pub fn unchanged_service(
+        &self,
+        name: &str,
+        s: &Arc<Service>,
+        before: Option<(&String, &Arc<Service>)>,
+    ) -> bool {
+        self.unchanged.is_some() && same(name, s, before)
     }
 
     /// Splits a reference into (name, provider), resolving unqualified names in this provider.
@@ -99,6 +106,11 @@ impl<'a> Context<'a> {
             .rsplit_once('@')
             .unwrap_or((reference, self.provider.as_str()))
     }
+}
+
+/// Whether `before` is item `name`, the same as `item` (shared or equal).
+fn same<T: PartialEq>(name: &str, item: &Arc<T>, before: Option<(&String, &Arc<T>)>) -> bool {
+    before.is_some_and(|(n, p)| n == name && (Arc::ptr_eq(p, item) || p == item))
 }
 
 // === impl RuleMemo ===

@@ -16,15 +16,20 @@ pub(super) fn validate(
     ctx: &Context<'_>,
     issues: &mut Vec<Issue>,
 ) {
+    // `ctx.unchanged` has the same names: walked in step.
+    let mut before = ctx.unchanged.map(|u| u.routers.iter());
     for (name, r) in &h.routers {
-        if ctx.unchanged_router(name, r) {
+        let old = before.as_mut().and_then(Iterator::next);
+        if ctx.unchanged_router(name, r, old) {
             continue;
         }
         let mut s = Scope::item(issues, format!("http.routers.{name}"), "router", name);
         router(name, r, h, ctx, &mut s);
     }
+    let mut before = ctx.unchanged.map(|u| u.services.iter());
     for (name, svc) in &h.services {
-        if ctx.unchanged_service(name, svc) {
+        let old = before.as_mut().and_then(Iterator::next);
+        if ctx.unchanged_service(name, svc, old) {
             continue;
         }
         let mut s = Scope::item(issues, format!("http.services.{name}"), "service", name);
