@@ -40,6 +40,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         return ExitCode::from(1);
     }
     let workers = crate::workers::count(st.config.waygate.as_ref().map_or(0, |w| w.workers));
+    crate::trim::limit_arenas(workers);
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
