@@ -11,7 +11,8 @@
 //! binary maps 16 pages around it (the kernel's fault-around), so ~9 MiB of a 19 MiB binary
 //! stayed resident at idle. Pages the traffic needs come back on first use, from the page
 //! cache. A reload runs that code again (reading, merging and compiling 10,000 routers
-//! brought ~9 MiB of it back), so its pages are released after each reload as well.
+//! brings ~9 MiB of it back); those pages stay, since releasing them would release the
+//! request path's too.
 //!
 //! The heap has as many malloc arenas as workers ([`limit_arenas`]): glibc gives each new
 //! thread its own arena up to 8 per core, and the threads a reload runs on (file provider,
@@ -98,12 +99,11 @@ pub(crate) fn spawn(connections: impl Fn() -> (usize, usize) + Send + 'static) {
 /// After a configuration is applied and the replaced table freed: trims the heap (the
 /// previous table, the merged configuration and the compile's temporaries were freed in
 /// whichever arena each thread used; without a trim RSS grew by ~60 MiB per reload with
-/// 10,000 routers), and releases the binary's pages again: the reload's code (~9 MiB with
-/// 10,000 routers) is not needed until the next one. The request path's pages go too and
-/// come back on the next requests, from the page cache.
+/// 10,000 routers). The binary's pages are not paged out again here: that would also evict
+/// the request path's code after every reload, and requests would fault it back in (tried:
+/// the slowest request during the scale bench's reloads went from 22-30 ms to 35-60 ms).
 pub(crate) fn after_reload() {
     trim();
-    release_binary_pages();
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
