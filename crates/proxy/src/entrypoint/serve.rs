@@ -14,7 +14,6 @@ use http::HeaderValue;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulConnection;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -34,9 +33,6 @@ use crate::tls::{TLS_HANDSHAKE, TlsInfo, handshake};
 /// `maxConcurrentStreams` streams a client that stops reading could otherwise pin that much
 /// per stream.
 const H2_SEND_BUFFER: usize = 64 * 1024;
-
-/// The client connection preface of HTTP/2 (RFC 9113 §3.4).
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Server settings derived from the entry point's static configuration.
 #[derive(Debug, Clone)]
@@ -209,15 +205,8 @@ pub(crate) async fn serve(
         .timer(TokioTimer::new())
         .max_send_buf_size(H2_SEND_BUFFER)
         .max_concurrent_streams(settings.max_concurrent_streams);
-    // The same HTTP/2 server for connections known to speak it (ALPN `h2`, or the preface
-    // already read): without auto's version sniffing and its rewind wrapper around the IO.
-    let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-    h2.timer(TokioTimer::new())
-        .max_send_buf_size(H2_SEND_BUFFER)
-        .max_concurrent_streams(settings.max_concurrent_streams);
     let shared = Arc::new(Shared {
         builder,
-        h2,
         settings,
         tables,
         name: bound.name.clone().into(),
@@ -252,8 +241,6 @@ pub(crate) async fn serve(
 /// What every connection of an entry point shares.
 pub(super) struct Shared {
     builder: auto::Builder<TokioExecutor>,
-    /// HTTP/2 alone, configured as `builder`'s HTTP/2 side.
-    h2: hyper::server::conn::http2::Builder<TokioExecutor>,
     pub(super) settings: ServeSettings,
     pub(super) tables: Arc<ArcSwap<RuntimeTable>>,
     name: Arc<str>,
@@ -418,8 +405,7 @@ where
             }
         }
     };
-    let h2 = h2_by_alpn || replay.starts_with(H2_PREFACE);
-    let io = TokioIo::new(Prefixed::new(replay.into(), io));
+    let io = Prefixed::new(replay.into(), io);
     let tables = shared.tables.clone();
     let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
         let conn = conn.clone();
@@ -430,31 +416,11 @@ where
         // is a pointer.
         Box::pin(async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) })
     });
-    let state = (closing, draining);
-    if h2 {
-        let connection = shared.h2.serve_connection(io, svc);
-        drive(connection, remote, &guard, drain, idle, state).await;
-    } else {
-        let connection = shared.builder.serve_connection_with_upgrades(io, svc);
-        drive(connection, remote, &guard, drain, idle, state).await;
-    }
-}
-
-/// Runs hyper's connection to its end: closes it gracefully on idle timeout or when the
-/// gateway drains (`state`: whether the connection is already closing, and draining).
-async fn drive<C>(
-    connection: C,
-    remote: SocketAddr,
-    guard: &ConnGuard,
-    mut drain: watch::Receiver<bool>,
-    mut idle: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-    (mut closing, mut draining): (bool, bool),
-) where
-    C: GracefulConnection,
-    C::Error: std::fmt::Display,
-{
+    let connection = shared
+        .builder
+        .serve_connection_with_upgrades(TokioIo::new(io), svc);
     let mut connection = std::pin::pin!(connection);
-    if closing || draining {
+    if draining || closing {
         connection.as_mut().graceful_shutdown();
     }
     let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
