@@ -57,7 +57,7 @@ pub(crate) struct KeptRouter {
     pub(crate) service: Option<Arc<ServiceConfig>>,
 }
 
-/// The previous table, indexed by name.
+/// The previous table: its merged HTTP configuration and the routers it kept.
 #[derive(Default)]
 pub(super) struct Reuse<'a> {
     /// The merged HTTP configuration the previous table was compiled from.

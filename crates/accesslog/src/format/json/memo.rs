@@ -1,14 +1,14 @@
 //! What the JSON writer keeps from line to line. A connection's requests share their client
 //! address, a router's share their names and server, an entry point's its name, a batch
-//! its `time`: the text of each is made once and copied into the next lines while the same values come back
-//! (the same `Arc`s, compared by address and held here so an address is never reused while
-//! it is remembered).
+//! its `time`: the text of each is made once and copied into the next lines while the same
+//! values come back (the same `Arc`s, compared by address and held here so an address is
+//! never reused while it is remembered).
 
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::super::digits::{ipv4_text, push_u64};
+use super::super::digits::ipv4_text;
 use crate::time::Stamps;
 
 /// The writer's memory of the last lines.
@@ -18,8 +18,9 @@ pub(crate) struct Memo {
     /// Shared names last seen needing no escaping, by position: the router, the server's
     /// address, the service, the server's URL, the entry point.
     pub(crate) plain: [Option<Arc<str>>; 5],
-    /// The last client IPv4 address and port, as text.
-    client: Option<Client>,
+    /// The last client IPv4 address and its text (a connection's requests share it; the
+    /// plain lines' [`Memo::head`] covers the port too).
+    client: Option<(Ipv4Addr, [u8; 16], usize)>,
     /// The entries from `ClientAddr` to `ClientUsername` of the last plain line without
     /// `X-Forwarded-For` or user name, and its client's address.
     pub(crate) head: Option<(SocketAddr, Vec<u8>)>,
@@ -29,15 +30,6 @@ pub(crate) struct Memo {
     pub(crate) tail: Option<(Arc<str>, Vec<u8>)>,
     /// The last `time` value (quoted): the lines of a batch share it.
     time: Option<(SystemTime, [u8; TIME_LEN])>,
-}
-
-/// A client address's text: the IPv4 address and the port, each the first bytes of its
-/// buffer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Client {
-    addr: SocketAddrV4,
-    pub(crate) ip: ([u8; 16], usize),
-    pub(crate) port: ([u8; 24], usize),
 }
 
 /// The `RouterName`, `ServiceAddr`, `ServiceName` and `ServiceURL` entries as written for
@@ -57,23 +49,14 @@ const TIME_LEN: usize = 22;
 // === impl Memo ===
 
 impl Memo {
-    /// The text of `addr`, made again only when it is not the last one.
-    pub(crate) fn client(&mut self, addr: SocketAddrV4) -> Client {
+    /// The text of `ip`, made again only when it is not the last one.
+    pub(crate) fn ipv4(&mut self, ip: Ipv4Addr) -> ([u8; 16], usize) {
         match self.client {
-            Some(c) if c.addr == addr => c,
+            Some((last, text, len)) if last == ip => (text, len),
             _ => {
-                let mut port = Vec::with_capacity(24);
-                push_u64(&mut port, u64::from(addr.port()));
-                let mut text = [0u8; 24];
-                let len = port.len().min(text.len());
-                text[..len].copy_from_slice(&port[..len]);
-                let c = Client {
-                    addr,
-                    ip: ipv4_text(*addr.ip()),
-                    port: (text, len),
-                };
-                self.client = Some(c);
-                c
+                let (text, len) = ipv4_text(ip);
+                self.client = Some((ip, text, len));
+                (text, len)
             }
         }
     }

@@ -37,15 +37,16 @@ impl<const PLAIN: bool> Line<'_, PLAIN> {
 
     fn client_each(&mut self, rec: &Record, memo: &mut Memo) {
         let v4 = match rec.client {
-            SocketAddr::V4(a) => Some(memo.client(a)),
+            SocketAddr::V4(a) => Some(memo.ipv4(*a.ip())),
             SocketAddr::V6(_) => None,
         };
+        let port = u64::from(rec.client.port());
         if self.field(Field::ClientAddr, key!("ClientAddr")) {
             match &v4 {
-                Some(c) => self.quoted(|o| {
-                    o.ascii_head(&c.ip.0, c.ip.1);
+                Some((ip, len)) => self.quoted(|o| {
+                    o.ascii_head(ip, *len);
                     o.push(b':');
-                    o.ascii_head(&c.port.0, c.port.1);
+                    push_u64(o, port);
                 }),
                 None => self.quoted(|o| push_addr(o, rec.client)),
             }
@@ -53,15 +54,12 @@ impl<const PLAIN: bool> Line<'_, PLAIN> {
         if self.field(Field::ClientHost, key!("ClientHost")) {
             match (&rec.forwarded_for, &v4) {
                 (Some(v), _) if !v.is_empty() => self.bytes(v.as_bytes()),
-                (_, Some(c)) => self.quoted(|o| o.ascii_head(&c.ip.0, c.ip.1)),
+                (_, Some((ip, len))) => self.quoted(|o| o.ascii_head(ip, *len)),
                 _ => self.quoted(|o| push_ip(o, rec.client.ip())),
             }
         }
         if self.field(Field::ClientPort, key!("ClientPort")) {
-            match &v4 {
-                Some(c) => self.quoted(|o| o.ascii_head(&c.port.0, c.port.1)),
-                None => self.quoted(|o| push_u64(o, u64::from(rec.client.port()))),
-            }
+            self.quoted(|o| push_u64(o, port));
         }
         if self.field(Field::ClientUsername, key!("ClientUsername")) {
             match rec.username.as_deref() {
