@@ -148,6 +148,9 @@ async fn tls_terminated_for_a_tcp_router_and_half_close_travels() {
     echo:
       loadBalancer:
         servers: [{{address: \"{echo}\"}}]
+        # The echo server's \"bye\" follows the client's half-close: the default 100 ms
+        # before the other direction is cut is not always enough on a loaded machine.
+        terminationDelay: 10000
 tls:
   certificates:
     - certFile: {crt}
@@ -225,6 +228,9 @@ tcp:
     echo:
       loadBalancer:
         servers: [{{address: \"{echo}\"}}]
+        # The echo server's \"bye\" follows the client's half-close: the default 100 ms
+        # before the other direction is cut is not always enough on a loaded machine.
+        terminationDelay: 10000
 ",
         who.url()
     );
