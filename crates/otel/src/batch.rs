@@ -17,7 +17,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::{debug, warn};
 
 use crate::export::Transport;
-use crate::proto::{Resource, export_trace_request};
+use crate::proto::{Resource, encode_trace_request};
 use crate::span::SpanData;
 
 /// Batching settings.
@@ -91,6 +91,7 @@ impl Queue {
             cfg,
             stats: stats.clone(),
             batch: Vec::with_capacity(cfg.max_batch),
+            message: Vec::new(),
         };
         tokio::spawn(task.run(flush_rx, full.clone()));
         Self {
@@ -135,6 +136,9 @@ struct Task {
     stats: Arc<Stats>,
     /// Spans taken off the queue, not exported yet.
     batch: Vec<SpanData>,
+    /// The encoded request, kept across exports: a full batch encodes to about 100 KiB,
+    /// which a new buffer took from the allocator's slow paths (or mmap) each time.
+    message: Vec<u8>,
 }
 
 // === impl Task ===
@@ -198,6 +202,7 @@ impl Task {
             &self.transport,
             &self.resource,
             &mut self.batch,
+            &mut self.message,
             &self.stats,
         )
         .await;
@@ -208,13 +213,15 @@ async fn export(
     transport: &Transport,
     resource: &Resource,
     batch: &mut Vec<SpanData>,
+    message: &mut Vec<u8>,
     stats: &Stats,
 ) {
     if batch.is_empty() {
         return;
     }
     let n = batch.len() as u64;
-    let message = export_trace_request(resource, batch);
+    message.clear();
+    encode_trace_request(message, resource, batch);
     batch.clear();
     match transport.send(message).await {
         Ok(()) => {

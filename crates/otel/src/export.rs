@@ -170,16 +170,16 @@ impl Transport {
     }
 
     /// Sends one encoded `ExportTraceServiceRequest`.
-    pub async fn send(&self, message: Vec<u8>) -> Result<(), ExportError> {
+    pub async fn send(&self, message: &[u8]) -> Result<(), ExportError> {
         match tokio::time::timeout(EXPORT_TIMEOUT, self.call(message)).await {
             Ok(r) => r,
             Err(_) => Err(ExportError::Timeout(EXPORT_TIMEOUT)),
         }
     }
 
-    async fn call(&self, message: Vec<u8>) -> Result<(), ExportError> {
+    async fn call(&self, message: &[u8]) -> Result<(), ExportError> {
         // Gzip, as Traefik's exporters send (its collectors and ours accept both).
-        let message = self.gzip.compress(&message)?;
+        let message = self.gzip.compress(message)?;
         let (content_type, body) = if self.grpc {
             // Length-prefixed message: compressed flag 1, big-endian length.
             let mut b = BytesMut::with_capacity(message.len() + 5);

@@ -198,7 +198,7 @@ impl MetricsPusher {
                 let metrics = collect();
                 let now = unix_nanos(SystemTime::now());
                 let message = export_metrics_request(&resource, start, now, &metrics);
-                match transport.send(message).await {
+                match transport.send(&message).await {
                     Ok(()) if failing => {
                         failing = false;
                         warn!(collector = %transport.describe(), "metrics export recovered");

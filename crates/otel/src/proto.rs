@@ -15,9 +15,16 @@ pub struct Resource {
 
 /// Encodes one export request carrying `spans`.
 pub fn export_trace_request(resource: &Resource, spans: &[SpanData]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256 * spans.len() + 256);
+    let mut out = Vec::new();
+    encode_trace_request(&mut out, resource, spans);
+    out
+}
+
+/// [`export_trace_request`] appended to `out` (the exporter keeps one buffer).
+pub(crate) fn encode_trace_request(out: &mut Vec<u8>, resource: &Resource, spans: &[SpanData]) {
+    out.reserve(256 * spans.len() + 256);
     // ExportTraceServiceRequest.resource_spans = 1
-    message(&mut out, 1, |rs| {
+    message(out, 1, |rs| {
         // ResourceSpans.resource = 1 { attributes = 1 }
         message(rs, 1, |r| {
             for kv in &resource.attributes {
@@ -37,7 +44,6 @@ pub fn export_trace_request(resource: &Resource, spans: &[SpanData]) -> Vec<u8> 
             }
         });
     });
-    out
 }
 
 fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
@@ -92,6 +98,14 @@ fn any_value(out: &mut Vec<u8>, value: &Value) {
         Value::Shared(s) => {
             key(out, 1, 2);
             len_prefixed(out, s.as_bytes());
+        }
+        Value::Header(h) => {
+            key(out, 1, 2);
+            len_prefixed(out, h.to_str().unwrap_or("").as_bytes());
+        }
+        Value::Path(p) => {
+            key(out, 1, 2);
+            len_prefixed(out, p.path().as_bytes());
         }
         Value::Bool(b) => {
             key(out, 2, 0);

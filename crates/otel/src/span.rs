@@ -29,6 +29,11 @@ pub enum Value {
     /// A string several attributes or spans hold (the entry point's name, an address): one
     /// allocation, or none, instead of one per attribute.
     Shared(Arc<str>),
+    /// A request's header value, shared with the request (no copy). Sent as its text; a
+    /// value that is not visible ASCII is sent empty, as `HeaderValue::to_str` refuses it.
+    Header(http::HeaderValue),
+    /// A request's path (the path part of its path-and-query), shared with the request.
+    Path(http::uri::PathAndQuery),
     Int(i64),
     Bool(bool),
     Strings(Vec<String>),
@@ -86,6 +91,13 @@ impl KeyValue {
         Self {
             key: Cow::Borrowed(key),
             value: Value::Shared(value),
+        }
+    }
+
+    pub fn header(key: &'static str, value: http::HeaderValue) -> Self {
+        Self {
+            key: Cow::Borrowed(key),
+            value: Value::Header(value),
         }
     }
 

@@ -177,7 +177,13 @@ async fn route_and_serve(
                 // Before the forwarded headers are rewritten: the client's, as they came.
                 let (log_cfg, host) = (ep.log.as_deref(), authority.as_ref());
                 log.begin(log_cfg, &req, conn, started, host, true);
-                trace.begin(ep.trace.as_ref(), &req, conn.remote, authority.as_ref());
+                trace.begin(
+                    ep.trace.as_ref(),
+                    &req,
+                    conn.remote,
+                    &conn.client_ip_value,
+                    authority.as_ref(),
+                );
                 return respond(&ProxyError::NoRoute);
             }
         }
@@ -217,7 +223,13 @@ async fn route_and_serve(
         authority.as_ref(),
         trusted,
     );
-    trace.begin(router.trace.as_ref(), &req, conn.remote, authority.as_ref());
+    trace.begin(
+        router.trace.as_ref(),
+        &req,
+        conn.remote,
+        &conn.client_ip_value,
+        authority.as_ref(),
+    );
 
     let mw_ctx = MwCtx {
         tls: conn.tls.is_some(),

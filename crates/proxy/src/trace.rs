@@ -244,6 +244,7 @@ impl Traced {
         rt: Option<&Arc<RouterTrace>>,
         req: &Request,
         remote: SocketAddr,
+        client_ip: &HeaderValue,
         authority: Option<&HeaderValue>,
     ) {
         let Some(rt) = rt else { return };
@@ -260,7 +261,14 @@ impl Traced {
             rt: rt.clone(),
             name: method_name(req.method()),
             start: now(),
-            attributes: server_attributes(&rt.tracer, &rt.entry_point, req, remote, authority),
+            attributes: server_attributes(
+                &rt.tracer,
+                &rt.entry_point,
+                req,
+                remote,
+                client_ip,
+                authority,
+            ),
             inner: Vec::new(),
             root,
         };

@@ -41,27 +41,6 @@ fn method_text(m: &http::Method) -> Cow<'static, str> {
     }
 }
 
-/// An address as `Display` writes it, without the formatter for IPv4.
-fn ip_text(ip: std::net::IpAddr) -> String {
-    let std::net::IpAddr::V4(v4) = ip else {
-        return ip.to_string();
-    };
-    let mut s = String::with_capacity(15);
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        if octet >= 100 {
-            s.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            s.push(char::from(b'0' + octet / 10 % 10));
-        }
-        s.push(char::from(b'0' + octet % 10));
-    }
-    s
-}
-
 fn protocol_version(v: Version) -> &'static str {
     match v {
         Version::HTTP_09 => "0.9",
@@ -72,12 +51,31 @@ fn protocol_version(v: Version) -> &'static str {
     }
 }
 
-fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string()
+/// Attribute `key` with the request's `name` header (shared, not copied), or empty.
+fn header_kv(
+    key: &'static str,
+    headers: &HeaderMap,
+    name: impl http::header::AsHeaderName,
+) -> KeyValue {
+    value_kv(key, headers.get(name))
+}
+
+fn value_kv(key: &'static str, value: Option<&HeaderValue>) -> KeyValue {
+    match value {
+        Some(v) => KeyValue::header(key, v.clone()),
+        None => KeyValue::str(key, ""),
+    }
+}
+
+/// `url.path`, shared with the request's URI when it has a path-and-query.
+fn path_kv(uri: &http::Uri) -> KeyValue {
+    match uri.path_and_query() {
+        Some(pq) if pq.path() == uri.path() => KeyValue {
+            key: Cow::Borrowed("url.path"),
+            value: Value::Path(pq.clone()),
+        },
+        _ => KeyValue::str("url.path", uri.path().to_string()),
+    }
 }
 
 /// `http.request.header.<name>` / `http.response.header.<name>` for each captured header
@@ -113,6 +111,7 @@ pub(super) fn server_attributes(
     entry_point: &Arc<str>,
     req: &Request,
     remote: SocketAddr,
+    client_ip: &HeaderValue,
     authority: Option<&HeaderValue>,
 ) -> Vec<KeyValue> {
     let h = req.headers();
@@ -121,8 +120,6 @@ pub(super) fn server_attributes(
         None if h.contains_key(http::header::TRANSFER_ENCODING) => -1,
         None => 0,
     };
-    // One string for both address attributes.
-    let ip: Arc<str> = Arc::from(ip_text(crate::forwarded::canonical(remote.ip())));
     // With room for what `response_attributes` adds.
     let mut a = Vec::with_capacity(14 + captured_len(tracer));
     a.extend([
@@ -130,22 +127,17 @@ pub(super) fn server_attributes(
         KeyValue::str("http.request.method", method_text(req.method())),
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::int("http.request.body.size", body_size),
-        KeyValue::str("url.path", req.uri().path().to_string()),
+        path_kv(req.uri()),
         KeyValue::str(
             "url.query",
             redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
         ),
-        KeyValue::str("url.scheme", header_str(h, &X_FORWARDED_PROTO)),
-        KeyValue::str("user_agent.original", header_str(h, USER_AGENT)),
-        KeyValue::str(
-            "server.address",
-            authority
-                .and_then(|a| a.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
-        ),
-        KeyValue::shared("network.peer.address", ip.clone()),
-        KeyValue::shared("client.address", ip),
+        header_kv("url.scheme", h, &X_FORWARDED_PROTO),
+        header_kv("user_agent.original", h, USER_AGENT),
+        value_kv("server.address", authority),
+        // The connection's canonical IP text (IPv4-mapped IPv6 as IPv4), made once.
+        KeyValue::header("network.peer.address", client_ip.clone()),
+        KeyValue::header("client.address", client_ip.clone()),
         KeyValue::int("client.port", i64::from(remote.port())),
         KeyValue::int("network.peer.port", i64::from(remote.port())),
     ]);
@@ -201,7 +193,7 @@ pub(super) fn client_attributes(tracer: &Tracer, req: &Request, target: &Target)
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::str("url.full", full),
         KeyValue::str("url.scheme", scheme),
-        KeyValue::str("user_agent.original", header_str(req.headers(), USER_AGENT)),
+        header_kv("user_agent.original", req.headers(), USER_AGENT),
         KeyValue::shared("network.peer.address", host.clone()),
         KeyValue::int("network.peer.port", i64::from(port)),
         KeyValue::shared("server.address", host),
