@@ -16,7 +16,9 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::{debug, warn};
 
-use crate::export::Transport;
+use bytes::Bytes;
+
+use crate::export::{ExportError, Transport};
 use crate::proto::{Resource, encode_trace_request};
 use crate::span::SpanData;
 
@@ -80,6 +82,7 @@ impl BatchConfig {
 impl Queue {
     /// Spawns the draining task on the current Tokio runtime.
     pub(crate) fn spawn(transport: Transport, resource: Resource, cfg: BatchConfig) -> Self {
+        let resource = Arc::new(resource);
         let (tx, rx) = mpsc::channel(cfg.max_queue);
         let (flush, flush_rx) = mpsc::channel(1);
         let stats = Arc::new(Stats::default());
@@ -131,7 +134,7 @@ impl Queue {
 struct Task {
     rx: mpsc::Receiver<SpanData>,
     transport: Transport,
-    resource: Resource,
+    resource: Arc<Resource>,
     cfg: BatchConfig,
     stats: Arc<Stats>,
     /// Spans taken off the queue, not exported yet.
@@ -211,7 +214,7 @@ impl Task {
 
 async fn export(
     transport: &Transport,
-    resource: &Resource,
+    resource: &Arc<Resource>,
     batch: &mut Vec<SpanData>,
     message: &mut Vec<u8>,
     stats: &Stats,
@@ -220,10 +223,11 @@ async fn export(
         return;
     }
     let n = batch.len() as u64;
-    message.clear();
-    encode_trace_request(message, resource, batch);
-    batch.clear();
-    match transport.send(message).await {
+    let sent = match encode(transport, resource, batch, message).await {
+        Ok(body) => transport.send_body(body).await,
+        Err(e) => Err(e),
+    };
+    match sent {
         Ok(()) => {
             stats.exported.fetch_add(n, Ordering::Relaxed);
             if stats.failing.swap(false, Ordering::Relaxed) {
@@ -238,6 +242,38 @@ async fn export(
                 debug!(collector = %transport.describe(), error = %e, spans = n, "trace export failed");
             }
         }
+    }
+}
+
+/// Encodes and compresses `batch` (emptied) into a request body, on a blocking thread: a
+/// full batch costs a millisecond or more of CPU, which on a runtime thread would hold every
+/// connection that thread serves. The batch's and the message's buffers come back for the
+/// next export.
+async fn encode(
+    transport: &Transport,
+    resource: &Arc<Resource>,
+    batch: &mut Vec<SpanData>,
+    message: &mut Vec<u8>,
+) -> Result<Bytes, ExportError> {
+    let (mut spans, mut buf) = (std::mem::take(batch), std::mem::take(message));
+    let (framer, resource) = (transport.framer(), resource.clone());
+    let job = tokio::task::spawn_blocking(move || {
+        buf.clear();
+        encode_trace_request(&mut buf, &resource, &spans);
+        spans.clear();
+        // Where this thread shares a core with a worker, the worker runs between the two
+        // halves of the work rather than after both.
+        std::thread::yield_now();
+        let body = framer.body(&buf);
+        (spans, buf, body)
+    });
+    match job.await {
+        Ok((spans, buf, body)) => {
+            *batch = spans;
+            *message = buf;
+            body
+        }
+        Err(e) => Err(ExportError::Send(format!("encoding the batch: {e}"))),
     }
 }
 

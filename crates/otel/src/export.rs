@@ -2,11 +2,13 @@
 //! `application/x-protobuf` to `/v1/traces`) or OTLP/gRPC (a unary
 //! `TraceService/Export` call: the same message in gRPC's length-prefixed framing over
 //! HTTP/2), gzip-compressed as Traefik's exporters send them. One pooled client each; a
-//! call is bounded by [`EXPORT_TIMEOUT`].
+//! call is bounded by [`EXPORT_TIMEOUT`]. The body is made by a [`Framer`], which the trace
+//! exporter runs off the runtime's threads.
 
 mod gzip;
 mod tls;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -54,7 +56,33 @@ pub struct Transport {
     uri: Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
     grpc: bool,
-    gzip: Gzip,
+    gzip: Arc<Gzip>,
+}
+
+/// Makes a request body from an encoded message: gzip, and gRPC's length-prefixed framing.
+/// Owns what it needs, so that it can run on a blocking thread.
+pub(crate) struct Framer {
+    gzip: Arc<Gzip>,
+    grpc: bool,
+}
+
+// === impl Framer ===
+
+impl Framer {
+    pub(crate) fn body(&self, message: &[u8]) -> Result<Bytes, ExportError> {
+        // Gzip, as Traefik's exporters send (its collectors and ours accept both).
+        let message = self.gzip.compress(message)?;
+        Ok(if self.grpc {
+            // Length-prefixed message: compressed flag 1, big-endian length.
+            let mut b = BytesMut::with_capacity(message.len() + 5);
+            b.put_u8(1);
+            b.put_u32(u32::try_from(message.len()).unwrap_or(u32::MAX));
+            b.put_slice(&message);
+            b.freeze()
+        } else {
+            Bytes::from(message)
+        })
+    }
 }
 
 // === impl Transport ===
@@ -119,7 +147,7 @@ impl Transport {
             uri,
             headers: headers(&cfg.headers)?,
             grpc: false,
-            gzip: Gzip::default(),
+            gzip: Arc::default(),
         })
     }
 
@@ -160,7 +188,7 @@ impl Transport {
             uri,
             headers: headers(&cfg.headers)?,
             grpc: true,
-            gzip: Gzip::default(),
+            gzip: Arc::default(),
         })
     }
 
@@ -169,26 +197,33 @@ impl Transport {
         format!("{} ({})", self.uri, if self.grpc { "gRPC" } else { "HTTP" })
     }
 
-    /// Sends one encoded `ExportTraceServiceRequest`.
+    /// The body maker for this collector (gzip; gRPC framing for gRPC).
+    pub(crate) fn framer(&self) -> Framer {
+        Framer {
+            gzip: self.gzip.clone(),
+            grpc: self.grpc,
+        }
+    }
+
+    /// Sends one encoded export request (`ExportTraceServiceRequest`, …).
     pub async fn send(&self, message: &[u8]) -> Result<(), ExportError> {
-        match tokio::time::timeout(EXPORT_TIMEOUT, self.call(message)).await {
+        let body = self.framer().body(message)?;
+        self.send_body(body).await
+    }
+
+    /// Sends a body made by [`Transport::framer`].
+    pub(crate) async fn send_body(&self, body: Bytes) -> Result<(), ExportError> {
+        match tokio::time::timeout(EXPORT_TIMEOUT, self.call(body)).await {
             Ok(r) => r,
             Err(_) => Err(ExportError::Timeout(EXPORT_TIMEOUT)),
         }
     }
 
-    async fn call(&self, message: &[u8]) -> Result<(), ExportError> {
-        // Gzip, as Traefik's exporters send (its collectors and ours accept both).
-        let message = self.gzip.compress(message)?;
-        let (content_type, body) = if self.grpc {
-            // Length-prefixed message: compressed flag 1, big-endian length.
-            let mut b = BytesMut::with_capacity(message.len() + 5);
-            b.put_u8(1);
-            b.put_u32(u32::try_from(message.len()).unwrap_or(u32::MAX));
-            b.put_slice(&message);
-            ("application/grpc", b.freeze())
+    async fn call(&self, body: Bytes) -> Result<(), ExportError> {
+        let content_type = if self.grpc {
+            "application/grpc"
         } else {
-            ("application/x-protobuf", Bytes::from(message))
+            "application/x-protobuf"
         };
         let mut req = Request::builder()
             .method(Method::POST)
