@@ -233,6 +233,27 @@ mod tests {
     }
 
     #[test]
+    fn shared_header_and_path_values_are_sent_as_their_text() {
+        let encoded = |v: Value| {
+            let mut b = Vec::new();
+            any_value(&mut b, &v);
+            b
+        };
+        let mut want = Vec::new();
+        any_value(&mut want, &Value::Str("curl/8.5".into()));
+        let ua = http::HeaderValue::from_static("curl/8.5");
+        assert_eq!(encoded(Value::Header(ua)), want);
+        // Not visible ASCII: empty, as `to_str` refuses it (the strings it replaced did too).
+        let opaque = http::HeaderValue::from_bytes(b"caf\xc3\xa9").expect("value");
+        assert_eq!(encoded(Value::Header(opaque)), [0x0a, 0x00]);
+        // The path only: the query is its own attribute.
+        want.clear();
+        any_value(&mut want, &Value::Str("/a/b".into()));
+        let pq = http::uri::PathAndQuery::from_static("/a/b?x=1");
+        assert_eq!(encoded(Value::Path(pq)), want);
+    }
+
+    #[test]
     fn zero_values_are_left_out() {
         let mut b = Vec::new();
         varint_field(&mut b, 6, 0);
