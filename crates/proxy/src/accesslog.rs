@@ -140,10 +140,9 @@ impl Logged {
     ) {
         let Some(rl) = log else { return };
         let headers = req.headers();
-        let request_size = headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse().ok())
-            .unwrap_or(0);
+        // `RequestContentSize`: Go's `req.ContentLength`, the length the framing gives (0
+        // when unknown), read from the body rather than looked up in the headers.
+        let request_size = http_body::Body::size_hint(req.body()).exact().unwrap_or(0);
         let rec = Record {
             // Derived by the writer from `started` (one clock read per batch).
             start: SystemTime::UNIX_EPOCH,

@@ -49,6 +49,19 @@ pub(crate) enum Inbound {
     Hyper(Incoming),
 }
 
+// === impl Inbound ===
+
+impl Inbound {
+    /// The body's length as its framing gives it (`Content-Length`), 0 when unknown
+    /// (chunked): Go's `req.ContentLength`, which Traefik records, clamped at 0.
+    pub(crate) fn length(&self) -> u64 {
+        match self {
+            Inbound::Empty => 0,
+            Inbound::Hyper(b) => http_body::Body::size_hint(b).exact().unwrap_or(0),
+        }
+    }
+}
+
 /// A body rewritten on its way.
 pub struct BoxBody(Pin<Box<dyn http_body::Body<Data = Bytes, Error = BodyError> + Send>>);
 

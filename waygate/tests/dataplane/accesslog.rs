@@ -87,7 +87,10 @@ async fn json_lines_carry_traefiks_fields_and_header_modes() {
         .header("user-agent", "probe/1")
         .header("authorization", "Basic c2VjcmV0")
         .header("x-drop", "gone")
-        .body(Default::default())
+        // A body (Content-Length: 5): `RequestContentSize` is its framing's length.
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(
+            b"hello",
+        )))
         .expect("request");
     assert_eq!(send(&c, req).await.status, 200);
     assert_eq!(
@@ -127,6 +130,13 @@ async fn json_lines_carry_traefiks_fields_and_header_modes() {
     assert_eq!(ok["ClientHost"], "127.0.0.1");
     assert_eq!(ok["ClientUsername"], "-");
     assert_eq!(ok["RetryAttempts"], 0);
+    assert_eq!(ok["RequestContentSize"], 5, "{ok:#}");
+    assert_eq!(
+        json(&got[1])["RequestContentSize"],
+        0,
+        "{:#}",
+        json(&got[1])
+    );
     assert_eq!(ok["entryPointName"], "web");
     assert_eq!(ok["level"], "info");
     assert_eq!(ok["msg"], "");

@@ -50,11 +50,8 @@ impl Observation {
         started: tokio::time::Instant,
     ) -> Box<Self> {
         let headers = req.headers();
-        let request_bytes = headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        // From the framing the server parsed: no header lookup.
+        let request_bytes = req.body().length();
         let header_values = (!ep.header_labels.is_empty()).then(|| {
             ep.header_labels
                 .iter()
