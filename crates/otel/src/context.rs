@@ -104,20 +104,18 @@ impl SpanContext {
         }
     }
 
-    /// Writes this span's context into an outgoing request (replacing the client's).
+    /// Writes this span's context into an outgoing request: `traceparent` replaced, and
+    /// `tracestate` replaced when the context carries one. Without one, a `tracestate` the
+    /// client sent is left as it came, as Go's `TraceContext` propagator (Traefik's) does:
+    /// it sets headers and removes none (and a removal cost a lookup per request).
     pub fn inject(&self, headers: &mut HeaderMap) {
         headers.insert(&TRACEPARENT_NAME, self.traceparent());
-        match self
+        if let Some(v) = self
             .trace_state
             .as_deref()
             .and_then(|s| HeaderValue::from_str(s).ok())
         {
-            Some(v) => {
-                headers.insert(&TRACESTATE_NAME, v);
-            }
-            None => {
-                headers.remove(&TRACESTATE_NAME);
-            }
+            headers.insert(&TRACESTATE_NAME, v);
         }
     }
 }
@@ -229,6 +227,23 @@ mod tests {
             );
             assert_eq!(value.to_str().expect("ascii"), want);
         }
+    }
+
+    #[test]
+    fn without_a_state_the_clients_tracestate_is_left_as_it_came() {
+        // An invalid traceparent: a new trace, with no state of its own.
+        let h = headers(&[(TRACEPARENT, "00-bad"), (TRACESTATE, "a=1")]);
+        assert!(SpanContext::extract(&h).is_none());
+        let ctx = SpanContext {
+            trace_id: TraceId::random(),
+            span_id: SpanId::random(),
+            sampled: true,
+            trace_state: None,
+        };
+        let mut out = h.clone();
+        ctx.inject(&mut out);
+        assert_eq!(out[TRACESTATE], "a=1");
+        assert_eq!(out[TRACEPARENT], ctx.traceparent());
     }
 
     #[test]
