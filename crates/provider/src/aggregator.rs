@@ -118,7 +118,7 @@ impl Aggregator {
             if self
                 .providers
                 .get(&snap.provider)
-                .is_some_and(|p| p.snapshot == snap)
+                .is_some_and(|p| p.snapshot.same_as(&snap))
             {
                 tracing::debug!(provider = %snap.provider, "configuration unchanged");
                 continue;
