@@ -179,14 +179,14 @@ impl<'a> Reuse<'a> {
         let Service::LoadBalancer(balancer) = built.as_ref() else {
             return None;
         };
-        if balancer.name != name {
+        if *balancer.name != *name {
             return None;
         }
         let checked = balancer
             .targets
             .iter()
             .map(|t| Checked {
-                service: name.to_string(),
+                service: balancer.name.clone(),
                 url: t.url.clone(),
                 spec: None,
                 up: t.up.clone(),
