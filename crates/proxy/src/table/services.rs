@@ -62,12 +62,13 @@ impl ServiceBuilder<'_> {
         self.building.push(name.to_string());
         let mut cfg = None;
         let result = self.build(name, &mut cfg);
-        self.building.pop();
+        // The name pushed above (innermost last) becomes the key: one copy per service.
+        let key = self.building.pop().unwrap_or_else(|| name.to_string());
         let built = BuiltService {
             cfg,
             result: result.clone(),
         };
-        self.built.insert(name.to_string(), built);
+        self.built.insert(key, built);
         result
     }
 
@@ -129,7 +130,7 @@ impl ServiceBuilder<'_> {
             .and_then(|h| Some((h, h.services.get(name)?)))
             .ok_or_else(|| format!("service `{name}` does not exist"))?;
         *from = Some(cfg.clone());
-        if cfg.kinds().len() != 1 {
+        if cfg.kind_count() != 1 {
             return Err(format!("service `{name}` must have exactly one type"));
         }
         if !cfg.middlewares.is_empty() {
