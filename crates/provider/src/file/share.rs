@@ -25,17 +25,26 @@ pub(super) fn unchanged(new: &mut DynamicConfig, old: &DynamicConfig) {
 }
 
 /// Both maps are sorted by name: `old` is walked beside `new`, not searched.
+///
+/// The map is built anew, its names copied while the decoded map still holds its pages:
+/// then the decoded map, its names and the duplicate items are freed together and leave
+/// whole pages free for the trim after the reload. Kept in place, the decoded names stayed
+/// scattered among the freed duplicates, and each reload left megabytes of partly used
+/// pages (10,000 routers, five reloads: 12 MiB more anonymous memory than heap in use).
 fn items<T: PartialEq>(new: &mut BTreeMap<String, Arc<T>>, old: &BTreeMap<String, Arc<T>>) {
     let mut old = old.iter().peekable();
-    for (name, item) in new.iter_mut() {
-        while old.next_if(|(o, _)| o.as_str() < name.as_str()).is_some() {}
-        if let Some((_, before)) = old.next_if(|(o, _)| *o == name)
-            && !Arc::ptr_eq(before, item)
-            && before == item
-        {
-            *item = before.clone();
-        }
-    }
+    let rebuilt = new
+        .iter()
+        .map(|(name, item)| {
+            while old.next_if(|(o, _)| o.as_str() < name.as_str()).is_some() {}
+            let item = match old.next_if(|(o, _)| *o == name) {
+                Some((_, before)) if Arc::ptr_eq(before, item) || before == item => before,
+                _ => item,
+            };
+            (name.clone(), item.clone())
+        })
+        .collect();
+    *new = rebuilt;
 }
 
 #[cfg(test)]
