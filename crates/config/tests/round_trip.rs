@@ -57,16 +57,18 @@ fn router() -> impl Strategy<Value = Router> {
             middlewares: mws,
             service,
             priority,
-            tls: tls.map(|(resolver, sans)| RouterTls {
-                cert_resolver: resolver,
-                domains: sans
-                    .into_iter()
-                    .map(|s| waygate_config::dynamic::Domain {
-                        main: s,
-                        sans: vec!["x.com".into()],
-                    })
-                    .collect(),
-                ..RouterTls::default()
+            tls: tls.map(|(resolver, sans)| {
+                Box::new(RouterTls {
+                    cert_resolver: resolver,
+                    domains: sans
+                        .into_iter()
+                        .map(|s| waygate_config::dynamic::Domain {
+                            main: s,
+                            sans: vec!["x.com".into()],
+                        })
+                        .collect(),
+                    ..RouterTls::default()
+                })
             }),
             ..Router::default()
         })

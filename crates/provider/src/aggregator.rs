@@ -57,6 +57,8 @@ pub struct Aggregator {
 struct Prepared {
     snapshot: Snapshot,
     config: DynamicConfig,
+    /// The order qualification put the HTTP names in (for the next one).
+    order: qualify::Order,
     issues: Vec<Issue>,
 }
 
@@ -118,7 +120,7 @@ impl Aggregator {
             if self
                 .providers
                 .get(&snap.provider)
-                .is_some_and(|p| p.snapshot == snap)
+                .is_some_and(|p| p.snapshot.same_as(&snap))
             {
                 tracing::debug!(provider = %snap.provider, "configuration unchanged");
                 continue;
@@ -128,15 +130,17 @@ impl Aggregator {
                 Some(qualify::Previous {
                     raw: p.snapshot.config.http.as_ref()?,
                     qualified: p.config.http.as_ref()?,
+                    order: &p.order,
                 })
             });
-            let mut config = qualify::qualify(&snap.config, &snap.provider, previous);
+            let (mut config, order) = qualify::qualify(&snap.config, &snap.provider, previous);
             merge::default_entry_points(&mut config, &self.static_cfg);
             let memo = self.memos.entry(snap.provider.clone()).or_default();
             let previous = before.map(|p| &p.snapshot);
             let issues = check::provider_issues(&snap, &self.static_cfg, memo, previous);
             let prepared = Prepared {
                 config,
+                order,
                 issues,
                 snapshot: snap,
             };

@@ -16,6 +16,7 @@ mod burst;
 mod keep;
 mod read;
 mod render;
+mod share;
 mod stable;
 mod state;
 mod watch;

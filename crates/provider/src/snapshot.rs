@@ -1,5 +1,6 @@
 //! The unit providers send: one provider's complete configuration and its problems.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use waygate_config::dynamic::DynamicConfig;
@@ -72,6 +73,17 @@ impl Snapshot {
         self
     }
 
+    /// Whether `other` is the same snapshot (`==`), comparing the HTTP items that the two
+    /// share by pointer: a provider that keeps its unchanged items (the file provider) sends
+    /// them again, and comparing 20,000 items value by value was most of the check.
+    pub fn same_as(&self, other: &Snapshot) -> bool {
+        self.provider == other.provider
+            && self.issues == other.issues
+            && self.sources == other.sources
+            && (Arc::ptr_eq(&self.config, &other.config)
+                || same_config(&self.config, &other.config))
+    }
+
     /// Gives `issue` the position of its key path in the first source holding that path, if
     /// it has no location yet.
     pub fn locate(&self, issue: &mut Issue) {
@@ -85,6 +97,26 @@ impl Snapshot {
             s.locate_all(issues);
         }
     }
+}
+
+/// `a == b`, with shared HTTP items compared by pointer first.
+fn same_config(a: &DynamicConfig, b: &DynamicConfig) -> bool {
+    fn items<T: PartialEq>(a: &BTreeMap<String, Arc<T>>, b: &BTreeMap<String, Arc<T>>) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|((n, x), (m, y))| n == m && (Arc::ptr_eq(x, y) || x == y))
+    }
+    let http = match (&a.http, &b.http) {
+        (Some(x), Some(y)) => {
+            items(&x.routers, &y.routers)
+                && items(&x.services, &y.services)
+                && items(&x.middlewares, &y.middlewares)
+                && x.servers_transports == y.servers_transports
+        }
+        (x, y) => x == y,
+    };
+    http && a.tcp == b.tcp && a.udp == b.udp && a.tls == b.tls
 }
 
 // === impl Source ===
@@ -127,5 +159,47 @@ impl Source {
         for issue in issues.iter_mut() {
             waygate_config::validate::locate(issue, tree, &self.name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use waygate_config::dynamic::{HttpConfig, Router};
+
+    use super::*;
+
+    fn snapshot(rule: &str, shared: Option<&Arc<Router>>) -> Snapshot {
+        let router = shared.cloned().unwrap_or_else(|| {
+            Arc::new(Router {
+                rule: rule.to_string(),
+                ..Router::default()
+            })
+        });
+        let http = HttpConfig {
+            routers: [("r".to_string(), router)].into(),
+            ..HttpConfig::default()
+        };
+        let config = DynamicConfig {
+            http: Some(http),
+            ..DynamicConfig::default()
+        };
+        Snapshot::new("file", config, Vec::new())
+    }
+
+    #[test]
+    fn same_as_is_equality() {
+        let a = snapshot("Host(`a`)", None);
+        let shared = &a.config.http.as_ref().expect("http").routers["r"];
+        for (b, same) in [
+            (snapshot("", Some(shared)), true),
+            (snapshot("Host(`a`)", None), true),
+            (snapshot("Host(`b`)", None), false),
+        ] {
+            assert_eq!(a.same_as(&b), same);
+            assert_eq!(a == b, same);
+        }
+        let mut other = snapshot("Host(`a`)", None);
+        other.provider = "docker".to_string();
+        assert!(!a.same_as(&other));
     }
 }

@@ -282,7 +282,7 @@ impl OriginCell {
         f.attempts += 1;
         f.started = Some(Instant::now());
         f.origin = Origin {
-            url: target.log_url.clone(),
+            url: target.url.clone(),
             addr: target.log_addr.clone(),
             ..Origin::default()
         };

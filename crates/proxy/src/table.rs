@@ -37,7 +37,7 @@ pub struct RuntimeTable {
     pub generation: u64,
     /// Every load-balancer server of the built services with its health flag (the API's
     /// `serverStatus`): (service, server URL, up).
-    pub(crate) servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
+    pub(crate) servers: Vec<(Arc<str>, Arc<str>, Arc<std::sync::atomic::AtomicBool>)>,
     /// The same for TCP servers with a health check: (TCP service, address, up).
     pub(crate) tcp_servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
     /// The certificates of the default TLS store, summarized for the API.

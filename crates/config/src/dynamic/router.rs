@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The rarely set sections are boxed: a configuration holds two copies of most routers (the
+/// provider's and the qualified one), and in place they made each router 256 bytes instead
+/// of 168 (10,000 routers: ~1.8 MiB).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Router {
@@ -21,9 +24,9 @@ pub struct Router {
         deserialize_with = "crate::de::section",
         skip_serializing_if = "Option::is_none"
     )]
-    pub tls: Option<RouterTls>,
+    pub tls: Option<Box<RouterTls>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub observability: Option<RouterObservability>,
+    pub observability: Option<Box<RouterObservability>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parent_refs: Vec<String>,
 }

@@ -61,6 +61,16 @@ impl Service {
         kinds
     }
 
+    /// How many types are set ([`Service::kinds`] without building the list: the runtime
+    /// table asks it of every service on every reload).
+    pub fn kind_count(&self) -> usize {
+        usize::from(self.load_balancer.is_some())
+            + usize::from(self.weighted.is_some())
+            + usize::from(self.mirroring.is_some())
+            + usize::from(self.failover.is_some())
+            + usize::from(self.highest_random_weight.is_some())
+    }
+
     /// Names of other services this one refers to, with their key paths.
     pub fn children(&self) -> Vec<(String, &str)> {
         let mut out = Vec::new();
@@ -86,5 +96,26 @@ impl Service {
         }
         out.retain(|(_, n)| !n.is_empty());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_count_counts_the_kinds() {
+        let none = Service::default();
+        let lb = Service {
+            load_balancer: Some(LoadBalancer::default()),
+            ..Service::default()
+        };
+        let two = Service {
+            weighted: Some(Box::default()),
+            ..lb.clone()
+        };
+        for s in [none, lb, two] {
+            assert_eq!(s.kind_count(), s.kinds().len());
+        }
     }
 }

@@ -30,11 +30,22 @@ fn with_provider(name: &str, provider: &str) -> String {
 }
 
 /// The same provider's previous qualification: the HTTP configuration it was given and
-/// what it made of it (entry points defaulted too).
+/// what it made of it (entry points defaulted too), and in which order its names went.
 #[derive(Clone, Copy)]
 pub(super) struct Previous<'a> {
     pub(super) raw: &'a HttpConfig,
     pub(super) qualified: &'a HttpConfig,
+    pub(super) order: &'a Order,
+}
+
+/// Per HTTP map, the position of each item (in name order) in qualified-name order: the
+/// next qualification of the same names takes it instead of sorting them again (sorting
+/// 10,000 qualified names was ~15 M instructions, a fifth of the aggregator's work).
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Order {
+    routers: Vec<u32>,
+    services: Vec<u32>,
+    middlewares: Vec<u32>,
 }
 
 /// `provider`'s configuration with every name and reference qualified. The HTTP items are
@@ -48,30 +59,35 @@ pub(super) fn qualify(
     config: &DynamicConfig,
     provider: &str,
     previous: Option<Previous<'_>>,
-) -> DynamicConfig {
+) -> (DynamicConfig, Order) {
+    let mut order = Order::default();
     // The HTTP maps are built with their qualified names at once (a copy then a rename
     // allocated every name twice).
     let mut c = DynamicConfig {
         http: config.http.as_ref().map(|h| {
             let (raw, done) = (previous.map(|p| p.raw), previous.map(|p| p.qualified));
+            let before = previous.map(|p| p.order);
             HttpConfig {
                 routers: reused(
                     &h.routers,
                     provider,
                     raw.map(|r| &r.routers),
                     done.map(|d| &d.routers),
+                    (before.map(|o| &o.routers[..]), &mut order.routers),
                 ),
                 services: reused(
                     &h.services,
                     provider,
                     raw.map(|r| &r.services),
                     done.map(|d| &d.services),
+                    (before.map(|o| &o.services[..]), &mut order.services),
                 ),
                 middlewares: reused(
                     &h.middlewares,
                     provider,
                     raw.map(|r| &r.middlewares),
                     done.map(|d| &d.middlewares),
+                    (before.map(|o| &o.middlewares[..]), &mut order.middlewares),
                 ),
                 servers_transports: qualified_keys(&h.servers_transports, provider),
             }
@@ -98,7 +114,7 @@ pub(super) fn qualify(
         tls_keys(&mut tls.options, provider);
         tls_keys(&mut tls.stores, provider);
     }
-    c
+    (c, order)
 }
 
 /// Qualifies the item an issue is about, so the data plane can find it in the merged
@@ -130,29 +146,45 @@ fn qualified_keys<T: Clone>(map: &BTreeMap<String, T>, provider: &str) -> BTreeM
 /// Nothing is searched by name: `raw` is walked beside `map` (both sorted by the same
 /// names), then, once the items are sorted by their qualified names, `done` beside them
 /// (a search in 10,000 names cost ~1,000 instructions, a fifth of a qualification).
+///
+/// `order` is (the previous qualification's order, where to put this one's): with the same
+/// names as `raw`, the items take the previous order instead of being sorted.
 fn reused<T: PartialEq>(
     map: &BTreeMap<String, Arc<T>>,
     provider: &str,
     raw: Option<&BTreeMap<String, Arc<T>>>,
     done: Option<&BTreeMap<String, Arc<T>>>,
+    order: (Option<&[u32]>, &mut Vec<u32>),
 ) -> BTreeMap<String, Arc<T>> {
     let mut old = raw.map(|r| r.iter().peekable());
-    let mut items: Vec<(String, &Arc<T>, bool)> = map
+    let mut same_names = raw.is_some_and(|r| r.len() == map.len());
+    let mut items: Vec<Option<(String, &Arc<T>, bool)>> = map
         .iter()
         .map(|(k, v)| {
-            let same = old.as_mut().is_some_and(|old| {
+            let before = old.as_mut().and_then(|old| {
                 while old.next_if(|(o, _)| o.as_str() < k.as_str()).is_some() {}
                 old.next_if(|(o, _)| *o == k)
-                    .is_some_and(|(_, o)| Arc::ptr_eq(o, v) || o == v)
             });
-            (qualified(k, provider), v, same)
+            same_names &= before.is_some();
+            let same = before.is_some_and(|(_, o)| Arc::ptr_eq(o, v) || o == v);
+            Some((qualified(k, provider), v, same))
         })
         .collect();
-    // `name@provider` does not sort as `name` does (`r1@p` > `r10@p`).
-    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let (previous, order) = order;
+    match previous.filter(|p| same_names && p.len() == items.len()) {
+        Some(previous) => order.extend_from_slice(previous),
+        None => {
+            // `name@provider` does not sort as `name` does (`r1@p` > `r10@p`).
+            let n = u32::try_from(items.len()).unwrap_or(u32::MAX);
+            order.extend(0..n);
+            let key = |i: &u32| items[*i as usize].as_ref().map(|x| x.0.as_str());
+            order.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+    }
     let mut done = done.map(|d| d.iter().peekable());
-    items
-        .into_iter()
+    order
+        .iter()
+        .filter_map(|&i| items.get_mut(i as usize).and_then(Option::take))
         .map(|(q, v, same)| {
             let before = done.as_mut().filter(|_| same).and_then(|done| {
                 while done.next_if(|(o, _)| o.as_str() < q.as_str()).is_some() {}

@@ -214,7 +214,7 @@ tls:
     default: {}
 ",
     );
-    let q = qualify::qualify(&c, "file", None);
+    let (q, _) = qualify::qualify(&c, "file", None);
     let h = q.http.as_ref().expect("http");
     let keys: Vec<&str> = h.routers.keys().map(String::as_str).collect();
     assert_eq!(keys, ["child@file", "web@file"]);
@@ -427,4 +427,57 @@ fn unchanged_items_are_shared_with_the_previous_publish() {
         h1.routers["web@file"].entry_points
     );
     assert!(!h2.routers["web@file"].entry_points.is_empty());
+}
+
+#[test]
+fn a_requalification_takes_the_previous_order_only_for_the_same_names() {
+    // `r1@file` sorts after `r10@file`: the qualified order is not the raw one.
+    let config = |names: &[&str], changed: &str| {
+        let routers: String = names
+            .iter()
+            .map(|n| {
+                let host = if *n == changed { "changed" } else { n };
+                format!("    {n}:\n      rule: Host(`{host}.test`)\n      service: {n}\n")
+            })
+            .collect();
+        let services: String = names
+            .iter()
+            .map(|n| format!("    {n}:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n"))
+            .collect();
+        dynamic_yaml(&format!(
+            "http:\n  routers:\n{routers}  services:\n{services}"
+        ))
+    };
+    let names = ["r1", "r10", "r2", "r1x", "r"];
+    let first = config(&names, "");
+    let (q1, o1) = qualify::qualify(&first, "file", None);
+    let previous = qualify::Previous {
+        raw: first.http.as_ref().expect("http"),
+        qualified: q1.http.as_ref().expect("http"),
+        order: &o1,
+    };
+    for (i, next) in [
+        config(&names, "r10"),
+        config(&["r1", "r10", "r2", "r1y", "r"], ""),
+        config(&["r1", "r10", "r2"], ""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (again, order) = qualify::qualify(&next, "file", Some(previous));
+        let (fresh, fresh_order) = qualify::qualify(&next, "file", None);
+        assert_eq!(again, fresh);
+        assert_eq!(order, fresh_order);
+        if i == 0 {
+            // Unchanged items are the previous qualification's, the changed one is new.
+            let (h1, h2) = (previous.qualified, again.http.as_ref().expect("http"));
+            for (name, r) in &h2.routers {
+                assert_eq!(
+                    Arc::ptr_eq(r, &h1.routers[name]),
+                    name != "r10@file",
+                    "{name}"
+                );
+            }
+        }
+    }
 }

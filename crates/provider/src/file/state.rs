@@ -29,7 +29,7 @@ use waygate_config::node::{Node, Value};
 use waygate_config::{Issue, IssueKind};
 
 use super::read::Parsed;
-use super::{PROVIDER, keep};
+use super::{PROVIDER, keep, share};
 use crate::snapshot::Source;
 
 /// How long a file that looks like an edit in progress is held before it is applied as is.
@@ -175,6 +175,7 @@ impl FileState {
         let mut load = decode_dynamic(&parsed.tree, source, PROVIDER);
         if let Some(old) = &self.good {
             keep::last_good_items(&mut load, &old.config, source);
+            share::unchanged(&mut load.config, &old.config);
         }
         let DynamicLoad {
             config,

@@ -246,7 +246,7 @@ impl super::Prometheus {
         let servers = checked
             .iter()
             .filter(|c| c.spec.is_some())
-            .map(|c| (c.service.clone(), c.url.clone(), c.up.clone()))
+            .map(|c| (c.service.to_string(), c.url.to_string(), c.up.clone()))
             .collect();
         *self.servers.lock().unwrap_or_else(PoisonError::into_inner) = servers;
     }

@@ -161,12 +161,12 @@ fn version() -> Version {
 
 /// Service → server URL (or TCP address) → up, from the health flags of the table's load
 /// balancers.
-fn server_health(servers: &[(String, String, Arc<AtomicBool>)]) -> ServerHealth {
+fn server_health<S: AsRef<str>>(servers: &[(S, S, Arc<AtomicBool>)]) -> ServerHealth {
     let mut out: ServerHealth = BTreeMap::new();
     for (service, url, up) in servers {
-        out.entry(service.clone())
+        out.entry(service.as_ref().to_string())
             .or_default()
-            .insert(url.clone(), up.load(Ordering::Relaxed));
+            .insert(url.as_ref().to_string(), up.load(Ordering::Relaxed));
     }
     out
 }

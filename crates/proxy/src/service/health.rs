@@ -36,10 +36,13 @@ pub struct Probe {
 /// Health flags and checker tasks for every checked server.
 #[derive(Debug, Default)]
 pub struct HealthRegistry {
-    entries: Mutex<HashMap<(String, String), Entry>>,
+    entries: Mutex<HashMap<ServerKey, Entry>>,
     /// The TCP servers' checks (`tcp.services.*.loadBalancer.healthCheck`).
     pub(crate) tcp: crate::tcp::TcpHealth,
 }
+
+/// (service, server URL), the names shared with the table's load balancers.
+type ServerKey = (Arc<str>, Arc<str>);
 
 #[derive(Debug)]
 struct Entry {
@@ -55,8 +58,9 @@ struct Entry {
 /// A server the current table uses, with its health-check settings.
 #[derive(Debug, Clone)]
 pub struct Checked {
-    pub service: String,
-    pub url: String,
+    /// Shared with the load balancer (its name and its target's URL).
+    pub service: Arc<str>,
+    pub url: Arc<str>,
     pub spec: Option<HealthCheck>,
     pub up: Arc<AtomicBool>,
     /// Set with `spec`.
@@ -68,9 +72,14 @@ pub struct Checked {
 impl HealthRegistry {
     /// The health flag for a server: the existing one when the settings are unchanged (state
     /// survives the reload), else a fresh "up" flag.
-    pub fn flag(&self, service: &str, url: &str, spec: Option<&HealthCheck>) -> Arc<AtomicBool> {
+    pub fn flag(
+        &self,
+        service: &Arc<str>,
+        url: &Arc<str>,
+        spec: Option<&HealthCheck>,
+    ) -> Arc<AtomicBool> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        match entries.get(&(service.to_string(), url.to_string())) {
+        match entries.get(&(service.clone(), url.clone())) {
             Some(e) if e.spec.as_deref() == spec => e.up.clone(),
             _ => Arc::new(AtomicBool::new(true)),
         }
@@ -81,9 +90,9 @@ impl HealthRegistry {
     pub fn sync(&self, live: Vec<Checked>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = HashMap::with_capacity(live.len());
-        for mut c in live {
-            // The names move into the key (10,000 servers: two copies each per reload).
-            let key = (std::mem::take(&mut c.service), std::mem::take(&mut c.url));
+        for c in live {
+            // The names are the load balancer's, shared (10,000 servers: no copy per reload).
+            let key = (c.service, c.url);
             let pool = c.probe.as_ref().map(|p| p.pool.clone());
             let same_pool = |e: &Entry| match (&e.pool, &pool) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
@@ -140,7 +149,13 @@ impl Drop for HealthRegistry {
     }
 }
 
-async fn run(service: String, url: String, spec: HealthCheck, probe: Probe, up: Arc<AtomicBool>) {
+async fn run(
+    service: Arc<str>,
+    url: Arc<str>,
+    spec: HealthCheck,
+    probe: Probe,
+    up: Arc<AtomicBool>,
+) {
     let interval = spec
         .interval
         .to_std()

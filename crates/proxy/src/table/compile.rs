@@ -334,7 +334,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                             name,
                             &r.service,
                             lb,
-                            r.observability.as_ref(),
+                            r.observability.as_deref(),
                             eps.get(ep),
                         )
                     }),

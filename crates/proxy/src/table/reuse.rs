@@ -159,7 +159,7 @@ impl<'a> Reuse<'a> {
         hint: Option<&Hint>,
     ) -> Option<(Arc<Service>, Vec<Checked>)> {
         let lb = cfg.load_balancer.as_ref()?;
-        if lb.health_check.is_some() || !cfg.middlewares.is_empty() || cfg.kinds().len() != 1 {
+        if lb.health_check.is_some() || !cfg.middlewares.is_empty() || cfg.kind_count() != 1 {
             return None;
         }
         let prev = self.http?;
@@ -179,14 +179,14 @@ impl<'a> Reuse<'a> {
         let Service::LoadBalancer(balancer) = built.as_ref() else {
             return None;
         };
-        if balancer.name != name {
+        if *balancer.name != *name {
             return None;
         }
         let checked = balancer
             .targets
             .iter()
             .map(|t| Checked {
-                service: name.to_string(),
+                service: balancer.name.clone(),
                 url: t.url.clone(),
                 spec: None,
                 up: t.up.clone(),

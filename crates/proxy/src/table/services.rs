@@ -62,12 +62,13 @@ impl ServiceBuilder<'_> {
         self.building.push(name.to_string());
         let mut cfg = None;
         let result = self.build(name, &mut cfg);
-        self.building.pop();
+        // The name pushed above (innermost last) becomes the key: one copy per service.
+        let key = self.building.pop().unwrap_or_else(|| name.to_string());
         let built = BuiltService {
             cfg,
             result: result.clone(),
         };
-        self.built.insert(name.to_string(), built);
+        self.built.insert(key, built);
         result
     }
 
@@ -129,7 +130,7 @@ impl ServiceBuilder<'_> {
             .and_then(|h| Some((h, h.services.get(name)?)))
             .ok_or_else(|| format!("service `{name}` does not exist"))?;
         *from = Some(cfg.clone());
-        if cfg.kinds().len() != 1 {
+        if cfg.kind_count() != 1 {
             return Err(format!("service `{name}` must have exactly one type"));
         }
         if !cfg.middlewares.is_empty() {
@@ -225,6 +226,7 @@ impl ServiceBuilder<'_> {
     fn load_balancer(&mut self, name: &str, lb: &LbConfig) -> Result<LoadBalancer, String> {
         let settings = (self.transport)(&lb.servers_transport)?;
         let mut targets = Vec::with_capacity(lb.servers.len());
+        let shared_name: Arc<str> = Arc::from(name);
         for server in &lb.servers {
             let uri: http::Uri = server
                 .url
@@ -294,20 +296,20 @@ impl ServiceBuilder<'_> {
                     })
                 }
             };
+            let url: Arc<str> = Arc::from(server.url.as_str());
             let up = self
                 .health
-                .flag(name, &server.url, lb.health_check.as_deref());
+                .flag(&shared_name, &url, lb.health_check.as_deref());
             self.checked.push(Checked {
-                service: name.to_string(),
-                url: server.url.clone(),
+                service: shared_name.clone(),
+                url: url.clone(),
                 spec: lb.health_check.as_deref().cloned(),
                 up: up.clone(),
                 probe,
             });
             let h2c = protocol == Protocol::H2c;
             targets.push(Target {
-                url: server.url.clone(),
-                log_url: Arc::from(server.url.as_str()),
+                url,
                 log_addr: Arc::from(authority.as_str()),
                 scheme,
                 authority,
@@ -324,28 +326,30 @@ impl ServiceBuilder<'_> {
             "wrr" | "" => Strategy::Wrr,
             "p2c" => Strategy::P2c(P2c::new()),
             "hrw" => Strategy::Hrw,
-            "leasttime" => Strategy::LeastTime(LeastTime::new(targets.iter().map(|t| t.weight))),
+            "leasttime" => {
+                Strategy::LeastTime(Box::new(LeastTime::new(targets.iter().map(|t| t.weight))))
+            }
             other => {
                 return Err(format!(
                     "service `{name}`: unsupported load-balancer strategy `{other}`"
                 ));
             }
         };
-        let mut built = LoadBalancer::new(name.to_string(), targets, lb.pass_host_header);
+        let mut built = LoadBalancer::new(shared_name, targets, lb.pass_host_header);
         built.strategy = strategy;
         built.checked = lb.health_check.is_some();
         built.sticky = lb.sticky.as_ref().and_then(|s| s.cookie.as_ref()).map(|c| {
             let urls: Vec<&str> = lb.servers.iter().map(|s| s.url.as_str()).collect();
-            Sticky::new(c, name, &urls)
+            Box::new(Sticky::new(c, name, &urls))
         });
         built.passive = lb.passive_health_check.as_ref().map(|p| {
             let window = p.failure_window.to_std().unwrap_or_default();
-            Passive::new(
+            Box::new(Passive::new(
                 window,
                 p.max_failed_attempts,
                 built.checked,
                 lb.servers.len(),
-            )
+            ))
         });
         Ok(built)
     }

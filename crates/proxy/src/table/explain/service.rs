@@ -90,7 +90,7 @@ fn describe(
             out.members = t
                 .iter()
                 .map(|s| Member {
-                    name: s.url.clone(),
+                    name: s.url.to_string(),
                     weight: s.weight,
                     up: s.up.load(std::sync::atomic::Ordering::Relaxed),
                 })

@@ -83,7 +83,7 @@ fn a_reload_takes_over_what_did_not_change() {
     let Service::LoadBalancer(lb) = b1.service.as_ref() else {
         panic!("not a load balancer");
     };
-    assert_eq!(lb.targets[0].url, "http://10.0.0.3:80");
+    assert_eq!(&*lb.targets[0].url, "http://10.0.0.3:80");
 }
 
 /// Without a previous table (or with one from another configuration) everything is built.
@@ -276,6 +276,6 @@ fn a_router_renaming_its_service_gets_the_new_one() {
     let Service::LoadBalancer(lb) = b1.service.as_ref() else {
         panic!("not a load balancer");
     };
-    assert_eq!(lb.name, "s@file");
+    assert_eq!(&*lb.name, "s@file");
     assert!(Arc::ptr_eq(&b1.service, &router(&next, "a@file").service));
 }
