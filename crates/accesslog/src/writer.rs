@@ -32,11 +32,6 @@ const REPORT_EVERY: Duration = Duration::from_secs(10);
 const TICK: Duration = Duration::from_millis(10);
 /// The most a batch's buffer holds before it is written.
 const CHUNK: usize = 64 * 1024;
-/// Lines formatted between two yields of the thread. A tick's batch under traffic is a few
-/// hundred lines (a few hundred µs); where the thread shares a core with a worker, the
-/// worker's requests would wait behind the whole batch. A yield every so many lines lets a
-/// worker that woke meanwhile run first (one `sched_yield` per 64 lines).
-const LINES_PER_YIELD: u32 = 64;
 
 pub(crate) enum Sink {
     Stdout,
@@ -129,9 +124,6 @@ pub(crate) fn run(
                     used.push(rec);
                     if out.buf.len() >= CHUNK {
                         out.write(&mut sink);
-                    }
-                    if batch % LINES_PER_YIELD == 0 {
-                        std::thread::yield_now();
                     }
                 }
                 Msg::Reopen(ack) => {

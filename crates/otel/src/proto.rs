@@ -103,10 +103,6 @@ fn any_value(out: &mut Vec<u8>, value: &Value) {
             key(out, 1, 2);
             len_prefixed(out, h.to_str().unwrap_or("").as_bytes());
         }
-        Value::Path(p) => {
-            key(out, 1, 2);
-            len_prefixed(out, p.path().as_bytes());
-        }
         Value::Bool(b) => {
             key(out, 2, 0);
             varint(out, u64::from(*b));
@@ -233,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_header_and_path_values_are_sent_as_their_text() {
+    fn shared_header_values_are_sent_as_their_text() {
         let encoded = |v: Value| {
             let mut b = Vec::new();
             any_value(&mut b, &v);
@@ -246,11 +242,6 @@ mod tests {
         // Not visible ASCII: empty, as `to_str` refuses it (the strings it replaced did too).
         let opaque = http::HeaderValue::from_bytes(b"caf\xc3\xa9").expect("value");
         assert_eq!(encoded(Value::Header(opaque)), [0x0a, 0x00]);
-        // The path only: the query is its own attribute.
-        want.clear();
-        any_value(&mut want, &Value::Str("/a/b".into()));
-        let pq = http::uri::PathAndQuery::from_static("/a/b?x=1");
-        assert_eq!(encoded(Value::Path(pq)), want);
     }
 
     #[test]

@@ -29,11 +29,11 @@ pub enum Value {
     /// A string several attributes or spans hold (the entry point's name, an address): one
     /// allocation, or none, instead of one per attribute.
     Shared(Arc<str>),
-    /// A request's header value, shared with the request (no copy). Sent as its text; a
-    /// value that is not visible ASCII is sent empty, as `HeaderValue::to_str` refuses it.
+    /// A header value made once and shared (the connection's client IP). Sent as its
+    /// text; a value that is not visible ASCII is sent empty, as `HeaderValue::to_str`
+    /// refuses it. Not for a request's own header values: those point into the
+    /// connection's read buffer, which a queued span would keep alive.
     Header(http::HeaderValue),
-    /// A request's path (the path part of its path-and-query), shared with the request.
-    Path(http::uri::PathAndQuery),
     Int(i64),
     Bool(bool),
     Strings(Vec<String>),

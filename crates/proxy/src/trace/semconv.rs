@@ -51,7 +51,10 @@ fn protocol_version(v: Version) -> &'static str {
     }
 }
 
-/// Attribute `key` with the request's `name` header (shared, not copied), or empty.
+/// Attribute `key` with the text of the request's `name` header, or empty. Copied, not
+/// shared: a request's header value can point into its connection's read buffer, and a
+/// span waiting for export (up to a batch and a queue of them, thousands) would keep that
+/// buffer alive.
 fn header_kv(
     key: &'static str,
     headers: &HeaderMap,
@@ -61,21 +64,13 @@ fn header_kv(
 }
 
 fn value_kv(key: &'static str, value: Option<&HeaderValue>) -> KeyValue {
-    match value {
-        Some(v) => KeyValue::header(key, v.clone()),
-        None => KeyValue::str(key, ""),
-    }
-}
-
-/// `url.path`, shared with the request's URI when it has a path-and-query.
-fn path_kv(uri: &http::Uri) -> KeyValue {
-    match uri.path_and_query() {
-        Some(pq) if pq.path() == uri.path() => KeyValue {
-            key: Cow::Borrowed("url.path"),
-            value: Value::Path(pq.clone()),
-        },
-        _ => KeyValue::str("url.path", uri.path().to_string()),
-    }
+    KeyValue::str(
+        key,
+        value
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+    )
 }
 
 /// `http.request.header.<name>` / `http.response.header.<name>` for each captured header
@@ -127,7 +122,7 @@ pub(super) fn server_attributes(
         KeyValue::str("http.request.method", method_text(req.method())),
         KeyValue::str("network.protocol.version", protocol_version(req.version())),
         KeyValue::int("http.request.body.size", body_size),
-        path_kv(req.uri()),
+        KeyValue::str("url.path", req.uri().path().to_string()),
         KeyValue::str(
             "url.query",
             redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
@@ -135,7 +130,8 @@ pub(super) fn server_attributes(
         header_kv("url.scheme", h, &X_FORWARDED_PROTO),
         header_kv("user_agent.original", h, USER_AGENT),
         value_kv("server.address", authority),
-        // The connection's canonical IP text (IPv4-mapped IPv6 as IPv4), made once.
+        // The connection's canonical IP text (IPv4-mapped IPv6 as IPv4), made once per
+        // connection in its own small allocation: shared, it pins nothing else.
         KeyValue::header("network.peer.address", client_ip.clone()),
         KeyValue::header("client.address", client_ip.clone()),
         KeyValue::int("client.port", i64::from(remote.port())),
