@@ -14,6 +14,7 @@ pub mod format;
 pub mod issue;
 pub mod load;
 pub mod node;
+pub mod sorted;
 pub mod static_config;
 pub mod status;
 pub mod suggest;

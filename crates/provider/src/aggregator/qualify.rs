@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use waygate_config::Issue;
 use waygate_config::dynamic::{DynamicConfig, HttpConfig};
+use waygate_config::sorted::seek;
 
 use super::refs::{self, Target};
 
@@ -161,12 +162,9 @@ fn reused<T: PartialEq>(
     let mut items: Vec<Option<(String, &Arc<T>, bool)>> = map
         .iter()
         .map(|(k, v)| {
-            let before = old.as_mut().and_then(|old| {
-                while old.next_if(|(o, _)| o.as_str() < k.as_str()).is_some() {}
-                old.next_if(|(o, _)| *o == k)
-            });
+            let before = old.as_mut().and_then(|old| seek(old, k));
             same_names &= before.is_some();
-            let same = before.is_some_and(|(_, o)| Arc::ptr_eq(o, v) || o == v);
+            let same = before.is_some_and(|o| Arc::ptr_eq(o, v) || o == v);
             Some((qualified(k, provider), v, same))
         })
         .collect();
@@ -186,10 +184,10 @@ fn reused<T: PartialEq>(
         .iter()
         .filter_map(|&i| items.get_mut(i as usize).and_then(Option::take))
         .map(|(q, v, same)| {
-            let before = done.as_mut().filter(|_| same).and_then(|done| {
-                while done.next_if(|(o, _)| o.as_str() < q.as_str()).is_some() {}
-                done.next_if(|(o, _)| **o == q).map(|(_, d)| d)
-            });
+            let before = done
+                .as_mut()
+                .filter(|_| same)
+                .and_then(|done| seek(done, &q));
             let item = before.unwrap_or(v).clone();
             (q, item)
         })

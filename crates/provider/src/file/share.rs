@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use waygate_config::dynamic::DynamicConfig;
+use waygate_config::sorted::seek;
 
 /// Replaces each HTTP item of `new` that equals the item of the same name in `old` by
 /// `old`'s.
@@ -36,9 +37,8 @@ fn items<T: PartialEq>(new: &mut BTreeMap<String, Arc<T>>, old: &BTreeMap<String
     let rebuilt = new
         .iter()
         .map(|(name, item)| {
-            while old.next_if(|(o, _)| o.as_str() < name.as_str()).is_some() {}
-            let item = match old.next_if(|(o, _)| *o == name) {
-                Some((_, before)) if Arc::ptr_eq(before, item) || before == item => before,
+            let item = match seek(&mut old, name) {
+                Some(before) if Arc::ptr_eq(before, item) || before == item => before,
                 _ => item,
             };
             (name.clone(), item.clone())

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use waygate_config::dynamic::{DynamicConfig, HttpConfig};
+use waygate_config::sorted::seek;
 use waygate_config::static_config::StaticConfig;
 use waygate_config::{Issue, IssueKind};
 use waygate_rules::{Rule, Syntax};
@@ -343,13 +344,9 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
             }
             Ok(routers)
         })();
-        while statuses
-            .next_if(|(n, _)| n.as_str() < name.as_str())
-            .is_some()
-        {}
         let mut scratch = None;
-        let status = match statuses.next_if(|(n, _)| *n == name) {
-            Some((_, status)) => status,
+        let status = match seek(&mut statuses, name) {
+            Some(status) => status,
             None => scratch.insert(waygate_config::status::ItemStatus::default()),
         };
         match result {

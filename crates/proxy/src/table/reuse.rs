@@ -22,6 +22,7 @@ use std::iter::Peekable;
 use std::sync::Arc;
 
 use waygate_config::dynamic::{HttpConfig, Router, Service as ServiceConfig};
+use waygate_config::sorted::seek;
 use waygate_rules::Rule;
 
 use super::routes::Fnv;
@@ -202,10 +203,7 @@ impl<'a> Reuse<'a> {
 impl<'a> Routers<'a> {
     /// What the previous table had under `name`; names must come in increasing order.
     pub(super) fn seek(&mut self, name: &str) -> Before<'a> {
-        let config = self.config.as_mut().and_then(|it| {
-            while it.next_if(|(n, _)| n.as_str() < name).is_some() {}
-            it.next_if(|(n, _)| *n == name).map(|(_, r)| r)
-        });
+        let config = self.config.as_mut().and_then(|it| seek(it, name));
         while self
             .compiled
             .next_if(|k| k.router.name.as_str() < name)
