@@ -18,7 +18,7 @@ use std::task::{Context, Poll, ready};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use self::chunked::{Chunked, Decoded};
@@ -183,20 +183,18 @@ impl H1Conn {
 
     /// Reads what the socket has into `buf`, at most [`READ_PIECE`] at a time. `Ok(0)`: the
     /// server closed the connection.
+    ///
+    /// Through tokio's `poll_read`, which takes a read shorter than its room as proof that
+    /// the socket is drained and clears its readiness (the readiness `try_read` keeps): so
+    /// [`alive`](Self::alive)'s probe before the next request costs no `recv` that would
+    /// only say `EAGAIN`, unless the server sent something or closed in between.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.buf.capacity() - self.buf.len() < MIN_ROOM {
             self.buf.reserve(READ_PIECE);
         }
-        loop {
-            ready!(self.stream.poll_read_ready(cx))?;
-            match self
-                .stream
-                .try_read_buf(&mut (&mut self.buf).limit(READ_PIECE))
-            {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                read => return Poll::Ready(read),
-            }
-        }
+        let mut room = (&mut self.buf).limit(READ_PIECE);
+        let read = std::pin::pin!(self.stream.read_buf(&mut room));
+        read.poll(cx)
     }
 }
 
