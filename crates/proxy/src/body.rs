@@ -45,9 +45,17 @@ pub enum Body {
 /// serves only requests without one) or hyper's.
 #[derive(Debug)]
 pub(crate) enum Inbound {
-    Empty,
+    /// A request the HTTP/1.1 server fast path read (`entrypoint/h1/parse.rs`): it has no
+    /// body and none of the fields that path leaves to hyper (`Content-Length`,
+    /// `Transfer-Encoding`, `TE`, `Expect`, `Upgrade`); [`Noted`] says which of a few
+    /// others it has, so the stages before the middlewares look them up only when there.
+    Fast(Noted),
     Hyper(Incoming),
 }
+
+/// Fields the fast path's parser saw while it filled the header map (no lookups).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Noted(u8);
 
 // === impl Inbound ===
 
@@ -56,9 +64,42 @@ impl Inbound {
     /// (chunked): Go's `req.ContentLength`, which Traefik records, clamped at 0.
     pub(crate) fn length(&self) -> u64 {
         match self {
-            Inbound::Empty => 0,
+            Inbound::Fast(_) => 0,
             Inbound::Hyper(b) => http_body::Body::size_hint(b).exact().unwrap_or(0),
         }
+    }
+
+    /// What the fast path noted of the head; `None` for hyper's requests (look up).
+    pub(crate) fn noted(&self) -> Option<Noted> {
+        match self {
+            Inbound::Fast(n) => Some(*n),
+            Inbound::Hyper(_) => None,
+        }
+    }
+}
+
+// === impl Noted ===
+
+impl Noted {
+    pub(crate) const CONNECTION: Noted = Noted(1);
+    pub(crate) const ACCEPT: Noted = Noted(1 << 1);
+    pub(crate) const CONTENT_TYPE: Noted = Noted(1 << 2);
+
+    /// Notes `name` if it is one of the fields kept track of.
+    #[inline]
+    pub(crate) fn note(&mut self, name: &http::HeaderName) {
+        use http::header::{ACCEPT, CONNECTION, CONTENT_TYPE};
+        if name == CONNECTION {
+            self.0 |= Self::CONNECTION.0;
+        } else if name == ACCEPT {
+            self.0 |= Self::ACCEPT.0;
+        } else if name == CONTENT_TYPE {
+            self.0 |= Self::CONTENT_TYPE.0;
+        }
+    }
+
+    pub(crate) fn has(self, field: Noted) -> bool {
+        self.0 & field.0 != 0
     }
 }
 

@@ -218,9 +218,10 @@ impl ForwardedPolicy {
     /// Removes hop-by-hop headers (and those the client listed in `Connection`, unless kept by
     /// `forwardedHeaders.connection` or managed by the gateway). For an upgrade, `Upgrade` and
     /// `Connection: upgrade` are kept. One pass over the headers; removals only for what is
-    /// there.
-    pub fn strip_hop_by_hop(&self, headers: &mut HeaderMap, upgrade: bool) {
-        if let Some(connection) = headers.get(CONNECTION) {
+    /// there. `connection`: false when the head is known to have no `Connection` field
+    /// (the fast path noted none), which saves its lookup.
+    pub fn strip_hop_by_hop(&self, headers: &mut HeaderMap, upgrade: bool, connection: bool) {
+        if let Some(connection) = connection.then(|| headers.get(CONNECTION)).flatten() {
             let listed: Vec<HeaderName> = connection
                 .to_str()
                 .unwrap_or_default()

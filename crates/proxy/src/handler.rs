@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use waygate_rules::{normalize_host, routing_path};
 
 use crate::accesslog::Logged;
-use crate::body::{ClientBody, Inbound};
+use crate::body::{ClientBody, Inbound, Noted};
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
@@ -130,7 +130,8 @@ async fn route_and_serve(
         return respond(&ProxyError::NoRoute);
     };
     let (mut parts, incoming) = req.into_parts();
-    let (authority, chunked) = match check_head(&mut parts, ep) {
+    let noted = incoming.noted();
+    let (authority, chunked) = match check_head(&mut parts, ep, noted) {
         Ok(x) => x,
         Err(e) => return respond(&e),
     };
@@ -190,21 +191,24 @@ async fn route_and_serve(
     };
 
     // `Upgrade: h2c` asks to switch this connection to HTTP/2; the gateway answers in
-    // HTTP/1.1 instead (allowed by RFC 9110) rather than tunnelling it to one backend.
-    if req
-        .headers()
-        .get(UPGRADE)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"h2c"))
-    {
-        req.headers_mut().remove(UPGRADE);
-        req.headers_mut().remove("http2-settings");
-    }
-    let upgrade = req.headers().contains_key(UPGRADE);
-    let websocket = req
-        .headers()
-        .get(UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    // HTTP/1.1 instead (allowed by RFC 9110) rather than tunnelling it to one backend. The
+    // fast path's requests have no `Upgrade` (it leaves those to hyper): no lookups.
+    let upgrade = noted.is_none()
+        && match req.headers().get(UPGRADE) {
+            Some(v) if v.as_bytes().eq_ignore_ascii_case(b"h2c") => {
+                req.headers_mut().remove(UPGRADE);
+                req.headers_mut().remove("http2-settings");
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+    let websocket = upgrade
+        && req
+            .headers()
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let facts = RequestFacts {
         client_ip: conn.remote.ip(),
         tls: conn.tls.is_some(),
@@ -214,7 +218,9 @@ async fn route_and_serve(
         client_ip_value: &conn.client_ip_value,
     };
     let trusted = ep.forwarded.rewrite(req.headers_mut(), &facts);
-    ep.forwarded.strip_hop_by_hop(req.headers_mut(), upgrade);
+    let connection = noted.is_none_or(|n| n.has(Noted::CONNECTION));
+    ep.forwarded
+        .strip_hop_by_hop(req.headers_mut(), upgrade, connection);
     log.begin(
         router.log.as_deref(),
         &req,
@@ -343,16 +349,20 @@ fn service_ctx(
 
 /// The **http** stage's checks on the head, in place: transfer coding (HTTP/1), header
 /// lines and underscores, one authority (written into `Host`), path hygiene and query
-/// semicolons. Returns the authority and whether the body is chunked.
+/// semicolons. Returns the authority and whether the body is chunked. `noted`: the head
+/// came by the fast path, which has no `Transfer-Encoding` or `Content-Length`.
 pub(crate) fn check_head(
     parts: &mut Parts,
     ep: &EntryPointTable,
+    noted: Option<Noted>,
 ) -> Result<(Option<HeaderValue>, bool), ProxyError> {
     // CONNECT asks for a tunnel to the authority: not something a reverse proxy offers.
     if parts.method == http::Method::CONNECT {
         return Err(ProxyError::NotImplemented);
     }
-    let chunked = parts.version < http::Version::HTTP_2 && check_transfer_encoding(&parts.headers)?;
+    let chunked = noted.is_none()
+        && parts.version < http::Version::HTTP_2
+        && check_transfer_encoding(&parts.headers)?;
     check_headers(&mut parts.headers, ep.underscores)?;
     let authority = settle_authority(parts.version, &parts.uri, &mut parts.headers)?;
     let path = ep

@@ -73,11 +73,11 @@ fn hop_by_hop_headers_are_removed() {
     h.insert("x-secret", HeaderValue::from_static("1"));
     h.insert("x-forwarded-for", HeaderValue::from_static("1.1.1.1"));
     h.insert("te", HeaderValue::from_static("gzip"));
-    policy.strip_hop_by_hop(&mut h, false);
+    policy.strip_hop_by_hop(&mut h, false, true);
     assert!(!h.contains_key("x-secret") && !h.contains_key("keep-alive") && !h.contains_key("te"));
     // `TE: trailers` is kept (alone), as Go's reverse proxy does, for gRPC.
     h.insert("te", HeaderValue::from_static("gzip, trailers"));
-    policy.strip_hop_by_hop(&mut h, false);
+    policy.strip_hop_by_hop(&mut h, false, true);
     assert_eq!(h["te"], "trailers");
     h.remove("te");
     assert!(!h.contains_key("connection"));
@@ -89,7 +89,7 @@ fn hop_by_hop_headers_are_removed() {
     let mut h = HeaderMap::new();
     h.insert("connection", HeaderValue::from_static("Upgrade"));
     h.insert("upgrade", HeaderValue::from_static("websocket"));
-    policy.strip_hop_by_hop(&mut h, true);
+    policy.strip_hop_by_hop(&mut h, true, true);
     assert_eq!(h["upgrade"], "websocket");
     assert_eq!(h["connection"], "Upgrade");
 }

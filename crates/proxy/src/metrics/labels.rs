@@ -7,6 +7,8 @@
 use http::HeaderMap;
 use http::header::{ACCEPT, CONNECTION, CONTENT_TYPE, UPGRADE};
 
+use crate::body::Noted;
+
 /// `method` label values, by index.
 pub(crate) const METHODS: [&str; 11] = [
     "GET",
@@ -66,17 +68,23 @@ pub(crate) fn method(m: &http::Method) -> u8 {
 }
 
 /// Index of the `protocol` label value, from the request headers (before hop-by-hop
-/// headers are removed).
+/// headers are removed). `noted`: what the fast path saw (no `Upgrade` there), so only the
+/// fields it has are looked up.
 #[inline]
-pub(crate) fn protocol(headers: &HeaderMap) -> u8 {
-    if contains(headers, &CONNECTION, "upgrade") && contains(headers, &UPGRADE, "websocket") {
+pub(crate) fn protocol(headers: &HeaderMap, noted: Option<Noted>) -> u8 {
+    let has = |field| noted.is_none_or(|n| n.has(field));
+    if noted.is_none()
+        && contains(headers, &CONNECTION, "upgrade")
+        && contains(headers, &UPGRADE, "websocket")
+    {
         return 1;
     }
-    if contains(headers, &ACCEPT, "text/event-stream") {
+    if has(Noted::ACCEPT) && contains(headers, &ACCEPT, "text/event-stream") {
         return 2;
     }
-    let ct = headers
-        .get(CONTENT_TYPE)
+    let ct = has(Noted::CONTENT_TYPE)
+        .then(|| headers.get(CONTENT_TYPE))
+        .flatten()
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if ct.starts_with(b"application/grpc-web") {
@@ -149,8 +157,9 @@ mod tests {
 
     #[test]
     fn protocols_as_traefik() {
-        let p =
-            |pairs: &[(&'static str, &'static str)]| PROTOCOLS[protocol(&headers(pairs)) as usize];
+        let p = |pairs: &[(&'static str, &'static str)]| {
+            PROTOCOLS[protocol(&headers(pairs), None) as usize]
+        };
         assert_eq!(p(&[]), "http");
         assert_eq!(
             p(&[
@@ -166,6 +175,32 @@ mod tests {
             "grpc-web"
         );
         assert_eq!(p(&[("content-type", "application/grpc")]), "grpc");
+    }
+
+    #[test]
+    fn noted_fields_give_the_same_protocol_as_lookups() {
+        // Heads the fast path serves (no `Upgrade`), with what it would have noted.
+        let cases: [&[(&'static str, &'static str)]; 5] = [
+            &[],
+            &[("accept", "text/event-stream")],
+            &[("content-type", "application/grpc-web")],
+            &[
+                ("connection", "upgrade"),
+                ("content-type", "application/grpc"),
+            ],
+            &[("accept", "*/*"), ("content-type", "text/plain")],
+        ];
+        for pairs in cases {
+            let h = headers(pairs);
+            let mut noted = Noted::default();
+            for name in h.keys() {
+                noted.note(name);
+            }
+            assert_eq!(protocol(&h, Some(noted)), protocol(&h, None), "{pairs:?}");
+        }
+        // Nothing noted: nothing is looked up.
+        let sse = headers(&[("accept", "text/event-stream")]);
+        assert_eq!(protocol(&sse, Some(Noted::default())), 0);
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl Observation {
             router: None,
             served: false,
             method: labels::method(req.method()),
-            protocol: labels::protocol(headers),
+            protocol: labels::protocol(headers, req.body().noted()),
             code: 0,
             tls: tls.and_then(labels::tls_key),
             request_bytes,

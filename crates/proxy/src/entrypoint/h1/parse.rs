@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH, EXPECT, TE, TRANSFER_ENCODING, UPGRADE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, Version};
 
-use crate::body::Inbound;
+use crate::body::{Inbound, Noted};
 
 /// hyper's `DEFAULT_MAX_HEADERS`: more header lines is an error (431) there.
 const MAX_HEADERS: usize = 100;
@@ -78,6 +78,7 @@ pub(super) fn parse(buf: &mut BytesMut, scratch: &mut Scratch) -> Head {
     }
     scratch.fields.clear();
     let mut keep_alive = true;
+    let mut noted = Noted::default();
     for h in req.headers.iter() {
         let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
             return decline(buf, len);
@@ -93,6 +94,7 @@ pub(super) fn parse(buf: &mut BytesMut, scratch: &mut Scratch) -> Head {
         if name == CONNECTION && has_token(h.value, b"close") {
             keep_alive = false;
         }
+        noted.note(&name);
         let start = h.value.as_ptr() as usize - base;
         scratch.fields.push((name, start..start + h.value.len()));
     }
@@ -112,7 +114,7 @@ pub(super) fn parse(buf: &mut BytesMut, scratch: &mut Scratch) -> Head {
         };
         headers.append(name, value);
     }
-    let mut req = Request::new(Inbound::Empty);
+    let mut req = Request::new(Inbound::Fast(noted));
     *req.method_mut() = method;
     *req.uri_mut() = uri;
     *req.version_mut() = Version::HTTP_11;
@@ -166,6 +168,30 @@ mod tests {
     fn connection_close_ends_keep_alive() {
         let (head, _) = parse_str("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n");
         assert!(matches!(head, Head::Request(p) if !p.keep_alive));
+    }
+
+    #[test]
+    fn noted_fields_are_the_fields_the_map_has() {
+        use http::header::{ACCEPT, CONNECTION, CONTENT_TYPE};
+        for s in [
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
+            "GET / HTTP/1.1\r\nconnection: keep-alive\r\nCONTENT-TYPE: a/b\r\n\r\n",
+            "DELETE / HTTP/1.1\r\nAccept: a\r\nAccept: b\r\nContent-Type: c\r\nX: y\r\n\r\n",
+        ] {
+            let Head::Request(p) = parse_str(s).0 else {
+                panic!("{s:?} was not served")
+            };
+            let noted = p.req.body().noted().expect("the fast path notes");
+            let h = p.req.headers();
+            for (field, name) in [
+                (Noted::CONNECTION, CONNECTION),
+                (Noted::ACCEPT, ACCEPT),
+                (Noted::CONTENT_TYPE, CONTENT_TYPE),
+            ] {
+                assert_eq!(noted.has(field), h.contains_key(&name), "{s:?}: {name}");
+            }
+        }
     }
 
     #[test]
