@@ -292,10 +292,10 @@ impl OriginCell {
     pub(crate) fn answered(&self, resp: &Response) {
         let mut f = self.facts.lock().unwrap_or_else(PoisonError::into_inner);
         f.origin.status = resp.status().as_u16();
-        f.origin.size = resp
-            .headers()
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse().ok());
+        // Traefik records the body bytes the service wrote (`capt.ResponseSize()`): the
+        // body's exact length where its framing gives one (0 for HEAD, 204, 304), else the
+        // bytes counted downstream. No `Content-Length` lookup.
+        f.origin.size = http_body::Body::size_hint(resp.body()).exact();
         if self.headers {
             f.origin.headers = Some(resp.headers().clone());
         }

@@ -174,6 +174,42 @@ async fn json_lines_carry_traefiks_fields_and_header_modes() {
     assert!(moved["downstream_Location"].is_string(), "{moved:#}");
 }
 
+/// `OriginContentSize` is the body bytes the service sent, as Traefik's
+/// (`capt.ResponseSize()`): 0 for a HEAD answer, whatever its `Content-Length` says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn origin_content_size_counts_body_bytes_not_the_length_field() {
+    let b = backend("a").await;
+    let dir = Gw::dir();
+    let log = dir.join("logs/access.log");
+    let st = format!(
+        "entryPoints:\n  web:\n    address: 127.0.0.1:0\n\
+         accessLog:\n  filePath: {}\n  format: json\n  fields:\n    headers:\n      defaultMode: keep\n",
+        log.display()
+    );
+    let gw = Gw::start_in_dir(dir, &st, &dynamic(&b.url()));
+    let c = client();
+    let url = format!("{}/app/head", gw.url("web"));
+    let head = http::Request::head(&url)
+        .header("host", "example.com")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .expect("request");
+    assert_eq!(send(&c, head).await.status, 200);
+    assert_eq!(get(&c, &url, "example.com").await.status, 200);
+    let got = wait_lines(&log, 2).await;
+    let (head, get) = (json(&got[0]), json(&got[1]));
+    let length = head["origin_Content-Length"]
+        .as_str()
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(
+        length.is_some_and(|n| n > 0),
+        "the backend says a length: {head:#}"
+    );
+    assert_eq!(head["OriginContentSize"], 0, "{head:#}");
+    assert_eq!(head["DownstreamContentSize"], 0, "{head:#}");
+    let size = get["DownstreamContentSize"].as_u64().expect("size");
+    assert!(size > 0 && get["OriginContentSize"] == size, "{get:#}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn common_and_generic_clf_lines() {
     let b = backend("a").await;
