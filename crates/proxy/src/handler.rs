@@ -286,7 +286,7 @@ async fn route_and_serve(
                     chain: &router.chain,
                     service: &router.service,
                     mw_ctx,
-                    ctx: service_ctx(conn, authority, upgrade, log, trace),
+                    ctx: service_ctx(conn, authority, upgrade, false, log, trace),
                     forwarded: &ep.forwarded,
                     client_ip_value: &conn.client_ip_value,
                 };
@@ -306,7 +306,9 @@ async fn route_and_serve(
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
     trace.service();
-    let ctx = service_ctx(conn, authority, upgrade, log, trace);
+    // No middleware ran (a `retry` last in the chain has not run yet either).
+    let untouched = router.chain.is_empty();
+    let ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
     if let Some(o) = obs {
         o.reached_service();
     }
@@ -327,11 +329,13 @@ async fn route_and_serve(
     resp
 }
 
-/// What the service stage needs to know about the request.
+/// What the service stage needs to know about the request. `untouched`: no middleware
+/// ran, so the `Host` field is still the settled authority.
 fn service_ctx(
     conn: &ConnCtx,
     authority: Option<HeaderValue>,
     upgrade: bool,
+    untouched: bool,
     log: &Logged,
     trace: &crate::trace::Traced,
 ) -> RequestCtx {
@@ -339,6 +343,7 @@ fn service_ctx(
         client_ip: conn.remote.ip(),
         authority,
         upgrade,
+        host_is_authority: untouched,
         tls: conn.tls.is_some(),
         drain: upgrade.then(|| conn.drain.clone()),
         log: log.origin(),

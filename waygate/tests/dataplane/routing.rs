@@ -85,6 +85,55 @@ async fn absolute_form_target_wins_over_host_header() {
     );
 }
 
+/// The `Host` a server gets: the client's (or the absolute-form target's authority), the
+/// server's own address with `passHostHeader: false`, and what a `headers` middleware set.
+#[tokio::test(flavor = "multi_thread")]
+async fn host_the_server_sees() {
+    let a = backend("a").await;
+    let dynamic = format!(
+        "http:\n  routers:\n    plain:\n      rule: PathPrefix(`/plain`)\n      service: s\n\
+         \x20   own:\n      rule: PathPrefix(`/own`)\n      service: own\n\
+         \x20   set:\n      rule: PathPrefix(`/set`)\n      service: s\n      middlewares: [host]\n\
+         \x20 middlewares:\n    host:\n      headers:\n        customRequestHeaders:\n          Host: set.test\n\
+         \x20 services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{url}\"}}]\n\
+         \x20   own:\n      loadBalancer:\n        passHostHeader: false\n        servers: [{{url: \"{url}\"}}]\n",
+        url = a.url()
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let seen = |body: &str| {
+        body.lines()
+            .find_map(|l| l.strip_prefix("Host: "))
+            .map(str::to_string)
+    };
+    let base = gw.url("web");
+    for (path, sent, want) in [
+        ("/plain", "client.test", "client.test".to_string()),
+        ("/own", "client.test", a.addr().to_string()),
+        ("/set", "client.test", "set.test".to_string()),
+    ] {
+        let r = get(&client(), &format!("{base}{path}"), sent).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            seen(&r.body).as_deref(),
+            Some(want.as_str()),
+            "{path}: {}",
+            r.body
+        );
+    }
+    let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    s.write_all(
+        b"GET http://abs.test/plain HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert_eq!(seen(&out).as_deref(), Some("abs.test"), "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn weighted_round_robin_and_connection_reuse() {
     let a = backend("a").await;

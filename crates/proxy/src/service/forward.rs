@@ -18,6 +18,10 @@ pub struct RequestCtx {
     pub authority: Option<HeaderValue>,
     /// The client asked for a protocol upgrade.
     pub upgrade: bool,
+    /// The request's `Host` field is `authority`, as the http stage settled it: no
+    /// middleware ran that could have changed it (so `forward` neither looks it up nor
+    /// writes it again).
+    pub(crate) host_is_authority: bool,
     /// The request came over TLS.
     pub tls: bool,
     /// For upgrades: turns true when the gateway shuts down, so the tunnel can close
@@ -109,14 +113,21 @@ pub(crate) fn forward<'a>(
             // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
             // the server's address. A client without any (HTTP/1.0) gets the server's address,
             // as Go's transport sends.
-            let routed = pass_host_header
-                .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
-                .flatten();
+            let kept = pass_host_header && ctx.host_is_authority && ctx.authority.is_some();
+            let routed = if kept {
+                ctx.authority.clone()
+            } else {
+                pass_host_header
+                    .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
+                    .flatten()
+            };
             let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
             if target.h2c {
                 // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
                 req.headers_mut().remove(HOST);
-            } else if let Some(h) = &host {
+            } else if let Some(h) = &host
+                && !kept
+            {
                 req.headers_mut().insert(HOST, h.clone());
             }
             set_target(&mut req, target, host.as_ref())?;
