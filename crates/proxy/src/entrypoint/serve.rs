@@ -413,8 +413,13 @@ where
         let req = req.map(Inbound::Hyper);
         // Boxed: hyper spawns one task per HTTP/2 stream and moves the future into it a few
         // times (spawn, the task's stages); the request's future is a few kilobytes, a box
-        // is a pointer.
-        Box::pin(async move { Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await) })
+        // is a pointer. The box is taken first and the future written into it: built on the
+        // stack and then boxed, all its kilobytes were copied, not just the few hundred bytes
+        // a future that has not started holds.
+        let boxed = Box::write(Box::new_uninit(), async move {
+            Ok::<_, std::convert::Infallible>(handle(req, &conn, table).await)
+        });
+        Box::into_pin(boxed)
     });
     let connection = shared
         .builder
