@@ -5,14 +5,13 @@
 //! fallen to half of its recent peak (and by at least [`MIN_DROP`]), so a steady load never
 //! pays for it.
 //!
-//! Once, [`STARTUP`] after the start, it also releases the binary's pages that only the
-//! start touched ([`release_binary_pages`]): decoding the configuration, building TLS and
-//! the first table run code that idle serving never runs again, and every page fault on the
-//! binary maps 16 pages around it (the kernel's fault-around), so ~9 MiB of a 19 MiB binary
-//! stayed resident at idle. Pages the traffic needs come back on first use, from the page
-//! cache. A reload runs that code again (reading, merging and compiling 10,000 routers
-//! brings ~9 MiB of it back); those pages stay, since releasing them would release the
-//! request path's too.
+//! It also drops the binary's pages from the process ([`release_binary_pages`]) once
+//! [`STARTUP`] after the start and after every applied configuration: decoding the
+//! configuration, building TLS and compiling a table run code that serving never runs, and
+//! every page fault on the binary maps 16 pages around it (the kernel's fault-around), so
+//! ~9 MiB of a 19 MiB binary stayed resident at idle, and a reload of 10,000 routers brought
+//! ~7 MiB of it back. Only the file's own pages are dropped and they stay in the page cache,
+//! so the request path's come back with minor faults on the next requests.
 //!
 //! The heap has as many malloc arenas as workers ([`limit_arenas`]): glibc gives each new
 //! thread its own arena up to 8 per core, and the threads a reload runs on (file provider,
@@ -21,6 +20,9 @@
 #![allow(unsafe_code)]
 
 use std::time::Duration;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod pages;
 
 /// How often the connection count is looked at.
 const PERIOD: Duration = Duration::from_secs(2);
@@ -35,15 +37,18 @@ unsafe extern "C" {
     fn malloc_trim(pad: usize) -> std::ffi::c_int;
     /// glibc: sets a malloc parameter (here M_ARENA_MAX).
     fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
-    /// Advice about a range of the address space (here MADV_PAGEOUT).
+    /// Advice about a range of the address space (here MADV_DONTNEED).
     fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: std::ffi::c_int)
     -> std::ffi::c_int;
+    /// The size of a memory page.
+    fn getpagesize() -> std::ffi::c_int;
 }
 
-/// `MADV_PAGEOUT` (Linux 5.4+): reclaim the range's pages now (clean file pages are simply
-/// dropped from this process; they are read again from the page cache on the next touch).
+/// `MADV_DONTNEED`: unmap the range's pages from this process. A file page of a private
+/// mapping is mapped again from the page cache on the next touch (`MADV_PAGEOUT`, used
+/// before, also evicted it from the page cache, so the next touch read the disk).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MADV_PAGEOUT: std::ffi::c_int = 21;
+const MADV_DONTNEED: std::ffi::c_int = 4;
 
 /// glibc's `M_ARENA_MAX`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -99,11 +104,13 @@ pub(crate) fn spawn(connections: impl Fn() -> (usize, usize) + Send + 'static) {
 /// After a configuration is applied and the replaced table freed: trims the heap (the
 /// previous table, the merged configuration and the compile's temporaries were freed in
 /// whichever arena each thread used; without a trim RSS grew by ~60 MiB per reload with
-/// 10,000 routers). The binary's pages are not paged out again here: that would also evict
-/// the request path's code after every reload, and requests would fault it back in (tried:
-/// the slowest request during the scale bench's reloads went from 22-30 ms to 35-60 ms).
+/// 10,000 routers) and drops the binary's pages the reload brought back. Those are dropped
+/// with the request path's: `MADV_PAGEOUT`, tried first, evicted them from the page cache too
+/// and the slowest request during the scale bench's reloads went from 22-30 ms to 35-60 ms;
+/// `MADV_DONTNEED` leaves them in the page cache, and a request maps them again cheaply.
 pub(crate) fn after_reload() {
     trim();
+    release_binary_pages();
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -118,70 +125,29 @@ fn trim() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim() {}
 
-/// Pages out the read-only mappings of the binary itself (code and constants; never the
-/// writable data, which may hold state).
+/// Drops the binary's file pages from the process (code and constants; never the pages a
+/// relocation wrote, nor the writable data). They stay in the page cache: the next touch
+/// maps them again with a minor fault, no read.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release_binary_pages() {
-    let (Ok(exe), Ok(maps)) = (
-        std::fs::read_link("/proc/self/exe"),
-        std::fs::read_to_string("/proc/self/maps"),
-    ) else {
+    // SAFETY: getpagesize has no preconditions.
+    let page = usize::try_from(unsafe { getpagesize() }).unwrap_or(4096);
+    let Some(runs) = pages::resident_file_runs(page) else {
         return;
     };
-    let Some(exe) = exe.to_str() else { return };
     let mut released = 0usize;
-    for (start, end) in binary_ranges(&maps, exe) {
-        // SAFETY: the range is one of this process's own read-only file mappings, taken
-        // from /proc/self/maps: MADV_PAGEOUT only drops its resident pages (they fault back
-        // in unchanged from the file), it never changes what the memory reads.
-        if unsafe { madvise(start as *mut std::ffi::c_void, end - start, MADV_PAGEOUT) } == 0 {
+    for (start, end) in runs {
+        // SAFETY: the range is made of pages of this process's own read-only private
+        // mappings of its executable that pagemap showed mapped to the file's own pages
+        // (not private copies): MADV_DONTNEED unmaps them, and the next touch maps the same
+        // file content again. Nothing can write them in between (the mappings are not
+        // writable), so no content is lost.
+        if unsafe { madvise(start as *mut std::ffi::c_void, end - start, MADV_DONTNEED) } == 0 {
             released += end - start;
         }
     }
-    tracing::debug!(bytes = released, "start-up pages of the binary released");
+    tracing::debug!(bytes = released, "the binary's pages released");
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_binary_pages() {}
-
-/// The `[start, end)` address ranges of `exe`'s read-only (`r--`/`r-x`) private mappings in
-/// a `/proc/self/maps` text.
-fn binary_ranges<'a>(maps: &'a str, exe: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
-    maps.lines().filter_map(move |line| {
-        let mut f = line.split_ascii_whitespace();
-        let (range, perms) = (f.next()?, f.next()?);
-        let path = f.nth(3)?;
-        if path != exe || perms.as_bytes().get(1) != Some(&b'-') {
-            return None;
-        }
-        let (a, b) = range.split_once('-')?;
-        Some((
-            usize::from_str_radix(a, 16).ok()?,
-            usize::from_str_radix(b, 16).ok()?,
-        ))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::binary_ranges;
-
-    #[test]
-    fn only_the_binarys_read_only_mappings() {
-        let maps = "\
-5555d59b3000-5555d5d40000 r--p 00000000 fe:00 10010702                   /usr/bin/waygate
-5555d5d41000-5555d6b56000 r-xp 0038d000 fe:00 10010702                   /usr/bin/waygate
-5555d6bbf000-5555d6c26000 rw-p 011a1000 fe:00 10010702                   /usr/bin/waygate
-5555f0a08000-5555f0a4a000 rw-p 00000000 00:00 0                          [heap]
-7f5864c7a000-7f5864dd0000 r-xp 00026000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
-";
-        let got: Vec<_> = binary_ranges(maps, "/usr/bin/waygate").collect();
-        assert_eq!(
-            got,
-            vec![
-                (0x5555d59b3000, 0x5555d5d40000),
-                (0x5555d5d41000, 0x5555d6b56000)
-            ]
-        );
-    }
-}

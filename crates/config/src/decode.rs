@@ -2,7 +2,12 @@
 //!
 //! serde stops at the first hard error. To report all of them, a failed decode prunes the
 //! offending node and tries again (bounded), so a config with three bad values yields three
-//! issues, and the parts that are fine still decode.
+//! issues, and the parts that are fine still decode. The node is copied only for the first
+//! pruning: copying every item's node before decoding it (and freeing the copy) was ~5 % of
+//! a one-router reload of 10,000 routers and services, nearly all of which decode at the
+//! first try.
+
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 
@@ -37,7 +42,7 @@ impl<T> Decoded<T> {
 /// Decodes `node` as a `T`. `base_path` prefixes key paths in issues (`http.routers.web`);
 /// `source` names where the node came from (a file path, `flags`, `container x`).
 pub fn decode<T: DeserializeOwned>(node: &Node, base_path: &str, source: &str) -> Decoded<T> {
-    let mut work = node.clone();
+    let mut work = Cow::Borrowed(node);
     let mut errors: Vec<DeError> = Vec::new();
     let mut recorded: Vec<DeError> = Vec::new();
     let mut value = None;
@@ -58,7 +63,7 @@ pub fn decode<T: DeserializeOwned>(node: &Node, base_path: &str, source: &str) -
                 break;
             }
             Err(e) => {
-                let pruned = work.remove_at(&e.trail);
+                let pruned = work.to_mut().remove_at(&e.trail);
                 errors.push(e);
                 if !pruned {
                     break;
