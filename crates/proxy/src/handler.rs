@@ -306,7 +306,7 @@ async fn route_and_serve(
     ep.forwarded
         .append_client(req.headers_mut(), &conn.client_ip_value);
     trace.service();
-    // No middleware ran (a `retry` last in the chain has not run yet either).
+    // No middleware ran: the chain is empty.
     let untouched = router.chain.is_empty();
     let ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
     if let Some(o) = obs {

@@ -68,16 +68,11 @@ async fn absolute_form_target_wins_over_host_header() {
         a.url()
     );
     let gw = Gw::start(LOCAL_EP, &dynamic);
-    let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    s.write_all(
-        b"GET http://example.com/abs HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n",
+    let out = raw(
+        &gw,
+        b"GET http://example.com/abs HTTP/1.1\r\nHost: example.org\r\n",
     )
-    .await
-    .expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.expect("read");
+    .await;
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(
         out.contains("GET /abs HTTP/1.1"),
@@ -120,18 +115,27 @@ async fn host_the_server_sees() {
             r.body
         );
     }
+    let out = raw(
+        &gw,
+        b"GET http://abs.test/plain HTTP/1.1\r\nHost: other.test\r\n",
+    )
+    .await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert_eq!(seen(&out).as_deref(), Some("abs.test"), "{out}");
+}
+
+/// Sends `head` (its request line and fields) with `Connection: close` on a new connection
+/// to the `web` entry point, and returns all that comes back.
+async fn raw(gw: &Gw, head: &[u8]) -> String {
     let mut s = tokio::net::TcpStream::connect(gw.addrs["web"])
         .await
         .expect("connect");
-    s.write_all(
-        b"GET http://abs.test/plain HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n",
-    )
-    .await
-    .expect("write");
+    let mut bytes = head.to_vec();
+    bytes.extend_from_slice(b"Connection: close\r\n\r\n");
+    s.write_all(&bytes).await.expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).await.expect("read");
-    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    assert_eq!(seen(&out).as_deref(), Some("abs.test"), "{out}");
+    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
