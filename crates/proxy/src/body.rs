@@ -101,6 +101,12 @@ impl Noted {
     pub(crate) fn has(self, field: Noted) -> bool {
         self.0 & field.0 != 0
     }
+
+    /// Whether a head may have `field`: a fast-path head only if noted; any other (`None`,
+    /// nothing noted) may.
+    pub(crate) fn may_have(noted: Option<Noted>, field: Noted) -> bool {
+        noted.is_none_or(|n| n.has(field))
+    }
 }
 
 /// A body rewritten on its way.

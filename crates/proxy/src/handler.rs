@@ -218,7 +218,7 @@ async fn route_and_serve(
         client_ip_value: &conn.client_ip_value,
     };
     let trusted = ep.forwarded.rewrite(req.headers_mut(), &facts);
-    let connection = noted.is_none_or(|n| n.has(Noted::CONNECTION));
+    let connection = Noted::may_have(noted, Noted::CONNECTION);
     ep.forwarded
         .strip_hop_by_hop(req.headers_mut(), upgrade, connection);
     log.begin(
@@ -341,9 +341,9 @@ fn service_ctx(
 ) -> RequestCtx {
     RequestCtx {
         client_ip: conn.remote.ip(),
+        host_is_authority: untouched && authority.is_some(),
         authority,
         upgrade,
-        host_is_authority: untouched,
         tls: conn.tls.is_some(),
         drain: upgrade.then(|| conn.drain.clone()),
         log: log.origin(),

@@ -39,10 +39,7 @@ pub(super) fn resident_file_runs(page: usize) -> Option<Vec<(usize, usize)>> {
 
 /// The `[start, end)` address ranges of `exe`'s read-only (`r--`/`r-x`) private mappings in
 /// a `/proc/self/maps` text.
-pub(super) fn binary_ranges<'a>(
-    maps: &'a str,
-    exe: &'a str,
-) -> impl Iterator<Item = (usize, usize)> + 'a {
+fn binary_ranges<'a>(maps: &'a str, exe: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
     maps.lines().filter_map(move |line| {
         let mut f = line.split_ascii_whitespace();
         let (range, perms) = (f.next()?, f.next()?);

@@ -121,7 +121,8 @@ where
                     if buf.capacity() == buf.len() {
                         buf.reserve(READ_SIZE);
                     }
-                    match poll_read_some(io, cx, &mut buf) {
+                    match tokio_util::io::poll_read_buf(std::pin::Pin::new(&mut *io), cx, &mut buf)
+                    {
                         Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(None),
                         Poll::Ready(Ok(_)) => watch = false,
                         Poll::Pending => {}
@@ -204,14 +205,4 @@ fn handover(head: Bytes, rest: BytesMut) -> Ended {
     all.extend_from_slice(&head);
     all.extend_from_slice(&rest);
     Ended::Handover(all.freeze())
-}
-
-/// One read into the buffer's spare room, polled.
-fn poll_read_some<IO: AsyncRead + Unpin>(
-    io: &mut IO,
-    cx: &mut std::task::Context<'_>,
-    buf: &mut BytesMut,
-) -> Poll<std::io::Result<usize>> {
-    let read = pin!(io.read_buf(buf));
-    read.poll(cx)
 }

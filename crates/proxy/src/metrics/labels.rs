@@ -72,17 +72,16 @@ pub(crate) fn method(m: &http::Method) -> u8 {
 /// fields it has are looked up.
 #[inline]
 pub(crate) fn protocol(headers: &HeaderMap, noted: Option<Noted>) -> u8 {
-    let has = |field| noted.is_none_or(|n| n.has(field));
     if noted.is_none()
         && contains(headers, &CONNECTION, "upgrade")
         && contains(headers, &UPGRADE, "websocket")
     {
         return 1;
     }
-    if has(Noted::ACCEPT) && contains(headers, &ACCEPT, "text/event-stream") {
+    if Noted::may_have(noted, Noted::ACCEPT) && contains(headers, &ACCEPT, "text/event-stream") {
         return 2;
     }
-    let ct = has(Noted::CONTENT_TYPE)
+    let ct = Noted::may_have(noted, Noted::CONTENT_TYPE)
         .then(|| headers.get(CONTENT_TYPE))
         .flatten()
         .map(|v| v.as_bytes())

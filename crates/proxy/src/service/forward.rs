@@ -18,9 +18,9 @@ pub struct RequestCtx {
     pub authority: Option<HeaderValue>,
     /// The client asked for a protocol upgrade.
     pub upgrade: bool,
-    /// The request's `Host` field is `authority`, as the http stage settled it: no
-    /// middleware ran that could have changed it (so `forward` neither looks it up nor
-    /// writes it again).
+    /// The request's `Host` field is `authority` (there is one), as the http stage settled
+    /// it: no middleware ran that could have changed it (so `forward` neither looks it up
+    /// nor writes it again).
     pub(crate) host_is_authority: bool,
     /// The request came over TLS.
     pub tls: bool,
@@ -113,7 +113,7 @@ pub(crate) fn forward<'a>(
             // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
             // the server's address. A client without any (HTTP/1.0) gets the server's address,
             // as Go's transport sends.
-            let kept = pass_host_header && ctx.host_is_authority && ctx.authority.is_some();
+            let kept = pass_host_header && ctx.host_is_authority;
             let routed = if kept {
                 ctx.authority.clone()
             } else {

@@ -18,7 +18,7 @@ use std::task::{Context, Poll, ready};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use self::chunked::{Chunked, Decoded};
@@ -192,9 +192,8 @@ impl H1Conn {
         if self.buf.capacity() - self.buf.len() < MIN_ROOM {
             self.buf.reserve(READ_PIECE);
         }
-        let mut room = (&mut self.buf).limit(READ_PIECE);
-        let read = std::pin::pin!(self.stream.read_buf(&mut room));
-        read.poll(cx)
+        let room = &mut (&mut self.buf).limit(READ_PIECE);
+        tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, room)
     }
 }
 
