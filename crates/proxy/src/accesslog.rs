@@ -43,6 +43,13 @@ pub(crate) struct RouterLog {
     headers: bool,
 }
 
+impl RouterLog {
+    /// Whether a line can show request headers (then they are captured as forwarded).
+    pub(crate) fn shows_headers(&self) -> bool {
+        self.headers
+    }
+}
+
 /// The access log part of one request: empty unless its router logs.
 #[derive(Debug, Default)]
 pub(crate) struct Logged(Option<Pending>);

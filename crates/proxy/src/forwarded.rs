@@ -8,6 +8,10 @@ use http::header::{CONNECTION, Entry, HOST, HeaderMap, HeaderName, HeaderValue, 
 use ipnet::IpNet;
 use waygate_config::static_config::ForwardedHeaders;
 
+mod deferred;
+
+pub(crate) use self::deferred::Deferred;
+
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
@@ -137,18 +141,7 @@ impl ForwardedPolicy {
     pub fn rewrite(&self, headers: &mut HeaderMap, facts: &RequestFacts<'_>) -> bool {
         let trusted = self.trusts(facts.client_ip);
         if !trusted {
-            // One pass over what the client sent; removals only for what is there.
-            let doomed: Vec<HeaderName> = headers
-                .keys()
-                .filter(|k| {
-                    let n = k.as_str();
-                    is_managed(n) || (n.contains('_') && is_managed(&n.replace('_', "-")))
-                })
-                .cloned()
-                .collect();
-            for name in doomed {
-                headers.remove(name);
-            }
+            remove_managed(headers);
         }
         // X-Real-Ip, X-Forwarded-Proto/-Host/-Port/-Server here, X-Forwarded-For later: the
         // map grows at most once.
@@ -188,6 +181,29 @@ impl ForwardedPolicy {
         }
         headers.insert(&X_FORWARDED_SERVER, facts.server.clone());
         trusted
+    }
+
+    /// [`rewrite`](Self::rewrite) and [`append_client`](Self::append_client) for a request
+    /// nothing reads these headers from before it is forwarded (no middleware, no captured
+    /// headers, no upgrade): an untrusted client's are removed and the gateway's own are
+    /// returned, to be written with the head ([`Deferred`]). A trusted client's request is
+    /// rewritten as usual (`None`): its own fields are kept where set.
+    pub(crate) fn defer(
+        &self,
+        headers: &mut HeaderMap,
+        facts: &RequestFacts<'_>,
+    ) -> Option<Deferred> {
+        if self.trusts(facts.client_ip) {
+            return None;
+        }
+        remove_managed(headers);
+        Some(Deferred {
+            client_ip: facts.client_ip_value.clone(),
+            server: facts.server.clone(),
+            host: facts.host.cloned(),
+            tls: facts.tls,
+            append_xff: !self.not_append_xff,
+        })
     }
 
     /// Appends the client's address to `X-Forwarded-For` (unless `notAppendXForwardedFor`),
@@ -272,6 +288,22 @@ impl ForwardedPolicy {
             headers.insert(UPGRADE, v);
             headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
         }
+    }
+}
+
+/// Removes the managed headers an untrusted client sent (underscore spellings too): one
+/// pass over the names, removals only for what is there.
+fn remove_managed(headers: &mut HeaderMap) {
+    let doomed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| {
+            let n = k.as_str();
+            is_managed(n) || (n.contains('_') && is_managed(&n.replace('_', "-")))
+        })
+        .cloned()
+        .collect();
+    for name in doomed {
+        headers.remove(name);
     }
 }
 

@@ -14,7 +14,7 @@ use waygate_rules::{normalize_host, routing_path};
 use crate::accesslog::Logged;
 use crate::body::{ClientBody, Inbound, Noted};
 use crate::entrypoint::{ConnGuard, ServedBody};
-use crate::forwarded::{RequestFacts, canonical};
+use crate::forwarded::{Deferred, RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
 use crate::middleware::around::{self, Around};
 use crate::middleware::{ClientCerts, Flow, Held, MwCtx, set_path_and_query};
@@ -181,9 +181,9 @@ async fn route_and_serve(
                 trace.begin(
                     ep.trace.as_ref(),
                     &req,
-                    conn.remote,
-                    &conn.client_ip_value,
+                    (conn.remote, &conn.client_ip_value),
                     authority.as_ref(),
+                    None,
                 );
                 return respond(&ProxyError::NoRoute);
             }
@@ -217,7 +217,22 @@ async fn route_and_serve(
         server: &conn.server_name,
         client_ip_value: &conn.client_ip_value,
     };
-    let trusted = ep.forwarded.rewrite(req.headers_mut(), &facts);
+    // Nothing reads the forwarded headers before the request leaves (no middleware, no
+    // upgrade, no captured request headers): an untrusted client's request gets them
+    // written with its head rather than inserted into its map (`forwarded::Deferred`).
+    let defer = router.chain.is_empty()
+        && !upgrade
+        && router.log.as_ref().is_none_or(|l| !l.shows_headers())
+        && router
+            .trace
+            .as_ref()
+            .is_none_or(|t| !t.captures_request_headers());
+    let deferred = if defer {
+        ep.forwarded.defer(req.headers_mut(), &facts)
+    } else {
+        None
+    };
+    let trusted = deferred.is_none() && ep.forwarded.rewrite(req.headers_mut(), &facts);
     let connection = Noted::may_have(noted, Noted::CONNECTION);
     ep.forwarded
         .strip_hop_by_hop(req.headers_mut(), upgrade, connection);
@@ -232,9 +247,9 @@ async fn route_and_serve(
     trace.begin(
         router.trace.as_ref(),
         &req,
-        conn.remote,
-        &conn.client_ip_value,
+        (conn.remote, &conn.client_ip_value),
         authority.as_ref(),
+        deferred.as_ref().map(Deferred::proto),
     );
 
     let mw_ctx = MwCtx {
@@ -303,12 +318,15 @@ async fn route_and_serve(
         }
     }
     // As Traefik's proxy does when forwarding: middlewares saw the header without it.
-    ep.forwarded
-        .append_client(req.headers_mut(), &conn.client_ip_value);
+    if deferred.is_none() {
+        ep.forwarded
+            .append_client(req.headers_mut(), &conn.client_ip_value);
+    }
     trace.service();
     // No middleware ran: the chain is empty.
     let untouched = router.chain.is_empty();
-    let ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
+    let mut ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
+    ctx.forwarded = deferred;
     if let Some(o) = obs {
         o.reached_service();
     }
@@ -349,6 +367,7 @@ fn service_ctx(
         log: log.origin(),
         trace: trace.upstream(),
         unsent: Default::default(),
+        forwarded: None,
     }
 }
 

@@ -39,6 +39,13 @@ pub(crate) struct RouterTrace {
     detail: Option<Detail>,
 }
 
+impl RouterTrace {
+    /// Whether spans capture request headers (`capturedRequestHeaders`).
+    pub(crate) fn captures_request_headers(&self) -> bool {
+        !self.tracer.captured_request_headers.is_empty()
+    }
+}
+
 /// What the detailed spans say about the router.
 #[derive(Debug)]
 struct Detail {
@@ -239,13 +246,15 @@ fn now() -> u64 {
 impl Traced {
     /// Opens the entry point's span when `rt` is set (the router traces): a child of the
     /// client's `traceparent`, or the root of a new trace; and the Router span when detailed.
+    /// `scheme`: the `X-Forwarded-Proto` to come when it is not in the map yet (see
+    /// [`Deferred`](crate::forwarded::Deferred)).
     pub(crate) fn begin(
         &mut self,
         rt: Option<&Arc<RouterTrace>>,
         req: &Request,
-        remote: SocketAddr,
-        client_ip: &HeaderValue,
+        peer: (SocketAddr, &HeaderValue),
         authority: Option<&HeaderValue>,
+        scheme: Option<&'static str>,
     ) {
         let Some(rt) = rt else { return };
         let root = rt.tracer.root(req.headers());
@@ -265,9 +274,9 @@ impl Traced {
                 &rt.tracer,
                 &rt.entry_point,
                 req,
-                remote,
-                client_ip,
+                peer,
                 authority,
+                scheme,
             ),
             inner: Vec::new(),
             root,

@@ -93,3 +93,78 @@ fn hop_by_hop_headers_are_removed() {
     assert_eq!(h["upgrade"], "websocket");
     assert_eq!(h["connection"], "Upgrade");
 }
+
+/// The fields as `write` puts them in a head, parsed back into a map.
+fn written(d: &Deferred) -> HeaderMap {
+    let mut out = Vec::new();
+    d.write(&mut out);
+    let text = String::from_utf8(out).expect("utf-8");
+    let mut h = HeaderMap::new();
+    for line in text.split_terminator("\r\n") {
+        let (name, value) = line.split_once(": ").expect("a header line");
+        h.append(
+            HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            HeaderValue::from_str(value).expect("value"),
+        );
+    }
+    h
+}
+
+#[test]
+fn deferred_fields_are_the_rewritten_ones_written_or_inserted() {
+    let server = HeaderValue::from_static("gw");
+    let hosts = [
+        Some("example.com:8080"),
+        Some("example.com"),
+        Some("[::1]:8443"),
+        Some("[::1]"),
+        None,
+    ];
+    for not_append_xff in [false, true] {
+        let policy = ForwardedPolicy::new(None, not_append_xff);
+        for tls in [false, true] {
+            for host in hosts {
+                for ip in ["10.0.0.7", "::ffff:10.1.2.3", "2001:db8::1"] {
+                    let mut f = facts(ip, &server);
+                    f.tls = tls;
+                    let host_value = host.map(HeaderValue::from_static);
+                    f.host = host_value.as_ref();
+                    let mut expected = spoofed();
+                    policy.apply(&mut expected, &f);
+                    let mut map = spoofed();
+                    let d = policy
+                        .defer(&mut map, &f)
+                        .expect("an untrusted client defers");
+                    // The client's managed fields are gone either way.
+                    assert!(map.is_empty(), "{map:?}");
+                    let mut inserted = map.clone();
+                    d.insert(&mut inserted);
+                    let case = format!("{ip} tls={tls} host={host:?} xff={not_append_xff}");
+                    assert_eq!(inserted, expected, "{case}");
+                    assert_eq!(written(&d), expected, "{case}");
+                    assert_eq!(
+                        Some(d.proto()),
+                        expected
+                            .get("x-forwarded-proto")
+                            .and_then(|v| v.to_str().ok()),
+                        "{case}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_trusted_client_is_rewritten_not_deferred() {
+    let server = HeaderValue::from_static("gw");
+    let cfg = ForwardedHeaders {
+        insecure: true,
+        ..ForwardedHeaders::default()
+    };
+    let policy = ForwardedPolicy::new(Some(&cfg), false);
+    let mut h = spoofed();
+    assert!(policy.defer(&mut h, &facts("10.0.0.7", &server)).is_none());
+    // Untouched: the caller rewrites it as usual.
+    assert_eq!(h, spoofed());
+}

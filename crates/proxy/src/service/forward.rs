@@ -35,6 +35,9 @@ pub struct RequestCtx {
     pub(crate) trace: Option<crate::trace::Upstream>,
     /// A request no connection could be made for, handed back for `retry`.
     pub(crate) unsent: Unsent,
+    /// The forwarded headers, when nothing reads them before the request leaves: the
+    /// HTTP/1.1 fast path writes them with the head, every other way inserts them.
+    pub(crate) forwarded: Option<crate::forwarded::Deferred>,
 }
 
 /// Where `forward` leaves a request that no connection could be made for (dial or TLS
@@ -131,7 +134,7 @@ pub(crate) fn forward<'a>(
                 req.headers_mut().insert(HOST, h.clone());
             }
             set_target(&mut req, target, host.as_ref())?;
-            target.pool.send_on(conn, req).await
+            target.pool.send_on(conn, req, ctx.forwarded.as_ref()).await
         };
         let sent = match target.response_header_timeout {
             Some(t) => tokio::time::timeout(t, sent)

@@ -100,15 +100,17 @@ fn captured_len(tracer: &Tracer) -> usize {
     tracer.captured_request_headers.len() + tracer.captured_response_headers.len()
 }
 
-/// Traefik's `CaptureServerRequest`, after the `entry_point` attribute.
+/// Traefik's `CaptureServerRequest`, after the `entry_point` attribute. `scheme`: the
+/// `X-Forwarded-Proto` the request will be forwarded with when it is not in the map yet.
 pub(super) fn server_attributes(
     tracer: &Tracer,
     entry_point: &Arc<str>,
     req: &Request,
-    remote: SocketAddr,
-    client_ip: &HeaderValue,
+    peer: (SocketAddr, &HeaderValue),
     authority: Option<&HeaderValue>,
+    scheme: Option<&'static str>,
 ) -> Vec<KeyValue> {
+    let (remote, client_ip) = peer;
     let h = req.headers();
     let body_size = match h.get(http::header::CONTENT_LENGTH) {
         Some(v) => v.to_str().ok().and_then(|v| v.parse().ok()).unwrap_or(-1),
@@ -127,7 +129,10 @@ pub(super) fn server_attributes(
             "url.query",
             redact_query(req.uri().query().unwrap_or(""), &tracer.safe_query_params),
         ),
-        header_kv("url.scheme", h, &X_FORWARDED_PROTO),
+        match scheme {
+            Some(scheme) => KeyValue::str("url.scheme", scheme),
+            None => header_kv("url.scheme", h, &X_FORWARDED_PROTO),
+        },
         header_kv("user_agent.original", h, USER_AGENT),
         value_kv("server.address", authority),
         // The connection's canonical IP text (IPv4-mapped IPv6 as IPv4), made once per

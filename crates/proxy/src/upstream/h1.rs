@@ -26,6 +26,7 @@ pub(super) use self::head::{Framing, Head};
 use super::Pool;
 use super::capped::READ_PIECE;
 use crate::Request;
+use crate::forwarded::Deferred;
 use crate::rescue::ProxyError;
 
 /// The largest response head accepted (as on hyper's path).
@@ -131,8 +132,9 @@ impl H1Conn {
     pub(crate) fn send(
         mut self: Box<Self>,
         req: &Request,
+        forwarded: Option<&Deferred>,
     ) -> impl Future<Output = Result<(Head, Box<Self>), SendError>> + Send + use<> {
-        head::write_request(&mut self.out, req);
+        head::write_request(&mut self.out, req, forwarded);
         self.exchange(req.method() == http::Method::HEAD)
     }
 

@@ -23,6 +23,7 @@ use super::TransportSettings;
 use super::capped::Capped;
 use super::h1::{H1Body, H1Conn, SendError};
 use super::tls::Connector;
+use crate::forwarded::Deferred;
 use crate::rescue::ProxyError;
 use crate::{Body, Request};
 
@@ -77,7 +78,7 @@ impl Pool {
         req: Request,
     ) -> Result<http::Response<Body>, ProxyError> {
         let conn = self.acquire(Want::of(&req)).await?;
-        self.send_on(conn, req).await
+        self.send_on(conn, req, None).await
     }
 
     /// A connection for `req`, before anything of it is written: an idle HTTP/1.1 one, the
@@ -133,17 +134,27 @@ impl Pool {
     }
 
     /// Sends `req` on `conn` (from [`Pool::acquire`]) and waits for the response head.
+    /// `forwarded`: header fields still to add, written with the head on the fast path and
+    /// inserted into the request's map for every other connection.
     /// (An `async` block rather than an `async fn`, which would keep a second copy of the
     /// request in its future.)
     #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
-    pub(crate) fn send_on(
-        self: &Arc<Self>,
+    pub(crate) fn send_on<'a>(
+        self: &'a Arc<Self>,
         conn: Conn,
         mut req: Request,
-    ) -> impl Future<Output = Result<http::Response<Body>, ProxyError>> + Send + '_ {
+        forwarded: Option<&'a Deferred>,
+    ) -> impl Future<Output = Result<http::Response<Body>, ProxyError>> + Send + 'a {
         async move {
+            // Set once the fields are in the map (then no head writes them again).
+            let mut forwarded = forwarded;
+            if !matches!(conn, Conn::H1(..))
+                && let Some(f) = forwarded.take()
+            {
+                f.insert(req.headers_mut());
+            }
             match conn {
-                Conn::H1(conn, reused) => match conn.send(&req).await {
+                Conn::H1(conn, reused) => match conn.send(&req, forwarded).await {
                     Ok((head, mut conn)) => {
                         conn.recycle(std::mem::take(req.headers_mut()));
                         return Ok(self.respond(head, conn));
@@ -190,9 +201,12 @@ impl Pool {
             }
             if self.tls.is_none() && Want::of(&req).fast {
                 let conn = H1Conn::new(Box::pin(self.dial()).await?);
-                let (head, mut conn) = conn.send(&req).await?;
+                let (head, mut conn) = conn.send(&req, forwarded).await?;
                 conn.recycle(std::mem::take(req.headers_mut()));
                 return Ok(self.respond(head, conn));
+            }
+            if let Some(f) = forwarded {
+                f.insert(req.headers_mut());
             }
             let http1_only =
                 self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);

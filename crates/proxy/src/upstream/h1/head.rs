@@ -9,6 +9,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
 use crate::Request;
+use crate::forwarded::Deferred;
 use crate::tokens;
 
 /// Header fields a response head may have (hyper's limit).
@@ -41,8 +42,8 @@ pub(crate) struct Head {
 
 /// Writes `req`'s head (a request without a body) into `dst`: the target as given (origin
 /// form, or absolute), `HTTP/1.1`, the headers in order but `Transfer-Encoding` (a request
-/// without a body has no coding; hyper drops it too).
-pub(super) fn write_request(dst: &mut Vec<u8>, req: &Request) {
+/// without a body has no coding; hyper drops it too), then the `forwarded` fields.
+pub(super) fn write_request(dst: &mut Vec<u8>, req: &Request, forwarded: Option<&Deferred>) {
     dst.clear();
     dst.extend_from_slice(req.method().as_str().as_bytes());
     dst.push(b' ');
@@ -61,6 +62,9 @@ pub(super) fn write_request(dst: &mut Vec<u8>, req: &Request) {
         dst.extend_from_slice(b": ");
         dst.extend_from_slice(value.as_bytes());
         dst.extend_from_slice(b"\r\n");
+    }
+    if let Some(f) = forwarded {
+        f.write(dst);
     }
     dst.extend_from_slice(b"\r\n");
 }
@@ -329,7 +333,7 @@ mod tests {
         req.headers_mut()
             .insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
         let mut out = Vec::new();
-        write_request(&mut out, &req);
+        write_request(&mut out, &req, None);
         assert_eq!(
             out,
             b"GET /a?b=1 HTTP/1.1\r\nhost: x\r\nx-y: 1\r\nx-y: 2\r\n\r\n"
