@@ -3,6 +3,7 @@
 //! for the backend; hop-by-hop headers removed.
 
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use http::header::{CONNECTION, Entry, HOST, HeaderMap, HeaderName, HeaderValue, UPGRADE};
 use ipnet::IpNet;
@@ -10,7 +11,7 @@ use waygate_config::static_config::ForwardedHeaders;
 
 mod deferred;
 
-pub(crate) use self::deferred::Deferred;
+pub(crate) use self::deferred::{ConnLines, Deferred};
 
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -188,21 +189,29 @@ impl ForwardedPolicy {
     /// headers, no upgrade): an untrusted client's are removed and the gateway's own are
     /// returned, to be written with the head ([`Deferred`]). A trusted client's request is
     /// rewritten as usual (`None`): its own fields are kept where set.
+    /// `conn`: the connection's fields, made by its first deferred request (they depend only
+    /// on the connection and this static policy).
     pub(crate) fn defer(
         &self,
         headers: &mut HeaderMap,
         facts: &RequestFacts<'_>,
+        conn: &OnceLock<Arc<ConnLines>>,
     ) -> Option<Deferred> {
         if self.trusts(facts.client_ip) {
             return None;
         }
         remove_managed(headers);
+        let conn = conn.get_or_init(|| {
+            Arc::new(ConnLines::new(
+                facts.client_ip_value,
+                facts.server,
+                facts.tls,
+                !self.not_append_xff,
+            ))
+        });
         Some(Deferred {
-            client_ip: facts.client_ip_value.clone(),
-            server: facts.server.clone(),
+            conn: conn.clone(),
             host: facts.host.cloned(),
-            tls: facts.tls,
-            append_xff: !self.not_append_xff,
         })
     }
 

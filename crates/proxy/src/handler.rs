@@ -36,6 +36,9 @@ pub(crate) struct ConnCtx {
     pub(crate) log_tls: std::sync::OnceLock<Arc<waygate_accesslog::TlsFacts>>,
     /// `X-Forwarded-Server`.
     pub(crate) server_name: HeaderValue,
+    /// The forwarded fields of this connection's requests that are written with their head
+    /// (`forwarded::Deferred`), made by the first one.
+    pub(crate) forwarded_lines: std::sync::OnceLock<Arc<crate::forwarded::ConnLines>>,
     /// The client IP as a header value, made once per connection.
     pub(crate) client_ip_value: HeaderValue,
     /// Requests served on this connection, and when it was accepted (keep-alive limits).
@@ -228,7 +231,8 @@ async fn route_and_serve(
             .as_ref()
             .is_none_or(|t| !t.captures_request_headers());
     let deferred = if defer {
-        ep.forwarded.defer(req.headers_mut(), &facts)
+        ep.forwarded
+            .defer(req.headers_mut(), &facts, &conn.forwarded_lines)
     } else {
         None
     };

@@ -338,6 +338,7 @@ pub(super) fn conn_ctx(
         remote,
         tls,
         log_tls: std::sync::OnceLock::new(),
+        forwarded_lines: std::sync::OnceLock::new(),
         server_name: settings.server_name.clone(),
         client_ip_value: crate::forwarded::client_ip_value(remote.ip()),
         served: Default::default(),

@@ -133,7 +133,7 @@ fn deferred_fields_are_the_rewritten_ones_written_or_inserted() {
                     policy.apply(&mut expected, &f);
                     let mut map = spoofed();
                     let d = policy
-                        .defer(&mut map, &f)
+                        .defer(&mut map, &f, &OnceLock::new())
                         .expect("an untrusted client defers");
                     // The client's managed fields are gone either way.
                     assert!(map.is_empty(), "{map:?}");
@@ -164,7 +164,13 @@ fn a_trusted_client_is_rewritten_not_deferred() {
     };
     let policy = ForwardedPolicy::new(Some(&cfg), false);
     let mut h = spoofed();
-    assert!(policy.defer(&mut h, &facts("10.0.0.7", &server)).is_none());
+    let conn = OnceLock::new();
+    assert!(
+        policy
+            .defer(&mut h, &facts("10.0.0.7", &server), &conn)
+            .is_none()
+    );
+    assert!(conn.get().is_none());
     // Untouched: the caller rewrites it as usual.
     assert_eq!(h, spoofed());
 }
