@@ -15,6 +15,8 @@ use serde::Serialize;
 use crate::dynamic::DynamicConfig;
 use crate::issue::{Issue, Severity};
 
+mod usage;
+
 /// Traefik's three item states (`status` in the API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,10 +47,12 @@ pub struct ItemStatus {
     pub enabled: bool,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
-    /// Routers: the entry points the router is actually attached to.
+    /// Routers: the entry points the router is actually attached to. Filled by
+    /// [`RuntimeStatus::record_usage`] (the serving gateway's table leaves it empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub using: Vec<String>,
-    /// Services and middlewares: the routers (qualified names) that use them.
+    /// HTTP services and middlewares: the routers (qualified names) that use them. Filled by
+    /// [`RuntimeStatus::record_usage`] (the serving gateway's table leaves it empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub used_by: Vec<String>,
 }

@@ -8,7 +8,6 @@ mod reuse;
 mod routes;
 mod services;
 mod stats;
-mod usage;
 
 use std::sync::Arc;
 
@@ -134,7 +133,8 @@ pub fn entry_point_names(st: &waygate_config::static_config::StaticConfig) -> Ve
 }
 
 /// Compiles `dynamic` (merged and qualified) exactly as [`Gateway::apply`](crate::Gateway::apply)
-/// would, without binding, serving or health checking anything: what `waygate check` shows.
+/// would, without binding, serving or health checking anything: what `waygate check` shows,
+/// with the routers' `using` and the services' and middlewares' `usedBy` filled.
 pub fn dry_run(
     static_cfg: &waygate_config::static_config::StaticConfig,
     dynamic: &waygate_config::dynamic::DynamicConfig,
@@ -185,5 +185,8 @@ pub(crate) fn dry_table_after(
         .as_ref(),
         tracer: None,
     });
-    (compiled.table, compiled.issues)
+    let mut table = compiled.table;
+    // What `check` shows and the serving table leaves out.
+    table.status.record_usage(dynamic, static_cfg);
+    (table, compiled.issues)
 }

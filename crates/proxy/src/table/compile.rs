@@ -13,7 +13,7 @@ use waygate_rules::{Rule, Syntax};
 
 use super::middlewares::MiddlewareBuilder;
 use super::reuse::{KeptRouter, Reuse};
-use super::routes::Routes;
+use super::routes::{FnvBuild, Routes};
 use super::services::ServiceBuilder;
 use super::{CompiledRouter, EntryPointTable, RuntimeTable};
 use crate::forwarded::ForwardedPolicy;
@@ -163,7 +163,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         certificates: tls.as_ref().map(TlsCompiler::summaries).unwrap_or_default(),
         ..RuntimeTable::default()
     };
-    super::usage::record(http, &mut table.status);
+    // `using` and `usedBy` are left empty: the serving table never reads them, and
+    // `dry_run` and the API fill them when asked (`RuntimeStatus::record_usage`).
     for ep in eps.keys() {
         table.status.item("entryPoint", ep);
     }
@@ -179,13 +180,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .metrics
         .filter(|m| m.records_requests())
         .map(|m| (m, m.begin()));
-    let mut per_ep: HashMap<&str, EpRouters> = HashMap::new();
+    let mut per_ep: HashMap<&str, EpRouters, FnvBuild> = HashMap::default();
     // Routers named in another router's `parentRefs` (by local name), gathered once: asking
     // `is_parent_router` per router scanned every router each time (O(N²)).
     fn local(n: &str) -> &str {
         n.split('@').next().unwrap_or(n)
     }
-    let parents: HashSet<&str> = http
+    let parents: HashSet<&str, FnvBuild> = http
         .routers
         .values()
         .flat_map(|o| o.parent_refs.iter().map(|p| local(p)))
@@ -361,9 +362,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                         service,
                     });
                 }
-                status.using.reserve_exact(routers.len());
                 for (ep, router, tls_route) in routers {
-                    status.using.push(ep.to_string());
                     per_ep.entry(ep).or_default().push((router, tls_route));
                 }
             }
@@ -404,7 +403,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         }
     }
     // The counters of routers that no longer serve are dropped.
-    let serving: HashSet<&str> = per_ep
+    let serving: HashSet<&str, FnvBuild> = per_ep
         .values()
         .flatten()
         .map(|(r, _)| r.name.as_str())

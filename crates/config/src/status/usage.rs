@@ -1,17 +1,68 @@
-//! Who uses what: each service's and middleware's `usedBy` (the routers naming it, directly
-//! or through a chain / a composite service), as the API shows it.
+//! Who uses what: each HTTP router's `using` (the entry points it is attached to) and each
+//! HTTP service's and middleware's `usedBy` (the routers naming it, directly or through a
+//! chain / a composite service), as `waygate check --format json` and the API's status show
+//! them.
+//!
+//! The serving gateway does not keep these lists in its runtime table (with 10,000 routers
+//! they were ~1.5 MiB per table that no request reads): they are filled here when asked for,
+//! from the configuration the status was compiled from.
 
 use std::borrow::Cow;
 
-use waygate_config::dynamic::HttpConfig;
-use waygate_config::status::{ItemStatus, RuntimeStatus};
+use super::{ItemStatus, RuntimeStatus};
+use crate::dynamic::{DynamicConfig, HttpConfig};
+use crate::static_config::StaticConfig;
+
+// === impl RuntimeStatus ===
+
+impl RuntimeStatus {
+    /// Fills `using` of every HTTP router that serves (the router's entry points that exist,
+    /// as it was attached to them) and `usedBy` of every HTTP service and middleware, for the
+    /// status compiled from `dynamic` (merged and qualified) with `st`. Lists filled before
+    /// are replaced: calling it twice gives the same status.
+    pub fn record_usage(&mut self, dynamic: &DynamicConfig, st: &StaticConfig) {
+        for kind in ["service", "middleware"] {
+            if let Some(map) = self.items.get_mut(kind) {
+                map.values_mut().for_each(|s| s.used_by = Vec::new());
+            }
+        }
+        let Some(http) = dynamic.http.as_ref() else {
+            return;
+        };
+        let eps = st.effective_entry_points();
+        if let Some(statuses) = self.items.get_mut("router") {
+            // Both in name order: walked side by side, not searched.
+            let mut statuses = statuses.iter_mut().peekable();
+            for (name, r) in &http.routers {
+                while statuses
+                    .next_if(|(n, _)| n.as_str() < name.as_str())
+                    .is_some()
+                {}
+                let Some((_, st)) = statuses.peek_mut().filter(|(n, _)| *n == name) else {
+                    continue;
+                };
+                // A router that does not serve (its status says why) is attached nowhere.
+                st.using = if st.enabled {
+                    r.entry_points
+                        .iter()
+                        .filter(|e| eps.contains_key(*e))
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+            }
+        }
+        used_by(http, self);
+    }
+}
 
 /// Fills `used_by` of every HTTP service and middleware a router names. The walk borrows
 /// the names (one scratch stack for every router): with 10,000 routers, copying each name
 /// it visited was most of its cost. Services are not searched by name: the (service,
 /// router) pairs are sorted and walked beside the name-sorted services and statuses (a
 /// search in 10,000 names cost ~1,000 instructions, and each router made two).
-pub(super) fn record(http: &HttpConfig, status: &mut RuntimeStatus) {
+fn used_by(http: &HttpConfig, status: &mut RuntimeStatus) {
     // Routers come in name order, so each service's users do too, as before.
     let mut pairs: Vec<(&str, &str)> = http
         .routers
@@ -86,16 +137,17 @@ pub(super) fn record(http: &HttpConfig, status: &mut RuntimeStatus) {
                     _ => Cow::Borrowed(m.as_str()),
                 }));
             }
-            add(status, "middleware", &mw, router);
+            // Only items that exist: a dangling reference is the router's error, not a new
+            // item.
+            if let Some(st) = status
+                .items
+                .get_mut("middleware")
+                .and_then(|m| m.get_mut(mw.as_ref()))
+            {
+                push(st, router);
+            }
             seen.push(mw);
         }
-    }
-}
-
-fn add(status: &mut RuntimeStatus, kind: &'static str, name: &str, router: &str) {
-    // Only items that exist: a dangling reference is the router's error, not a new item.
-    if let Some(st) = status.items.get_mut(kind).and_then(|m| m.get_mut(name)) {
-        push(st, router);
     }
 }
 
