@@ -36,7 +36,7 @@ pub struct RuntimeTable {
     pub generation: u64,
     /// Every load-balancer server of the built services with its health flag (the API's
     /// `serverStatus`): (service, server URL, up).
-    pub(crate) servers: Vec<(Arc<str>, Arc<str>, Arc<std::sync::atomic::AtomicBool>)>,
+    pub(crate) servers: Vec<Server>,
     /// The same for TCP servers with a health check: (TCP service, address, up).
     pub(crate) tcp_servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
     /// The certificates of the default TLS store, summarized for the API.
@@ -94,6 +94,9 @@ pub struct CompiledRouter {
     /// Tracing settings (`None`: this router does not trace).
     pub(crate) trace: Option<Arc<crate::trace::RouterTrace>>,
 }
+
+/// A load-balancer server and its health flag: (service, server URL, up).
+pub(crate) type Server = (Arc<str>, Arc<str>, Arc<std::sync::atomic::AtomicBool>);
 
 /// What was enabled, and why the rest was not: every item's status (the API shows it).
 pub type TableStatus = waygate_config::status::RuntimeStatus;

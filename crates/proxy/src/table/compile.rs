@@ -49,10 +49,13 @@ pub struct CompileInput<'a> {
     pub tracer: Option<&'a Arc<waygate_otel::Tracer>>,
 }
 
-/// The compiled table, the servers whose health must be checked, and compile-time issues.
+/// The compiled table, the servers whose health must be tracked, and compile-time issues.
 pub struct Compiled {
     pub table: RuntimeTable,
+    /// The servers with an active or a passive health check (the others are always up).
     pub checked: Vec<Checked>,
+    /// Every load-balancer server with its health flag (what the API's `serverStatus` shows).
+    pub(crate) servers: Vec<super::Server>,
     /// TCP servers with a health check.
     pub(crate) tcp_checked: Vec<crate::tcp::TcpChecked>,
     pub issues: Vec<Issue>,
@@ -142,6 +145,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         hint: None,
         building: Vec::new(),
         checked: Vec::new(),
+        servers: Vec::new(),
     };
     let mut middlewares = MiddlewareBuilder {
         dynamic: input.dynamic,
@@ -481,6 +485,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     Compiled {
         table,
         checked: services.checked,
+        servers: services.servers,
         tcp_checked,
         issues,
     }
