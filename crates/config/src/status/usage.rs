@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::{ItemStatus, RuntimeStatus};
+use super::{ItemStatus, RuntimeStatus, Texts};
 use crate::dynamic::{DynamicConfig, HttpConfig};
 use crate::static_config::StaticConfig;
 
@@ -23,7 +23,7 @@ impl RuntimeStatus {
     pub fn record_usage(&mut self, dynamic: &DynamicConfig, st: &StaticConfig) {
         for kind in ["service", "middleware"] {
             if let Some(map) = self.items.get_mut(kind) {
-                map.values_mut().for_each(|s| s.used_by = Vec::new());
+                map.values_mut().for_each(|s| s.used_by = Texts::default());
             }
         }
         let Some(http) = dynamic.http.as_ref() else {
@@ -49,7 +49,7 @@ impl RuntimeStatus {
                         .cloned()
                         .collect()
                 } else {
-                    Vec::new()
+                    Texts::default()
                 };
             }
         }
@@ -153,10 +153,6 @@ fn used_by(http: &HttpConfig, status: &mut RuntimeStatus) {
 
 fn push(st: &mut ItemStatus, router: &str) {
     if !st.used_by.iter().any(|r| r == router) {
-        if st.used_by.is_empty() {
-            // Most items have one user: no room for four.
-            st.used_by.reserve_exact(1);
-        }
         st.used_by.push(router.to_string());
     }
 }
