@@ -142,12 +142,10 @@ pub(crate) async fn serve(
                     "configuration applied"
                 );
                 // The replaced table, and the merged configuration only it still holds, are
-                // freed off the apply path; the heap is trimmed once they are gone.
+                // freed off the apply path once no request holds them; the heap is trimmed
+                // once they are gone.
                 drop((table, m));
-                drop(tokio::task::spawn_blocking(move || {
-                    drop(previous);
-                    crate::trim::after_reload();
-                }));
+                tokio::spawn(crate::retire::retire(previous));
             }
         })
     };
