@@ -122,6 +122,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let reuse = Reuse::new(input.previous);
     let mut services = ServiceBuilder {
         dynamic: input.dynamic,
+        configs: http.services.iter().map(|(n, s)| (n.as_str(), s)).collect(),
         reuse: &reuse,
         disabled: &disabled,
         health: input.health,
