@@ -156,3 +156,39 @@ fn push(st: &mut ItemStatus, router: &str) {
         st.used_by.push(router.to_string());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::decode_yaml;
+
+    #[test]
+    fn using_and_used_by_are_filled_once_however_often_asked() {
+        let dynamic: DynamicConfig = decode_yaml(
+            "http:\n  routers:\n    a@file:\n      rule: Host(`a`)\n      service: s@file\n      \
+             entryPoints: [web, gone]\n      middlewares: [c@file]\n    b@file:\n      \
+             rule: Host(`b`)\n      service: w@file\n      entryPoints: [web]\n  services:\n    \
+             s@file:\n      loadBalancer:\n        servers:\n          - url: http://x\n    \
+             w@file:\n      weighted:\n        services:\n          - name: s@file\n  \
+             middlewares:\n    c@file:\n      chain:\n        middlewares: [h]\n    h@file:\n      \
+             headers:\n        customRequestHeaders:\n          X: y\n",
+        );
+        let st: StaticConfig = decode_yaml("entryPoints:\n  web:\n    address: ':80'\n");
+        let mut status = RuntimeStatus::seeded(&dynamic);
+        status.item("router", "b@file").disable("broken");
+        status.record_usage(&dynamic, &st);
+        let first = status.clone();
+        status.record_usage(&dynamic, &st);
+        assert_eq!(status, first);
+        let get = |kind, name| status.get(kind, name).expect("seeded");
+        assert_eq!(get("router", "a@file").using, ["web"]);
+        assert!(
+            get("router", "b@file").using.is_empty(),
+            "disabled: attached nowhere"
+        );
+        assert_eq!(get("service", "s@file").used_by, ["a@file", "b@file"]);
+        assert_eq!(get("service", "w@file").used_by, ["b@file"]);
+        assert_eq!(get("middleware", "c@file").used_by, ["a@file"]);
+        assert_eq!(get("middleware", "h@file").used_by, ["a@file"]);
+    }
+}
