@@ -9,6 +9,7 @@ mod files;
 mod healthcheck;
 mod logging;
 mod out;
+mod retire;
 mod run;
 mod static_load;
 mod trim;

@@ -41,6 +41,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
     let workers = crate::workers::count(st.config.waygate.as_ref().map_or(0, |w| w.workers));
     crate::trim::limit_arenas(workers);
+    crate::trim::fix_mmap_threshold();
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -141,12 +142,10 @@ pub(crate) async fn serve(
                     "configuration applied"
                 );
                 // The replaced table, and the merged configuration only it still holds, are
-                // freed off the apply path; the heap is trimmed once they are gone.
+                // freed off the apply path once no request holds them; the heap is trimmed
+                // once they are gone.
                 drop((table, m));
-                drop(tokio::task::spawn_blocking(move || {
-                    drop(previous);
-                    crate::trim::after_reload();
-                }));
+                tokio::spawn(crate::retire::retire(previous));
             }
         })
     };

@@ -77,10 +77,16 @@ pub fn handle(state: &ApiState<'_>, method: &Method, uri: &Uri, headers: &Header
         Target::Pprof => crate::debug::pprof(),
         Target::Explain => crate::explain::respond(state, &q),
         Target::RouterStats => crate::stats::respond(state),
-        Target::Status => reply::json(&serde_json::json!({
-            "items": state.status.summary(),
-            "status": state.status,
-        })),
+        Target::Status => {
+            // The serving table leaves `using` and `usedBy` out (no request reads them):
+            // filled here, as `waygate check --format json` has them.
+            let mut status = state.status.clone();
+            status.record_usage(state.dynamic, state.static_cfg);
+            reply::json(&serde_json::json!({
+                "items": status.summary(),
+                "status": status,
+            }))
+        }
         Target::DashboardRoot => crate::dashboard::redirect(state.base_path(), headers),
         Target::Dashboard(rest) => crate::dashboard::page(state.base_path(), rest),
     }

@@ -56,7 +56,8 @@ pub struct Aggregator {
 #[derive(Debug)]
 struct Prepared {
     snapshot: Snapshot,
-    config: DynamicConfig,
+    /// Shared with the merged configuration when it is the only one (see `publish`).
+    config: Arc<DynamicConfig>,
     /// The order qualification put the HTTP names in (for the next one).
     order: qualify::Order,
     issues: Vec<Issue>,
@@ -139,7 +140,7 @@ impl Aggregator {
             let previous = before.map(|p| &p.snapshot);
             let issues = check::provider_issues(&snap, &self.static_cfg, memo, previous);
             let prepared = Prepared {
-                config,
+                config: Arc::new(config),
                 order,
                 issues,
                 snapshot: snap,
@@ -157,15 +158,28 @@ impl Aggregator {
     }
 
     fn publish(&mut self) {
-        let parts = self.providers.iter().map(|(n, p)| (n.as_str(), &p.config));
-        let (mut config, merge_issues) = merge::merge(parts);
         let mut issues: Vec<Issue> = self
             .providers
             .values()
             .flat_map(|p| p.issues.iter().cloned())
             .collect();
-        issues.extend(merge_issues);
-        issues.extend(check::cross_provider(&mut config));
+        let config = match self.only_one() {
+            // One provider has a configuration and the others add nothing to it: the merge
+            // would be a copy of it (10,000 routers: a map of 10,000 names and as many
+            // shared items, per reload), so it is published as it is. The check only reads
+            // it: it is copied only when an earlier publish still holds it.
+            Some(only) => {
+                issues.extend(check::cross_provider(Arc::make_mut(only)));
+                only.clone()
+            }
+            None => {
+                let parts = self.providers.iter().map(|(n, p)| (n.as_str(), &*p.config));
+                let (mut config, merge_issues) = merge::merge(parts);
+                issues.extend(merge_issues);
+                issues.extend(check::cross_provider(&mut config));
+                Arc::new(config)
+            }
+        };
         self.generation += 1;
         let (routers, services, middlewares) = config.counts();
         let errors = issues.iter().filter(|i| i.is_error()).count();
@@ -188,10 +202,29 @@ impl Aggregator {
         );
         let generation = self.generation;
         self.tx.send_replace(Arc::new(Merged {
-            config: Arc::new(config),
+            config,
             issues,
             generation,
         }));
+    }
+
+    /// The configuration of the one provider that has one, when every other provider's
+    /// adds nothing to it ([`merge::adds_nothing`]): the merge of all would equal it.
+    fn only_one(&mut self) -> Option<&mut Arc<DynamicConfig>> {
+        let mut full = self
+            .providers
+            .values()
+            .filter(|p| !merge::is_blank(&p.config));
+        let only = full.next()?;
+        if full.next().is_some() {
+            return None;
+        }
+        let name = only.snapshot.provider.clone();
+        let mut others = self.providers.iter().filter(|(n, _)| **n != name);
+        if !others.all(|(_, p)| merge::adds_nothing(&p.config, &only.config)) {
+            return None;
+        }
+        self.providers.get_mut(&name).map(|p| &mut p.config)
     }
 }
 

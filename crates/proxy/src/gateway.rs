@@ -248,11 +248,7 @@ impl Gateway {
             m.applied(&compiled.checked);
         }
         let mut table = compiled.table;
-        table.servers = compiled
-            .checked
-            .iter()
-            .map(|c| (c.service.clone(), c.url.clone(), c.up.clone()))
-            .collect();
+        table.servers = compiled.servers;
         table.tcp_servers = compiled
             .tcp_checked
             .iter()

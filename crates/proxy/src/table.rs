@@ -8,7 +8,6 @@ mod reuse;
 mod routes;
 mod services;
 mod stats;
-mod usage;
 
 use std::sync::Arc;
 
@@ -37,7 +36,7 @@ pub struct RuntimeTable {
     pub generation: u64,
     /// Every load-balancer server of the built services with its health flag (the API's
     /// `serverStatus`): (service, server URL, up).
-    pub(crate) servers: Vec<(Arc<str>, Arc<str>, Arc<std::sync::atomic::AtomicBool>)>,
+    pub(crate) servers: Vec<Server>,
     /// The same for TCP servers with a health check: (TCP service, address, up).
     pub(crate) tcp_servers: Vec<(String, String, Arc<std::sync::atomic::AtomicBool>)>,
     /// The certificates of the default TLS store, summarized for the API.
@@ -96,6 +95,9 @@ pub struct CompiledRouter {
     pub(crate) trace: Option<Arc<crate::trace::RouterTrace>>,
 }
 
+/// A load-balancer server and its health flag: (service, server URL, up).
+pub(crate) type Server = (Arc<str>, Arc<str>, Arc<std::sync::atomic::AtomicBool>);
+
 /// What was enabled, and why the rest was not: every item's status (the API shows it).
 pub type TableStatus = waygate_config::status::RuntimeStatus;
 
@@ -134,7 +136,8 @@ pub fn entry_point_names(st: &waygate_config::static_config::StaticConfig) -> Ve
 }
 
 /// Compiles `dynamic` (merged and qualified) exactly as [`Gateway::apply`](crate::Gateway::apply)
-/// would, without binding, serving or health checking anything: what `waygate check` shows.
+/// would, without binding, serving or health checking anything: what `waygate check` shows,
+/// with the routers' `using` and the services' and middlewares' `usedBy` filled.
 pub fn dry_run(
     static_cfg: &waygate_config::static_config::StaticConfig,
     dynamic: &waygate_config::dynamic::DynamicConfig,
@@ -185,5 +188,8 @@ pub(crate) fn dry_table_after(
         .as_ref(),
         tracer: None,
     });
-    (compiled.table, compiled.issues)
+    let mut table = compiled.table;
+    // What `check` shows and the serving table leaves out.
+    table.status.record_usage(dynamic, static_cfg);
+    (table, compiled.issues)
 }

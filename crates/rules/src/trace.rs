@@ -5,16 +5,17 @@
 //! A cold path, separate from [`Rule::matches`]: it allocates freely. Each leaf's verdict *is*
 //! the real matcher's (`HttpMatcher::matches`), combined by the same operators, so a trace
 //! never disagrees with routing; `tests/props.rs` checks it over random rules and requests.
-//! Leaves are labelled with how they were written (kept by [`Rule::parse`] beside the tree).
+//! Leaves are labelled with how they were written: the rule's text is parsed again for them
+//! (a rule does not keep them: only a trace reads them).
 
 mod reason;
 
 use serde::Serialize;
 
 use crate::ast::{Call, Node};
-use crate::matcher::HttpMatcher;
+use crate::matcher::{self, HttpMatcher};
 use crate::rule::{Request, Rule};
-use crate::{Syntax, names};
+use crate::{Syntax, names, parser};
 
 /// A rule evaluated against one request.
 #[derive(Debug, Clone, Serialize)]
@@ -74,13 +75,31 @@ pub(crate) struct Label {
 impl Rule {
     /// Evaluates the rule against `req`, keeping every intermediate result.
     pub fn trace(&self, req: &Request<'_>) -> Trace {
+        let labels = self.labels();
         let mut next = 0;
-        let tree = walk(self.root(), &self.labels, &mut next, req);
+        let tree = walk(self.root(), &labels, &mut next, req);
         Trace {
             rule: self.as_str().to_owned(),
             matched: tree.matched(),
             tree,
         }
+    }
+
+    /// How each leaf was written, in leaf order: the text parsed and compiled again (it
+    /// parsed and compiled when the rule was built, so it does again).
+    fn labels(&self) -> Vec<Label> {
+        let mut labels = Vec::new();
+        let Ok(tree) = parser::parse(&self.source) else {
+            return labels;
+        };
+        let rebuilt = tree.try_map(&mut |call| {
+            let label = Label::of(&call, self.syntax);
+            let node = matcher::compile(&self.source, self.syntax, call)?;
+            label.push_for(&node, &mut labels);
+            Ok::<_, crate::RuleError>(node)
+        });
+        drop(rebuilt);
+        labels
     }
 }
 

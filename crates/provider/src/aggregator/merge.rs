@@ -79,6 +79,30 @@ pub(super) fn merge<'a>(
     (out, issues)
 }
 
+/// No section, or only empty ones: merged with another configuration, it adds nothing but
+/// perhaps an empty section (see [`adds_nothing`]).
+pub(super) fn is_blank(c: &DynamicConfig) -> bool {
+    fn blank<T: Default + PartialEq>(section: Option<&T>) -> bool {
+        section.is_none_or(|s| *s == T::default())
+    }
+    blank(c.http.as_ref())
+        && blank(c.tcp.as_ref())
+        && blank(c.udp.as_ref())
+        && blank(c.tls.as_ref())
+}
+
+/// Whether merging `other` with `into` gives `into`: each section of `other` is absent, or
+/// empty where `into` has that section too (an empty section still makes the merge have it).
+pub(super) fn adds_nothing(other: &DynamicConfig, into: &DynamicConfig) -> bool {
+    fn nothing<T: Default + PartialEq>(other: Option<&T>, into: Option<&T>) -> bool {
+        other.is_none_or(|s| into.is_some() && *s == T::default())
+    }
+    nothing(other.http.as_ref(), into.http.as_ref())
+        && nothing(other.tcp.as_ref(), into.tcp.as_ref())
+        && nothing(other.udp.as_ref(), into.udp.as_ref())
+        && nothing(other.tls.as_ref(), into.tls.as_ref())
+}
+
 /// Adds `from`'s shared items to `into`: a copy of the map (dense, as the source's) when
 /// `into` is still empty, the usual case of one provider with routers.
 fn union<T>(into: &mut BTreeMap<String, Arc<T>>, from: &BTreeMap<String, Arc<T>>) {

@@ -481,3 +481,39 @@ fn a_requalification_takes_the_previous_order_only_for_the_same_names() {
         }
     }
 }
+
+/// With one provider holding a configuration (`internal` has none without redirections,
+/// api, ping or metrics), the merged configuration is that provider's, not a copy, and it
+/// is what the merge of all would have given, cross-provider issues included.
+#[test]
+fn a_single_provider_is_published_as_it_is() {
+    let st = Arc::new(static_yaml("entryPoints:\n  web:\n    address: ':80'\n"));
+    let (mut agg, out) = Aggregator::new(st.clone(), Duration::ZERO);
+    // `other` names a service of a provider that has none.
+    let file = web("a.test").replace(
+        "  services:",
+        "    other:\n      rule: Host(`o.test`)\n      service: gone@docker\n  services:",
+    );
+    agg.apply(vec![internal(&st), snap("file", &file)]);
+    let published = out.borrow().clone();
+    assert!(Arc::ptr_eq(
+        &published.config,
+        &agg.providers["file"].config
+    ));
+    let parts = agg.providers.iter().map(|(n, p)| (n.as_str(), &*p.config));
+    let (mut merged, merge_issues) = merge::merge(parts);
+    let cross = check::cross_provider(&mut merged);
+    assert_eq!(*published.config, merged);
+    assert!(merge_issues.is_empty());
+    assert!(!cross.is_empty(), "gone@docker is reported");
+    assert!(cross.iter().all(|i| published.issues.contains(i)));
+    // Another provider with items: merged, as before.
+    agg.apply(vec![snap("docker", &web("d.test"))]);
+    let published = out.borrow().clone();
+    assert!(!Arc::ptr_eq(
+        &published.config,
+        &agg.providers["file"].config
+    ));
+    let http = published.config.http.as_ref().expect("http");
+    assert!(http.routers.contains_key("web@file") && http.routers.contains_key("web@docker"));
+}

@@ -13,7 +13,7 @@ use waygate_rules::{Rule, Syntax};
 
 use super::middlewares::MiddlewareBuilder;
 use super::reuse::{KeptRouter, Reuse};
-use super::routes::Routes;
+use super::routes::{FnvBuild, Routes};
 use super::services::ServiceBuilder;
 use super::{CompiledRouter, EntryPointTable, RuntimeTable};
 use crate::forwarded::ForwardedPolicy;
@@ -49,10 +49,13 @@ pub struct CompileInput<'a> {
     pub tracer: Option<&'a Arc<waygate_otel::Tracer>>,
 }
 
-/// The compiled table, the servers whose health must be checked, and compile-time issues.
+/// The compiled table, the servers whose health must be tracked, and compile-time issues.
 pub struct Compiled {
     pub table: RuntimeTable,
+    /// The servers with an active or a passive health check (the others are always up).
     pub checked: Vec<Checked>,
+    /// Every load-balancer server with its health flag (what the API's `serverStatus` shows).
+    pub(crate) servers: Vec<super::Server>,
     /// TCP servers with a health check.
     pub(crate) tcp_checked: Vec<crate::tcp::TcpChecked>,
     pub issues: Vec<Issue>,
@@ -119,6 +122,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     let reuse = Reuse::new(input.previous);
     let mut services = ServiceBuilder {
         dynamic: input.dynamic,
+        configs: http.services.iter().map(|(n, s)| (n.as_str(), s)).collect(),
         reuse: &reuse,
         disabled: &disabled,
         health: input.health,
@@ -142,6 +146,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         hint: None,
         building: Vec::new(),
         checked: Vec::new(),
+        servers: Vec::new(),
     };
     let mut middlewares = MiddlewareBuilder {
         dynamic: input.dynamic,
@@ -163,7 +168,8 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         certificates: tls.as_ref().map(TlsCompiler::summaries).unwrap_or_default(),
         ..RuntimeTable::default()
     };
-    super::usage::record(http, &mut table.status);
+    // `using` and `usedBy` are left empty: the serving table never reads them, and
+    // `dry_run` and the API fill them when asked (`RuntimeStatus::record_usage`).
     for ep in eps.keys() {
         table.status.item("entryPoint", ep);
     }
@@ -179,13 +185,13 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         .metrics
         .filter(|m| m.records_requests())
         .map(|m| (m, m.begin()));
-    let mut per_ep: HashMap<&str, EpRouters> = HashMap::new();
+    let mut per_ep: HashMap<&str, EpRouters, FnvBuild> = HashMap::default();
     // Routers named in another router's `parentRefs` (by local name), gathered once: asking
     // `is_parent_router` per router scanned every router each time (O(N²)).
     fn local(n: &str) -> &str {
         n.split('@').next().unwrap_or(n)
     }
-    let parents: HashSet<&str> = http
+    let parents: HashSet<&str, FnvBuild> = http
         .routers
         .values()
         .flat_map(|o| o.parent_refs.iter().map(|p| local(p)))
@@ -361,9 +367,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
                         service,
                     });
                 }
-                status.using.reserve_exact(routers.len());
                 for (ep, router, tls_route) in routers {
-                    status.using.push(ep.to_string());
                     per_ep.entry(ep).or_default().push((router, tls_route));
                 }
             }
@@ -404,7 +408,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
         }
     }
     // The counters of routers that no longer serve are dropped.
-    let serving: HashSet<&str> = per_ep
+    let serving: HashSet<&str, FnvBuild> = per_ep
         .values()
         .flatten()
         .map(|(r, _)| r.name.as_str())
@@ -482,6 +486,7 @@ pub fn compile(input: &CompileInput<'_>) -> Compiled {
     Compiled {
         table,
         checked: services.checked,
+        servers: services.servers,
         tcp_checked,
         issues,
     }

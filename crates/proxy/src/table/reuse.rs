@@ -17,7 +17,6 @@
 //! would have cost ~1 MiB per table.)
 
 use std::collections::{HashMap, btree_map};
-use std::hash::BuildHasherDefault;
 use std::iter::Peekable;
 use std::sync::Arc;
 
@@ -25,14 +24,13 @@ use waygate_config::dynamic::{HttpConfig, Router, Service as ServiceConfig};
 use waygate_config::sorted::seek;
 use waygate_rules::Rule;
 
-use super::routes::Fnv;
+use super::routes::FnvBuild;
 use super::{CompiledRouter, RuntimeTable};
 use crate::service::Service;
-use crate::service::health::Checked;
 
 /// The services of one compile by name (hashed cheaply): the definition each was built from
 /// (`None` for the internal ones) and what it became.
-pub(crate) type ServiceMap = HashMap<String, BuiltService, BuildHasherDefault<Fnv>>;
+pub(crate) type ServiceMap = HashMap<String, BuiltService, FnvBuild>;
 
 /// One built service (or why it could not be built).
 #[derive(Debug, Clone)]
@@ -149,16 +147,15 @@ impl<'a> Reuse<'a> {
         })
     }
 
-    /// The previously built service `name` (`hint`) and the servers it registered for
-    /// health tracking, when it is a load balancer without active health check whose
-    /// definition and servers transport are unchanged in `http`.
+    /// The previously built service `name` (`hint`), when it is a load balancer without
+    /// active health check whose definition and servers transport are unchanged in `http`.
     pub(super) fn load_balancer(
         &self,
         name: &str,
         cfg: &Arc<ServiceConfig>,
         http: &HttpConfig,
         hint: Option<&Hint>,
-    ) -> Option<(Arc<Service>, Vec<Checked>)> {
+    ) -> Option<Arc<Service>> {
         let lb = cfg.load_balancer.as_ref()?;
         if lb.health_check.is_some() || !cfg.middlewares.is_empty() || cfg.kind_count() != 1 {
             return None;
@@ -183,18 +180,7 @@ impl<'a> Reuse<'a> {
         if *balancer.name != *name {
             return None;
         }
-        let checked = balancer
-            .targets
-            .iter()
-            .map(|t| Checked {
-                service: balancer.name.clone(),
-                url: t.url.clone(),
-                spec: None,
-                up: t.up.clone(),
-                probe: None,
-            })
-            .collect();
-        Some((built.clone(), checked))
+        Some(built.clone())
     }
 }
 

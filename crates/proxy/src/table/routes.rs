@@ -13,7 +13,7 @@ use super::CompiledRouter;
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
     routers: Vec<Arc<CompiledRouter>>,
-    exact: HashMap<String, Indices, BuildHasherDefault<Fnv>>,
+    exact: HashMap<String, Indices, FnvBuild>,
     /// `(".example.com", index)` for `*.example.com` rules.
     wildcard: Vec<(String, u32)>,
     any: Vec<u32>,
@@ -123,9 +123,13 @@ impl Indices {
 }
 
 /// FNV-1a: host names are short and chosen by the operator, not by clients (a client's host
-/// only selects a bucket to probe), so a fast non-keyed hash is fine here.
+/// only selects a bucket to probe), so a fast non-keyed hash is fine here. The compile's maps
+/// of item names use it too (names come from the configuration, never from a request).
 #[derive(Default)]
 pub(crate) struct Fnv(u64);
+
+/// The hasher of maps keyed by configuration names.
+pub(crate) type FnvBuild = BuildHasherDefault<Fnv>;
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {

@@ -1,7 +1,7 @@
 //! Building services from configuration, recursively (weighted/mirroring/failover name other
 //! services), each exactly once per table.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use http::uri::{Authority, Scheme};
@@ -10,6 +10,7 @@ use waygate_config::dynamic::{
 };
 
 use super::reuse::BuiltService;
+use super::routes::FnvBuild;
 use crate::service::health::{Checked, HealthRegistry, Probe, check_target};
 use crate::service::{
     Failover, Hrw, LeastTime, LoadBalancer, Mirroring, P2c, Passive, Service, Sticky, Strategy,
@@ -19,6 +20,9 @@ use crate::upstream::{Pools, Protocol, TransportSettings};
 
 pub(super) struct ServiceBuilder<'a> {
     pub(super) dynamic: &'a DynamicConfig,
+    /// `dynamic`'s HTTP services by name, hashed: every router looks its service up, and a
+    /// search of the sorted map of 10,000 names compared ~14 of them.
+    pub(super) configs: HashMap<&'a str, &'a Arc<Config>, FnvBuild>,
     /// The previous table's load balancers, taken over where unchanged.
     pub(super) reuse: &'a super::reuse::Reuse<'a>,
     pub(super) disabled: &'a HashSet<(String, String)>,
@@ -36,7 +40,12 @@ pub(super) struct ServiceBuilder<'a> {
     /// The services being built, innermost last (a few deep at most: a stack, not a set,
     /// spares hashing every name).
     pub(super) building: Vec<String>,
+    /// The servers whose health flag can change (an active or a passive check): only they
+    /// are registered for health tracking (with 10,000 servers, registering every one kept
+    /// a map of 10,000 entries for nothing).
     pub(super) checked: Vec<Checked>,
+    /// Every load-balancer server with its health flag (the table's `servers`).
+    pub(super) servers: Vec<super::Server>,
 }
 
 impl ServiceBuilder<'_> {
@@ -80,6 +89,25 @@ impl ServiceBuilder<'_> {
             return Err(unreported(parent, child));
         }
         Ok(service)
+    }
+
+    /// Registers the servers of a load balancer taken over from the previous table (it has
+    /// no active health check): their flags are the ones it holds.
+    fn reused(&mut self, lb: &LoadBalancer) {
+        let servers = lb
+            .targets
+            .iter()
+            .map(|t| (lb.name.clone(), t.url.clone(), t.up.clone()));
+        self.servers.extend(servers);
+        if lb.passive.is_some() {
+            self.checked.extend(lb.targets.iter().map(|t| Checked {
+                service: lb.name.clone(),
+                url: t.url.clone(),
+                spec: None,
+                up: t.up.clone(),
+                probe: None,
+            }));
+        }
     }
 
     /// Builds service `name`; `from` is set to the definition it is built from.
@@ -127,7 +155,7 @@ impl ServiceBuilder<'_> {
         }
         let http = self.dynamic.http.as_ref();
         let (http, cfg): (_, &Arc<Config>) = http
-            .and_then(|h| Some((h, h.services.get(name)?)))
+            .and_then(|h| Some((h, *self.configs.get(name)?)))
             .ok_or_else(|| format!("service `{name}` does not exist"))?;
         *from = Some(cfg.clone());
         if cfg.kind_count() != 1 {
@@ -138,11 +166,13 @@ impl ServiceBuilder<'_> {
                 "service `{name}`: service middlewares are not implemented by Waygate yet"
             ));
         }
-        if let Some((service, checked)) =
-            self.reuse
-                .load_balancer(name, cfg, http, self.hint.as_ref())
+        if let Some(service) = self
+            .reuse
+            .load_balancer(name, cfg, http, self.hint.as_ref())
         {
-            self.checked.extend(checked);
+            if let Service::LoadBalancer(lb) = service.as_ref() {
+                self.reused(lb);
+            }
             return Ok(service);
         }
         let service = if let Some(lb) = &cfg.load_balancer {
@@ -300,13 +330,17 @@ impl ServiceBuilder<'_> {
             let up = self
                 .health
                 .flag(&shared_name, &url, lb.health_check.as_deref());
-            self.checked.push(Checked {
-                service: shared_name.clone(),
-                url: url.clone(),
-                spec: lb.health_check.as_deref().cloned(),
-                up: up.clone(),
-                probe,
-            });
+            self.servers
+                .push((shared_name.clone(), url.clone(), up.clone()));
+            if lb.health_check.is_some() || lb.passive_health_check.is_some() {
+                self.checked.push(Checked {
+                    service: shared_name.clone(),
+                    url: url.clone(),
+                    spec: lb.health_check.as_deref().cloned(),
+                    up: up.clone(),
+                    probe,
+                });
+            }
             let h2c = protocol == Protocol::H2c;
             targets.push(Target {
                 url,

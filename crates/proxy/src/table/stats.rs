@@ -19,6 +19,8 @@ use std::time::{Duration, SystemTime};
 
 use waygate_api::{RouterFigures, RouterStatsView};
 
+use super::routes::FnvBuild;
+
 /// Upper bounds of the latency buckets, in microseconds (one more bucket counts the rest).
 pub const LATENCY_BOUNDS_US: [u64; 14] = [
     500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
@@ -44,7 +46,8 @@ struct Counts {
 /// Every serving router's counters, by qualified name.
 #[derive(Debug, Default)]
 pub struct RouterStatsRegistry {
-    routers: Mutex<HashMap<String, Arc<RouterStats>>>,
+    /// Hashed cheaply: every compile looks up each router it builds and keeps the serving ones.
+    routers: Mutex<HashMap<String, Arc<RouterStats>, FnvBuild>>,
 }
 
 // === impl RouterStats ===
