@@ -41,7 +41,6 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
     let workers = crate::workers::count(st.config.waygate.as_ref().map_or(0, |w| w.workers));
     crate::trim::limit_arenas(workers);
-    crate::trim::fix_mmap_threshold();
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {

@@ -16,7 +16,6 @@
 //! The heap has as many malloc arenas as workers ([`limit_arenas`]): glibc gives each new
 //! thread its own arena up to 8 per core, and the threads a reload runs on (file provider,
 //! aggregator, the blocking pool's compile and free) each left a fragmented arena behind.
-//! Its mmap threshold is fixed ([`fix_mmap_threshold`]), so big blocks never stay in it.
 // The one call into libc: the binary's only unsafe code, besides the proxy's capped reads.
 #![allow(unsafe_code)]
 
@@ -36,7 +35,7 @@ const STARTUP: u32 = 3;
 unsafe extern "C" {
     /// glibc: releases free memory at the top of the heap and free pages inside every arena.
     fn malloc_trim(pad: usize) -> std::ffi::c_int;
-    /// glibc: sets a malloc parameter (here M_ARENA_MAX and M_MMAP_THRESHOLD).
+    /// glibc: sets a malloc parameter (here M_ARENA_MAX).
     fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
     /// Advice about a range of the address space (here MADV_DONTNEED).
     fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: std::ffi::c_int)
@@ -54,14 +53,6 @@ const MADV_DONTNEED: std::ffi::c_int = 4;
 /// glibc's `M_ARENA_MAX`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const M_ARENA_MAX: std::ffi::c_int = -8;
-
-/// glibc's `M_MMAP_THRESHOLD`.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
-
-/// Where the mmap threshold is fixed: glibc's initial value.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: std::ffi::c_int = 128 * 1024;
 
 /// Caps the malloc arenas at one per worker (at least two), unless `MALLOC_ARENA_MAX` says
 /// otherwise. Called before the runtime's threads start (arenas are given to threads on their
@@ -82,26 +73,6 @@ pub(crate) fn limit_arenas(workers: usize) {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub(crate) fn limit_arenas(_workers: usize) {}
-
-/// Fixes malloc's mmap threshold at 128 KiB, unless `MALLOC_MMAP_THRESHOLD_` says otherwise.
-/// glibc starts there but raises it to the size of each mmapped block freed (up to 32 MiB):
-/// once a compile had freed its first big vectors and hash tables, the next ones of that
-/// size came from the heap, and once freed they stayed in it, among the small blocks that
-/// live on, where a trim cannot give their pages back. Fixed, every block of 128 KiB or
-/// more is mapped on its own and unmapped when freed.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub(crate) fn fix_mmap_threshold() {
-    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some() {
-        return;
-    }
-    // SAFETY: mallopt takes two plain integers, has no preconditions and is thread-safe (it
-    // locks the main arena); its return value only says whether the parameter was taken.
-    let taken = unsafe { mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
-    tracing::debug!(bytes = MMAP_THRESHOLD, taken, "malloc mmap threshold fixed");
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub(crate) fn fix_mmap_threshold() {}
 
 /// Starts the trimming thread; `connections` reads the open client connections and the
 /// most open at once since its previous call.
