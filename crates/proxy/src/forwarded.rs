@@ -301,8 +301,9 @@ impl ForwardedPolicy {
 }
 
 /// Removes the managed headers an untrusted client sent (underscore spellings too): one
-/// pass over the names, removals only for what is there.
-fn remove_managed(headers: &mut HeaderMap) {
+/// pass over the names, removals only for what is there. (`forwardAuth` strips them so
+/// from the auth request when `trustForwardHeader` is false.)
+pub(crate) fn remove_managed(headers: &mut HeaderMap) {
     let doomed: Vec<HeaderName> = headers
         .keys()
         .filter(|k| {

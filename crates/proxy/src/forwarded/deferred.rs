@@ -40,28 +40,34 @@ impl ConnLines {
         tls: bool,
         append_xff: bool,
     ) -> Self {
-        let mut c = Self {
+        let mut lines = Vec::with_capacity(128);
+        line(&mut lines, X_REAL_IP.as_str(), client_ip.as_bytes());
+        line(
+            &mut lines,
+            X_FORWARDED_PROTO.as_str(),
+            proto(tls).as_bytes(),
+        );
+        line(&mut lines, X_FORWARDED_SERVER.as_str(), server.as_bytes());
+        if append_xff {
+            line(&mut lines, X_FORWARDED_FOR.as_str(), client_ip.as_bytes());
+        }
+        Self {
             client_ip: client_ip.clone(),
             server: server.clone(),
             tls,
             append_xff,
-            lines: Box::default(),
-        };
-        let mut lines = Vec::with_capacity(128);
-        line(&mut lines, X_REAL_IP.as_str(), c.client_ip.as_bytes());
-        line(&mut lines, X_FORWARDED_PROTO.as_str(), c.proto().as_bytes());
-        line(&mut lines, X_FORWARDED_SERVER.as_str(), c.server.as_bytes());
-        if append_xff {
-            line(&mut lines, X_FORWARDED_FOR.as_str(), c.client_ip.as_bytes());
+            lines: lines.into_boxed_slice(),
         }
-        c.lines = lines.into_boxed_slice();
-        c
     }
 
-    /// `X-Forwarded-Proto` (never `ws`/`wss`: upgrades are not deferred).
     fn proto(&self) -> &'static str {
-        if self.tls { "https" } else { "http" }
+        proto(self.tls)
     }
+}
+
+/// `X-Forwarded-Proto` (never `ws`/`wss`: upgrades are not deferred).
+fn proto(tls: bool) -> &'static str {
+    if tls { "https" } else { "http" }
 }
 
 /// What [`ForwardedPolicy::rewrite`](super::ForwardedPolicy::rewrite) and

@@ -11,7 +11,7 @@ use http::header::{
 use regex::Regex;
 use waygate_accesslog::canonical_header;
 
-use crate::forwarded::is_managed;
+use crate::forwarded::remove_managed;
 
 /// Traefik's `forwardedheaders.XHeadersSet`: with `trustForwardHeader: true` they are added to
 /// `authRequestHeaders`.
@@ -108,17 +108,7 @@ impl AuthRequestHeaders {
         }
         remove_hop_by_hop(&mut out);
         if self.trust == Trust::Strip {
-            let managed: Vec<HeaderName> = out
-                .keys()
-                .filter(|k| {
-                    let n = k.as_str();
-                    is_managed(n) || (n.contains('_') && is_managed(&n.replace('_', "-")))
-                })
-                .cloned()
-                .collect();
-            for name in managed {
-                out.remove(name);
-            }
+            remove_managed(&mut out);
         }
         if let Some(names) = &self.allowed {
             let mut kept = HeaderMap::with_capacity(names.len() + 6);
