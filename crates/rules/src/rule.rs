@@ -73,6 +73,19 @@ impl Rule {
         self.root.eval(&|m: &HttpMatcher| m.matches(req))
     }
 
+    /// Whether the rule is only literal hosts (``Host(`a.com`)``, or v2's
+    /// ``Host(`a.com`, `b.com`)``): a request whose normalized host is one of
+    /// [`Self::hosts`]' exact names matches it, so a host index hit needs no evaluation.
+    pub fn is_exact_hosts(&self) -> bool {
+        let exact = |n: &Node<HttpMatcher>| {
+            matches!(n, Node::Leaf(HttpMatcher::Host(HostPattern::Exact(_))))
+        };
+        match &self.root {
+            Node::Any(all) => all.iter().all(exact),
+            n => exact(n),
+        }
+    }
+
     /// The hosts this rule can match, for hash dispatch (sound, not necessarily tight).
     pub fn hosts(&self) -> Hosts {
         Hosts::of(&self.root, &HttpMatcher::host_pattern)
@@ -111,5 +124,19 @@ mod tests {
             rule.host_values(),
             vec!["a.com".to_owned(), "*.b.com".to_owned()]
         );
+    }
+
+    #[test]
+    fn exact_hosts_only() {
+        let only = |rule: &str, syntax| Rule::parse(rule, syntax).expect(rule).is_exact_hosts();
+        assert!(only("Host(`a.com`)", Syntax::V3));
+        assert!(only("Host(`a.com`, `b.com`)", Syntax::V2));
+        assert!(only("Host(`a.com`) || Host(`b.com`)", Syntax::V3));
+        assert!(!only("Host(`a.com`) && Path(`/`)", Syntax::V3));
+        assert!(!only("Host(`a.com`) || PathPrefix(`/`)", Syntax::V3));
+        assert!(!only("Host(`*.a.com`)", Syntax::V3));
+        assert!(!only("Host(`*`)", Syntax::V3));
+        assert!(!only("!Host(`a.com`)", Syntax::V3));
+        assert!(!only("HostRegexp(`^a\\.com$`)", Syntax::V3));
     }
 }

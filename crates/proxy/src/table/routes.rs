@@ -17,6 +17,9 @@ pub(crate) struct Routes {
     /// `(".example.com", index)` for `*.example.com` rules.
     wildcard: Vec<(String, u32)>,
     any: Vec<u32>,
+    /// Per router: its rule is only literal hosts ([`waygate_rules::Rule::is_exact_hosts`]),
+    /// so a hit in `exact` is a match without evaluating it.
+    exact_only: Vec<bool>,
 }
 
 /// The routers requiring one host: almost always one, kept inline (a vector per host was
@@ -38,6 +41,7 @@ impl Routes {
             routers,
             ..Routes::default()
         };
+        r.exact_only = r.routers.iter().map(|x| x.rule.is_exact_hosts()).collect();
         for (i, router) in r.routers.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             match router.rule.hosts() {
@@ -87,6 +91,7 @@ impl Routes {
                 wild(&mut w),
             ];
             let next = candidates.iter().flatten().min().copied()?;
+            let by_host = exact.get(e) == Some(&next);
             while exact.get(e) == Some(&next) {
                 e += 1;
             }
@@ -97,7 +102,7 @@ impl Routes {
                 w += 1;
             }
             let router = &self.routers[next as usize];
-            if router.rule.matches(req) {
+            if (by_host && self.exact_only[next as usize]) || router.rule.matches(req) {
                 return Some(router);
             }
         }
