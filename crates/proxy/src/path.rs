@@ -130,8 +130,7 @@ pub fn sanitize(path: &str) -> Cow<'_, str> {
     if !path.starts_with('/') {
         return Cow::Borrowed(path);
     }
-    let needs = path.contains("//") || path.split('/').any(|s| s == "." || s == "..");
-    if !needs {
+    if !needs_sanitize(path.as_bytes()) {
         return Cow::Borrowed(path);
     }
     let mut out: Vec<&str> = Vec::new();
@@ -154,6 +153,22 @@ pub fn sanitize(path: &str) -> Cow<'_, str> {
         s.push('/');
     }
     Cow::Owned(s)
+}
+
+/// Whether a path has `//` or a `.` or `..` segment, in one pass over its bytes (the common
+/// clean path costs no substring search).
+fn needs_sanitize(path: &[u8]) -> bool {
+    let dots = |seg: &[u8]| seg == b"." || seg == b"..";
+    let mut start = 0;
+    for (i, &c) in path.iter().enumerate() {
+        if c == b'/' {
+            if (i > 0 && path[i - 1] == b'/') || dots(&path[start..i]) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    dots(&path[start..])
 }
 
 #[cfg(test)]

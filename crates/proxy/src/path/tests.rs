@@ -1,6 +1,6 @@
 //! Every spelling of `.` and `..` an attacker can send, and the escapes that must survive.
 
-use super::{BadPath, PathPolicy, normalize, sanitize};
+use super::{BadPath, PathPolicy, needs_sanitize, normalize, sanitize};
 use waygate_config::static_config::EncodedCharacters;
 
 #[test]
@@ -123,4 +123,25 @@ fn encoded_characters_deny_list() {
     // Traefik's default: everything allowed.
     let p = PathPolicy::new(true, Some(&EncodedCharacters::default()));
     assert_eq!(p.clean("/a%2fb").expect("allowed"), "/a%2Fb");
+}
+
+#[test]
+fn the_one_pass_check_agrees_with_the_substring_search() {
+    // Every path of up to six characters over the alphabet that matters.
+    let alphabet = [b'/', b'.', b'a'];
+    let mut paths = vec![Vec::new()];
+    for _ in 0..6 {
+        let longer: Vec<Vec<u8>> = paths
+            .iter()
+            .flat_map(|p| alphabet.iter().map(move |&c| [p.as_slice(), &[c]].concat()))
+            .collect();
+        paths.extend(longer.into_iter().filter(|p| p.len() <= 6));
+        paths.sort();
+        paths.dedup();
+    }
+    for p in paths {
+        let s = std::str::from_utf8(&p).expect("ascii");
+        let old = s.contains("//") || s.split('/').any(|x| x == "." || x == "..");
+        assert_eq!(needs_sanitize(&p), old, "{s:?}");
+    }
 }
