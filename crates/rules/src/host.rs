@@ -47,8 +47,10 @@ pub fn normalize_host(raw: &str) -> Cow<'_, str> {
             _ => host,
         }
     } else {
-        match host.split_once(':') {
-            Some((name, port)) if !port.contains(':') => name,
+        // Byte scans: a request's host is normalized for every request.
+        let b = host.as_bytes();
+        match b.iter().position(|&c| c == b':') {
+            Some(i) if !b[i + 1..].contains(&b':') => &host[..i],
             _ => host,
         }
     };
