@@ -84,6 +84,11 @@ impl Noted {
     pub(crate) const CONNECTION: Noted = Noted(1);
     pub(crate) const ACCEPT: Noted = Noted(1 << 1);
     pub(crate) const CONTENT_TYPE: Noted = Noted(1 << 2);
+    /// Exactly one `Host` field, whose value is a valid host: the authority is settled.
+    pub(crate) const HOST: Noted = Noted(1 << 3);
+    /// A field name with an underscore or a line over the per-line limit: the header checks
+    /// ([`crate::hygiene::check_headers`]) have something to do.
+    pub(crate) const UNUSUAL: Noted = Noted(1 << 4);
 
     /// Notes `name` if it is one of the fields kept track of.
     #[inline]
@@ -96,6 +101,11 @@ impl Noted {
         } else if name == CONTENT_TYPE {
             self.0 |= Self::CONTENT_TYPE.0;
         }
+    }
+
+    /// Adds `field` (one of the constants).
+    pub(crate) fn set(&mut self, field: Noted) {
+        self.0 |= field.0;
     }
 
     pub(crate) fn has(self, field: Noted) -> bool {

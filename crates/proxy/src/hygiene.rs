@@ -71,7 +71,7 @@ pub fn settle_authority(
 }
 
 /// Go's `httpguts.ValidHostHeader`: the characters of a reg-name, an IP literal and a port.
-fn valid_host(h: &[u8]) -> bool {
+pub(crate) fn valid_host(h: &[u8]) -> bool {
     h.iter().all(|&c| {
         c.is_ascii_alphanumeric()
             || matches!(

@@ -12,10 +12,11 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
-use http::header::{CONNECTION, CONTENT_LENGTH, EXPECT, TE, TRANSFER_ENCODING, UPGRADE};
+use http::header::{CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TE, TRANSFER_ENCODING, UPGRADE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, Version};
 
 use crate::body::{Inbound, Noted};
+use crate::hygiene::{MAX_HEADER_LINE, valid_host};
 
 /// hyper's `DEFAULT_MAX_HEADERS`: more header lines is an error (431) there.
 const MAX_HEADERS: usize = 100;
@@ -79,6 +80,7 @@ pub(super) fn parse(buf: &mut BytesMut, scratch: &mut Scratch) -> Head {
     scratch.fields.clear();
     let mut keep_alive = true;
     let mut noted = Noted::default();
+    let (mut hosts, mut host_ok) = (0u32, false);
     for h in req.headers.iter() {
         let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
             return decline(buf, len);
@@ -95,8 +97,18 @@ pub(super) fn parse(buf: &mut BytesMut, scratch: &mut Scratch) -> Head {
             keep_alive = false;
         }
         noted.note(&name);
+        if name == HOST {
+            hosts += 1;
+            host_ok = valid_host(h.value);
+        }
+        if h.name.len() + h.value.len() + 2 > MAX_HEADER_LINE || h.name.as_bytes().contains(&b'_') {
+            noted.set(Noted::UNUSUAL);
+        }
         let start = h.value.as_ptr() as usize - base;
         scratch.fields.push((name, start..start + h.value.len()));
+    }
+    if hosts == 1 && host_ok {
+        noted.set(Noted::HOST);
     }
     let head = buf.split_to(len).freeze();
     let Ok(uri) = Uri::from_maybe_shared(head.slice(target)) else {
@@ -190,6 +202,46 @@ mod tests {
                 (Noted::CONTENT_TYPE, CONTENT_TYPE),
             ] {
                 assert_eq!(noted.has(field), h.contains_key(&name), "{s:?}: {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn host_and_unusual_are_noted_as_the_general_checks_see_them() {
+        use crate::hygiene::{Underscores, check_headers, settle_authority};
+        let long = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\n\r\n",
+            "a".repeat(MAX_HEADER_LINE)
+        );
+        for s in [
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a.b:8080\r\nX_Y: 1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: \r\n\r\n",
+            "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
+            "GET http://y/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            long.as_str(),
+        ] {
+            let Head::Request(p) = parse_str(s).0 else {
+                panic!("{s:?} was not served")
+            };
+            let noted = p.req.body().noted().expect("the fast path notes");
+            let (mut parts, _) = p.req.into_parts();
+            let mut checked = parts.headers.clone();
+            let changes = check_headers(&mut checked, Underscores::Delete).is_err()
+                || checked.len() != parts.headers.len();
+            assert_eq!(noted.has(Noted::UNUSUAL), changes, "{s:?}");
+            if noted.has(Noted::HOST) {
+                let settled = settle_authority(parts.version, &parts.uri, &mut parts.headers);
+                assert_eq!(
+                    settled.ok().flatten().as_ref(),
+                    parts.headers.get(HOST),
+                    "{s:?}"
+                );
+            } else {
+                let settled = settle_authority(parts.version, &parts.uri, &mut parts.headers);
+                assert!(settled.is_err() || parts.uri.authority().is_some(), "{s:?}");
             }
         }
     }
