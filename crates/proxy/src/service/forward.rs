@@ -102,46 +102,57 @@ pub(crate) fn forward<'a>(
         }
         let span = ctx.trace.as_ref().and_then(|t| t.start(&mut req, target));
         let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
-        let sent = async {
-            let conn = match target.pool.acquire(crate::upstream::Want::of(&req)).await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    if e.not_sent() {
-                        *req.version_mut() = version;
-                        ctx.unsent.put(req);
+        // The exchange, as a block that ends in its result. Written out in both arms below:
+        // without a timeout it runs in this future itself; a separate future would be moved
+        // (all its bytes copied) into its `.await` every request.
+        macro_rules! exchange {
+            () => {
+                'send: {
+                    let conn = match target.pool.acquire(crate::upstream::Want::of(&req)).await {
+                        Ok(conn) => conn,
+                        Err(e) => {
+                            if e.not_sent() {
+                                *req.version_mut() = version;
+                                ctx.unsent.put(req);
+                            }
+                            break 'send Err(e);
+                        }
+                    };
+                    // The Host the backend sees: the one routed on (`passHostHeader`, the
+                    // default), else the server's address. A client without any (HTTP/1.0)
+                    // gets the server's address, as Go's transport sends.
+                    let kept = pass_host_header && ctx.host_is_authority;
+                    let routed = if kept {
+                        ctx.authority.clone()
+                    } else {
+                        pass_host_header
+                            .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
+                            .flatten()
+                    };
+                    let host =
+                        routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
+                    if target.h2c {
+                        // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113
+                        // §8.3.1).
+                        req.headers_mut().remove(HOST);
+                    } else if let Some(h) = &host
+                        && !kept
+                    {
+                        req.headers_mut().insert(HOST, h.clone());
                     }
-                    return Err(e);
+                    if let Err(e) = set_target(&mut req, target, host.as_ref()) {
+                        break 'send Err(e);
+                    }
+                    target.pool.send_on(conn, req, ctx.forwarded.as_ref()).await
                 }
             };
-            // The Host the backend sees: the one routed on (`passHostHeader`, the default), else
-            // the server's address. A client without any (HTTP/1.0) gets the server's address,
-            // as Go's transport sends.
-            let kept = pass_host_header && ctx.host_is_authority;
-            let routed = if kept {
-                ctx.authority.clone()
-            } else {
-                pass_host_header
-                    .then(|| req.headers().get(HOST).or(ctx.authority.as_ref()).cloned())
-                    .flatten()
-            };
-            let host = routed.or_else(|| HeaderValue::from_str(target.authority.as_str()).ok());
-            if target.h2c {
-                // HTTP/2 carries it as `:authority`, not as a `host` header (RFC 9113 §8.3.1).
-                req.headers_mut().remove(HOST);
-            } else if let Some(h) = &host
-                && !kept
-            {
-                req.headers_mut().insert(HOST, h.clone());
-            }
-            set_target(&mut req, target, host.as_ref())?;
-            target.pool.send_on(conn, req, ctx.forwarded.as_ref()).await
-        };
+        }
         let sent = match target.response_header_timeout {
-            Some(t) => tokio::time::timeout(t, sent)
+            Some(t) => tokio::time::timeout(t, async { exchange!() })
                 .await
                 .map_err(|_| ProxyError::Timeout)
                 .and_then(|r| r),
-            None => sent.await,
+            None => exchange!(),
         };
         if let Some(span) = span {
             match &sent {
