@@ -66,7 +66,16 @@ impl Service {
     /// future; composite services recurse through [`Service::serve`].
     pub async fn handle(&self, req: Request, ctx: &RequestCtx) -> Response {
         match self {
-            Service::LoadBalancer(lb) => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
+            Service::LoadBalancer(lb) => match lb.plain_pick() {
+                Some(Ok(target)) => forward::forward(req, target, lb.pass_host_header, ctx)
+                    .await
+                    .unwrap_or_else(|e| {
+                        lb.log_failure(target, &e);
+                        respond(&e)
+                    }),
+                Some(Err(e)) => respond(&e),
+                None => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
+            },
             other => other.serve(req, ctx).await,
         }
     }

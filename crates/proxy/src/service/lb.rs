@@ -144,27 +144,34 @@ impl LoadBalancer {
         req: Request,
         ctx: &RequestCtx,
     ) -> Result<Response, ProxyError> {
-        // The common case (wrr, no sticky cookie, no passive check) forwards directly; the
-        // others are boxed so that this future, moved with every request's, stays small.
+        match self.plain_pick() {
+            Some(Ok(target)) => forward::forward(req, target, self.pass_host_header, ctx)
+                .await
+                .inspect_err(|e| self.log_failure(target, e)),
+            Some(Err(e)) => Err(e),
+            // Boxed, so that this future, moved with every request's, stays small.
+            None => Box::pin(self.serve_with_options(req, ctx)).await,
+        }
+    }
+
+    /// The common case (wrr, no sticky cookie, no passive check): the server picked with no
+    /// future around it, so that the caller forwards from its own (a future level less, whose
+    /// bytes were copied into its `.await` every request).
+    /// `None`: the other strategies and options ([`Self::serve`]).
+    pub(crate) fn plain_pick(&self) -> Option<Result<&Target, ProxyError>> {
         if !matches!(self.strategy, Strategy::Wrr)
             || self.sticky.is_some()
             || self.passive.is_some()
         {
-            return Box::pin(self.serve_with_options(req, ctx)).await;
+            return None;
         }
         let t = &self.targets;
-        let i = self
-            .state
-            .pick(
-                t.len(),
-                |i| t[i].weight,
-                |i| t[i].up.load(Ordering::Relaxed),
-            )
-            .ok_or(ProxyError::NoServer)?;
-        let target = &t[i];
-        forward::forward(req, target, self.pass_host_header, ctx)
-            .await
-            .inspect_err(|e| self.log_failure(target, e))
+        let i = self.state.pick(
+            t.len(),
+            |i| t[i].weight,
+            |i| t[i].up.load(Ordering::Relaxed),
+        );
+        Some(i.map(|i| &t[i]).ok_or(ProxyError::NoServer))
     }
 
     /// Strategies other than wrr, sticky cookies, passive health checks.
@@ -230,7 +237,7 @@ impl LoadBalancer {
 
     /// The line Traefik's proxy error handler writes: a refused backend certificate at error
     /// level (it needs fixing), other upstream failures at debug (they come and go).
-    fn log_failure(&self, target: &Target, e: &ProxyError) {
+    pub(crate) fn log_failure(&self, target: &Target, e: &ProxyError) {
         let status = e.status();
         let (service, server) = (&self.name, &target.url);
         match e {
