@@ -174,6 +174,14 @@ impl LoadBalancer {
         Some(i.map(|i| &t[i]).ok_or(ProxyError::NoServer))
     }
 
+    /// The response to a plain forward: a failure is logged against its server and answered.
+    pub(crate) fn answer(&self, target: &Target, sent: Result<Response, ProxyError>) -> Response {
+        sent.unwrap_or_else(|e| {
+            self.log_failure(target, &e);
+            respond(&e)
+        })
+    }
+
     /// Strategies other than wrr, sticky cookies, passive health checks.
     async fn serve_with_options(
         &self,
