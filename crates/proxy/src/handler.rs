@@ -11,6 +11,7 @@ use http::request::Parts;
 use tokio::sync::watch;
 use waygate_rules::{normalize_host, routing_path};
 
+use crate::Body;
 use crate::accesslog::Logged;
 use crate::body::{ClientBody, Inbound, Noted};
 use crate::entrypoint::{ConnGuard, ServedBody};
@@ -21,7 +22,6 @@ use crate::middleware::{ClientCerts, Flow, Held, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
 use crate::service::RequestCtx;
 use crate::table::{EntryPointTable, RuntimeTable};
-use crate::{Body, Response};
 
 /// The connection a request arrived on.
 #[derive(Debug)]
@@ -95,10 +95,240 @@ pub(crate) fn handle(
         let mut obs = crate::metrics::observe(&table, conn, &req, started);
         // The entry point's span: empty unless the router (or entry point) traces.
         let mut trace = crate::trace::Traced::default();
-        let mut resp = route_and_serve(
-            req, conn, table, started, &mut held, &mut log, &mut obs, &mut trace,
-        )
-        .await;
+        // Routing and serving, written out here rather than awaited as a future of their own
+        // (whose bytes were copied into its `.await` every request); `break 'served` is
+        // their early answer. The observers are borrowed for the block.
+        let mut resp = 'served: {
+            let (held, log, obs, trace) = (&mut held, &mut log, &mut obs, &mut trace);
+            let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
+                break 'served respond(&ProxyError::NoRoute);
+            };
+            let (mut parts, incoming) = req.into_parts();
+            let noted = incoming.noted();
+            let (authority, chunked) = match check_head(&mut parts, ep, noted) {
+                Ok(x) => x,
+                Err(e) => break 'served respond(&e),
+            };
+            let body = match incoming {
+                Inbound::Hyper(incoming) if !http_body::Body::is_end_stream(&incoming) => {
+                    let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
+                    if chunked && let Err(e) = body.read_ahead().await {
+                        break 'served respond(&ProxyError::ClientBody(e.to_string()));
+                    }
+                    Body::Client(body)
+                }
+                _ => Body::Empty,
+            };
+            let mut req = http::Request::from_parts(parts, body);
+            let router = {
+                let host =
+                    normalize_host(authority.as_ref().map_or("", |a| a.to_str().unwrap_or("")));
+                let Ok(path) = routing_path(req.uri().path()) else {
+                    break 'served respond(&ProxyError::BadRequest(
+                        "invalid percent-encoding in the path",
+                    ));
+                };
+                let view = waygate_rules::Request {
+                    method: req.method().as_str(),
+                    host: &host,
+                    path: &path,
+                    query: req.uri().query().unwrap_or(""),
+                    headers: req.headers(),
+                    client_ip: Some(conn.remote.ip()),
+                };
+                // TLS routers serve only TLS connections, the others only plain ones.
+                let routes = if conn.tls.is_some() {
+                    &ep.tls_routes
+                } else {
+                    &ep.routes
+                };
+                match routes.find(&view) {
+                    Some(r) => {
+                        if let Some(o) = obs {
+                            o.routed(r.metrics.as_ref());
+                        }
+                        r.clone()
+                    }
+                    None => {
+                        // Before the forwarded headers are rewritten: the client's, as they came.
+                        let (log_cfg, host) = (ep.log.as_deref(), authority.as_ref());
+                        log.begin(log_cfg, &req, conn, started, host, true);
+                        trace.begin(
+                            ep.trace.as_ref(),
+                            &req,
+                            (conn.remote, &conn.client_ip_value),
+                            authority.as_ref(),
+                            None,
+                        );
+                        break 'served respond(&ProxyError::NoRoute);
+                    }
+                }
+            };
+
+            // `Upgrade: h2c` asks to switch this connection to HTTP/2; the gateway answers in
+            // HTTP/1.1 instead (allowed by RFC 9110) rather than tunnelling it to one backend. The
+            // fast path's requests have no `Upgrade` (it leaves those to hyper): no lookups.
+            let upgrade = noted.is_none()
+                && match req.headers().get(UPGRADE) {
+                    Some(v) if v.as_bytes().eq_ignore_ascii_case(b"h2c") => {
+                        req.headers_mut().remove(UPGRADE);
+                        req.headers_mut().remove("http2-settings");
+                        false
+                    }
+                    Some(_) => true,
+                    None => false,
+                };
+            let websocket = upgrade
+                && req
+                    .headers()
+                    .get(UPGRADE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+            let facts = RequestFacts {
+                client_ip: conn.remote.ip(),
+                tls: conn.tls.is_some(),
+                websocket,
+                host: authority.as_ref(),
+                server: &conn.server_name,
+                client_ip_value: &conn.client_ip_value,
+            };
+            // Nothing reads the forwarded headers before the request leaves (no middleware, no
+            // upgrade, no captured request headers): an untrusted client's request gets them
+            // written with its head rather than inserted into its map (`forwarded::Deferred`).
+            let defer = router.chain.is_empty()
+                && !upgrade
+                && router.log.as_ref().is_none_or(|l| !l.shows_headers())
+                && router
+                    .trace
+                    .as_ref()
+                    .is_none_or(|t| !t.captures_request_headers());
+            let deferred = if defer {
+                ep.forwarded
+                    .defer(req.headers_mut(), &facts, &conn.forwarded_lines)
+            } else {
+                None
+            };
+            let trusted = deferred.is_none() && ep.forwarded.rewrite(req.headers_mut(), &facts);
+            let connection = Noted::may_have(noted, Noted::CONNECTION);
+            ep.forwarded
+                .strip_hop_by_hop(req.headers_mut(), upgrade, connection);
+            log.begin(
+                router.log.as_deref(),
+                &req,
+                conn,
+                started,
+                authority.as_ref(),
+                trusted,
+            );
+            trace.begin(
+                router.trace.as_ref(),
+                &req,
+                (conn.remote, &conn.client_ip_value),
+                authority.as_ref(),
+                deferred.as_ref().map(Deferred::proto),
+            );
+
+            let mw_ctx = MwCtx {
+                tls: conn.tls.is_some(),
+                remote: canonical(conn.remote.ip()),
+            };
+            // `passTLSClientCert` reads the chain: passed on mTLS connections to its routers only.
+            if let Some(tls) = &conn.tls
+                && !tls.client_certificates.is_empty()
+                && router.chain.iter().any(|m| m.wants_client_certs())
+            {
+                let certs = ClientCerts(tls.client_certificates.clone().into());
+                req.extensions_mut().insert(certs);
+            }
+            let last = router.chain.len().wrapping_sub(1);
+            // A `retry` last in the chain whose tries the service step runs itself.
+            let mut tries = None;
+            for (i, mw) in router.chain.iter().enumerate() {
+                trace.middleware(i);
+                if i == last {
+                    tries = mw.service_tries(&req);
+                    if tries.is_some() {
+                        break;
+                    }
+                }
+                let mut flow = mw.request(&mut req, mw_ctx);
+                if let Flow::Wait(pending) = flow {
+                    flow = pending.await;
+                }
+                // `ClientUsername`, if an authentication middleware named the client.
+                log.take_username(&mut req);
+                match flow {
+                    // A pending decision never resolves to another wait.
+                    Flow::Next | Flow::Wait(_) => {}
+                    Flow::Hold(slot) => held.push(slot),
+                    // Boxed: the timer stays out of every request's future.
+                    Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
+                    Flow::Respond(mut resp) => {
+                        for m in router.chain[..i].iter().rev() {
+                            m.response(&mut resp, mw_ctx);
+                        }
+                        router.stats.record(resp.status(), started.elapsed());
+                        break 'served resp;
+                    }
+                    // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
+                    Flow::Wrap => {
+                        trace.service();
+                        let around = Around {
+                            chain: &router.chain,
+                            service: &router.service,
+                            mw_ctx,
+                            ctx: service_ctx(conn, authority, upgrade, false, log, trace),
+                            forwarded: &ep.forwarded,
+                            client_ip_value: &conn.client_ip_value,
+                        };
+                        if let Some(o) = obs {
+                            o.reached_service();
+                        }
+                        let mut resp = around::run(around, i, req, held).await;
+                        for m in router.chain[..i].iter().rev() {
+                            m.response(&mut resp, mw_ctx);
+                        }
+                        router.stats.record(resp.status(), started.elapsed());
+                        break 'served resp;
+                    }
+                }
+            }
+            // As Traefik's proxy does when forwarding: middlewares saw the header without it.
+            if deferred.is_none() {
+                ep.forwarded
+                    .append_client(req.headers_mut(), &conn.client_ip_value);
+            }
+            trace.service();
+            // No middleware ran: the chain is empty.
+            let untouched = router.chain.is_empty();
+            let mut ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
+            ctx.forwarded = deferred;
+            if let Some(o) = obs {
+                o.reached_service();
+            }
+            let mut resp = loop {
+                let resp = match router.service.plain_target() {
+                    Some((lb, Ok(target))) => {
+                        let sent = crate::service::forward_plain(lb, target, req, &ctx).await;
+                        lb.answer(target, sent)
+                    }
+                    Some((_, Err(e))) => respond(&e),
+                    None => router.service.handle(req, &ctx).await,
+                };
+                let Some((again, wait)) = tries.as_mut().and_then(|t| t.again(&resp, &ctx)) else {
+                    break resp;
+                };
+                if let Some(wait) = wait {
+                    Box::pin(tokio::time::sleep(wait)).await;
+                }
+                req = again;
+            };
+            for mw in router.chain.iter().rev() {
+                mw.response(&mut resp, mw_ctx);
+            }
+            router.stats.record(resp.status(), started.elapsed());
+            resp
+        };
         if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS {
             conn.guard.upgraded(std::mem::take(&mut held));
         }
@@ -114,248 +344,6 @@ pub(crate) fn handle(
         log.wrap(resp)
             .map(|body| ServedBody::new(body, token.holding(held), h2, started).observed(obs))
     }
-}
-
-// The request's observers (log, metrics, trace) are separate arguments: each is one
-// `None` check for routers that do not use it.
-#[allow(clippy::too_many_arguments)]
-async fn route_and_serve(
-    req: http::Request<Inbound>,
-    conn: &ConnCtx,
-    table: Arc<RuntimeTable>,
-    started: tokio::time::Instant,
-    held: &mut Held,
-    log: &mut Logged,
-    obs: &mut Option<Box<crate::metrics::Observation>>,
-    trace: &mut crate::trace::Traced,
-) -> Response {
-    let Some((_, ep)) = table.entry_points.get(conn.entry_point) else {
-        return respond(&ProxyError::NoRoute);
-    };
-    let (mut parts, incoming) = req.into_parts();
-    let noted = incoming.noted();
-    let (authority, chunked) = match check_head(&mut parts, ep, noted) {
-        Ok(x) => x,
-        Err(e) => return respond(&e),
-    };
-    let body = match incoming {
-        Inbound::Hyper(incoming) if !http_body::Body::is_end_stream(&incoming) => {
-            let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
-            if chunked && let Err(e) = body.read_ahead().await {
-                return respond(&ProxyError::ClientBody(e.to_string()));
-            }
-            Body::Client(body)
-        }
-        _ => Body::Empty,
-    };
-    let mut req = http::Request::from_parts(parts, body);
-    let router = {
-        let host = normalize_host(authority.as_ref().map_or("", |a| a.to_str().unwrap_or("")));
-        let Ok(path) = routing_path(req.uri().path()) else {
-            return respond(&ProxyError::BadRequest(
-                "invalid percent-encoding in the path",
-            ));
-        };
-        let view = waygate_rules::Request {
-            method: req.method().as_str(),
-            host: &host,
-            path: &path,
-            query: req.uri().query().unwrap_or(""),
-            headers: req.headers(),
-            client_ip: Some(conn.remote.ip()),
-        };
-        // TLS routers serve only TLS connections, the others only plain ones.
-        let routes = if conn.tls.is_some() {
-            &ep.tls_routes
-        } else {
-            &ep.routes
-        };
-        match routes.find(&view) {
-            Some(r) => {
-                if let Some(o) = obs {
-                    o.routed(r.metrics.as_ref());
-                }
-                r.clone()
-            }
-            None => {
-                // Before the forwarded headers are rewritten: the client's, as they came.
-                let (log_cfg, host) = (ep.log.as_deref(), authority.as_ref());
-                log.begin(log_cfg, &req, conn, started, host, true);
-                trace.begin(
-                    ep.trace.as_ref(),
-                    &req,
-                    (conn.remote, &conn.client_ip_value),
-                    authority.as_ref(),
-                    None,
-                );
-                return respond(&ProxyError::NoRoute);
-            }
-        }
-    };
-
-    // `Upgrade: h2c` asks to switch this connection to HTTP/2; the gateway answers in
-    // HTTP/1.1 instead (allowed by RFC 9110) rather than tunnelling it to one backend. The
-    // fast path's requests have no `Upgrade` (it leaves those to hyper): no lookups.
-    let upgrade = noted.is_none()
-        && match req.headers().get(UPGRADE) {
-            Some(v) if v.as_bytes().eq_ignore_ascii_case(b"h2c") => {
-                req.headers_mut().remove(UPGRADE);
-                req.headers_mut().remove("http2-settings");
-                false
-            }
-            Some(_) => true,
-            None => false,
-        };
-    let websocket = upgrade
-        && req
-            .headers()
-            .get(UPGRADE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let facts = RequestFacts {
-        client_ip: conn.remote.ip(),
-        tls: conn.tls.is_some(),
-        websocket,
-        host: authority.as_ref(),
-        server: &conn.server_name,
-        client_ip_value: &conn.client_ip_value,
-    };
-    // Nothing reads the forwarded headers before the request leaves (no middleware, no
-    // upgrade, no captured request headers): an untrusted client's request gets them
-    // written with its head rather than inserted into its map (`forwarded::Deferred`).
-    let defer = router.chain.is_empty()
-        && !upgrade
-        && router.log.as_ref().is_none_or(|l| !l.shows_headers())
-        && router
-            .trace
-            .as_ref()
-            .is_none_or(|t| !t.captures_request_headers());
-    let deferred = if defer {
-        ep.forwarded
-            .defer(req.headers_mut(), &facts, &conn.forwarded_lines)
-    } else {
-        None
-    };
-    let trusted = deferred.is_none() && ep.forwarded.rewrite(req.headers_mut(), &facts);
-    let connection = Noted::may_have(noted, Noted::CONNECTION);
-    ep.forwarded
-        .strip_hop_by_hop(req.headers_mut(), upgrade, connection);
-    log.begin(
-        router.log.as_deref(),
-        &req,
-        conn,
-        started,
-        authority.as_ref(),
-        trusted,
-    );
-    trace.begin(
-        router.trace.as_ref(),
-        &req,
-        (conn.remote, &conn.client_ip_value),
-        authority.as_ref(),
-        deferred.as_ref().map(Deferred::proto),
-    );
-
-    let mw_ctx = MwCtx {
-        tls: conn.tls.is_some(),
-        remote: canonical(conn.remote.ip()),
-    };
-    // `passTLSClientCert` reads the chain: passed on mTLS connections to its routers only.
-    if let Some(tls) = &conn.tls
-        && !tls.client_certificates.is_empty()
-        && router.chain.iter().any(|m| m.wants_client_certs())
-    {
-        let certs = ClientCerts(tls.client_certificates.clone().into());
-        req.extensions_mut().insert(certs);
-    }
-    let last = router.chain.len().wrapping_sub(1);
-    // A `retry` last in the chain whose tries the service step runs itself.
-    let mut tries = None;
-    for (i, mw) in router.chain.iter().enumerate() {
-        trace.middleware(i);
-        if i == last {
-            tries = mw.service_tries(&req);
-            if tries.is_some() {
-                break;
-            }
-        }
-        let mut flow = mw.request(&mut req, mw_ctx);
-        if let Flow::Wait(pending) = flow {
-            flow = pending.await;
-        }
-        // `ClientUsername`, if an authentication middleware named the client.
-        log.take_username(&mut req);
-        match flow {
-            // A pending decision never resolves to another wait.
-            Flow::Next | Flow::Wait(_) => {}
-            Flow::Hold(slot) => held.push(slot),
-            // Boxed: the timer stays out of every request's future.
-            Flow::Delay(wait) => Box::pin(tokio::time::sleep(wait)).await,
-            Flow::Respond(mut resp) => {
-                for m in router.chain[..i].iter().rev() {
-                    m.response(&mut resp, mw_ctx);
-                }
-                router.stats.record(resp.status(), started.elapsed());
-                return resp;
-            }
-            // `circuitBreaker`, `retry`, `buffering`: the rest runs inside them (boxed).
-            Flow::Wrap => {
-                trace.service();
-                let around = Around {
-                    chain: &router.chain,
-                    service: &router.service,
-                    mw_ctx,
-                    ctx: service_ctx(conn, authority, upgrade, false, log, trace),
-                    forwarded: &ep.forwarded,
-                    client_ip_value: &conn.client_ip_value,
-                };
-                if let Some(o) = obs {
-                    o.reached_service();
-                }
-                let mut resp = around::run(around, i, req, held).await;
-                for m in router.chain[..i].iter().rev() {
-                    m.response(&mut resp, mw_ctx);
-                }
-                router.stats.record(resp.status(), started.elapsed());
-                return resp;
-            }
-        }
-    }
-    // As Traefik's proxy does when forwarding: middlewares saw the header without it.
-    if deferred.is_none() {
-        ep.forwarded
-            .append_client(req.headers_mut(), &conn.client_ip_value);
-    }
-    trace.service();
-    // No middleware ran: the chain is empty.
-    let untouched = router.chain.is_empty();
-    let mut ctx = service_ctx(conn, authority, upgrade, untouched, log, trace);
-    ctx.forwarded = deferred;
-    if let Some(o) = obs {
-        o.reached_service();
-    }
-    let mut resp = loop {
-        let resp = match router.service.plain_target() {
-            Some((lb, Ok(target))) => {
-                let sent = crate::service::forward_plain(lb, target, req, &ctx).await;
-                lb.answer(target, sent)
-            }
-            Some((_, Err(e))) => respond(&e),
-            None => router.service.handle(req, &ctx).await,
-        };
-        let Some((again, wait)) = tries.as_mut().and_then(|t| t.again(&resp, &ctx)) else {
-            break resp;
-        };
-        if let Some(wait) = wait {
-            Box::pin(tokio::time::sleep(wait)).await;
-        }
-        req = again;
-    };
-    for mw in router.chain.iter().rev() {
-        mw.response(&mut resp, mw_ctx);
-    }
-    router.stats.record(resp.status(), started.elapsed());
-    resp
 }
 
 /// What the service stage needs to know about the request. `untouched`: no middleware
