@@ -143,7 +143,20 @@ pub(crate) fn forward<'a>(
                     if let Err(e) = set_target(&mut req, target, host.as_ref()) {
                         break 'send Err(e);
                     }
-                    target.pool.send_on(conn, req, ctx.forwarded.as_ref()).await
+                    // The fast path's exchange is awaited here: send_on's future, moved into
+                    // its `.await`, copied all its bytes every request.
+                    let fwd = ctx.forwarded.as_ref();
+                    match conn.into_h1() {
+                        Ok((c, reused)) => {
+                            let sent = c.send(&req, fwd).await;
+                            match target.pool.h1_answer(sent, reused, &mut req) {
+                                Ok(resp) => Ok(resp),
+                                Err(None) => Box::pin(target.pool.send_fresh(req, fwd)).await,
+                                Err(Some(e)) => Err(e),
+                            }
+                        }
+                        Err(conn) => target.pool.send_on(conn, req, fwd).await,
+                    }
                 }
             };
         }

@@ -154,19 +154,14 @@ impl Pool {
                 f.insert(req.headers_mut());
             }
             match conn {
-                Conn::H1(conn, reused) => match conn.send(&req, forwarded).await {
-                    Ok((head, mut conn)) => {
-                        conn.recycle(std::mem::take(req.headers_mut()));
-                        return Ok(self.respond(head, conn));
-                    }
-                    Err(SendError::NotWritten(e)) if reused => {
-                        debug!(addr = %self.addr, error = %e, "reused connection was closed; sending on a new one");
-                    }
-                    Err(SendError::Closed(e)) if reused && may_repeat(&req) => {
-                        debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
-                    }
-                    Err(e) => return Err(e.into()),
-                },
+                Conn::H1(conn, reused) => {
+                    let sent = conn.send(&req, forwarded).await;
+                    return match self.h1_answer(sent, reused, &mut req) {
+                        Ok(resp) => Ok(resp),
+                        Err(None) => Box::pin(self.send_fresh(req, forwarded)).await,
+                        Err(Some(e)) => Err(e),
+                    };
+                }
                 Conn::Http2(send) => return Box::pin(self.send_on_h2(send, req)).await,
                 Conn::Fresh(mut conn) => {
                     return match conn.try_send_request(req).await {
@@ -199,6 +194,44 @@ impl Pool {
                     }
                 }
             }
+            self.send_fresh(req, forwarded).await
+        }
+    }
+
+    /// The fast path's answer to `sent` (a request on one of its connections): the response,
+    /// or `Err(None)` when the request goes out again on a fresh connection
+    /// ([`Self::send_fresh`]: a reused connection the server had closed), or the error.
+    pub(crate) fn h1_answer(
+        self: &Arc<Self>,
+        sent: Result<(super::h1::Head, Box<H1Conn>), SendError>,
+        reused: bool,
+        req: &mut Request,
+    ) -> Result<http::Response<Body>, Option<ProxyError>> {
+        match sent {
+            Ok((head, mut conn)) => {
+                conn.recycle(std::mem::take(req.headers_mut()));
+                Ok(self.respond(head, conn))
+            }
+            Err(SendError::NotWritten(e)) if reused => {
+                debug!(addr = %self.addr, error = %e, "reused connection was closed; sending on a new one");
+                Err(None)
+            }
+            Err(SendError::Closed(e)) if reused && may_repeat(req) => {
+                debug!(addr = %self.addr, error = %e, "reused connection was closed; retrying on a new one");
+                Err(None)
+            }
+            Err(e) => Err(Some(e.into())),
+        }
+    }
+
+    /// Sends `req` on a new connection (the fast path's when it can take the request).
+    #[allow(clippy::manual_async_fn)] // an `async fn` would keep the request twice
+    pub(crate) fn send_fresh<'a>(
+        self: &'a Arc<Self>,
+        mut req: Request,
+        forwarded: Option<&'a Deferred>,
+    ) -> impl Future<Output = Result<http::Response<Body>, ProxyError>> + Send + 'a {
+        async move {
             if self.tls.is_none() && Want::of(&req).fast {
                 let conn = H1Conn::new(Box::pin(self.dial()).await?);
                 let (head, mut conn) = conn.send(&req, forwarded).await?;
@@ -453,6 +486,17 @@ pub(crate) enum Conn {
     Reused(http1::SendRequest<Body>),
     Fresh(http1::SendRequest<Body>),
     Http2(http2::SendRequest<Body>),
+}
+
+impl Conn {
+    /// A fast-path connection and whether it was reused, for a caller that exchanges on it
+    /// from its own future ([`Pool::h1_answer`]); any other comes back.
+    pub(crate) fn into_h1(self) -> Result<(Box<H1Conn>, bool), Conn> {
+        match self {
+            Conn::H1(conn, reused) => Ok((conn, reused)),
+            other => Err(other),
+        }
+    }
 }
 
 /// A connection just made.
