@@ -108,7 +108,14 @@ pub(crate) fn forward<'a>(
         macro_rules! exchange {
             () => {
                 'send: {
-                    let conn = match target.pool.acquire(crate::upstream::Want::of(&req)).await {
+                    let want = crate::upstream::Want::of(&req);
+                    // An idle connection is taken with no future around it (acquire's was
+                    // moved into its `.await` every request).
+                    let acquired = match target.pool.idle_fast(want) {
+                        Some(conn) => Ok(conn),
+                        None => target.pool.acquire(want).await,
+                    };
+                    let conn = match acquired {
                         Ok(conn) => conn,
                         Err(e) => {
                             if e.not_sent() {

@@ -81,18 +81,27 @@ impl Pool {
         self.send_on(conn, req, None).await
     }
 
+    /// What [`Self::acquire`] takes first when it is there, with no future around it: an
+    /// idle fast-path connection for a request that may take the fast path.
+    pub(crate) fn idle_fast(&self, want: Want) -> Option<Conn> {
+        if self.h2c || self.tls.is_some() || !want.fast {
+            return None;
+        }
+        self.checkout_h1().map(|conn| Conn::H1(conn, true))
+    }
+
     /// A connection for `req`, before anything of it is written: an idle HTTP/1.1 one, the
     /// shared HTTP/2 one, or a new one. Its failures (dial, TLS handshake) left nothing of
     /// the request (`forward` hands the request back for `retry` then). A request asking
     /// for an upgrade needs HTTP/1.1 (as in Go) and hyper's client.
     pub(crate) async fn acquire(self: &Arc<Self>, want: Want) -> Result<Conn, ProxyError> {
         let http1_only = want.upgrade;
+        if let Some(conn) = self.idle_fast(want) {
+            return Ok(conn);
+        }
         if !self.h2c && self.tls.is_none() {
             if want.fast {
-                return Ok(match self.checkout_h1() {
-                    Some(conn) => Conn::H1(conn, true),
-                    None => Conn::H1(H1Conn::new(Box::pin(self.dial()).await?), false),
-                });
+                return Ok(Conn::H1(H1Conn::new(Box::pin(self.dial()).await?), false));
             }
             if let Some(conn) = self.checkout() {
                 return Ok(Conn::Reused(conn));
