@@ -307,14 +307,7 @@ pub(crate) fn handle(
                 o.reached_service();
             }
             let mut resp = loop {
-                let resp = match router.service.plain_target() {
-                    Some((lb, Ok(target))) => {
-                        let sent = crate::service::forward_plain(lb, target, req, &ctx).await;
-                        lb.answer(target, sent)
-                    }
-                    Some((_, Err(e))) => respond(&e),
-                    None => router.service.handle(req, &ctx).await,
-                };
+                let resp = crate::service::handle_inline!(router.service, req, &ctx);
                 let Some((again, wait)) = tries.as_mut().and_then(|t| t.again(&resp, &ctx)) else {
                     break resp;
                 };

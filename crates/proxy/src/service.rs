@@ -59,6 +59,24 @@ pub struct PingState {
 
 type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 
+/// [`Service::handle`]'s body, written out in the caller's own future: a plain load balancer
+/// (wrr, no sticky cookie, no passive check) forwards from there, one future level less
+/// than awaiting `handle` (whose bytes were copied into its `.await` every request). The
+/// router's service stage uses it (`handler.rs`); `handle` is this for everyone else.
+macro_rules! handle_inline {
+    ($service:expr, $req:expr, $ctx:expr) => {
+        match $service.plain_target() {
+            Some((lb, Ok(target))) => {
+                let sent = $crate::service::forward_plain(lb, target, $req, $ctx).await;
+                lb.answer(target, sent)
+            }
+            Some((_, Err(e))) => $crate::rescue::respond(&e),
+            None => $service.handle_other($req, $ctx).await,
+        }
+    };
+}
+pub(crate) use handle_inline;
+
 /// Forwards to the server [`Service::plain_target`] gave; the caller awaits this future
 /// itself and answers with [`LoadBalancer::answer`].
 pub(crate) fn forward_plain<'a>(
@@ -76,22 +94,18 @@ impl Service {
     /// Serves the request. A load balancer (the common case) is served without boxing a
     /// future; composite services recurse through [`Service::serve`].
     pub async fn handle(&self, req: Request, ctx: &RequestCtx) -> Response {
+        handle_inline!(self, req, ctx)
+    }
+
+    /// [`Service::handle`] for all but a plain load balancer ([`handle_inline`]).
+    pub(crate) async fn handle_other(&self, req: Request, ctx: &RequestCtx) -> Response {
         match self {
-            Service::LoadBalancer(lb) => match lb.plain_pick() {
-                Some(Ok(target)) => {
-                    let sent = forward::forward(req, target, lb.pass_host_header, ctx).await;
-                    lb.answer(target, sent)
-                }
-                Some(Err(e)) => respond(&e),
-                None => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
-            },
+            Service::LoadBalancer(lb) => lb.serve(req, ctx).await.unwrap_or_else(|e| respond(&e)),
             other => other.serve(req, ctx).await,
         }
     }
 
-    /// The common case's server ([`LoadBalancer::plain_pick`]), for a caller that forwards
-    /// from its own future ([`forward_plain`]) rather than awaiting [`Service::handle`]'s:
-    /// one future level less, whose bytes were copied into its `.await` every request.
+    /// The common case's server ([`LoadBalancer::plain_pick`]), for [`handle_inline`].
     pub(crate) fn plain_target(&self) -> Option<(&LoadBalancer, Result<&Target, ProxyError>)> {
         match self {
             Service::LoadBalancer(lb) => lb.plain_pick().map(|t| (lb, t)),
