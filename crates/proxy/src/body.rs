@@ -4,6 +4,7 @@
 //! answered 400/408, never 502.
 
 mod client;
+mod h2_recv;
 pub mod spool;
 
 use std::pin::Pin;
@@ -14,6 +15,7 @@ use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 
 pub use self::client::ClientBody;
+pub(crate) use self::h2_recv::H2Recv;
 
 /// A request or response body.
 #[derive(Debug, Default)]
@@ -42,7 +44,7 @@ pub enum Body {
 }
 
 /// A request body as a server hands it to the handler: none (the HTTP/1.1 server fast path
-/// serves only requests without one) or hyper's.
+/// serves only requests without one), hyper's (HTTP/1.1) or the HTTP/2 server's.
 #[derive(Debug)]
 pub(crate) enum Inbound {
     /// A request the HTTP/1.1 server fast path read (`entrypoint/h1/parse.rs`): it has no
@@ -51,6 +53,7 @@ pub(crate) enum Inbound {
     /// others it has, so the stages before the middlewares look them up only when there.
     Fast(Noted),
     Hyper(Incoming),
+    H2(H2Recv),
 }
 
 /// Fields the fast path's parser saw while it filled the header map (no lookups).
@@ -66,6 +69,7 @@ impl Inbound {
         match self {
             Inbound::Fast(_) => 0,
             Inbound::Hyper(b) => http_body::Body::size_hint(b).exact().unwrap_or(0),
+            Inbound::H2(b) => http_body::Body::size_hint(b).exact().unwrap_or(0),
         }
     }
 
@@ -73,7 +77,7 @@ impl Inbound {
     pub(crate) fn noted(&self) -> Option<Noted> {
         match self {
             Inbound::Fast(n) => Some(*n),
-            Inbound::Hyper(_) => None,
+            Inbound::Hyper(_) | Inbound::H2(_) => None,
         }
     }
 }
@@ -129,6 +133,10 @@ pub enum BodyError {
     /// long) or the client went away mid-body.
     #[error("client request body: {0}")]
     Client(hyper::Error),
+    /// The client's HTTP/2 request body failed (the stream was reset, the connection broke,
+    /// the body did not match its `Content-Length`).
+    #[error("client request body: {0}")]
+    ClientH2(h2::Error),
     /// The client did not send its whole request body within `readTimeout`.
     #[error("the client did not send its request body within readTimeout")]
     ReadTimeout,

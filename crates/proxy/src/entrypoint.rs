@@ -3,9 +3,11 @@
 //! connection (`guard`). Entry points with TCP routers or `proxyProtocol` decide where each
 //! connection goes first (`dispatch`).
 
+mod date;
 mod dispatch;
 mod guard;
 mod h1;
+mod http2;
 mod listen;
 mod prefixed;
 mod serve;

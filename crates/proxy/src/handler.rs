@@ -49,6 +49,9 @@ pub(crate) struct ConnCtx {
     pub(crate) guard: Arc<ConnGuard>,
     /// Turns true when the gateway shuts down (upgraded tunnels close then).
     pub(crate) drain: watch::Receiver<bool>,
+    /// HTTP/2: a response said `Connection: close` (the keep-alive limits): the connection
+    /// ends gracefully (GOAWAY), as Go's HTTP/2 server ends it.
+    pub(crate) goaway: std::sync::atomic::AtomicBool,
 }
 
 /// `transport.keepAliveMaxRequests` / `keepAliveMaxTime` (0 = unlimited).
@@ -112,6 +115,13 @@ pub(crate) fn handle(
             let body = match incoming {
                 Inbound::Hyper(incoming) if !http_body::Body::is_end_stream(&incoming) => {
                     let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
+                    if chunked && let Err(e) = body.read_ahead().await {
+                        break 'served respond(&ProxyError::ClientBody(e.to_string()));
+                    }
+                    Body::Client(body)
+                }
+                Inbound::H2(recv) if !http_body::Body::is_end_stream(&recv) => {
+                    let mut body = ClientBody::h2(recv, conn.guard.timeouts.read, started);
                     if chunked && let Err(e) = body.read_ahead().await {
                         break 'served respond(&ProxyError::ClientBody(e.to_string()));
                     }

@@ -130,3 +130,105 @@ async fn h2c_client_to_http1_backend_and_back() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("GET / HTTP/2.0"), "{}", r.body);
 }
+
+/// The gateway's HTTP/2 server polls a connection's streams on the connection's task: a
+/// slow stream must not hold the others, bodies larger than the windows must flow both ways
+/// (the request's window given back as it is forwarded, the response's sent as the client
+/// opens it), and a stream the client resets must leave the connection serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn h2c_streams_of_one_connection_are_served_side_by_side() {
+    const BIG: usize = 3 * 1024 * 1024;
+    let a = backend("a").await;
+    let gw = Gw::start(LOCAL_EP, &route(&a.url()));
+    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    let (send, conn) = hyper::client::conn::http2::handshake(
+        TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2 handshake");
+    tokio::spawn(conn);
+    let get = |path: &str| {
+        http::Request::get(format!("http://h2.test{path}"))
+            .body(Full::new(Bytes::new()))
+            .expect("req")
+    };
+
+    // A slow stream first, then a fast one (3 MiB down, three times the window) beside it.
+    let mut slow_send = send.clone();
+    let slow_req = get("/?wait=3s");
+    let slow = tokio::spawn(async move { slow_send.send_request(slow_req).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut fast_send = send.clone();
+    let resp = fast_send
+        .send_request(get(&format!("/data?size={BIG}")))
+        .await
+        .expect("fast response");
+    assert_eq!(resp.status(), 200);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(body.len(), BIG);
+    assert!(
+        !slow.is_finished(),
+        "the fast stream waited for the slow one"
+    );
+
+    // 3 MiB up and echoed back down on the same connection.
+    let up: Vec<u8> = (0..BIG).map(|i| (i % 251) as u8).collect();
+    let req = http::Request::post("http://h2.test/echo")
+        .body(Full::new(Bytes::from(up.clone())))
+        .expect("req");
+    let mut echo_send = send.clone();
+    let resp = echo_send.send_request(req).await.expect("echo response");
+    assert_eq!(resp.status(), 200);
+    let back = resp.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(back.len(), up.len());
+    assert!(back == up, "the echoed body differs");
+
+    // A stream the client gives up on (hyper resets it when the response is dropped).
+    let mut reset_send = send.clone();
+    let waiting = reset_send.send_request(get("/?wait=5s"));
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(200), waiting).await;
+    assert!(gave_up.is_err(), "the 5 s request answered early");
+    let mut after = send.clone();
+    let resp = after.send_request(get("/")).await.expect("after the reset");
+    assert_eq!(resp.status(), 200);
+
+    let slow = slow.await.expect("join").expect("slow response");
+    assert_eq!(slow.status(), 200);
+}
+
+/// `keepAliveMaxRequests` on HTTP/2: the response that reaches the limit ends the
+/// connection gracefully (GOAWAY, then close), as Go's HTTP/2 server ends it when a handler
+/// says `Connection: close`; the header itself never reaches the client.
+#[tokio::test(flavor = "multi_thread")]
+async fn h2c_connection_ends_after_keep_alive_max_requests() {
+    let a = backend("a").await;
+    let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      keepAliveMaxRequests: 2\n";
+    let gw = Gw::start(st, &route(&a.url()));
+    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
+        .await
+        .expect("connect");
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2 handshake");
+    let conn = tokio::spawn(conn);
+    for _ in 0..2 {
+        let req = http::Request::get("http://h2.test/")
+            .body(Full::new(Bytes::new()))
+            .expect("req");
+        let resp = send.send_request(req).await.expect("response");
+        assert_eq!(resp.status(), 200);
+        assert!(!resp.headers().contains_key("connection"));
+        resp.into_body().collect().await.expect("body");
+    }
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), conn).await;
+    assert!(
+        ended.is_ok(),
+        "the connection stayed open after its last request"
+    );
+}

@@ -12,7 +12,7 @@ use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
 use tokio::time::{Instant, Sleep};
 
-use super::BodyError;
+use super::{BodyError, H2Recv};
 
 /// How much of a chunked body is read ahead before forwarding starts.
 const READ_AHEAD_BYTES: usize = 64 * 1024;
@@ -23,11 +23,46 @@ const READ_AHEAD_TURNS: usize = 8;
 #[derive(Debug)]
 pub struct ClientBody {
     ahead: VecDeque<Frame<Bytes>>,
-    inner: Incoming,
+    inner: Stream,
     /// The body ended while reading ahead.
     ended: bool,
     /// `readTimeout` from the start of the request; `None` when unbounded or already done.
     deadline: Option<Pin<Box<Sleep>>>,
+}
+
+/// Whose server read the body: hyper's (HTTP/1.1) or the gateway's HTTP/2 server.
+#[derive(Debug)]
+enum Stream {
+    Hyper(Incoming),
+    H2(H2Recv),
+}
+
+// === impl Stream ===
+
+impl Stream {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        match self {
+            Stream::Hyper(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::Client),
+            Stream::H2(b) => Pin::new(b).poll_frame(cx).map_err(BodyError::ClientH2),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Stream::Hyper(b) => b.is_end_stream(),
+            Stream::H2(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Stream::Hyper(b) => b.size_hint(),
+            Stream::H2(b) => b.size_hint(),
+        }
+    }
 }
 
 // === impl ClientBody ===
@@ -35,6 +70,15 @@ pub struct ClientBody {
 impl ClientBody {
     /// `started` is when the request's head was read.
     pub fn new(inner: Incoming, read_timeout: Option<Duration>, started: Instant) -> Self {
+        Self::of(Stream::Hyper(inner), read_timeout, started)
+    }
+
+    /// [`ClientBody::new`] of a body read by the gateway's HTTP/2 server.
+    pub(crate) fn h2(inner: H2Recv, read_timeout: Option<Duration>, started: Instant) -> Self {
+        Self::of(Stream::H2(inner), read_timeout, started)
+    }
+
+    fn of(inner: Stream, read_timeout: Option<Duration>, started: Instant) -> Self {
         let deadline = read_timeout
             .filter(|_| !inner.is_end_stream())
             .map(|t| Box::pin(tokio::time::sleep_until(started + t)));
@@ -56,7 +100,7 @@ impl ClientBody {
         while !self.ended && buffered < READ_AHEAD_BYTES && turns < READ_AHEAD_TURNS {
             let polled = {
                 let mut cx = Context::from_waker(Waker::noop());
-                Pin::new(&mut self.inner).poll_frame(&mut cx)
+                self.inner.poll_frame(&mut cx)
             };
             match polled {
                 Poll::Ready(Some(Ok(frame))) => {
@@ -64,7 +108,7 @@ impl ClientBody {
                     self.ahead.push_back(frame);
                     progressed = true;
                 }
-                Poll::Ready(Some(Err(e))) => return Err(BodyError::Client(e)),
+                Poll::Ready(Some(Err(e))) => return Err(e),
                 Poll::Ready(None) => self.ended = true,
                 Poll::Pending if progressed => {
                     // Let the connection decode what is buffered, then look again.
@@ -94,8 +138,8 @@ impl http_body::Body for ClientBody {
             self.deadline = None;
             return Poll::Ready(None);
         }
-        match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(BodyError::Client(e)))),
+        match self.inner.poll_frame(cx) {
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
             Poll::Ready(None) => {
                 self.deadline = None;
                 Poll::Ready(None)

@@ -12,7 +12,6 @@
 //! head, write and stall timers and the response backpressure are the same on both paths.
 //! As in hyper, a client that closes its side while its request is served cancels it.
 
-mod date;
 mod encode;
 mod parse;
 mod write;

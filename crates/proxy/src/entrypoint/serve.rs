@@ -5,6 +5,7 @@
 //! backpressure) and closes gracefully on idle timeout or shutdown.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -23,16 +24,12 @@ use super::Bound;
 use super::dispatch::ProxyTrust;
 use super::guard::{ConnGuard, GuardedIo, Timeouts};
 use super::h1;
+use super::http2;
 use super::prefixed::Prefixed;
 use crate::body::Inbound;
 use crate::handler::{ConnCtx, handle};
 use crate::table::RuntimeTable;
 use crate::tls::{TLS_HANDSHAKE, TlsInfo, handshake};
-
-/// Per-stream send buffer of HTTP/2 responses (hyper's default is 400 KiB): with up to
-/// `maxConcurrentStreams` streams a client that stops reading could otherwise pin that much
-/// per stream.
-const H2_SEND_BUFFER: usize = 64 * 1024;
 
 /// Server settings derived from the entry point's static configuration.
 #[derive(Debug, Clone)]
@@ -203,10 +200,11 @@ pub(crate) async fn serve(
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_send_buf_size(H2_SEND_BUFFER)
+        .max_send_buf_size(http2::SEND_BUFFER)
         .max_concurrent_streams(settings.max_concurrent_streams);
     let shared = Arc::new(Shared {
         builder,
+        h2: http2::builder(settings.max_concurrent_streams),
         settings,
         tables,
         name: bound.name.clone().into(),
@@ -240,7 +238,11 @@ pub(crate) async fn serve(
 
 /// What every connection of an entry point shares.
 pub(super) struct Shared {
+    /// HTTP/1.1 after the fast path hands a connection over (and HTTP/2 whose preface came
+    /// in pieces the fast path could not tell).
     builder: auto::Builder<TokioExecutor>,
+    /// HTTP/2: the gateway's own server on h2.
+    h2: h2::server::Builder,
     pub(super) settings: ServeSettings,
     pub(super) tables: Arc<ArcSwap<RuntimeTable>>,
     name: Arc<str>,
@@ -346,6 +348,7 @@ pub(super) fn conn_ctx(
         keep_alive: settings.keep_alive,
         guard: Arc::new(ConnGuard::new(settings.timeouts)),
         drain,
+        goaway: Default::default(),
     })
 }
 
@@ -406,6 +409,16 @@ where
             }
         }
     };
+    if h2_by_alpn || replay.starts_with(http2::PREFACE) {
+        let io = Prefixed::new(replay.into(), io);
+        let server = http2::Server::new(&shared.h2, io, conn, shared.tables.clone());
+        let shutdown = |s: Pin<&mut http2::Server<_>>| s.get_mut().graceful_shutdown();
+        supervise(
+            server, shutdown, remote, &guard, drain, idle, draining, closing,
+        )
+        .await;
+        return;
+    }
     let io = Prefixed::new(replay.into(), io);
     let tables = shared.tables.clone();
     let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
@@ -425,9 +438,32 @@ where
     let connection = shared
         .builder
         .serve_connection_with_upgrades(TokioIo::new(io), svc);
+    let shutdown = |c: Pin<&mut _>| auto::UpgradeableConnection::graceful_shutdown(c);
+    supervise(
+        connection, shutdown, remote, &guard, drain, idle, draining, closing,
+    )
+    .await;
+}
+
+/// Serves `connection` to its end: closes it gracefully on idle timeout or when the gateway
+/// drains, and stops waiting once it is quiet at shutdown.
+#[allow(clippy::too_many_arguments)] // the connection's state, handed over
+async fn supervise<C, E>(
+    connection: C,
+    shutdown: impl Fn(Pin<&mut C>),
+    remote: SocketAddr,
+    guard: &ConnGuard,
+    mut drain: watch::Receiver<bool>,
+    mut idle: Pin<&mut impl Future<Output = ()>>,
+    mut draining: bool,
+    mut closing: bool,
+) where
+    C: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
     let mut connection = std::pin::pin!(connection);
     if draining || closing {
-        connection.as_mut().graceful_shutdown();
+        shutdown(connection.as_mut());
     }
     let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
     loop {
@@ -441,14 +477,14 @@ where
             }
             _ = drain.wait_for(|d| *d), if !draining => {
                 if !closing {
-                    connection.as_mut().graceful_shutdown();
+                    shutdown(connection.as_mut());
                 }
                 closing = true;
                 draining = true;
             }
             () = &mut idle, if !closing => {
                 debug!(%remote, "idle timeout: closing the connection");
-                connection.as_mut().graceful_shutdown();
+                shutdown(connection.as_mut());
                 closing = true;
             }
             // A client that does not finish the goodbye (an HTTP/2 client that never acks

@@ -501,6 +501,7 @@ fn is_stale(e: &hyper::Error) -> bool {
 fn upstream_error(e: &hyper::Error) -> ProxyError {
     match crate::body::BodyError::find(e) {
         Some(crate::body::BodyError::Client(c)) => return ProxyError::ClientBody(c.to_string()),
+        Some(crate::body::BodyError::ClientH2(c)) => return ProxyError::ClientBody(c.to_string()),
         Some(crate::body::BodyError::ReadTimeout) => return ProxyError::ClientTimeout,
         Some(crate::body::BodyError::Malformed(m)) => return ProxyError::ClientBody(m.to_string()),
         _ => {}

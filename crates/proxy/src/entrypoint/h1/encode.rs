@@ -8,8 +8,8 @@
 use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRAILER, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::date;
 use super::parse::has_token;
+use crate::entrypoint::date;
 
 /// What the body's `size_hint` and `is_end_stream` say (hyper's `BodyLength`, `None` for
 /// a body that is already complete).
