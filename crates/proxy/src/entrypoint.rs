@@ -3,6 +3,7 @@
 //! connection (`guard`). Entry points with TCP routers or `proxyProtocol` decide where each
 //! connection goes first (`dispatch`).
 
+mod aside;
 mod date;
 mod dispatch;
 mod guard;

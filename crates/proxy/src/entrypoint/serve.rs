@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -21,6 +22,7 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Bound;
+use super::aside::Aside;
 use super::dispatch::ProxyTrust;
 use super::guard::{ConnGuard, GuardedIo, Timeouts};
 use super::h1;
@@ -384,21 +386,36 @@ where
             &phase,
         );
         let mut fast = std::pin::pin!(fast);
+        let aside = Aside::new();
+        let mut drained = std::pin::pin!(drain.wait_for(|d| *d));
         loop {
-            tokio::select! {
-                biased;
-                ended = fast.as_mut() => match ended {
-                    h1::Ended::Closed => return,
-                    h1::Ended::Handover(bytes) => break bytes,
-                },
-                _ = drain.wait_for(|d| *d), if !draining => {
+            let woke = std::future::poll_fn(|cx| {
+                if let Poll::Ready(ended) = fast.as_mut().poll(cx) {
+                    return Poll::Ready(Woke::Conn(ended));
+                }
+                aside.poll(cx, |side| {
+                    if !draining && drained.as_mut().poll(side).is_ready() {
+                        return Poll::Ready(Woke::Drain);
+                    }
+                    if !closing && idle.as_mut().poll(side).is_ready() {
+                        return Poll::Ready(Woke::Idle);
+                    }
+                    Poll::Pending
+                })
+            })
+            .await;
+            aside.renew();
+            match woke {
+                Woke::Conn(h1::Ended::Closed) => return,
+                Woke::Conn(h1::Ended::Handover(bytes)) => break bytes,
+                Woke::Drain => {
                     draining = true;
                     if phase.reading() {
                         return;
                     }
                     phase.close_after_response();
                 }
-                () = &mut idle, if !closing => {
+                Woke::Idle => {
                     closing = true;
                     if phase.reading() {
                         debug!(%remote, "idle timeout: closing the connection");
@@ -406,6 +423,7 @@ where
                     }
                     phase.close_after_response();
                 }
+                Woke::Quiet => {}
             }
         }
     };
@@ -466,35 +484,65 @@ async fn supervise<C, E>(
         shutdown(connection.as_mut());
     }
     let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
+    let aside = Aside::new();
+    let mut drained = std::pin::pin!(drain.wait_for(|d| *d));
     loop {
-        tokio::select! {
-            biased;
-            ended = connection.as_mut() => {
+        let woke = std::future::poll_fn(|cx| {
+            if let Poll::Ready(ended) = connection.as_mut().poll(cx) {
+                return Poll::Ready(Woke::Conn(ended));
+            }
+            aside.poll(cx, |side| {
+                if !draining && drained.as_mut().poll(side).is_ready() {
+                    return Poll::Ready(Woke::Drain);
+                }
+                if !closing && idle.as_mut().poll(side).is_ready() {
+                    return Poll::Ready(Woke::Idle);
+                }
+                // A client that does not finish the goodbye (an HTTP/2 client that never
+                // acks the GOAWAY ping) cannot hold the shutdown once it has nothing in
+                // flight.
+                if draining && quiet.as_mut().poll(side).is_ready() {
+                    return Poll::Ready(Woke::Quiet);
+                }
+                Poll::Pending
+            })
+        })
+        .await;
+        aside.renew();
+        match woke {
+            Woke::Conn(ended) => {
                 if let Err(e) = ended {
                     debug!(%remote, error = %e, "connection ended with an error");
                 }
                 break;
             }
-            _ = drain.wait_for(|d| *d), if !draining => {
+            Woke::Drain => {
                 if !closing {
                     shutdown(connection.as_mut());
                 }
                 closing = true;
                 draining = true;
             }
-            () = &mut idle, if !closing => {
+            Woke::Idle => {
                 debug!(%remote, "idle timeout: closing the connection");
                 shutdown(connection.as_mut());
                 closing = true;
             }
-            // A client that does not finish the goodbye (an HTTP/2 client that never acks
-            // the GOAWAY ping) cannot hold the shutdown once it has nothing in flight.
-            () = &mut quiet, if draining => {
+            Woke::Quiet => {
                 debug!(%remote, "shutting down: closing an idle connection");
                 break;
             }
         }
     }
+}
+
+/// What woke a connection's task: the connection (with its outcome), or one of the side
+/// futures ([`Aside`]).
+enum Woke<T> {
+    Conn(T),
+    Drain,
+    Idle,
+    Quiet,
 }
 
 /// How long a connection with nothing in flight may take to close by itself at shutdown.
