@@ -131,15 +131,20 @@ fn strip_connection_fields(headers: &mut HeaderMap) -> bool {
         return false;
     };
     let mut close = false;
+    let mut others = false;
     // The fields `Connection` names are this hop's too.
     if let Ok(listed) = listed.to_str() {
         for name in listed.split(',').map(str::trim) {
             if name.eq_ignore_ascii_case("close") {
                 close = true;
             } else {
+                others = true;
                 headers.remove(name);
             }
         }
+    }
+    if others || !close {
+        warn!("Connection header illegal in HTTP/2: connection");
     }
     close
 }
@@ -150,23 +155,23 @@ fn strip_connection_fields(headers: &mut HeaderMap) -> bool {
 /// end. A body that fails resets the stream.
 async fn pipe(body: ServedBody, mut tx: SendStream<Bytes>) {
     let mut body = pin!(body);
-    // A chunk waiting for window, and whether it is the last.
-    let mut held: Option<(Bytes, bool)> = None;
+    // A chunk (not the last) waiting for window.
+    let mut held: Option<Bytes> = None;
     poll_fn(|cx| {
         loop {
-            if let Some((data, last)) = held.take() {
+            if let Some(data) = held.take() {
                 while tx.capacity() == 0 {
                     match tx.poll_capacity(cx) {
                         Poll::Ready(Some(Ok(0))) => {}
                         Poll::Ready(Some(Ok(_))) => break,
                         Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(()),
                         Poll::Pending => {
-                            held = Some((data, last));
+                            held = Some(data);
                             return reset_or_pending(&mut tx, cx);
                         }
                     }
                 }
-                if tx.send_data(data, last).is_err() || last {
+                if tx.send_data(data, false).is_err() {
                     return Poll::Ready(());
                 }
                 continue;
@@ -188,7 +193,7 @@ async fn pipe(body: ServedBody, mut tx: SendStream<Bytes>) {
                         }
                         // A minimal claim; h2 raises it to the chunk's length when sent.
                         tx.reserve_capacity(1);
-                        held = Some((data, last));
+                        held = Some(data);
                     }
                     Err(frame) => {
                         if let Ok(trailers) = frame.into_trailers() {
