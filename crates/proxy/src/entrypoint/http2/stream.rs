@@ -8,7 +8,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use h2::server::SendResponse;
@@ -37,13 +37,13 @@ pub(super) fn serve(
     conn: Arc<ConnCtx>,
     table: Arc<RuntimeTable>,
 ) -> Served {
+    let length = content_length(req.headers());
+    let req = req.map(|recv| Inbound::H2(H2Recv::new(recv, length)));
     // The box is taken first and the future written into it (built on the stack and then
-    // boxed, all its kilobytes were copied).
+    // boxed, all its kilobytes were copied). The steps after the handler are plain
+    // functions polled from this future, not futures of their own moved into it.
     let boxed = Box::write(Box::new_uninit(), async move {
         let mut respond = respond;
-        let (parts, recv) = req.into_parts();
-        let length = content_length(&parts.headers);
-        let req = Request::from_parts(parts, Inbound::H2(H2Recv::new(recv, length)));
         let mut handled = pin!(handle(req, &conn, table));
         let answered = poll_fn(|cx| {
             if let Poll::Ready(resp) = handled.as_mut().poll(cx) {
@@ -59,9 +59,13 @@ pub(super) fn serve(
             }
         })
         .await;
-        if let Some(resp) = answered {
-            send(resp, respond, &conn).await;
-        }
+        let Some(resp) = answered else { return };
+        let Some((body, mut tx)) = send_head(resp, &mut respond, &conn) else {
+            return;
+        };
+        let mut body = pin!(body);
+        let mut held = None;
+        poll_fn(|cx| pipe(body.as_mut(), &mut tx, &mut held, cx)).await;
     });
     Box::into_pin(boxed)
 }
@@ -72,8 +76,13 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
     std::str::from_utf8(v.as_bytes()).ok()?.parse().ok()
 }
 
-/// Sends the response's head, then its body.
-async fn send(resp: Response<ServedBody>, mut respond: SendResponse<Bytes>, conn: &ConnCtx) {
+/// Sends the response's head; returns its body and stream unless the head ended the
+/// response (or could not be sent).
+fn send_head(
+    resp: Response<ServedBody>,
+    respond: &mut SendResponse<Bytes>,
+    conn: &ConnCtx,
+) -> Option<(ServedBody, SendStream<Bytes>)> {
     let (mut head, body) = resp.into_parts();
     if strip_connection_fields(&mut head.headers) {
         conn.goaway.store(true, Ordering::Relaxed);
@@ -88,15 +97,12 @@ async fn send(resp: Response<ServedBody>, mut respond: SendResponse<Bytes>, conn
     {
         v.insert(HeaderValue::from(len));
     }
-    let tx = match respond.send_response(Response::from_parts(head, ()), end) {
-        Ok(tx) => tx,
+    match respond.send_response(Response::from_parts(head, ()), end) {
+        Ok(tx) => (!end).then_some((body, tx)),
         Err(e) => {
             debug!(error = %e, "the response head could not be sent");
-            return;
+            None
         }
-    };
-    if !end {
-        pipe(body, tx).await;
     }
 }
 
@@ -152,75 +158,75 @@ fn strip_connection_fields(headers: &mut HeaderMap) -> bool {
 /// Sends `body` on `tx`: a chunk at a time, each once the stream has window for it (so a
 /// client that stops reading holds one chunk, not the whole body), the last one at once
 /// (h2 sends it as the window allows); the trailers, or an empty END_STREAM frame, at the
-/// end. A body that fails resets the stream.
-async fn pipe(body: ServedBody, mut tx: SendStream<Bytes>) {
-    let mut body = pin!(body);
-    // A chunk (not the last) waiting for window.
-    let mut held: Option<Bytes> = None;
-    poll_fn(|cx| {
-        loop {
-            if let Some(data) = held.take() {
-                while tx.capacity() == 0 {
-                    match tx.poll_capacity(cx) {
-                        Poll::Ready(Some(Ok(0))) => {}
-                        Poll::Ready(Some(Ok(_))) => break,
-                        Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(()),
-                        Poll::Pending => {
-                            held = Some(data);
-                            return reset_or_pending(&mut tx, cx);
-                        }
+/// end. A body that fails resets the stream. `held`: a chunk (not the last) waiting for
+/// window. `Ready` when the response is over.
+fn pipe(
+    mut body: Pin<&mut ServedBody>,
+    tx: &mut SendStream<Bytes>,
+    held: &mut Option<Bytes>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    loop {
+        if let Some(data) = held.take() {
+            while tx.capacity() == 0 {
+                match tx.poll_capacity(cx) {
+                    Poll::Ready(Some(Ok(0))) => {}
+                    Poll::Ready(Some(Ok(_))) => break,
+                    Poll::Ready(Some(Err(_)) | None) => return Poll::Ready(()),
+                    Poll::Pending => {
+                        *held = Some(data);
+                        return reset_or_pending(tx, cx);
                     }
                 }
-                if tx.send_data(data, false).is_err() {
-                    return Poll::Ready(());
-                }
-                continue;
             }
-            // The next chunk is taken before any window is claimed (claiming first can
-            // starve another stream of a peer that only updates an exhausted window).
-            match body.as_mut().poll_frame(cx) {
-                Poll::Pending => return reset_or_pending(&mut tx, cx),
-                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                    Ok(data) => {
-                        let last = body.is_end_stream();
-                        // The last chunk (or an empty one) goes now: h2 holds it until the
-                        // window allows, and there is no next chunk to bound.
-                        if last || data.is_empty() {
-                            if tx.send_data(data, last).is_err() || last {
-                                return Poll::Ready(());
-                            }
-                            continue;
-                        }
-                        // A minimal claim; h2 raises it to the chunk's length when sent.
-                        tx.reserve_capacity(1);
-                        held = Some(data);
-                    }
-                    Err(frame) => {
-                        if let Ok(trailers) = frame.into_trailers() {
-                            tx.reserve_capacity(0);
-                            let _ = tx.send_trailers(trailers);
+            if tx.send_data(data, false).is_err() {
+                return Poll::Ready(());
+            }
+            continue;
+        }
+        // The next chunk is taken before any window is claimed (claiming first can starve
+        // another stream of a peer that only updates an exhausted window).
+        match body.as_mut().poll_frame(cx) {
+            Poll::Pending => return reset_or_pending(tx, cx),
+            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                Ok(data) => {
+                    let last = body.is_end_stream();
+                    // The last chunk (or an empty one) goes now: h2 holds it until the
+                    // window allows, and there is no next chunk to bound.
+                    if last || data.is_empty() {
+                        if tx.send_data(data, last).is_err() || last {
                             return Poll::Ready(());
                         }
+                        continue;
                     }
-                },
-                Poll::Ready(Some(Err(e))) => {
-                    debug!(error = %e, "response body failed: resetting the stream");
-                    tx.send_reset(Reason::INTERNAL_ERROR);
-                    return Poll::Ready(());
+                    // A minimal claim; h2 raises it to the chunk's length when sent.
+                    tx.reserve_capacity(1);
+                    *held = Some(data);
                 }
-                Poll::Ready(None) => {
-                    let _ = tx.send_data(Bytes::new(), true);
-                    return Poll::Ready(());
+                Err(frame) => {
+                    if let Ok(trailers) = frame.into_trailers() {
+                        tx.reserve_capacity(0);
+                        let _ = tx.send_trailers(trailers);
+                        return Poll::Ready(());
+                    }
                 }
+            },
+            Poll::Ready(Some(Err(e))) => {
+                debug!(error = %e, "response body failed: resetting the stream");
+                tx.send_reset(Reason::INTERNAL_ERROR);
+                return Poll::Ready(());
+            }
+            Poll::Ready(None) => {
+                let _ = tx.send_data(Bytes::new(), true);
+                return Poll::Ready(());
             }
         }
-    })
-    .await;
+    }
 }
 
 /// While the response waits (for its body or for window): `Pending`, with the waker
 /// registered for the client's reset, which ends the response (`Ready`).
-fn reset_or_pending(tx: &mut SendStream<Bytes>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+fn reset_or_pending(tx: &mut SendStream<Bytes>, cx: &mut Context<'_>) -> Poll<()> {
     match tx.poll_reset(cx) {
         Poll::Ready(reason) => {
             debug!(?reason, "stream reset by the client during its response");
