@@ -73,6 +73,23 @@ impl Inbound {
         }
     }
 
+    /// The body to forward, read under `readTimeout` from `started`; `None` when the
+    /// request has none (or it has already ended).
+    pub(crate) fn into_client(
+        self,
+        read_timeout: Option<std::time::Duration>,
+        started: tokio::time::Instant,
+    ) -> Option<ClientBody> {
+        use http_body::Body as _;
+        match self {
+            Inbound::Hyper(b) if !b.is_end_stream() => {
+                Some(ClientBody::new(b, read_timeout, started))
+            }
+            Inbound::H2(b) if !b.is_end_stream() => Some(ClientBody::h2(b, read_timeout, started)),
+            _ => None,
+        }
+    }
+
     /// What the fast path noted of the head; `None` for hyper's requests (look up).
     pub(crate) fn noted(&self) -> Option<Noted> {
         match self {

@@ -13,7 +13,7 @@ use waygate_rules::{normalize_host, routing_path};
 
 use crate::Body;
 use crate::accesslog::Logged;
-use crate::body::{ClientBody, Inbound, Noted};
+use crate::body::{Inbound, Noted};
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{Deferred, RequestFacts, canonical};
 use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
@@ -112,22 +112,14 @@ pub(crate) fn handle(
                 Ok(x) => x,
                 Err(e) => break 'served respond(&e),
             };
-            let body = match incoming {
-                Inbound::Hyper(incoming) if !http_body::Body::is_end_stream(&incoming) => {
-                    let mut body = ClientBody::new(incoming, conn.guard.timeouts.read, started);
+            let body = match incoming.into_client(conn.guard.timeouts.read, started) {
+                Some(mut body) => {
                     if chunked && let Err(e) = body.read_ahead().await {
                         break 'served respond(&ProxyError::ClientBody(e.to_string()));
                     }
                     Body::Client(body)
                 }
-                Inbound::H2(recv) if !http_body::Body::is_end_stream(&recv) => {
-                    let mut body = ClientBody::h2(recv, conn.guard.timeouts.read, started);
-                    if chunked && let Err(e) = body.read_ahead().await {
-                        break 'served respond(&ProxyError::ClientBody(e.to_string()));
-                    }
-                    Body::Client(body)
-                }
-                _ => Body::Empty,
+                None => Body::Empty,
             };
             let mut req = http::Request::from_parts(parts, body);
             let router = {
