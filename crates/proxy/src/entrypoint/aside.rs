@@ -1,9 +1,11 @@
 //! What a connection's task waits on beside the connection itself (the gateway draining,
-//! the idle timer, the quiet timer at shutdown): polled only when one of them woke the
-//! task, not on every wake of the connection. A request wakes a connection's task twice
-//! or more (the client's bytes, the upstream's answer); polling a watch channel and a timer
-//! each time cost about 500 instructions a request.
+//! the idle timer, the quiet timer at shutdown: [`Sides`]): polled only when one of them
+//! woke the task ([`Aside`]), not on every wake of the connection. A request wakes a
+//! connection's task twice or more (the client's bytes, the upstream's answer); polling a
+//! watch channel and a timer each time cost about 500 instructions a request.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -68,18 +70,81 @@ impl Aside {
     }
 }
 
+/// What a connection's task waits on beside the connection: the gateway draining, the
+/// idle timer and (once the HTTP server serves) the quiet timer at shutdown, polled through
+/// [`Aside`] only when they woke the task.
+pub(super) struct Sides<'a, D, I, Q> {
+    pub(super) aside: Aside,
+    pub(super) drained: Pin<&'a mut D>,
+    pub(super) idle: Pin<&'a mut I>,
+    pub(super) quiet: Option<Pin<&'a mut Q>>,
+}
+
+impl<D: Future, I: Future<Output = ()>, Q: Future<Output = ()>> Sides<'_, D, I, Q> {
+    /// The connection `conn` ending, or a side future that has not fired yet (`draining`
+    /// and `closing` say which have: a finished future is not polled again).
+    pub(super) async fn next<T>(
+        &mut self,
+        mut conn: Pin<&mut impl Future<Output = T>>,
+        draining: bool,
+        closing: bool,
+    ) -> Woke<T> {
+        let Self {
+            aside,
+            drained,
+            idle,
+            quiet,
+        } = self;
+        let woke = std::future::poll_fn(|cx| {
+            if let Poll::Ready(ended) = conn.as_mut().poll(cx) {
+                return Poll::Ready(Woke::Conn(ended));
+            }
+            aside.poll(cx, |side| {
+                if !draining && drained.as_mut().poll(side).is_ready() {
+                    return Poll::Ready(Woke::Drain);
+                }
+                if !closing && idle.as_mut().poll(side).is_ready() {
+                    return Poll::Ready(Woke::Idle);
+                }
+                if draining
+                    && let Some(quiet) = quiet
+                    && quiet.as_mut().poll(side).is_ready()
+                {
+                    return Poll::Ready(Woke::Quiet);
+                }
+                Poll::Pending
+            })
+        })
+        .await;
+        aside.renew();
+        woke
+    }
+}
+
+/// What woke a connection's task: the connection (with its outcome), or one of the side
+/// futures ([`Sides`]).
+pub(super) enum Woke<T> {
+    Conn(T),
+    Drain,
+    Idle,
+    Quiet,
+}
+
+/// A waker that counts its wakes, for the tests of this module and of `http2::wake`.
+#[cfg(test)]
+pub(super) struct Count(pub(super) std::sync::atomic::AtomicUsize);
+
+#[cfg(test)]
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 
     /// One poll of `aside`; returns the side waker when the side futures were polled.
     fn poll(aside: &Aside, cx: &Context<'_>) -> Option<Waker> {

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::Poll;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -22,7 +21,7 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, debug_span, warn};
 
 use super::Bound;
-use super::aside::Aside;
+use super::aside::{Aside, Sides, Woke};
 use super::dispatch::ProxyTrust;
 use super::guard::{ConnGuard, GuardedIo, Timeouts};
 use super::h1;
@@ -386,25 +385,14 @@ where
             &phase,
         );
         let mut fast = std::pin::pin!(fast);
-        let aside = Aside::new();
-        let mut drained = std::pin::pin!(drain.wait_for(|d| *d));
+        let mut sides = Sides {
+            aside: Aside::new(),
+            drained: std::pin::pin!(drain.wait_for(|d| *d)),
+            idle: idle.as_mut(),
+            quiet: None::<Pin<&mut std::future::Pending<()>>>,
+        };
         loop {
-            let woke = std::future::poll_fn(|cx| {
-                if let Poll::Ready(ended) = fast.as_mut().poll(cx) {
-                    return Poll::Ready(Woke::Conn(ended));
-                }
-                aside.poll(cx, |side| {
-                    if !draining && drained.as_mut().poll(side).is_ready() {
-                        return Poll::Ready(Woke::Drain);
-                    }
-                    if !closing && idle.as_mut().poll(side).is_ready() {
-                        return Poll::Ready(Woke::Idle);
-                    }
-                    Poll::Pending
-                })
-            })
-            .await;
-            aside.renew();
+            let woke = sides.next(fast.as_mut(), draining, closing).await;
             match woke {
                 Woke::Conn(h1::Ended::Closed) => return,
                 Woke::Conn(h1::Ended::Handover(bytes)) => break bytes,
@@ -472,7 +460,7 @@ async fn supervise<C, E>(
     remote: SocketAddr,
     guard: &ConnGuard,
     mut drain: watch::Receiver<bool>,
-    mut idle: Pin<&mut impl Future<Output = ()>>,
+    idle: Pin<&mut impl Future<Output = ()>>,
     mut draining: bool,
     mut closing: bool,
 ) where
@@ -483,32 +471,16 @@ async fn supervise<C, E>(
     if draining || closing {
         shutdown(connection.as_mut());
     }
-    let mut quiet = std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN));
-    let aside = Aside::new();
-    let mut drained = std::pin::pin!(drain.wait_for(|d| *d));
+    let mut sides = Sides {
+        aside: Aside::new(),
+        drained: std::pin::pin!(drain.wait_for(|d| *d)),
+        idle,
+        // A client that does not finish the goodbye (an HTTP/2 client that never acks the
+        // GOAWAY ping) cannot hold the shutdown once it has nothing in flight.
+        quiet: Some(std::pin::pin!(guard.quiet_for(QUIET_AT_SHUTDOWN))),
+    };
     loop {
-        let woke = std::future::poll_fn(|cx| {
-            if let Poll::Ready(ended) = connection.as_mut().poll(cx) {
-                return Poll::Ready(Woke::Conn(ended));
-            }
-            aside.poll(cx, |side| {
-                if !draining && drained.as_mut().poll(side).is_ready() {
-                    return Poll::Ready(Woke::Drain);
-                }
-                if !closing && idle.as_mut().poll(side).is_ready() {
-                    return Poll::Ready(Woke::Idle);
-                }
-                // A client that does not finish the goodbye (an HTTP/2 client that never
-                // acks the GOAWAY ping) cannot hold the shutdown once it has nothing in
-                // flight.
-                if draining && quiet.as_mut().poll(side).is_ready() {
-                    return Poll::Ready(Woke::Quiet);
-                }
-                Poll::Pending
-            })
-        })
-        .await;
-        aside.renew();
+        let woke = sides.next(connection.as_mut(), draining, closing).await;
         match woke {
             Woke::Conn(ended) => {
                 if let Err(e) = ended {
@@ -534,15 +506,6 @@ async fn supervise<C, E>(
             }
         }
     }
-}
-
-/// What woke a connection's task: the connection (with its outcome), or one of the side
-/// futures ([`Aside`]).
-enum Woke<T> {
-    Conn(T),
-    Drain,
-    Idle,
-    Quiet,
 }
 
 /// How long a connection with nothing in flight may take to close by itself at shutdown.

@@ -113,15 +113,8 @@ impl Wake for Side {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entrypoint::aside::Count;
     use std::sync::atomic::AtomicUsize;
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 
     #[test]
     fn wakes_while_polling_are_noted_and_others_wake_the_task() {
