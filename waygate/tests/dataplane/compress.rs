@@ -457,14 +457,7 @@ async fn the_access_log_gzip_ratio_compares_origin_and_downstream_sizes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_h2c_client_gets_the_same_encoding() {
     let (gw, _) = start().await;
-    let tcp = TcpStream::connect(gw.addrs["web"]).await.expect("connect");
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2 handshake");
-    tokio::spawn(conn);
+    let (mut send, _conn) = crate::support::h2c(gw.addrs["web"]).await;
     for coding in ["gzip", "br", "zstd"] {
         let req = http::Request::get("http://c.test/text")
             .header("accept-encoding", coding)

@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -105,16 +104,7 @@ async fn h2c_client_to_http1_backend_and_back() {
     );
     let gw = Gw::start(LOCAL_EP, &dynamic);
     // HTTP/2 prior knowledge from the client (`:authority` = h1.test); HTTP/1.1 to the backend.
-    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2 handshake");
-    tokio::spawn(conn);
+    let (mut send, _conn) = crate::support::h2c(gw.addrs["web"]).await;
     let req = http::Request::get("http://h1.test/")
         .body(Full::new(Bytes::new()))
         .expect("req");
@@ -140,16 +130,7 @@ async fn h2c_streams_of_one_connection_are_served_side_by_side() {
     const BIG: usize = 3 * 1024 * 1024;
     let a = backend("a").await;
     let gw = Gw::start(LOCAL_EP, &route(&a.url()));
-    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    let (send, conn) = hyper::client::conn::http2::handshake(
-        TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2 handshake");
-    tokio::spawn(conn);
+    let (send, _conn) = crate::support::h2c(gw.addrs["web"]).await;
     let get = |path: &str| {
         http::Request::get(format!("http://h2.test{path}"))
             .body(Full::new(Bytes::new()))
@@ -207,16 +188,7 @@ async fn h2c_connection_ends_after_keep_alive_max_requests() {
     let a = backend("a").await;
     let st = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    transport:\n      keepAliveMaxRequests: 2\n";
     let gw = Gw::start(st, &route(&a.url()));
-    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2 handshake");
-    let conn = tokio::spawn(conn);
+    let (mut send, conn) = crate::support::h2c(gw.addrs["web"]).await;
     for _ in 0..2 {
         let req = http::Request::get("http://h2.test/")
             .body(Full::new(Bytes::new()))

@@ -16,6 +16,24 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+/// An HTTP/2 (prior knowledge) client connection to `addr`, its connection task spawned
+/// (the handle ends when the connection does).
+pub(crate) async fn h2c(
+    addr: SocketAddr,
+) -> (
+    hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    tokio::task::JoinHandle<Result<(), hyper::Error>>,
+) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (send, conn) = hyper::client::conn::http2::handshake(
+        TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2 handshake");
+    (send, tokio::spawn(conn))
+}
+
 /// A running gateway process.
 pub(crate) struct Gw {
     child: Child,

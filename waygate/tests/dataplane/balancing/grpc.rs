@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioExecutor;
 
 use crate::support::{Gw, LOCAL_EP, eventually};
 
@@ -79,16 +78,7 @@ struct Call {
 
 /// Calls `path` with one message over HTTP/2 (prior knowledge) to the gateway.
 async fn call(gw: &Gw, host: &str, path: &str, message: &[u8]) -> Call {
-    let tcp = tokio::net::TcpStream::connect(gw.addrs["web"])
-        .await
-        .expect("connect");
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2 handshake");
-    tokio::spawn(conn);
+    let (mut send, _conn) = crate::support::h2c(gw.addrs["web"]).await;
     let mut frame = vec![0u8];
     frame.extend_from_slice(&(message.len() as u32).to_be_bytes());
     frame.extend_from_slice(message);
