@@ -7,6 +7,8 @@
 # gate's backend; (Ir(N2) - Ir(N1)) / (N2 - N1).
 #
 #   bench/callgrind/anchor.sh nginx|haproxy [h1|h2c]...        # default: h1 h2c
+#
+# GATE_KEEP=DIR and GATE_CACHE=1 as in run.sh (keep the profiles; simulate the caches).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 anchor=${1:-}
@@ -21,6 +23,8 @@ exe=$(command -v "$anchor" || echo "/usr/sbin/$anchor")
 [ -x "$exe" ] || { echo "anchor.sh: $anchor is required (../shared/bench/setup.sh)" >&2; exit 1; }
 n1=${GATE_N1:-1000}
 n2=${GATE_N2:-6000}
+sim=()
+[ "${GATE_CACHE:-0}" = 1 ] && sim=(--cache-sim=yes --branch-sim=yes)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 callgrind_setup anchor.sh "$exe"
@@ -35,7 +39,7 @@ count() {
   out="$work/callgrind.$anchor.$scenario.$n"
   local cmd=("$exe" -p "$run" -c "$cfg" -g 'daemon off; master_process off;')
   [ "$anchor" = haproxy ] && cmd=("$exe" -db -f "$cfg")
-  valgrind --tool=callgrind --callgrind-out-file="$out" "${cmd[@]}" > "$run/out.log" 2>&1 &
+  valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$out" "${cmd[@]}" > "$run/out.log" 2>&1 &
   local pid=$! url args=(-c 1 -m 1)
   case $scenario in
     h1) url="http://127.0.0.1:$port/"; args+=(--h1) ;;
@@ -56,6 +60,7 @@ count() {
   # (soft stop).
   if [ "$anchor" = haproxy ]; then kill -USR1 "$pid"; else kill -QUIT "$pid"; fi
   wait "$pid" 2>/dev/null || true
+  if [ -n "${GATE_KEEP:-}" ]; then mkdir -p "$GATE_KEEP" && cp "$out" "$GATE_KEEP/"; fi
   grep -E '^(summary|totals):' "$out" | head -1 | awk '{print $2}'
 }
 

@@ -14,7 +14,9 @@
 # exported over HTTP to the benchmark's backend, which answers 200 to anything), metrics (h1
 # with Prometheus metrics at the three levels) and obs (bench/observability/on.yml's set:
 # metrics + json + tracing at sampleRate 0.1).
-# GATE_KEEP=DIR keeps the callgrind profiles there.
+# GATE_KEEP=DIR keeps the callgrind profiles there. GATE_CACHE=1 adds callgrind's cache and
+# branch simulation (D1mr, D1mw, I1mr, Bcm...: `callgrind_annotate --show=D1mw --sort=D1mw`);
+# the instruction count is the same either way.
 # --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
 # 3 %. Budgets are lowered as we improve; raising one needs a commit saying why.
 set -euo pipefail
@@ -25,6 +27,8 @@ if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 bin=${1:-$root/target/release/waygate}
 n1=${GATE_N1:-1000}
 n2=${GATE_N2:-6000}
+sim=()
+[ "${GATE_CACHE:-0}" = 1 ] && sim=(--cache-sim=yes --branch-sim=yes)
 
 # shellcheck source=lib.sh
 . "$here/lib.sh"
@@ -54,7 +58,7 @@ count() {
   esac
   sed -e "s|@BACKEND@|$backend|" "$here/dynamic.yml" > "$work/dynamic.yml"
   out="$work/callgrind.$scenario.$n"
-  WAYGATE_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file="$out" \
+  WAYGATE_WORKERS=1 valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$out" \
     "$bin" --configFile="$work/static.yml" > "$work/gateway.log" 2>&1 &
   local gw=$!
   local url host=bench.local path=/ args=(-c 1 -m 1)
