@@ -197,7 +197,9 @@ fn pause(queue: usize, lines: usize, took: Duration) -> Duration {
         return TICK;
     }
     let quarter = (queue / 4) as f64;
-    took.mul_f64(quarter / lines as f64).clamp(MIN_PAUSE, TICK)
+    // `try_`: no panic on a huge `bufferingSize` (the product would overflow a Duration).
+    Duration::try_from_secs_f64(took.as_secs_f64() * quarter / lines as f64)
+        .map_or(TICK, |d| d.clamp(MIN_PAUSE, TICK))
 }
 
 /// Lines formatted and not written yet.
@@ -238,5 +240,6 @@ mod tests {
         assert_eq!(pause(1024, 1024, ms(1)), MIN_PAUSE);
         // `bufferingSize: 1` polls as fast as it may.
         assert_eq!(pause(1, 1, ms(10)), MIN_PAUSE);
+        assert_eq!(pause(usize::MAX, 1, Duration::from_secs(10)), TICK);
     }
 }
