@@ -212,6 +212,7 @@ impl ForwardedPolicy {
         Some(Deferred {
             conn: conn.clone(),
             host: facts.host.cloned(),
+            host_line: None,
         })
     }
 

@@ -16,7 +16,7 @@ use crate::accesslog::Logged;
 use crate::body::{Inbound, Noted};
 use crate::entrypoint::{ConnGuard, ServedBody};
 use crate::forwarded::{Deferred, RequestFacts, canonical};
-use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority};
+use crate::hygiene::{check_headers, check_transfer_encoding, settle_authority_deferring};
 use crate::middleware::around::{self, Around};
 use crate::middleware::{ClientCerts, Flow, Held, MwCtx, set_path_and_query};
 use crate::rescue::{ProxyError, respond};
@@ -108,7 +108,7 @@ pub(crate) fn handle(
             };
             let (mut parts, incoming) = req.into_parts();
             let noted = incoming.noted();
-            let (authority, chunked) = match check_head(&mut parts, ep, noted) {
+            let (authority, chunked, host_pending) = match check_head(&mut parts, ep, noted, true) {
                 Ok(x) => x,
                 Err(e) => break 'served respond(&e),
             };
@@ -204,12 +204,22 @@ pub(crate) fn handle(
                     .trace
                     .as_ref()
                     .is_none_or(|t| !t.captures_request_headers());
-            let deferred = if defer {
+            let mut deferred = if defer {
                 ep.forwarded
                     .defer(req.headers_mut(), &facts, &conn.forwarded_lines)
             } else {
                 None
             };
+            // An HTTP/2 request's `Host`, not inserted yet: written with the head on the fast
+            // path (nothing reads the map before), else inserted now.
+            if host_pending && let Some(a) = &authority {
+                match &mut deferred {
+                    Some(d) => d.host_line = Some(a.clone()),
+                    None => {
+                        req.headers_mut().insert(HOST, a.clone());
+                    }
+                }
+            }
             let trusted = deferred.is_none() && ep.forwarded.rewrite(req.headers_mut(), &facts);
             let connection = Noted::may_have(noted, Noted::CONNECTION);
             ep.forwarded
@@ -367,13 +377,16 @@ fn service_ctx(
 
 /// The **http** stage's checks on the head, in place: transfer coding (HTTP/1), header
 /// lines and underscores, one authority (written into `Host`), path hygiene and query
-/// semicolons. Returns the authority and whether the body is chunked. `noted`: the head
-/// came by the fast path, which has no `Transfer-Encoding` or `Content-Length`.
+/// semicolons. Returns the authority, whether the body is chunked and whether the authority
+/// is still to be written into `Host` (an HTTP/2 request without one, when `defer_host`:
+/// the caller inserts it, or the HTTP/1.1 upstream writes it with the head). `noted`: the
+/// head came by the fast path, which has no `Transfer-Encoding` or `Content-Length`.
 pub(crate) fn check_head(
     parts: &mut Parts,
     ep: &EntryPointTable,
     noted: Option<Noted>,
-) -> Result<(Option<HeaderValue>, bool), ProxyError> {
+    defer_host: bool,
+) -> Result<(Option<HeaderValue>, bool, bool), ProxyError> {
     // CONNECT asks for a tunnel to the authority: not something a reverse proxy offers.
     if parts.method == http::Method::CONNECT {
         return Err(ProxyError::NotImplemented);
@@ -387,11 +400,21 @@ pub(crate) fn check_head(
     if Noted::may_have(noted, Noted::UNUSUAL) {
         check_headers(&mut parts.headers, ep.underscores)?;
     }
-    let authority = match noted {
+    let (authority, host_pending) = match noted {
         Some(n) if n.has(Noted::HOST) && parts.uri.authority().is_none() => {
-            parts.headers.get(HOST).cloned()
+            (parts.headers.get(HOST).cloned(), false)
         }
-        _ => settle_authority(parts.version, &parts.uri, &mut parts.headers)?,
+        _ => {
+            let (authority, pending) =
+                settle_authority_deferring(parts.version, &parts.uri, &mut parts.headers)?;
+            if pending
+                && !defer_host
+                && let Some(a) = &authority
+            {
+                parts.headers.insert(HOST, a.clone());
+            }
+            (authority, pending && defer_host)
+        }
     };
     let path = ep
         .path
@@ -410,5 +433,5 @@ pub(crate) fn check_head(
         let p = parts.uri.path().to_string();
         set_path_and_query(&mut parts.uri, &p, Some(&q));
     }
-    Ok((authority, chunked))
+    Ok((authority, chunked, host_pending))
 }

@@ -115,6 +115,30 @@ async fn host_the_server_sees() {
             r.body
         );
     }
+    // An HTTP/2 client's `:authority` (no `host` field): the gateway leaves it out of the
+    // map on the fast path and writes it with the head; once, first, as the same value.
+    let (mut send, _conn) = crate::support::h2c(gw.addrs["web"]).await;
+    for (path, want) in [
+        ("/plain", "client.test".to_string()),
+        ("/own", a.addr().to_string()),
+        ("/set", "set.test".to_string()),
+    ] {
+        let req = http::Request::get(format!("http://client.test{path}"))
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .expect("req");
+        let resp = send.send_request(req).await.expect("h2 response");
+        assert_eq!(resp.status(), 200, "h2 {path}");
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        let hosts: Vec<&str> = text
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("host:"))
+            .collect();
+        assert_eq!(hosts, [format!("Host: {want}")], "h2 {path}: {text}");
+    }
     let out = raw(
         &gw,
         b"GET http://abs.test/plain HTTP/1.1\r\nHost: other.test\r\n",

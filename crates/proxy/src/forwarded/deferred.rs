@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use http::header::{HeaderMap, HeaderValue};
+use http::header::{HOST, HeaderMap, HeaderValue};
 
 use super::{
     X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PORT, X_FORWARDED_PROTO, X_FORWARDED_SERVER,
@@ -78,6 +78,10 @@ pub(crate) struct Deferred {
     pub(super) conn: Arc<ConnLines>,
     /// `X-Forwarded-Host` (and the port of `X-Forwarded-Port`), when the request has one.
     pub(super) host: Option<HeaderValue>,
+    /// An HTTP/2 request's authority, not in its map as `Host` (the handler leaves it out
+    /// for the fast path): written first in the head, or inserted, unless the service set a
+    /// `Host` of its own (`passHostHeader: false`).
+    pub(crate) host_line: Option<HeaderValue>,
 }
 
 // === impl Deferred ===
@@ -113,10 +117,23 @@ impl Deferred {
         }
     }
 
-    /// Inserts the fields into `headers` (for every way out but the fast path's head).
-    pub(crate) fn insert(&self, headers: &mut HeaderMap) {
+    /// The `Host` line to write first in the head, if the map has none.
+    pub(crate) fn host_line(&self, headers: &HeaderMap) -> Option<&HeaderValue> {
+        self.host_line
+            .as_ref()
+            .filter(|_| !headers.contains_key(HOST))
+    }
+
+    /// Inserts the fields into `headers` (for every way out but the fast path's head), with
+    /// the pending `Host` unless the request leaves as HTTP/2 (`:authority` carries it).
+    pub(crate) fn insert(&self, headers: &mut HeaderMap, version: http::Version) {
         let c = &self.conn;
-        headers.reserve(6);
+        headers.reserve(7);
+        if version != http::Version::HTTP_2
+            && let Some(h) = self.host_line(headers)
+        {
+            headers.insert(HOST, h.clone());
+        }
         headers.insert(&X_REAL_IP, c.client_ip.clone());
         headers.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(c.proto()));
         if let Some((value, host)) = self.host() {

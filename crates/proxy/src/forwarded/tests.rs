@@ -138,7 +138,7 @@ fn deferred_fields_are_the_rewritten_ones_written_or_inserted() {
                     // The client's managed fields are gone either way.
                     assert!(map.is_empty(), "{map:?}");
                     let mut inserted = map.clone();
-                    d.insert(&mut inserted);
+                    d.insert(&mut inserted, http::Version::HTTP_11);
                     let case = format!("{ip} tls={tls} host={host:?} xff={not_append_xff}");
                     assert_eq!(inserted, expected, "{case}");
                     assert_eq!(written(&d), expected, "{case}");

@@ -162,7 +162,8 @@ impl Pool {
             if !matches!(conn, Conn::H1(..))
                 && let Some(f) = forwarded.take()
             {
-                f.insert(req.headers_mut());
+                let version = req.version();
+                f.insert(req.headers_mut(), version);
             }
             match conn {
                 Conn::H1(conn, reused) => {
@@ -250,7 +251,8 @@ impl Pool {
                 return Ok(self.respond(head, conn));
             }
             if let Some(f) = forwarded {
-                f.insert(req.headers_mut());
+                let version = req.version();
+                f.insert(req.headers_mut(), version);
             }
             let http1_only =
                 self.tls.is_some() && req.headers().contains_key(http::header::UPGRADE);

@@ -104,7 +104,7 @@ pub(super) fn at_entry_point(
 ) -> Result<Routed, String> {
     let mut parts = clone_parts(&prepared.parts);
     let raw_path = parts.uri.path().to_string();
-    let (authority, _) = crate::handler::check_head(&mut parts, ep, None)
+    let (authority, _, _) = crate::handler::check_head(&mut parts, ep, None, false)
         .map_err(|e| format!("refused before routing: {} ({})", e, e.status()))?;
     let host = normalize_host(authority.as_ref().map_or("", |a| a.to_str().unwrap_or("")));
     let cleaned = parts.uri.path().to_string();

@@ -55,6 +55,12 @@ pub(super) fn write_request(dst: &mut Vec<u8>, req: &Request, forwarded: Option<
         dst.extend_from_slice(uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
     }
     dst.extend_from_slice(b" HTTP/1.1\r\n");
+    // An HTTP/2 client's authority the map does not hold: `Host` first, as a client writes it.
+    if let Some(host) = forwarded.and_then(|f| f.host_line(req.headers())) {
+        dst.extend_from_slice(b"host: ");
+        dst.extend_from_slice(host.as_bytes());
+        dst.extend_from_slice(b"\r\n");
+    }
     for (name, value) in req.headers() {
         if name == TRANSFER_ENCODING {
             continue;
