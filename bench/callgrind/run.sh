@@ -18,7 +18,8 @@
 # branch simulation (D1mr, D1mw, I1mr, Bcm...: `callgrind_annotate --show=D1mw --sort=D1mw`);
 # the instruction count is the same either way.
 # --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
-# 3 %. Budgets are lowered as we improve; raising one needs a commit saying why.
+# 3 % in two pairs of runs (one over is measured again; the lower count stands). Budgets
+# are lowered as we improve; raising one needs a commit saying why.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -110,6 +111,17 @@ for scenario in ${GATE_SCENARIOS:-h1 h2c tls-h1 chain3 resil json}; do
   verdict=""
   if [ -n "$budget" ]; then
     limit=$(( budget * 103 / 100 ))
+    # Over the limit: the pair is measured once more and the lower count stands. Single
+    # pairs jump now and then (timed background work inside one run of a pair and not the
+    # other: metrics 19,630 once against 18,502 and 18,847); a real regression is over in
+    # both.
+    if [ "$check" = 1 ] && [ "$per" -gt "$limit" ]; then
+      a=$(count "$scenario" "$n1")
+      b=$(count "$scenario" "$n2")
+      again=$(( (b - a) / (n2 - n1) ))
+      echo "run.sh: $scenario: $per over $limit, measured again: $again" >&2
+      [ "$again" -lt "$per" ] && per=$again
+    fi
     if [ "$per" -gt "$limit" ]; then
       verdict="OVER (limit $limit)"
       status=1
