@@ -303,15 +303,42 @@ pub(crate) async fn send(
     client: &Client<HttpConnector, Full<Bytes>>,
     req: http::Request<Full<Bytes>>,
 ) -> Resp {
-    let resp = client.request(req).await.expect("response");
+    try_send(client, req).await.expect("response")
+}
+
+/// [`get`] that gives `None` when no whole answer came, for readiness loops: a published
+/// port whose container does not listen yet accepts and closes (`IncompleteMessage`).
+#[allow(dead_code)] // not every test binary that includes this module polls
+pub(crate) async fn try_get(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    url: &str,
+    host: &str,
+) -> Option<Resp> {
+    let req = http::Request::get(url)
+        .header("host", host)
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    try_send(client, req).await.ok()
+}
+
+async fn try_send(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    req: http::Request<Full<Bytes>>,
+) -> Result<Resp, String> {
+    let resp = client.request(req).await.map_err(|e| format!("{e:?}"))?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.expect("body").to_bytes();
-    Resp {
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e:?}"))?
+        .to_bytes();
+    Ok(Resp {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    })
 }
 
 /// Polls `check` every 20 ms until it is true; panics with `what` after `patience`.
