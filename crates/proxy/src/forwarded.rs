@@ -212,7 +212,7 @@ impl ForwardedPolicy {
         Some(Deferred {
             conn: conn.clone(),
             host: facts.host.cloned(),
-            host_line: None,
+            pending_host: None,
         })
     }
 

@@ -214,7 +214,7 @@ pub(crate) fn handle(
             // path (nothing reads the map before), else inserted now.
             if host_pending && let Some(a) = &authority {
                 match &mut deferred {
-                    Some(d) => d.host_line = Some(a.clone()),
+                    Some(d) => d.pending_host = Some(a.clone()),
                     None => {
                         req.headers_mut().insert(HOST, a.clone());
                     }
@@ -404,17 +404,7 @@ pub(crate) fn check_head(
         Some(n) if n.has(Noted::HOST) && parts.uri.authority().is_none() => {
             (parts.headers.get(HOST).cloned(), false)
         }
-        _ => {
-            let (authority, pending) =
-                settle_authority_deferring(parts.version, &parts.uri, &mut parts.headers)?;
-            if pending
-                && !defer_host
-                && let Some(a) = &authority
-            {
-                parts.headers.insert(HOST, a.clone());
-            }
-            (authority, pending && defer_host)
-        }
+        _ => settle_authority_deferring(parts.version, &parts.uri, &mut parts.headers, defer_host)?,
     };
     let path = ep
         .path

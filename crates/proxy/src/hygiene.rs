@@ -44,6 +44,20 @@ pub fn settle_authority(
     uri: &Uri,
     headers: &mut HeaderMap,
 ) -> Result<Option<HeaderValue>, ProxyError> {
+    settle_authority_deferring(version, uri, headers, false).map(|(authority, _)| authority)
+}
+
+/// [`settle_authority`]; with `defer_h2`, an HTTP/2 request without a `Host` field keeps
+/// none: its authority is checked and returned with `true` (pending), for the caller to
+/// insert, or to have the HTTP/1.1 upstream write with the head (`forwarded::Deferred`).
+/// The insertion (a copy of the value and a map insertion, which with h2 0.4.21's small
+/// maps also grew the map) was ~565 instructions of every HTTP/2 request.
+pub(crate) fn settle_authority_deferring(
+    version: Version,
+    uri: &Uri,
+    headers: &mut HeaderMap,
+    defer_h2: bool,
+) -> Result<(Option<HeaderValue>, bool), ProxyError> {
     let mut hosts = headers.get_all(HOST).iter();
     let first = hosts.next().cloned();
     if hosts.next().is_some() {
@@ -55,44 +69,22 @@ pub fn settle_authority(
             return Err(ProxyError::BadRequest("malformed request authority"));
         }
         if first.as_ref().is_some_and(|h| h.as_bytes() == a.as_bytes()) {
-            return Ok(first);
+            return Ok((first, false));
         }
         let value =
             HeaderValue::from_str(a).map_err(|_| ProxyError::BadRequest("malformed authority"))?;
+        if defer_h2 && version == Version::HTTP_2 && first.is_none() {
+            return Ok((Some(value), true));
+        }
         headers.insert(HOST, value.clone());
-        return Ok(Some(value));
+        return Ok((Some(value), false));
     }
     match first {
-        Some(h) if valid_host(h.as_bytes()) => Ok(Some(h)),
+        Some(h) if valid_host(h.as_bytes()) => Ok((Some(h), false)),
         Some(_) => Err(ProxyError::BadRequest("malformed Host header")),
         None if version == Version::HTTP_11 => Err(ProxyError::BadRequest("missing Host header")),
-        None => Ok(None),
+        None => Ok((None, false)),
     }
-}
-
-/// [`settle_authority`], but an HTTP/2 request without a `Host` field keeps none: its
-/// authority is checked and returned with `true` (pending), for the caller to insert, or to
-/// have the HTTP/1.1 upstream write with the head (`forwarded::Deferred`). The insertion
-/// (a copy of the value and a map insertion, which with h2 0.4.21's small maps also grew
-/// the map) was ~565 instructions of every HTTP/2 request.
-pub(crate) fn settle_authority_deferring(
-    version: Version,
-    uri: &Uri,
-    headers: &mut HeaderMap,
-) -> Result<(Option<HeaderValue>, bool), ProxyError> {
-    if version == Version::HTTP_2
-        && let Some(authority) = uri.authority()
-        && !headers.contains_key(HOST)
-    {
-        let a = authority.as_str();
-        if a.contains('@') || !valid_host(a.as_bytes()) {
-            return Err(ProxyError::BadRequest("malformed request authority"));
-        }
-        let value =
-            HeaderValue::from_str(a).map_err(|_| ProxyError::BadRequest("malformed authority"))?;
-        return Ok((Some(value), true));
-    }
-    settle_authority(version, uri, headers).map(|a| (a, false))
 }
 
 /// Go's `httpguts.ValidHostHeader`: the characters of a reg-name, an IP literal and a port.

@@ -308,7 +308,6 @@ pub(crate) async fn send(
 
 /// [`get`] that gives `None` when no whole answer came, for readiness loops: a published
 /// port whose container does not listen yet accepts and closes (`IncompleteMessage`).
-#[allow(dead_code)] // not every test binary that includes this module polls
 pub(crate) async fn try_get(
     client: &Client<HttpConnector, Full<Bytes>>,
     url: &str,

@@ -81,7 +81,7 @@ pub(crate) struct Deferred {
     /// An HTTP/2 request's authority, not in its map as `Host` (the handler leaves it out
     /// for the fast path): written first in the head, or inserted, unless the service set a
     /// `Host` of its own (`passHostHeader: false`).
-    pub(crate) host_line: Option<HeaderValue>,
+    pub(crate) pending_host: Option<HeaderValue>,
 }
 
 // === impl Deferred ===
@@ -119,7 +119,7 @@ impl Deferred {
 
     /// The `Host` line to write first in the head, if the map has none.
     pub(crate) fn host_line(&self, headers: &HeaderMap) -> Option<&HeaderValue> {
-        self.host_line
+        self.pending_host
             .as_ref()
             .filter(|_| !headers.contains_key(HOST))
     }

@@ -37,24 +37,33 @@ fn absolute_form_authority_wins_and_is_forwarded() {
 fn an_h2_authority_without_host_is_returned_pending_and_not_inserted() {
     let uri: Uri = "https://a.example:8443/x".parse().expect("uri");
     let mut h = headers(&[("user-agent", "t")]);
-    let (got, pending) = settle_authority_deferring(Version::HTTP_2, &uri, &mut h).expect("ok");
+    let (got, pending) =
+        settle_authority_deferring(Version::HTTP_2, &uri, &mut h, true).expect("ok");
     assert_eq!(got.expect("authority"), "a.example:8443");
     assert!(pending);
     assert!(!h.contains_key(HOST));
     // With a `host` field, or over HTTP/1.1, it is settled (and written) as before.
     let mut h = headers(&[("host", "b.example")]);
-    let (got, pending) = settle_authority_deferring(Version::HTTP_2, &uri, &mut h).expect("ok");
+    let (got, pending) =
+        settle_authority_deferring(Version::HTTP_2, &uri, &mut h, true).expect("ok");
     assert_eq!(
         (got.expect("authority"), pending),
         ("a.example:8443".parse().expect("v"), false)
     );
     assert_eq!(h[HOST], "a.example:8443");
     let (_, pending) =
-        settle_authority_deferring(Version::HTTP_11, &uri, &mut HeaderMap::new()).expect("ok");
+        settle_authority_deferring(Version::HTTP_11, &uri, &mut HeaderMap::new(), true)
+            .expect("ok");
     assert!(!pending);
+    // Not deferring (`waygate explain`), it is written at once.
+    let mut h = HeaderMap::new();
+    let (_, pending) =
+        settle_authority_deferring(Version::HTTP_2, &uri, &mut h, false).expect("ok");
+    assert!(!pending);
+    assert_eq!(h[HOST], "a.example:8443");
     // Userinfo is refused as before.
     let userinfo: Uri = "https://u@a.example/x".parse().expect("uri");
-    let e = settle_authority_deferring(Version::HTTP_2, &userinfo, &mut HeaderMap::new());
+    let e = settle_authority_deferring(Version::HTTP_2, &userinfo, &mut HeaderMap::new(), true);
     assert_eq!(status(e.expect_err("userinfo")), StatusCode::BAD_REQUEST);
 }
 
