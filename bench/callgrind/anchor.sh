@@ -8,7 +8,8 @@
 #
 #   bench/callgrind/anchor.sh nginx|haproxy [h1|h2c]...        # default: h1 h2c
 #
-# GATE_KEEP=DIR and GATE_CACHE=1 as in run.sh (keep the profiles; simulate the caches).
+# GATE_KEEP=DIR, GATE_CACHE=1, GATE_CONNS and GATE_STREAMS as in run.sh (keep the profiles;
+# simulate the caches; h2load's -c and -m).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 anchor=${1:-}
@@ -40,7 +41,7 @@ count() {
   local cmd=("$exe" -p "$run" -c "$cfg" -g 'daemon off; master_process off;')
   [ "$anchor" = haproxy ] && cmd=("$exe" -db -f "$cfg")
   valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$out" "${cmd[@]}" > "$run/out.log" 2>&1 &
-  local pid=$! url args=(-c 1 -m 1)
+  local pid=$! url args=(-c "${GATE_CONNS:-1}" -m "${GATE_STREAMS:-1}")
   case $scenario in
     h1) url="http://127.0.0.1:$port/"; args+=(--h1) ;;
     h2c) url="http://127.0.0.1:$h2c/" ;;

@@ -16,7 +16,9 @@
 # metrics + json + tracing at sampleRate 0.1).
 # GATE_KEEP=DIR keeps the callgrind profiles there. GATE_CACHE=1 adds callgrind's cache and
 # branch simulation (D1mr, D1mw, I1mr, Bcm...: `callgrind_annotate --show=D1mw --sort=D1mw`);
-# the instruction count is the same either way.
+# the instruction count is the same either way. GATE_CONNS and GATE_STREAMS (default 1 and 1)
+# set h2load's connections (-c) and concurrent streams per connection (-m), e.g. 16 and 4 as
+# in the shared harness's h2c (the budgets are for one stream).
 # --check compares with budgets.txt and fails when a scenario exceeds its budget by more than
 # 3 % in two pairs of runs (one over is measured again; the lower count stands). Budgets
 # are lowered as we improve; raising one needs a commit saying why.
@@ -62,7 +64,7 @@ count() {
   WAYGATE_WORKERS=1 valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$out" \
     "$bin" --configFile="$work/static.yml" > "$work/gateway.log" 2>&1 &
   local gw=$!
-  local url host=bench.local path=/ args=(-c 1 -m 1)
+  local url host=bench.local path=/ args=(-c "${GATE_CONNS:-1}" -m "${GATE_STREAMS:-1}")
   case $scenario in
     h1|json|otel0|otel1|metrics|obs) url="http://127.0.0.1:$web"; args+=(--h1) ;;
     h2c) url="http://127.0.0.1:$web" ;;
