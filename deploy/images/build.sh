@@ -3,22 +3,30 @@
 # engine has no registry to pull a base image from): each image holds the binary, the shared
 # libraries ldd reports for it (glibc, libgcc_s), /etc/passwd and /tmp.
 #
-#   deploy/images/build.sh [release|debug] [TAG]     # images waygate:TAG and whoami:TAG
+#   deploy/images/build.sh [release|debug|pgo] [TAG]     # images waygate:TAG and whoami:TAG
 #
 # Uses target/<profile>/{waygate,whoami}; builds them first unless WAYGATE_SKIP_BUILD=1.
+# pgo: waygate from the profile-guided build (bench/pgo/build.sh, target/pgo/release), the
+# binary the benchmarks quote; whoami from the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 profile=${1:-release}
 tag=${2:-dev}
 dir=$profile
 [[ $profile == debug ]] && dir=debug
+[[ $profile == pgo ]] && dir=release
 if [[ ${WAYGATE_SKIP_BUILD:-0} != 1 ]]; then
-  if [[ $profile == debug ]]; then cargo build -p waygate -p whoami; else cargo build --profile "$profile" -p waygate -p whoami; fi
+  case $profile in
+    debug) cargo build -p waygate -p whoami ;;
+    pgo) bench/pgo/build.sh && cargo build --release -p whoami ;;
+    *) cargo build --profile "$profile" -p waygate -p whoami ;;
+  esac
 fi
 command -v docker >/dev/null || { echo "build.sh: docker not found" >&2; exit 1; }
 
 for bin in waygate whoami; do
   src=target/$dir/$bin
+  [[ $profile == pgo && $bin == waygate ]] && src=target/pgo/release/waygate
   [[ -x $src ]] || { echo "build.sh: $src not built" >&2; exit 1; }
   stage=$(mktemp -d)
   trap 'rm -rf "$stage"' EXIT
