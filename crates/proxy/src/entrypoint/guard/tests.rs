@@ -102,3 +102,12 @@ async fn idle_expires_only_after_the_last_request_ends() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(100), "{took:?}");
 }
+
+#[test]
+fn a_response_may_gather_16_kib_before_its_first_write_then_4_kib_wait() {
+    // Nothing written yet: a 16 KiB body and its head can leave in one write.
+    assert_eq!(super::allowance(0), 16 * 1024);
+    // Once bytes are out, only 4 KiB may wait for a slow client.
+    assert_eq!(super::allowance(1), 1 + 4 * 1024);
+    assert_eq!(super::allowance(1 << 20), (1 << 20) + 4 * 1024);
+}
