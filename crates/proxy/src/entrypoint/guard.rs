@@ -483,8 +483,9 @@ impl ServedBody {
     }
 }
 
-/// How many body bytes may have been yielded when `sent` of them were written: the first
-/// write may carry [`FIRST_AHEAD`], then [`WRITE_AHEAD`] may wait.
+/// How many body bytes may have been yielded when `sent` bytes of the response (its head
+/// with them) were written: the first write may carry [`FIRST_AHEAD`], then [`WRITE_AHEAD`]
+/// may wait.
 fn allowance(sent: u64) -> u64 {
     if sent == 0 {
         FIRST_AHEAD
