@@ -22,8 +22,8 @@ if [ -z "$profdata" ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo
   echo "build.sh: installing llvm-$major (llvm-profdata for rustc's LLVM $major)" >&2
-  $sudo apt-get install -y -q --no-install-recommends "llvm-$major" >&2 \
-    || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q --no-install-recommends "llvm-$major" >&2; } \
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "llvm-$major" >&2 \
+    || { $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "llvm-$major" >&2; } \
     || { echo "build.sh: llvm-profdata-$major is required (apt-get install llvm-$major)" >&2; exit 1; }
   profdata=$(command -v "llvm-profdata-$major")
 fi
