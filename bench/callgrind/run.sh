@@ -39,27 +39,8 @@ callgrind_setup run.sh "$bin"
 
 # One gateway under callgrind serving `n` requests of a scenario; prints its total Ir.
 count() {
-  local scenario=$1 n=$2 web tls out
-  web=$(free_port); tls=$(free_port)
-  sed -e "s|@DIR@|$work|; s|@WEB@|$web|; s|@TLS@|$tls|" "$here/static.yml" > "$work/static.yml"
-  # json: h1 with the JSON access log written to a file.
-  if [ "$scenario" = json ] || [ "$scenario" = obs ]; then
-    printf 'accessLog:\n  filePath: %s/access.%s.log\n  format: json\n' "$work" "$n" >> "$work/static.yml"
-  fi
-  if [ "$scenario" = metrics ] || [ "$scenario" = obs ]; then
-    # /metrics on its own entry point (`traefik`, else :8080 would be bound).
-    sed -i -e "s|^entryPoints:|entryPoints:\n  traefik:\n    address: 127.0.0.1:$(free_port)|" "$work/static.yml"
-    printf 'metrics:\n  prometheus:\n    addEntryPointsLabels: true\n    addRoutersLabels: true\n    addServicesLabels: true\n' \
-      >> "$work/static.yml"
-  fi
-  case $scenario in
-    otel0|otel1|obs)
-      local rate=${scenario#otel}
-      [ "$scenario" = obs ] && rate=0.1
-      printf 'tracing:\n  sampleRate: %s\n  otlp:\n    http:\n      endpoint: http://127.0.0.1:%s/v1/traces\n' \
-        "$rate" "$backend" >> "$work/static.yml" ;;
-  esac
-  sed -e "s|@BACKEND@|$backend|" "$here/dynamic.yml" > "$work/dynamic.yml"
+  local scenario=$1 n=$2 web tls traefik out
+  gate_config "$scenario" "$n"
   out="$work/callgrind.$scenario.$n"
   WAYGATE_WORKERS=1 valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$out" \
     "$bin" --configFile="$work/static.yml" > "$work/gateway.log" 2>&1 &

@@ -14,18 +14,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 cg=$here/../callgrind
 bin=${1:?usage: train.sh BINARY PROFDIR}
 prof=${2:?usage: train.sh BINARY PROFDIR}
-for tool in h2load curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "train.sh: $tool is required" >&2; exit 1; }
-done
 mkdir -p "$prof"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-backend=$(free_port)
-python3 "$cg/backend.py" "$backend" &
-pids+=($!)
+# shellcheck source=../callgrind/lib.sh
+. "$cg/lib.sh"
+backend_setup train.sh "$bin"
 
 load() { # args for h2load...
   local log=$work/h2load.log
@@ -34,29 +26,9 @@ load() { # args for h2load...
   fi
 }
 
-run() { # obs(0|1)
+run() { # scenario: h1 (the gate's routes) or obs (with bench/observability/on.yml's set)
   local web tls traefik gw
-  web=$(free_port); tls=$(free_port); traefik=$(free_port)
-  sed -e "s|@DIR@|$work|; s|@WEB@|$web|; s|@TLS@|$tls|" "$cg/static.yml" > "$work/static.yml"
-  sed -e "s|@BACKEND@|$backend|" "$cg/dynamic.yml" > "$work/dynamic.yml"
-  if [ "$1" = 1 ]; then
-    sed -i -e "s|^entryPoints:|entryPoints:\n  traefik:\n    address: 127.0.0.1:$traefik|" "$work/static.yml"
-    cat >> "$work/static.yml" <<YML
-metrics:
-  prometheus:
-    addEntryPointsLabels: true
-    addRoutersLabels: true
-    addServicesLabels: true
-accessLog:
-  filePath: $work/access.log
-  format: json
-tracing:
-  sampleRate: 0.1
-  otlp:
-    http:
-      endpoint: http://127.0.0.1:$backend/v1/traces
-YML
-  fi
+  gate_config "$1" train
   WAYGATE_WORKERS=1 LLVM_PROFILE_FILE="$prof/waygate-%p-%m.profraw" \
     "$bin" --configFile="$work/static.yml" > "$work/gateway.log" 2>&1 &
   gw=$!
@@ -71,11 +43,11 @@ YML
   load -c 16 -m 4 -n "$((n / 2))" -H ':authority: bench.local' "$s/"
   load --h1 -c 16 -m 1 -n "$((n / 2))" -H ':authority: chain.local' "$h/api/x"
   load --h1 -c 16 -m 1 -n "$((n / 2))" -H ':authority: resil.local' "$h/"
-  [ "$1" = 1 ] && curl -s -o /dev/null "http://127.0.0.1:$traefik/metrics"
+  [ -n "$traefik" ] && curl -s -o /dev/null "http://127.0.0.1:$traefik/metrics"
   kill -TERM "$gw"
   wait "$gw" || { echo "train.sh: the gateway did not exit cleanly; its log:" >&2; cat "$work/gateway.log" >&2; exit 1; }
 }
 
-run 0
-run 1
+run h1
+run obs
 ls "$prof"/*.profraw > /dev/null
