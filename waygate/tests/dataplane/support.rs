@@ -276,11 +276,15 @@ pub(crate) async fn get(
     url: &str,
     host: &str,
 ) -> Resp {
-    let req = http::Request::get(url)
+    send(client, get_request(url, host)).await
+}
+
+/// `GET url` with `Host: host`, no body.
+fn get_request(url: &str, host: &str) -> http::Request<Full<Bytes>> {
+    http::Request::get(url)
         .header("host", host)
         .body(Full::new(Bytes::new()))
-        .expect("request");
-    send(client, req).await
+        .expect("request")
 }
 
 /// `method url` with `Host: host` and `headers`, no body.
@@ -313,11 +317,7 @@ pub(crate) async fn try_get(
     url: &str,
     host: &str,
 ) -> Option<Resp> {
-    let req = http::Request::get(url)
-        .header("host", host)
-        .body(Full::new(Bytes::new()))
-        .expect("request");
-    try_send(client, req).await.ok()
+    try_send(client, get_request(url, host)).await.ok()
 }
 
 async fn try_send(
