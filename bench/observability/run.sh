@@ -8,9 +8,10 @@
 #   on   (18092, h2c 18192): Prometheus metrics at the three levels, the JSON access log
 #        written to a file (on.yml; the file is in a temp dir, removed at the end) and
 #        OpenTelemetry traces at sampleRate 0.1 over OTLP/HTTP to the bench's receiver
-#        (receiver.py: it counts the spans without decoding them, so that it takes little of
-#        the load generator's side of the machine, on whose CPUs it runs; the tests keep
-#        the real protobuf receiver, waygate/tests/otel/receiver.py).
+#        (receiver.py: it keeps the exports' bodies and counts their spans once the harness
+#        is done, so that it takes little of the load generator's side of the machine, on
+#        whose CPUs it runs; the tests keep the real protobuf receiver,
+#        waygate/tests/otel/receiver.py).
 # Compare the off and on rows' req/s and p99 (the issue asks for at most 5 % fewer req/s and
 # a p99 within 10 %), and `proxy µs/req` when the machine is noisy.
 #
@@ -56,4 +57,5 @@ cd "$root"
   --candidate-cmd "on=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$work/on.yml" \
   --label observability "$@"
 echo "access log lines written by 'on': $(wc -l < "$work/access.log" 2>/dev/null || echo 0)"
+curl -s -o /dev/null "http://127.0.0.1:$otlp_port/count" || true
 echo "spans received from 'on': $(cat "$work/spans.count" 2>/dev/null || echo 0)"
