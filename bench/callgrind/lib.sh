@@ -4,7 +4,8 @@
 # tools and the binary (errors say NAME), makes $work (removed on exit, with the processes
 # listed in pids), defines free_port and starts the gate's backend
 # (bench/callgrind/backend.py) on $backend; `callgrind_setup` also needs valgrind;
-# `gate_config SCENARIO TAG` writes the gateway's configuration for a scenario.
+# `gate_config SCENARIO TAG` writes the gateway's configuration for a scenario;
+# `h2load_ok N ARGS...` loads N requests and fails unless every one got a 2xx.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -61,4 +62,13 @@ gate_config() {
         "$rate" "$backend" >> "$work/static.yml" ;;
   esac
   sed -e "s|@BACKEND@|$backend|" "$dir/dynamic.yml" > "$work/dynamic.yml"
+}
+
+# h2load -n N ARGS..., its output in $work/h2load.log: true only when all N requests
+# succeeded with a 2xx status.
+h2load_ok() {
+  local n=$1; shift
+  h2load -n "$n" "$@" > "$work/h2load.log" 2>&1 \
+    && grep -q "succeeded, 0 failed" "$work/h2load.log" \
+    && grep -qE "status codes: $n 2xx" "$work/h2load.log"
 }

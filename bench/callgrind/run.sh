@@ -68,9 +68,7 @@ count() {
     cat "$work/gateway.log" >&2
     exit 1
   fi
-  if ! h2load "${args[@]}" -n "$n" -H ":authority: $host" "$url$path" > "$work/h2load.log" 2>&1 \
-    || ! grep -q "succeeded, 0 failed" "$work/h2load.log" \
-    || ! grep -qE "status codes: $n 2xx" "$work/h2load.log"; then
+  if ! h2load_ok "$n" "${args[@]}" -H ":authority: $host" "$url$path"; then
     kill "$gw" 2>/dev/null || true
     echo "run.sh: $scenario: not every request succeeded:" >&2
     cat "$work/h2load.log" >&2

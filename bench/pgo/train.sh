@@ -19,11 +19,8 @@ mkdir -p "$prof"
 . "$cg/lib.sh"
 backend_setup train.sh "$bin"
 
-load() { # args for h2load...
-  local log=$work/h2load.log
-  if ! h2load "$@" > "$log" 2>&1 || ! grep -q "succeeded, 0 failed" "$log"; then
-    echo "train.sh: h2load $* failed:" >&2; cat "$log" >&2; exit 1
-  fi
+load() { # N, then args for h2load: every request must get a 2xx
+  h2load_ok "$@" || { echo "train.sh: h2load $* failed:" >&2; cat "$work/h2load.log" >&2; exit 1; }
 }
 
 run() { # scenario: h1 (the gate's routes) or obs (with bench/observability/on.yml's set)
@@ -37,12 +34,12 @@ run() { # scenario: h1 (the gate's routes) or obs (with bench/observability/on.y
     sleep 0.1
   done
   local h="http://127.0.0.1:$web" s="https://127.0.0.1:$tls" n=${PGO_REQUESTS:-40000}
-  load --h1 -c 16 -m 1 -n "$n" -H ':authority: bench.local' "$h/"
-  load -c 16 -m 4 -n "$n" -H ':authority: bench.local' "$h/"
-  load --h1 -c 16 -m 1 -n "$((n / 2))" -H ':authority: bench.local' "$s/"
-  load -c 16 -m 4 -n "$((n / 2))" -H ':authority: bench.local' "$s/"
-  load --h1 -c 16 -m 1 -n "$((n / 2))" -H ':authority: chain.local' "$h/api/x"
-  load --h1 -c 16 -m 1 -n "$((n / 2))" -H ':authority: resil.local' "$h/"
+  load "$n" --h1 -c 16 -m 1 -H ':authority: bench.local' "$h/"
+  load "$n" -c 16 -m 4 -H ':authority: bench.local' "$h/"
+  load "$((n / 2))" --h1 -c 16 -m 1 -H ':authority: bench.local' "$s/"
+  load "$((n / 2))" -c 16 -m 4 -H ':authority: bench.local' "$s/"
+  load "$((n / 2))" --h1 -c 16 -m 1 -H ':authority: chain.local' "$h/api/x"
+  load "$((n / 2))" --h1 -c 16 -m 1 -H ':authority: resil.local' "$h/"
   [ -n "$traefik" ] && curl -s -o /dev/null "http://127.0.0.1:$traefik/metrics"
   kill -TERM "$gw"
   wait "$gw" || { echo "train.sh: the gateway did not exit cleanly; its log:" >&2; cat "$work/gateway.log" >&2; exit 1; }
