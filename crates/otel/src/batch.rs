@@ -1,25 +1,28 @@
 //! The bounded queue between requests and the collector, drained by one task: spans are
 //! sent in batches of at most `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (512) or every
 //! `OTEL_BSP_SCHEDULE_DELAY` ms (5000), the OpenTelemetry batch span processor's settings and
-//! environment variables. A full queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048: the collector is
-//! slower than traffic, or down) drops the span and counts it: a request never waits, and a
-//! dead collector costs at most the queue and one batch in flight.
+//! environment variables. The queue holds at most `OTEL_BSP_MAX_QUEUE_SIZE` spans (2048),
+//! counting those the task took and has not sent yet: when it is full (the collector is
+//! slower than traffic, or down) a span is dropped and counted. A request never waits, and a
+//! dead collector costs at most the queue.
 //!
-//! A span does not wake the task: it wakes on its timer, when a batch is full, and for a
-//! flush (a wake per span cost about as much as the span's own bookkeeping).
+//! A span is encoded into the queue as it is submitted (`ScopeSpans.spans` entries, one
+//! buffer under a lock held for the copy): no allocation, no value to move or drop per span,
+//! and a batch is sent as it lies, behind the request's head. A span does not wake the
+//! task: it wakes on its timer, when a batch is full, and for a flush (a wake per span cost
+//! about as much as the span's own bookkeeping).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::{debug, warn};
 
 use bytes::Bytes;
 
 use crate::export::{ExportError, Transport};
-use crate::proto::{Resource, encode_trace_request};
+use crate::proto::{Resource, encode_resource, encode_span, trace_request_head};
 use crate::span::SpanData;
 
 /// Batching settings.
@@ -42,15 +45,33 @@ pub struct Stats {
     failing: AtomicBool,
 }
 
+/// Encoded spans waiting for the task.
+#[derive(Debug, Default)]
+struct Pending {
+    /// `ScopeSpans.spans` entries, in the order submitted.
+    bytes: Vec<u8>,
+    /// Spans in `bytes`.
+    spans: usize,
+    /// Where each full batch ends in `bytes`.
+    cuts: Vec<usize>,
+    /// Spans the task took and has not sent yet (they count against the queue's size).
+    held: usize,
+}
+
 /// The request side of the queue.
 #[derive(Debug)]
 pub(crate) struct Queue {
-    tx: mpsc::Sender<SpanData>,
+    pending: Arc<Mutex<Pending>>,
+    /// Closed when the tracer goes: the task sends what is left and ends.
     flush: mpsc::Sender<oneshot::Sender<()>>,
     /// Wakes the task when a batch is full.
     full: Arc<Notify>,
-    max_batch: usize,
+    cfg: BatchConfig,
     pub(crate) stats: Arc<Stats>,
+}
+
+fn lock(m: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 // === impl BatchConfig ===
@@ -82,41 +103,56 @@ impl BatchConfig {
 impl Queue {
     /// Spawns the draining task on the current Tokio runtime.
     pub(crate) fn spawn(transport: Transport, resource: Resource, cfg: BatchConfig) -> Self {
-        let resource = Arc::new(resource);
-        let (tx, rx) = mpsc::channel(cfg.max_queue);
+        let pending = Arc::new(Mutex::new(Pending::default()));
         let (flush, flush_rx) = mpsc::channel(1);
         let stats = Arc::new(Stats::default());
         let full = Arc::new(Notify::new());
         let task = Task {
-            rx,
+            pending: pending.clone(),
+            taken: Pending::default(),
             transport,
-            resource,
+            resource: encode_resource(&resource),
+            scope: resource,
             cfg,
             stats: stats.clone(),
-            batch: Vec::with_capacity(cfg.max_batch),
             message: Vec::new(),
         };
         tokio::spawn(task.run(flush_rx, full.clone()));
         Self {
-            tx,
+            pending,
             flush,
             full,
-            max_batch: cfg.max_batch,
+            cfg,
             stats,
         }
     }
 
     /// Queues a finished span, or drops it when the queue is full.
-    pub(crate) fn submit(&self, span: SpanData) {
-        if self.tx.try_send(span).is_ok() {
-            if self.tx.max_capacity() - self.tx.capacity() >= self.max_batch {
-                self.full.notify_one();
+    pub(crate) fn submit(&self, span: &SpanData<'_>) {
+        let batch_full = {
+            let mut p = lock(&self.pending);
+            if p.spans + p.held < self.cfg.max_queue {
+                encode_span(&mut p.bytes, span);
+                p.spans += 1;
+                let full = p.spans.is_multiple_of(self.cfg.max_batch);
+                if full {
+                    let end = p.bytes.len();
+                    p.cuts.push(end);
+                }
+                Some(full)
+            } else {
+                None
             }
-        } else {
-            let n = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            // Logged at 1, 2, 4, 8, … drops: visible, never a flood.
-            if n.is_power_of_two() {
-                warn!(dropped = n, "trace export queue full: spans dropped");
+        };
+        match batch_full {
+            Some(true) => self.full.notify_one(),
+            Some(false) => {}
+            None => {
+                let n = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                // Logged at 1, 2, 4, 8, … drops: visible, never a flood.
+                if n.is_power_of_two() {
+                    warn!(dropped = n, "trace export queue full: spans dropped");
+                }
             }
         }
     }
@@ -132,15 +168,17 @@ impl Queue {
 
 /// The draining task.
 struct Task {
-    rx: mpsc::Receiver<SpanData>,
+    pending: Arc<Mutex<Pending>>,
+    /// What the task took from the queue (its buffers swap with the queue's, so both keep
+    /// their capacity: a full batch is about 300 KiB).
+    taken: Pending,
     transport: Transport,
-    resource: Arc<Resource>,
+    /// `ResourceSpans.resource`, encoded.
+    resource: Vec<u8>,
+    scope: Resource,
     cfg: BatchConfig,
     stats: Arc<Stats>,
-    /// Spans taken off the queue, not exported yet.
-    batch: Vec<SpanData>,
-    /// The encoded request, kept across exports: a full batch encodes to about 100 KiB,
-    /// which a new buffer took from the allocator's slow paths (or mmap) each time.
+    /// The request being sent, kept across exports.
     message: Vec<u8>,
 }
 
@@ -154,21 +192,10 @@ impl Task {
         loop {
             tokio::select! {
                 // A batch is full: export the full batches, keep the rest for the timer.
-                () = full.notified() => {
-                    if self.drain().await {
-                        return self.export().await;
-                    }
-                }
-                _ = tick.tick() => {
-                    let closed = self.drain().await;
-                    self.export().await;
-                    if closed {
-                        return;
-                    }
-                }
+                () = full.notified() => self.export(false).await,
+                _ = tick.tick() => self.export(true).await,
                 done = flush_rx.recv() => {
-                    let closed = self.drain().await;
-                    self.export().await;
+                    self.export(true).await;
                     match done {
                         Some(done) => {
                             let _ = done.send(());
@@ -176,131 +203,134 @@ impl Task {
                         // The tracer is gone.
                         None => return,
                     }
-                    if closed {
-                        return;
-                    }
                 }
             }
         }
     }
 
-    /// Takes what is queued, exporting each batch that fills; true when the queue closed.
-    async fn drain(&mut self) -> bool {
-        loop {
-            match self.rx.try_recv() {
-                Ok(span) => {
-                    self.batch.push(span);
-                    if self.batch.len() >= self.cfg.max_batch {
-                        self.export().await;
-                    }
+    /// Takes the queued spans (only the full batches unless `all`) into `taken`; false
+    /// when there is nothing to send.
+    fn take(&mut self, all: bool) -> bool {
+        let mut p = lock(&self.pending);
+        let full = p.cuts.len() * self.cfg.max_batch;
+        if p.spans == 0 || (!all && full == 0) {
+            return false;
+        }
+        let held = if all { p.spans } else { full };
+        let taken = &mut self.taken;
+        std::mem::swap(&mut p.bytes, &mut taken.bytes);
+        std::mem::swap(&mut p.cuts, &mut taken.cuts);
+        taken.spans = held;
+        p.spans -= held;
+        p.held = held;
+        if !all {
+            // The spans after the last full batch go back (fewer than a batch).
+            let end = taken.cuts.last().copied().unwrap_or(0);
+            p.bytes.extend_from_slice(&taken.bytes[end..]);
+            taken.bytes.truncate(end);
+        }
+        true
+    }
+
+    /// Sends what `take` gives, a batch at a time.
+    async fn export(&mut self, all: bool) {
+        if !self.take(all) {
+            return;
+        }
+        let mut cuts = std::mem::take(&mut self.taken.cuts);
+        if cuts.last() != Some(&self.taken.bytes.len()) {
+            cuts.push(self.taken.bytes.len());
+        }
+        let (mut from, mut left) = (0, self.taken.spans);
+        for &end in &cuts {
+            let n = left.min(self.cfg.max_batch);
+            self.send(from, end, n).await;
+            lock(&self.pending).held -= n;
+            (from, left) = (end, left - n);
+        }
+        cuts.clear();
+        self.taken.cuts = cuts;
+        self.taken.bytes.clear();
+        self.taken.spans = 0;
+    }
+
+    /// Sends the `n` spans in `taken.bytes[from..end]`.
+    async fn send(&mut self, from: usize, end: usize, n: usize) {
+        let spans = &self.taken.bytes[from..end];
+        let mut message = std::mem::take(&mut self.message);
+        message.clear();
+        trace_request_head(&mut message, &self.resource, &self.scope, spans.len());
+        message.extend_from_slice(spans);
+        let (sent, message) = match compress(&self.transport, message).await {
+            (Ok(body), message) => (self.transport.send_body(body).await, message),
+            (Err(e), message) => (Err(e), message),
+        };
+        self.message = message;
+        let (transport, n) = (&self.transport, n as u64);
+        match sent {
+            Ok(()) => {
+                self.stats.exported.fetch_add(n, Ordering::Relaxed);
+                if self.stats.failing.swap(false, Ordering::Relaxed) {
+                    warn!(collector = %transport.describe(), "trace export recovered");
                 }
-                Err(TryRecvError::Empty) => return false,
-                Err(TryRecvError::Disconnected) => return true,
             }
-        }
-    }
-
-    async fn export(&mut self) {
-        export(
-            &self.transport,
-            &self.resource,
-            &mut self.batch,
-            &mut self.message,
-            &self.stats,
-        )
-        .await;
-    }
-}
-
-async fn export(
-    transport: &Transport,
-    resource: &Arc<Resource>,
-    batch: &mut Vec<SpanData>,
-    message: &mut Vec<u8>,
-    stats: &Stats,
-) {
-    if batch.is_empty() {
-        return;
-    }
-    let n = batch.len() as u64;
-    let sent = match encode(transport, resource, batch, message).await {
-        Ok(body) => transport.send_body(body).await,
-        Err(e) => Err(e),
-    };
-    match sent {
-        Ok(()) => {
-            stats.exported.fetch_add(n, Ordering::Relaxed);
-            if stats.failing.swap(false, Ordering::Relaxed) {
-                warn!(collector = %transport.describe(), "trace export recovered");
-            }
-        }
-        Err(e) => {
-            stats.failed.fetch_add(n, Ordering::Relaxed);
-            if !stats.failing.swap(true, Ordering::Relaxed) {
-                warn!(collector = %transport.describe(), error = %e, spans = n, "trace export failed: spans lost until the collector answers");
-            } else {
-                debug!(collector = %transport.describe(), error = %e, spans = n, "trace export failed");
+            Err(e) => {
+                self.stats.failed.fetch_add(n, Ordering::Relaxed);
+                if !self.stats.failing.swap(true, Ordering::Relaxed) {
+                    warn!(collector = %transport.describe(), error = %e, spans = n, "trace export failed: spans lost until the collector answers");
+                } else {
+                    debug!(collector = %transport.describe(), error = %e, spans = n, "trace export failed");
+                }
             }
         }
     }
 }
 
-/// Encodes and compresses `batch` (emptied) into a request body, on a blocking thread: a
-/// full batch costs a millisecond or more of CPU, which on a runtime thread would hold every
-/// connection that thread serves. The batch's and the message's buffers come back for the
-/// next export.
-async fn encode(
+/// Compresses and frames `message` into a request body, on a blocking thread: a full batch
+/// costs a millisecond or more of CPU, which on a runtime thread would hold every
+/// connection that thread serves. The message's buffer comes back for the next export.
+async fn compress(
     transport: &Transport,
-    resource: &Arc<Resource>,
-    batch: &mut Vec<SpanData>,
-    message: &mut Vec<u8>,
-) -> Result<Bytes, ExportError> {
-    let (mut spans, mut buf) = (std::mem::take(batch), std::mem::take(message));
-    let (framer, resource) = (transport.framer(), resource.clone());
+    message: Vec<u8>,
+) -> (Result<Bytes, ExportError>, Vec<u8>) {
+    let framer = transport.framer();
     let job = tokio::task::spawn_blocking(move || {
-        buf.clear();
-        encode_trace_request(&mut buf, &resource, &spans);
-        spans.clear();
-        // Where this thread shares a core with a worker, the worker runs between the two
-        // halves of the work rather than after both.
-        std::thread::yield_now();
-        let body = framer.body(&buf);
-        (spans, buf, body)
+        let body = framer.body(&message);
+        (body, message)
     });
     match job.await {
-        Ok((spans, buf, body)) => {
-            *batch = spans;
-            *message = buf;
-            body
-        }
-        Err(e) => Err(ExportError::Send(format!("encoding the batch: {e}"))),
+        Ok(done) => done,
+        Err(e) => (
+            Err(ExportError::Send(format!("compressing the batch: {e}"))),
+            Vec::new(),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use waygate_config::static_config::{OtlpHttp, TracingOtlp};
 
     use super::*;
+    use crate::attributes::Attributes;
     use crate::id::{SpanId, TraceId};
     use crate::span::{Kind, StatusCode};
 
-    fn span() -> SpanData {
+    static NONE: Attributes = Attributes::new();
+
+    fn span() -> SpanData<'static> {
         SpanData {
             trace_id: TraceId::random(),
             span_id: SpanId::random(),
             parent: None,
             parent_remote: false,
             trace_state: None,
-            name: Cow::Borrowed("GET"),
+            name: "GET",
             kind: Kind::Server,
             start: 1,
             end: 2,
-            attributes: Vec::new(),
+            attributes: &NONE,
             status: StatusCode::Unset,
-            status_message: String::new(),
         }
     }
 
@@ -332,12 +362,79 @@ mod tests {
             let queue = Queue::spawn(transport, resource, cfg);
             // The draining task cannot run before this loop yields: four spans fit.
             for _ in 0..1000 {
-                queue.submit(span());
+                queue.submit(&span());
             }
             assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 996);
             queue.flush().await;
             assert_eq!(queue.stats.failed.load(Ordering::Relaxed), 4);
             assert_eq!(queue.stats.exported.load(Ordering::Relaxed), 0);
         });
+    }
+
+    #[test]
+    fn full_batches_go_the_rest_waits_and_taken_spans_count_against_the_queue() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _guard = rt.enter();
+        let otlp = TracingOtlp {
+            grpc: None,
+            http: Some(OtlpHttp {
+                endpoint: "http://127.0.0.1:1/v1/traces".into(),
+                ..OtlpHttp::default()
+            }),
+        };
+        let cfg = BatchConfig {
+            max_queue: 8,
+            max_batch: 2,
+            delay: Duration::from_secs(3600),
+        };
+        let pending = Arc::new(Mutex::new(Pending::default()));
+        let queue = Queue {
+            pending: pending.clone(),
+            flush: mpsc::channel(1).0,
+            full: Arc::new(Notify::new()),
+            cfg,
+            stats: Arc::new(Stats::default()),
+        };
+        let resource = Resource {
+            attributes: Vec::new(),
+            scope_name: "test",
+            scope_version: "0",
+        };
+        let mut task = Task {
+            pending: pending.clone(),
+            taken: Pending::default(),
+            transport: Transport::new(Some(&otlp)).expect("transport"),
+            resource: encode_resource(&resource),
+            scope: resource,
+            cfg,
+            stats: queue.stats.clone(),
+            message: Vec::new(),
+        };
+        assert!(!task.take(false), "nothing queued");
+        queue.submit(&span());
+        assert!(!task.take(false), "no full batch");
+        for _ in 0..4 {
+            queue.submit(&span());
+        }
+        let total = lock(&pending).bytes.len();
+        assert!(task.take(false));
+        assert_eq!(task.taken.spans, 4);
+        assert_eq!(task.taken.cuts.len(), 2);
+        assert_eq!(task.taken.cuts[1], task.taken.bytes.len());
+        {
+            let p = lock(&pending);
+            assert_eq!((p.spans, p.held), (1, 4));
+            assert!(p.cuts.is_empty());
+            assert_eq!(p.bytes.len() + task.taken.bytes.len(), total);
+        }
+        // Five queued or taken of eight: three more fit, the fourth is dropped.
+        for _ in 0..4 {
+            queue.submit(&span());
+        }
+        assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(lock(&pending).spans, 4);
     }
 }

@@ -1,9 +1,10 @@
 //! OpenTelemetry traces for Waygate, without the OpenTelemetry SDK: the span model
-//! ([`SpanData`]), W3C trace context ([`SpanContext`]), parent-based ratio sampling and the
-//! OTLP exporters ([`Tracer`]), as Traefik configures them (`tracing` in the static
+//! ([`SpanData`], its [`Attributes`] encoded as they come), W3C trace context
+//! ([`SpanContext`]), parent-based ratio sampling and the OTLP exporters ([`Tracer`]), as Traefik configures them (`tracing` in the static
 //! configuration, reference §1.12). The proxy builds the spans (its `trace` module); this
 //! crate queues them and ships them, never blocking a request.
 
+mod attributes;
 mod batch;
 mod context;
 mod export;
@@ -14,6 +15,7 @@ mod query;
 mod span;
 mod tracer;
 
+pub use self::attributes::Attributes;
 pub use self::batch::{BatchConfig, Stats};
 pub use self::context::{SpanContext, TRACEPARENT, TRACESTATE};
 pub use self::export::{ExportError, Transport};

@@ -3,6 +3,7 @@
 //! official `.proto` files; the tests' receiver decodes with the official generated code).
 //! Eight field kinds are all a span needs, so no code generator or runtime is linked.
 
+use crate::attributes::delimited_len;
 use crate::span::{KeyValue, SpanData, Value};
 
 /// The resource and scope every span of this process is reported under.
@@ -13,61 +14,81 @@ pub struct Resource {
     pub scope_version: &'static str,
 }
 
-/// Encodes one export request carrying `spans`.
-pub fn export_trace_request(resource: &Resource, spans: &[SpanData]) -> Vec<u8> {
+/// The head of an `ExportTraceServiceRequest` whose spans (`ScopeSpans.spans` entries, as
+/// [`encode_span`] writes them) are `spans_len` bytes: everything before them. The resource
+/// part comes from [`encode_resource`].
+pub(crate) fn trace_request_head(
+    out: &mut Vec<u8>,
+    resource: &[u8],
+    scope: &Resource,
+    spans_len: usize,
+) {
+    // ScopeSpans.scope = 1 { name = 1, version = 2 }
+    let scope_len =
+        delimited_len(scope.scope_name.len()) + delimited_len(scope.scope_version.len());
+    let scope_spans_len = delimited_len(scope_len) + spans_len;
+    let resource_spans_len = resource.len() + delimited_len(scope_spans_len);
+    // ExportTraceServiceRequest.resource_spans = 1
+    key(out, 1, 2);
+    varint(out, resource_spans_len as u64);
+    out.extend_from_slice(resource);
+    // ResourceSpans.scope_spans = 2
+    key(out, 2, 2);
+    varint(out, scope_spans_len as u64);
+    key(out, 1, 2);
+    varint(out, scope_len as u64);
+    string(out, 1, scope.scope_name);
+    string(out, 2, scope.scope_version);
+}
+
+/// `ResourceSpans.resource = 1 { attributes = 1 }`, encoded once per process.
+pub(crate) fn encode_resource(resource: &Resource) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_trace_request(&mut out, resource, spans);
+    message(&mut out, 1, |r| {
+        for kv in &resource.attributes {
+            message(r, 1, |m| key_value(m, kv));
+        }
+    });
     out
 }
 
-/// [`export_trace_request`] appended to `out` (the exporter keeps one buffer).
-pub(crate) fn encode_trace_request(out: &mut Vec<u8>, resource: &Resource, spans: &[SpanData]) {
-    out.reserve(256 * spans.len() + 256);
-    // ExportTraceServiceRequest.resource_spans = 1
-    message(out, 1, |rs| {
-        // ResourceSpans.resource = 1 { attributes = 1 }
-        message(rs, 1, |r| {
-            for kv in &resource.attributes {
-                message(r, 1, |m| key_value(m, kv));
-            }
-        });
-        // ResourceSpans.scope_spans = 2
-        message(rs, 2, |ss| {
-            // ScopeSpans.scope = 1 { name = 1, version = 2 }
-            message(ss, 1, |s| {
-                string(s, 1, resource.scope_name);
-                string(s, 2, resource.scope_version);
-            });
-            for span in spans {
-                // ScopeSpans.spans = 2
-                message(ss, 2, |s| encode_span(s, span));
-            }
-        });
-    });
-}
-
-fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
+/// Appends `span` as a `ScopeSpans.spans = 2` entry, its length computed first (no move).
+pub(crate) fn encode_span(out: &mut Vec<u8>, span: &SpanData<'_>) {
+    let status = span.status as u64;
+    let body_len = delimited_len(16)
+        + delimited_len(8)
+        + span.trace_state.map_or(0, |s| {
+            if s.is_empty() { 0 } else { delimited_len(s.len()) }
+        })
+        + span.parent.map_or(0, |_| delimited_len(8))
+        + if span.name.is_empty() { 0 } else { delimited_len(span.name.len()) }
+        + 2 // kind: key and one-byte varint (1 to 3)
+        + if span.start != 0 { 9 } else { 0 }
+        + if span.end != 0 { 9 } else { 0 }
+        + span.attributes.as_bytes().len()
+        + if status != 0 { delimited_len(2) } else { 0 }
+        + 6; // flags: two-byte key, fixed32
+    out.reserve(delimited_len(body_len));
+    key(out, 2, 2);
+    varint(out, body_len as u64);
     bytes(out, 1, &span.trace_id.0);
     bytes(out, 2, &span.span_id.0);
-    if let Some(state) = &span.trace_state {
+    if let Some(state) = span.trace_state {
         string(out, 3, state);
     }
     if let Some(parent) = &span.parent {
         bytes(out, 4, &parent.0);
     }
-    string(out, 5, &span.name);
+    string(out, 5, span.name);
     varint_field(out, 6, span.kind as u64);
     fixed64(out, 7, span.start);
     fixed64(out, 8, span.end);
-    for kv in &span.attributes {
-        message(out, 9, |m| key_value(m, kv));
-    }
-    if span.status as u64 != 0 || !span.status_message.is_empty() {
-        // Status { message = 2, code = 3 }
-        message(out, 15, |s| {
-            string(s, 2, &span.status_message);
-            varint_field(s, 3, span.status as u64);
-        });
+    out.extend_from_slice(span.attributes.as_bytes());
+    if status != 0 {
+        // Status { code = 3 } (no message)
+        key(out, 15, 2);
+        varint(out, 2);
+        varint_field(out, 3, status);
     }
     // flags = 16 (fixed32): trace flags (sampled), and whether the parent is known to be
     // remote (bit 8: the "has is_remote" flag, bit 9: is_remote).
@@ -82,46 +103,35 @@ fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
     out.extend_from_slice(&flags.to_le_bytes());
 }
 
+/// Encodes one export request carrying `spans` (the queue writes the same bytes piecewise).
+pub fn export_trace_request(resource: &Resource, spans: &[SpanData<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for span in spans {
+        encode_span(&mut body, span);
+    }
+    let mut out = Vec::with_capacity(body.len() + 512);
+    trace_request_head(&mut out, &encode_resource(resource), resource, body.len());
+    out.extend_from_slice(&body);
+    out
+}
+
 /// KeyValue { key = 1, value = 2 (AnyValue) }
 pub(crate) fn key_value(out: &mut Vec<u8>, kv: &KeyValue) {
     string(out, 1, &kv.key);
     message(out, 2, |v| any_value(v, &kv.value));
 }
 
-/// AnyValue { string_value = 1, bool_value = 2, int_value = 3, array_value = 5 }
+/// AnyValue { string_value = 1, int_value = 3 }
 fn any_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Str(s) => {
             key(out, 1, 2);
             len_prefixed(out, s.as_bytes());
         }
-        Value::Shared(s) => {
-            key(out, 1, 2);
-            len_prefixed(out, s.as_bytes());
-        }
-        Value::Header(h) => {
-            key(out, 1, 2);
-            len_prefixed(out, h.to_str().unwrap_or("").as_bytes());
-        }
-        Value::Bool(b) => {
-            key(out, 2, 0);
-            varint(out, u64::from(*b));
-        }
         Value::Int(i) => {
             key(out, 3, 0);
             // int64: two's complement as a 64-bit varint.
             varint(out, *i as u64);
-        }
-        Value::Strings(list) => {
-            // ArrayValue { values = 1 (AnyValue) }
-            message(out, 5, |a| {
-                for s in list {
-                    message(a, 1, |v| {
-                        key(v, 1, 2);
-                        len_prefixed(v, s.as_bytes());
-                    });
-                }
-            });
         }
     }
 }
@@ -229,19 +239,49 @@ mod tests {
     }
 
     #[test]
-    fn shared_header_values_are_sent_as_their_text() {
-        let encoded = |v: Value| {
-            let mut b = Vec::new();
-            any_value(&mut b, &v);
-            b
-        };
-        let mut want = Vec::new();
-        any_value(&mut want, &Value::Str("curl/8.5".into()));
-        let ua = http::HeaderValue::from_static("curl/8.5");
-        assert_eq!(encoded(Value::Header(ua)), want);
-        // Not visible ASCII: empty, as `to_str` refuses it (the strings it replaced did too).
-        let opaque = http::HeaderValue::from_bytes(b"caf\xc3\xa9").expect("value");
-        assert_eq!(encoded(Value::Header(opaque)), [0x0a, 0x00]);
+    fn spans_are_as_long_as_their_prefix_says() {
+        use crate::attributes::Attributes;
+        use crate::id::{SpanId, TraceId};
+        use crate::span::{Kind, StatusCode};
+        let mut attributes = Attributes::default();
+        attributes.str("url.path", &"p".repeat(200));
+        attributes.int("client.port", 4242);
+        let empty = Attributes::default();
+        for (state, parent, attrs, status) in [
+            (None, None, &empty, StatusCode::Unset),
+            (
+                Some("a=b"),
+                Some(SpanId([7; 8])),
+                &attributes,
+                StatusCode::Error,
+            ),
+            (Some(""), None, &attributes, StatusCode::Unset),
+        ] {
+            let span = SpanData {
+                trace_id: TraceId([1; 16]),
+                span_id: SpanId([2; 8]),
+                parent,
+                parent_remote: parent.is_some(),
+                trace_state: state,
+                name: "GET",
+                kind: Kind::Server,
+                start: 1,
+                end: 2,
+                attributes: attrs,
+                status,
+            };
+            let mut b = vec![0xee];
+            encode_span(&mut b, &span);
+            assert_eq!(b[1], 0x12, "ScopeSpans.spans");
+            let (mut len, mut shift, mut at) = (0usize, 0, 2);
+            while b[at] & 0x80 != 0 {
+                len |= usize::from(b[at] & 0x7f) << shift;
+                shift += 7;
+                at += 1;
+            }
+            len |= usize::from(b[at]) << shift;
+            assert_eq!(len, b.len() - at - 1, "{state:?} {parent:?}");
+        }
     }
 
     #[test]

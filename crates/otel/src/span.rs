@@ -1,9 +1,10 @@
-//! A finished span as the exporter sees it: ids, name, kind, times, attributes, status.
+//! A finished span as the tracer takes it: ids, name, kind, times, attributes, status; and
+//! the attribute values of the resource and of metrics.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::attributes::Attributes;
 use crate::id::{SpanId, TraceId};
 
 /// OTLP `SpanKind`.
@@ -22,47 +23,38 @@ pub enum StatusCode {
     Error = 2,
 }
 
-/// An attribute value (the OTLP `AnyValue` variants spans use).
+/// An attribute value of the resource and of metric points (spans encode theirs as they
+/// come: [`Attributes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Cow<'static, str>),
-    /// A string several attributes or spans hold (the entry point's name, an address): one
-    /// allocation, or none, instead of one per attribute.
-    Shared(Arc<str>),
-    /// A header value made once and shared (the connection's client IP). Sent as its
-    /// text; a value that is not visible ASCII is sent empty, as `HeaderValue::to_str`
-    /// refuses it. Not for a request's own header values: those point into the
-    /// connection's read buffer, which a queued span would keep alive.
-    Header(http::HeaderValue),
     Int(i64),
-    Bool(bool),
-    Strings(Vec<String>),
 }
 
-/// One attribute.
+/// One resource or metric attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyValue {
     pub key: Cow<'static, str>,
     pub value: Value,
 }
 
-/// A finished span.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpanData {
+/// A finished span, as the tracer takes it: encoded into the export queue at once, so
+/// everything is borrowed from the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct SpanData<'a> {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent: Option<SpanId>,
     /// The parent came from the client's `traceparent`.
     pub parent_remote: bool,
-    pub trace_state: Option<Arc<str>>,
-    pub name: Cow<'static, str>,
+    pub trace_state: Option<&'a str>,
+    pub name: &'a str,
     pub kind: Kind,
     /// Unix time in nanoseconds.
     pub start: u64,
     pub end: u64,
-    pub attributes: Vec<KeyValue>,
+    pub attributes: &'a Attributes,
     pub status: StatusCode,
-    pub status_message: String,
 }
 
 /// Nanoseconds since the Unix epoch of `t`.
@@ -84,20 +76,6 @@ impl KeyValue {
         Self {
             key: Cow::Borrowed(key),
             value: Value::Str(value.into()),
-        }
-    }
-
-    pub fn shared(key: &'static str, value: Arc<str>) -> Self {
-        Self {
-            key: Cow::Borrowed(key),
-            value: Value::Shared(value),
-        }
-    }
-
-    pub fn header(key: &'static str, value: http::HeaderValue) -> Self {
-        Self {
-            key: Cow::Borrowed(key),
-            value: Value::Header(value),
         }
     }
 

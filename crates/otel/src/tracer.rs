@@ -98,7 +98,7 @@ impl Tracer {
     }
 
     /// Queues a finished span (dropped, and counted, when the queue is full).
-    pub fn submit(&self, span: SpanData) {
+    pub fn submit(&self, span: &SpanData<'_>) {
         self.queue.submit(span);
     }
 

@@ -11,7 +11,6 @@
 mod body;
 mod semconv;
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -21,7 +20,7 @@ use http::header::{HeaderMap, HeaderValue};
 use waygate_config::dynamic::{DynamicConfig, Router};
 use waygate_config::static_config::EntryPoint;
 use waygate_otel::{
-    KeyValue, Kind, Root, SpanContext, SpanData, SpanId, StatusCode, Tracer, unix_nanos,
+    Attributes, Kind, Root, SpanContext, SpanData, SpanId, StatusCode, Tracer, unix_nanos,
 };
 
 use self::semconv::{client_attributes, method_name, response_attributes, server_attributes};
@@ -80,7 +79,7 @@ struct ServerSpan {
     root: Root,
     name: &'static str,
     start: u64,
-    attributes: Vec<KeyValue>,
+    attributes: Attributes,
     /// Detailed verbosity: the Router, middleware and Service spans opened, outermost first.
     inner: Vec<Internal>,
 }
@@ -91,14 +90,14 @@ struct Internal {
     id: SpanId,
     name: &'static str,
     start: u64,
-    attributes: Vec<KeyValue>,
+    attributes: Attributes,
 }
 
 /// A traced response whose head is known, until its body ends.
 #[derive(Debug)]
 pub(crate) struct Answered {
     span: ServerSpan,
-    attributes: Vec<KeyValue>,
+    attributes: Attributes,
     status: StatusCode,
 }
 
@@ -116,7 +115,7 @@ pub(crate) struct ClientSpan {
     ctx: SpanContext,
     parent: SpanId,
     start: u64,
-    attributes: Vec<KeyValue>,
+    attributes: Attributes,
 }
 
 /// The entry point's `observability` (tracing default true, verbosity `minimal`).
@@ -282,14 +281,11 @@ impl Traced {
             root,
         };
         if let Some(d) = &rt.detail {
-            span.open(
-                "Router",
-                vec![
-                    KeyValue::str("traefik.service.name", d.service.clone()),
-                    KeyValue::str("traefik.router.name", d.router.clone()),
-                    KeyValue::str("http.route", d.rule.clone()),
-                ],
-            );
+            let mut a = Attributes::with_capacity(128 + d.rule.len());
+            a.str("traefik.service.name", &d.service);
+            a.str("traefik.router.name", &d.router);
+            a.str("http.route", &d.rule);
+            span.open("Router", a);
         }
         self.0 = State::Sampled(Box::new(span));
     }
@@ -299,8 +295,10 @@ impl Traced {
         let State::Sampled(span) = &mut self.0 else {
             return;
         };
-        if let Some((kind, name)) = span.detail().and_then(|d| d.middlewares.get(i)).cloned() {
-            span.open(kind, vec![KeyValue::str("traefik.middleware.name", name)]);
+        if let Some((kind, name)) = span.detail().and_then(|d| d.middlewares.get(i)) {
+            let mut a = Attributes::with_capacity(64 + name.len());
+            a.str("traefik.middleware.name", name);
+            span.open(kind, a);
         }
     }
 
@@ -309,11 +307,10 @@ impl Traced {
         let State::Sampled(span) = &mut self.0 else {
             return;
         };
-        if let Some(service) = span.detail().map(|d| d.service.clone()) {
-            span.open(
-                "Service",
-                vec![KeyValue::str("traefik.service.name", service)],
-            );
+        if let Some(service) = span.detail().map(|d| &d.service) {
+            let mut a = Attributes::with_capacity(64 + service.len());
+            a.str("traefik.service.name", service);
+            span.open("Service", a);
         }
     }
 
@@ -385,36 +382,35 @@ impl Answered {
         let end = now();
         let ctx = &span.root.ctx;
         let mut parent = ctx.span_id;
-        for inner in span.inner {
-            tracer.submit(SpanData {
+        let trace_state = ctx.trace_state.as_deref();
+        for inner in &span.inner {
+            tracer.submit(&SpanData {
                 trace_id: ctx.trace_id,
                 span_id: inner.id,
                 parent: Some(parent),
                 parent_remote: false,
-                trace_state: ctx.trace_state.clone(),
-                name: Cow::Borrowed(inner.name),
+                trace_state,
+                name: inner.name,
                 kind: Kind::Internal,
                 start: inner.start,
                 end,
-                attributes: inner.attributes,
+                attributes: &inner.attributes,
                 status: StatusCode::Unset,
-                status_message: String::new(),
             });
             parent = inner.id;
         }
-        tracer.submit(SpanData {
+        tracer.submit(&SpanData {
             trace_id: ctx.trace_id,
             span_id: ctx.span_id,
             parent: span.root.parent,
             parent_remote: span.root.parent.is_some(),
-            trace_state: ctx.trace_state.clone(),
-            name: Cow::Borrowed(span.name),
+            trace_state,
+            name: span.name,
             kind: Kind::Server,
             start: span.start,
             end,
-            attributes,
+            attributes: &attributes,
             status,
-            status_message: String::new(),
         });
     }
 }
@@ -427,7 +423,7 @@ impl ServerSpan {
         self.rt.detail.as_ref()
     }
 
-    fn open(&mut self, name: &'static str, attributes: Vec<KeyValue>) {
+    fn open(&mut self, name: &'static str, attributes: Attributes) {
         self.inner.push(Internal {
             id: SpanId::random(),
             name,
@@ -469,19 +465,18 @@ impl ClientSpan {
         let headers = headers.unwrap_or(&empty);
         let status =
             response_attributes(&self.tracer, &mut attributes, code.as_u16(), headers, 400);
-        self.tracer.submit(SpanData {
+        self.tracer.submit(&SpanData {
             trace_id: self.ctx.trace_id,
             span_id: self.ctx.span_id,
             parent: Some(self.parent),
             parent_remote: false,
-            trace_state: self.ctx.trace_state.clone(),
-            name: Cow::Borrowed("ReverseProxy"),
+            trace_state: self.ctx.trace_state.as_deref(),
+            name: "ReverseProxy",
             kind: Kind::Client,
             start: self.start,
             end: now(),
-            attributes,
+            attributes: &attributes,
             status,
-            status_message: String::new(),
         });
     }
 }
