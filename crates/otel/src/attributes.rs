@@ -45,14 +45,23 @@ impl Attributes {
         self.0.is_empty()
     }
 
-    /// Starts an entry for `key` whose `AnyValue` is `value_len` bytes.
+    /// Starts an entry for `key` whose `AnyValue` is `value_len` bytes, with room for it.
     fn entry(&mut self, name: &str, value_len: usize) {
-        let kv_len = delimited_len(name.len()) + delimited_len(value_len);
         let out = &mut self.0;
-        out.reserve(delimited_len(kv_len) + 1);
+        // Most entries are short: every length one byte.
+        let short = 2 + name.len() + 2 + value_len;
+        if short < 0x80 {
+            out.reserve(2 + short);
+            // Span.attributes = 9, KeyValue.key = 1, then KeyValue.value = 2.
+            out.extend_from_slice(&[0x4a, short as u8, 0x0a, name.len() as u8]);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&[0x12, value_len as u8]);
+            return;
+        }
+        let kv_len = delimited_len(name.len()) + delimited_len(value_len);
+        out.reserve(delimited_len(kv_len));
         key(out, SPAN_ATTRIBUTES, 2);
         varint(out, kv_len as u64);
-        // KeyValue.key = 1, KeyValue.value = 2
         key(out, 1, 2);
         varint(out, name.len() as u64);
         out.extend_from_slice(name.as_bytes());
@@ -148,8 +157,9 @@ mod tests {
 
     #[test]
     fn entries_match_nested_encoding() {
-        let long = "x".repeat(300);
-        for value in ["", "GET", long.as_str()] {
+        // Around the one-byte lengths' edge (an entry of 127 bytes), and well past it.
+        let texts: Vec<String> = (0..140).chain([300]).map(|n| "x".repeat(n)).collect();
+        for value in texts.iter().map(String::as_str) {
             let mut a = Attributes::default();
             a.str("url.path", value);
             let want = nested("url.path", |v| {

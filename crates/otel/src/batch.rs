@@ -178,7 +178,7 @@ struct Task {
     scope: Resource,
     cfg: BatchConfig,
     stats: Arc<Stats>,
-    /// The request being sent, kept across exports.
+    /// The head of the request being sent (its spans stay in `taken`), kept across exports.
     message: Vec<u8>,
 }
 
@@ -256,16 +256,16 @@ impl Task {
 
     /// Sends the `n` spans in `taken.bytes[from..end]`.
     async fn send(&mut self, from: usize, end: usize, n: usize) {
-        let spans = &self.taken.bytes[from..end];
-        let mut message = std::mem::take(&mut self.message);
-        message.clear();
-        trace_request_head(&mut message, &self.resource, &self.scope, spans.len());
-        message.extend_from_slice(spans);
-        let (sent, message) = match compress(&self.transport, message).await {
-            (Ok(body), message) => (self.transport.send_body(body).await, message),
-            (Err(e), message) => (Err(e), message),
+        let mut head = std::mem::take(&mut self.message);
+        head.clear();
+        trace_request_head(&mut head, &self.resource, &self.scope, end - from);
+        let spans = std::mem::take(&mut self.taken.bytes);
+        let (body, head, spans) = compress(&self.transport, head, spans, from..end).await;
+        (self.taken.bytes, self.message) = (spans, head);
+        let sent = match body {
+            Ok(body) => self.transport.send_body(body).await,
+            Err(e) => Err(e),
         };
-        self.message = message;
         let (transport, n) = (&self.transport, n as u64);
         match sent {
             Ok(()) => {
@@ -286,22 +286,29 @@ impl Task {
     }
 }
 
-/// Compresses and frames `message` into a request body, on a blocking thread: a full batch
-/// costs a millisecond or more of CPU, which on a runtime thread would hold every
-/// connection that thread serves. The message's buffer comes back for the next export.
+/// Compresses and frames the request (`head`, then `spans[range]`) into its body, on a
+/// blocking thread: a full batch costs a millisecond or more of CPU, which on a runtime
+/// thread would hold every connection that thread serves. The buffers come back.
 async fn compress(
     transport: &Transport,
-    message: Vec<u8>,
-) -> (Result<Bytes, ExportError>, Vec<u8>) {
+    head: Vec<u8>,
+    spans: Vec<u8>,
+    range: std::ops::Range<usize>,
+) -> (Result<Bytes, ExportError>, Vec<u8>, Vec<u8>) {
     let framer = transport.framer();
     let job = tokio::task::spawn_blocking(move || {
-        let body = framer.body(&message);
-        (body, message)
+        // (The spans are only missing when an earlier job of the same export failed.)
+        let body = match spans.get(range) {
+            Some(batch) => framer.body(&[&head, batch]),
+            None => Err(ExportError::Send("the batch was lost".into())),
+        };
+        (body, head, spans)
     });
     match job.await {
         Ok(done) => done,
         Err(e) => (
             Err(ExportError::Send(format!("compressing the batch: {e}"))),
+            Vec::new(),
             Vec::new(),
         ),
     }

@@ -69,9 +69,10 @@ pub(crate) struct Framer {
 // === impl Framer ===
 
 impl Framer {
-    pub(crate) fn body(&self, message: &[u8]) -> Result<Bytes, ExportError> {
+    /// The body carrying the message made of `parts`, one after the other.
+    pub(crate) fn body(&self, parts: &[&[u8]]) -> Result<Bytes, ExportError> {
         // Gzip, as Traefik's exporters send (its collectors and ours accept both).
-        let message = self.gzip.compress(message)?;
+        let message = self.gzip.compress(parts)?;
         Ok(if self.grpc {
             // Length-prefixed message: compressed flag 1, big-endian length.
             let mut b = BytesMut::with_capacity(message.len() + 5);
@@ -207,7 +208,7 @@ impl Transport {
 
     /// Sends one encoded export request (`ExportTraceServiceRequest`, …).
     pub async fn send(&self, message: &[u8]) -> Result<(), ExportError> {
-        let body = self.framer().body(message)?;
+        let body = self.framer().body(&[message])?;
         self.send_body(body).await
     }
 

@@ -26,29 +26,47 @@ pub(super) struct Gzip {
 // === impl Gzip ===
 
 impl Gzip {
-    pub(super) fn compress(&self, message: &[u8]) -> Result<Vec<u8>, ExportError> {
+    /// The gzip member of `parts`, one after the other (a request's head and its spans,
+    /// which stay where they lie).
+    pub(super) fn compress(&self, parts: &[&[u8]]) -> Result<Vec<u8>, ExportError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let z = state.get_or_insert_with(|| Compress::new(Compression::fast(), false));
         z.reset();
-        let mut out = Vec::with_capacity(HEADER.len() + message.len() / 3 + 64);
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let mut out = Vec::with_capacity(HEADER.len() + total / 3 + 64);
         out.extend_from_slice(&HEADER);
+        let mut crc = Crc::new();
+        let fail = |e: flate2::CompressError| ExportError::Send(format!("gzip: {e}"));
+        for part in parts {
+            let base = z.total_in();
+            loop {
+                let read = usize::try_from(z.total_in() - base).unwrap_or(part.len());
+                let Some(input) = part.get(read..).filter(|i| !i.is_empty()) else {
+                    break;
+                };
+                let before = (z.total_in(), out.len());
+                z.compress_vec(input, &mut out, FlushCompress::None)
+                    .map_err(fail)?;
+                // No progress: the output is full.
+                if before == (z.total_in(), out.len()) {
+                    out.reserve(out.capacity().max(256));
+                }
+            }
+            crc.update(part);
+        }
         loop {
-            let read = usize::try_from(z.total_in()).unwrap_or(message.len());
-            let input = message.get(read..).unwrap_or_default();
-            let status = z
-                .compress_vec(input, &mut out, FlushCompress::Finish)
-                .map_err(|e| ExportError::Send(format!("gzip: {e}")))?;
-            match status {
+            match z
+                .compress_vec(&[], &mut out, FlushCompress::Finish)
+                .map_err(fail)?
+            {
                 Status::StreamEnd => break,
                 // The output is full: room for more.
                 Status::Ok | Status::BufError => out.reserve(out.capacity().max(256)),
             }
         }
-        let mut crc = Crc::new();
-        crc.update(message);
         out.extend_from_slice(&crc.sum().to_le_bytes());
         // ISIZE: the length modulo 2^32.
-        out.extend_from_slice(&(message.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(total as u32).to_le_bytes());
         Ok(out)
     }
 }
@@ -66,7 +84,7 @@ mod tests {
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
         for message in [&b""[..], b"hello, hello, hello", &big[..], b"again"] {
-            let ours = gzip.compress(message).expect("gzip");
+            let ours = gzip.compress(&[message]).expect("gzip");
             let mut theirs = flate2::write::GzEncoder::new(Vec::new(), Compression::fast());
             theirs.write_all(message).expect("write");
             let theirs = theirs.finish().expect("finish");
@@ -81,6 +99,26 @@ mod tests {
                 .read_to_end(&mut back)
                 .expect("gunzip");
             assert!(back == message, "round trip of {} bytes", message.len());
+        }
+    }
+
+    #[test]
+    fn parts_gunzip_to_their_concatenation() {
+        let gzip = Gzip::default();
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let cases: [&[&[u8]]; 4] = [
+            &[],
+            &[b"head", b"", b"tail"],
+            &[b"head", &big[..], b"tail"],
+            &[&big[..100_000], &big[100_000..]],
+        ];
+        for parts in cases {
+            let ours = gzip.compress(parts).expect("gzip");
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&ours[..])
+                .read_to_end(&mut back)
+                .expect("gunzip");
+            assert!(back == parts.concat(), "{} parts", parts.len());
         }
     }
 }
