@@ -245,13 +245,19 @@ impl Task {
         for &end in &cuts {
             let n = left.min(self.cfg.max_batch);
             self.send(from, end, n).await;
-            lock(&self.pending).held -= n;
+            self.release(n);
             (from, left) = (end, left - n);
         }
         cuts.clear();
         self.taken.cuts = cuts;
         self.taken.bytes.clear();
         self.taken.spans = 0;
+    }
+
+    /// `n` spans taken are sent (or lost): they leave the queue's count.
+    fn release(&self, n: usize) {
+        let mut p = lock(&self.pending);
+        p.held = p.held.saturating_sub(n);
     }
 
     /// Sends the `n` spans in `taken.bytes[from..end]`.
@@ -375,6 +381,13 @@ mod tests {
             queue.flush().await;
             assert_eq!(queue.stats.failed.load(Ordering::Relaxed), 4);
             assert_eq!(queue.stats.exported.load(Ordering::Relaxed), 0);
+            // The lost spans left the queue's count: four fit again.
+            for _ in 0..4 {
+                queue.submit(&span());
+            }
+            assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 996);
+            queue.flush().await;
+            assert_eq!(queue.stats.failed.load(Ordering::Relaxed), 8);
         });
     }
 
