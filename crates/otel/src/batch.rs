@@ -6,12 +6,13 @@
 //! slower than traffic, or down) a span is dropped and counted. A request never waits, and a
 //! dead collector costs at most the queue.
 //!
-//! A span is encoded into the queue as it is submitted (`ScopeSpans.spans` entries, one
-//! buffer under a lock held for the copy): no allocation, no value to move or drop per span,
-//! and a batch is sent as it lies, behind the request's head. A span does not wake the
-//! task: it wakes on its timer, when a batch is full, and for a flush (a wake per span cost
-//! about as much as the span's own bookkeeping).
+//! A span is encoded as it is submitted (on its own thread) and copied into the queue
+//! (`ScopeSpans.spans` entries, one buffer under a lock held for the copy): no allocation,
+//! no value to move or drop per span, and a batch is sent as it lies, behind the request's
+//! head. A span does not wake the task: it wakes on its timer, when a batch is full, and for
+//! a flush (a wake per span cost about as much as the span's own bookkeeping).
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -68,6 +69,11 @@ pub(crate) struct Queue {
     full: Arc<Notify>,
     cfg: BatchConfig,
     pub(crate) stats: Arc<Stats>,
+}
+
+thread_local! {
+    /// A span being encoded, on the thread that submits it.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 fn lock(m: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
@@ -129,10 +135,20 @@ impl Queue {
 
     /// Queues a finished span, or drops it when the queue is full.
     pub(crate) fn submit(&self, span: &SpanData<'_>) {
+        SCRATCH.with_borrow_mut(|encoded| {
+            encoded.clear();
+            encode_span(encoded, span);
+            self.push(encoded);
+        });
+    }
+
+    /// Appends one encoded span (the lock is held for the copy only: workers submitting at
+    /// once wait for a memcpy, not for each other's encoding).
+    fn push(&self, encoded: &[u8]) {
         let batch_full = {
             let mut p = lock(&self.pending);
             if p.spans + p.held < self.cfg.max_queue {
-                encode_span(&mut p.bytes, span);
+                p.bytes.extend_from_slice(encoded);
                 p.spans += 1;
                 let full = p.spans.is_multiple_of(self.cfg.max_batch);
                 if full {
