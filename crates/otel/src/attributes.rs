@@ -41,10 +41,6 @@ impl Attributes {
         &self.0
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Starts an entry for `key` whose `AnyValue` is `value_len` bytes, with room for it.
     fn entry(&mut self, name: &str, value_len: usize) {
         let out = &mut self.0;

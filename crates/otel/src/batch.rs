@@ -23,7 +23,7 @@ use tracing::{debug, warn};
 use bytes::Bytes;
 
 use crate::export::{ExportError, Transport};
-use crate::proto::{Resource, encode_resource, encode_span, trace_request_head};
+use crate::proto::{Resource, encode_resource, encode_span, spans_entry, trace_request_head};
 use crate::span::SpanData;
 
 /// Batching settings.
@@ -148,7 +148,7 @@ impl Queue {
         let batch_full = {
             let mut p = lock(&self.pending);
             if p.spans + p.held < self.cfg.max_queue {
-                p.bytes.extend_from_slice(encoded);
+                spans_entry(&mut p.bytes, encoded);
                 p.spans += 1;
                 let full = p.spans.is_multiple_of(self.cfg.max_batch);
                 if full {

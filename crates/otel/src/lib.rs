@@ -23,7 +23,7 @@ pub use self::id::{SpanId, TraceId};
 pub use self::metrics::{
     HistogramPoint, Metric, MetricsPusher, NumberPoint, Points, export_metrics_request,
 };
-pub use self::proto::{Resource, export_trace_request};
+pub use self::proto::Resource;
 pub use self::query::redact_query;
 pub use self::span::{KeyValue, Kind, SpanData, StatusCode, Value, nanos_ago, unix_nanos};
 pub use self::tracer::{Root, Tracer};

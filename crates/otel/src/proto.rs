@@ -15,7 +15,7 @@ pub struct Resource {
 }
 
 /// The head of an `ExportTraceServiceRequest` whose spans (`ScopeSpans.spans` entries, as
-/// [`encode_span`] writes them) are `spans_len` bytes: everything before them. The resource
+/// [`spans_entry`] frames them) are `spans_len` bytes: everything before them. The resource
 /// part comes from [`encode_resource`].
 pub(crate) fn trace_request_head(
     out: &mut Vec<u8>,
@@ -52,25 +52,10 @@ pub(crate) fn encode_resource(resource: &Resource) -> Vec<u8> {
     out
 }
 
-/// Appends `span` as a `ScopeSpans.spans = 2` entry, its length computed first (no move).
+/// Appends `span`'s `Span` message (without its field key and length: [`spans_entry`]
+/// frames it once its length is known).
 pub(crate) fn encode_span(out: &mut Vec<u8>, span: &SpanData<'_>) {
     let status = span.status as u64;
-    let body_len = delimited_len(16)
-        + delimited_len(8)
-        + span.trace_state.map_or(0, |s| {
-            if s.is_empty() { 0 } else { delimited_len(s.len()) }
-        })
-        + span.parent.map_or(0, |_| delimited_len(8))
-        + if span.name.is_empty() { 0 } else { delimited_len(span.name.len()) }
-        + 2 // kind: key and one-byte varint (1 to 3)
-        + if span.start != 0 { 9 } else { 0 }
-        + if span.end != 0 { 9 } else { 0 }
-        + span.attributes.as_bytes().len()
-        + if status != 0 { delimited_len(2) } else { 0 }
-        + 6; // flags: two-byte key, fixed32
-    out.reserve(delimited_len(body_len));
-    key(out, 2, 2);
-    varint(out, body_len as u64);
     bytes(out, 1, &span.trace_id.0);
     bytes(out, 2, &span.span_id.0);
     if let Some(state) = span.trace_state {
@@ -103,16 +88,10 @@ pub(crate) fn encode_span(out: &mut Vec<u8>, span: &SpanData<'_>) {
     out.extend_from_slice(&flags.to_le_bytes());
 }
 
-/// Encodes one export request carrying `spans` (the queue writes the same bytes piecewise).
-pub fn export_trace_request(resource: &Resource, spans: &[SpanData<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for span in spans {
-        encode_span(&mut body, span);
-    }
-    let mut out = Vec::with_capacity(body.len() + 512);
-    trace_request_head(&mut out, &encode_resource(resource), resource, body.len());
-    out.extend_from_slice(&body);
-    out
+/// Appends an encoded span as a `ScopeSpans.spans = 2` entry.
+pub(crate) fn spans_entry(out: &mut Vec<u8>, span: &[u8]) {
+    key(out, 2, 2);
+    len_prefixed(out, span);
 }
 
 /// KeyValue { key = 1, value = 2 (AnyValue) }
@@ -270,8 +249,10 @@ mod tests {
                 attributes: attrs,
                 status,
             };
+            let mut encoded = Vec::new();
+            encode_span(&mut encoded, &span);
             let mut b = vec![0xee];
-            encode_span(&mut b, &span);
+            spans_entry(&mut b, &encoded);
             assert_eq!(b[1], 0x12, "ScopeSpans.spans");
             let (mut len, mut shift, mut at) = (0usize, 0, 2);
             while b[at] & 0x80 != 0 {

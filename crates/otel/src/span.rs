@@ -68,21 +68,3 @@ pub fn nanos_ago(elapsed: Duration) -> u64 {
     let now = unix_nanos(SystemTime::now());
     now.saturating_sub(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
 }
-
-// === impl KeyValue ===
-
-impl KeyValue {
-    pub fn str(key: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            key: Cow::Borrowed(key),
-            value: Value::Str(value.into()),
-        }
-    }
-
-    pub fn int(key: &'static str, value: i64) -> Self {
-        Self {
-            key: Cow::Borrowed(key),
-            value: Value::Int(value),
-        }
-    }
-}
