@@ -12,8 +12,12 @@
 #        is done, so that it takes little of the load generator's side of the machine, on
 #        whose CPUs it runs; the tests keep the real protobuf receiver,
 #        waygate/tests/otel/receiver.py).
+#   nglog (18096, h2c 18196): nginx, the harness's anchor configuration with a JSON access
+#        log of Traefik's fields to a file (nginx-log.conf), against the harness's own
+#        `nginx` row (access log off) in the same run: what such a log costs a C proxy here.
 # Compare the off and on rows' req/s and p99 (the issue asks for at most 5 % fewer req/s and
-# a p99 within 10 %), and `proxy µs/req` when the machine is noisy.
+# a p99 within 10 %), and `proxy µs/req` when the machine is noisy; nginx/nglog is the
+# same comparison for nginx's access log alone.
 #
 #   bench/observability/run.sh [BINARY] [harness options...]   # from anywhere
 #
@@ -47,15 +51,29 @@ for _ in $(seq 1 100); do [ -s "$work/receiver.out" ] && break; sleep 0.1; done
 otlp_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$work/receiver.out")
 sed -e "s|@LOG@|$work/access.log|" -e "s|@OTLP@|http://127.0.0.1:$otlp_port/v1/traces|" \
   "$here/on.yml" > "$work/on.yml"
+# nginx with the access log: its configuration is filled in when the harness starts it (the
+# backend's address comes in BENCH_BACKEND).
+sed -e "s|@DIR@|$work|g" -e "s|@PORT@|18096|" -e "s|@H2C_PORT@|18196|" \
+  "$here/nginx-log.conf" > "$work/nginx-log.conf.in"
+cat > "$work/nginx-log.sh" <<EOS
+#!/usr/bin/env bash
+backend=\${BENCH_BACKEND#http://}
+sed -e "s|@BACKEND@|\${backend%/}|" "$work/nginx-log.conf.in" > "$work/nginx-log.conf"
+exec nginx -c "$work/nginx-log.conf" -g 'daemon off; master_process off;'
+EOS
+chmod +x "$work/nginx-log.sh"
 cd "$root"
-"$harness" --only direct,off,metrics,on --scenarios h1,h2c \
+"$harness" --only direct,off,metrics,on,nginx,nglog --scenarios h1,h2c \
   --candidate off=http://127.0.0.1:18090 --candidate-h2c off=http://127.0.0.1:18190 \
   --candidate-cmd "off=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$here/off.yml" \
   --candidate metrics=http://127.0.0.1:18094 --candidate-h2c metrics=http://127.0.0.1:18194 \
   --candidate-cmd "metrics=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$here/metrics.yml" \
   --candidate on=http://127.0.0.1:18092 --candidate-h2c on=http://127.0.0.1:18192 \
   --candidate-cmd "on=WAYGATE_WORKERS=\$BENCH_WORKERS exec $bin --configFile=$work/on.yml" \
+  --candidate nglog=http://127.0.0.1:18096 --candidate-h2c nglog=http://127.0.0.1:18196 \
+  --candidate-cmd "nglog=exec $work/nginx-log.sh" \
   --label observability "$@"
 echo "access log lines written by 'on': $(wc -l < "$work/access.log" 2>/dev/null || echo 0)"
+echo "access log lines written by 'nglog': $(wc -l < "$work/nginx-access.log" 2>/dev/null || echo 0)"
 curl -s -o /dev/null "http://127.0.0.1:$otlp_port/count" || true
 echo "spans received from 'on': $(cat "$work/spans.count" 2>/dev/null || echo 0)"
