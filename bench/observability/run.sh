@@ -49,7 +49,7 @@ receiver_kind=${RECEIVER:-nginx}
 if [ "$receiver_kind" = python ]; then
   "${pin_receiver[@]}" python3 "$here/receiver.py" "$work/spans.count" > "$work/receiver.out" &
   receiver=$!
-  trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'kill $receiver 2>/dev/null || true; rm -rf "$work"' EXIT
   for _ in $(seq 1 100); do [ -s "$work/receiver.out" ] && break; sleep 0.1; done
   otlp_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$work/receiver.out")
 else
@@ -61,11 +61,13 @@ else
   "${pin_receiver[@]}" nginx -c "$work/receiver.conf" -g 'daemon off; master_process off;' \
     > "$work/receiver.out" 2>&1 &
   receiver=$!
-  trap 'kill $receiver 2>/dev/null; wait $receiver 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'kill $receiver 2>/dev/null || true; wait $receiver 2>/dev/null || true; rm -rf "$work"' EXIT
+  up=0
   for _ in $(seq 1 100); do
-    curl -s -o /dev/null -X POST --data x "http://127.0.0.1:$otlp_port/v1/traces" && break
+    curl -s -o /dev/null -X POST --data x "http://127.0.0.1:$otlp_port/v1/traces" && { up=1; break; }
     sleep 0.1
   done
+  [ $up = 1 ] || { echo "run.sh: the span receiver (nginx) did not start:" >&2; cat "$work/receiver.out" >&2; exit 1; }
 fi
 sed -e "s|@LOG@|$work/access.log|" -e "s|@OTLP@|http://127.0.0.1:$otlp_port/v1/traces|" \
   "$here/on.yml" > "$work/on.yml"
