@@ -45,13 +45,14 @@ pin_receiver=(taskset -c "$lg_cpus")
 [ "$pin" = off ] && pin_receiver=()
 
 work=$(mktemp -d)
+receiver=""
+trap 'if [ -n "$receiver" ]; then kill $receiver 2>/dev/null || true; wait $receiver 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 receiver_kind=${RECEIVER:-nginx}
+up=0
 if [ "$receiver_kind" = python ]; then
   "${pin_receiver[@]}" python3 "$here/receiver.py" "$work/spans.count" > "$work/receiver.out" &
   receiver=$!
-  trap 'kill $receiver 2>/dev/null || true; rm -rf "$work"' EXIT
-  for _ in $(seq 1 100); do [ -s "$work/receiver.out" ] && break; sleep 0.1; done
-  otlp_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$work/receiver.out")
+  for _ in $(seq 1 100); do [ -s "$work/receiver.out" ] && { up=1; break; }; sleep 0.1; done
 else
   otlp_port=18098
   if (exec 3<>"/dev/tcp/127.0.0.1/$otlp_port") 2>/dev/null; then
@@ -61,13 +62,14 @@ else
   "${pin_receiver[@]}" nginx -c "$work/receiver.conf" -g 'daemon off; master_process off;' \
     > "$work/receiver.out" 2>&1 &
   receiver=$!
-  trap 'kill $receiver 2>/dev/null || true; wait $receiver 2>/dev/null || true; rm -rf "$work"' EXIT
-  up=0
   for _ in $(seq 1 100); do
     curl -s -o /dev/null -X POST --data x "http://127.0.0.1:$otlp_port/v1/traces" && { up=1; break; }
     sleep 0.1
   done
-  [ $up = 1 ] || { echo "run.sh: the span receiver (nginx) did not start:" >&2; cat "$work/receiver.out" >&2; exit 1; }
+fi
+[ $up = 1 ] || { echo "run.sh: the span receiver ($receiver_kind) did not start:" >&2; cat "$work/receiver.out" >&2; exit 1; }
+if [ "$receiver_kind" = python ]; then
+  otlp_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$work/receiver.out")
 fi
 sed -e "s|@LOG@|$work/access.log|" -e "s|@OTLP@|http://127.0.0.1:$otlp_port/v1/traces|" \
   "$here/on.yml" > "$work/on.yml"
@@ -100,7 +102,7 @@ if [ "$receiver_kind" = python ]; then
   echo "spans received from 'on': $(cat "$work/spans.count" 2>/dev/null || echo 0)"
 else
   # The log is written when nginx stops (64 KiB buffer); the first line is the probe above.
-  kill "$receiver" 2>/dev/null; wait "$receiver" 2>/dev/null || true
+  kill "$receiver" 2>/dev/null || true; wait "$receiver" 2>/dev/null || true
   awk 'NR > 1 && $2 == 200 { n++; b += $1 } END { printf "exports received from '"'"'on'"'"': %d (%.1f MB)\n", n, b / 1e6 }' \
     "$work/exports.log" 2>/dev/null || echo "exports received from 'on': 0"
 fi
