@@ -3,7 +3,10 @@
 //! counts its connections. Chunked bodies in any pieces, informational responses, HTTP/1.0
 //! and close-delimited bodies arrive whole; a head that frames its body two ways is a 502;
 //! a kept-alive connection carries the next request, also one with a body (hyper's path);
-//! the client sees the status code's own reason phrase on both paths.
+//! the client sees the status code's own reason phrase on both paths; hop-by-hop fields
+//! (and those `Connection` names) stay with the hop, and a transfer coding other than one
+//! `chunked` is a 502, over HTTP/1.1 and HTTP/2 alike, as from Traefik; so is a switch of
+//! protocols the client did not ask for.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,6 +59,29 @@ fn script(path: &str, body: &[u8]) -> (Vec<&'static [u8]>, bool) {
         "/head" => (
             vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n"],
             false,
+        ),
+        // Transfer codings Go's transport refuses (Traefik answers 502).
+        "/te-gzip" => (
+            vec![b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"],
+            true,
+        ),
+        "/te-twice" => (
+            vec![
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntransfer-encoding: chunked\r\n\r\n",
+                b"2\r\nok\r\n0\r\n\r\n",
+            ],
+            true,
+        ),
+        "/hop" => (
+            vec![
+                b"HTTP/1.1 200 OK\r\nconnection: X-Hop, keep-alive\r\nx-hop: 1\r\nkeep-alive: timeout=5\r\n",
+                b"proxy-authenticate: Basic\r\nx-kept: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+            ],
+            false,
+        ),
+        "/switch" => (
+            vec![b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\nRAW"],
+            true,
         ),
         "/reason" => (
             vec![b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"],
@@ -205,6 +231,102 @@ async fn backends_frame_responses_every_way_http_allows() {
     // Two lengths: the backend's answer cannot be framed, so it is not forwarded.
     let r = at(&c, &base, "/conflict").await;
     assert_eq!(r.status, 502, "{}", r.body);
+    let r = at(&c, &base, "/ok").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+}
+
+/// `GET http://t.test{path}` over h2c on a fresh connection: status, fields, body.
+async fn h2c_at(addr: std::net::SocketAddr, path: &str) -> (u16, http::HeaderMap, String) {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .expect("h2c handshake");
+    tokio::spawn(conn);
+    let req = http::Request::get(format!("http://t.test{path}"))
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let resp = send.send_request(req).await.expect("h2 response");
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.expect("body").to_bytes();
+    (
+        parts.status.as_u16(),
+        parts.headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
+    let backend = Scripted::start().await;
+    let dynamic = format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
+        backend.url
+    );
+    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let (base, addr) = (gw.url("web"), gw.addrs["web"]);
+    let c = client();
+
+    let r = at(&c, &base, "/hop").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    assert_eq!(r.headers["x-kept"], "2");
+    for gone in ["x-hop", "keep-alive", "proxy-authenticate"] {
+        assert!(
+            !r.headers.contains_key(gone),
+            "{gone} forwarded: {:?}",
+            r.headers
+        );
+    }
+    // The client's framing is the gateway's own: one `chunked`, never the backend's list.
+    let raw = crate::raw::exchange(
+        addr,
+        b"GET /hop HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        raw.header("transfer-encoding").as_deref(),
+        Some("chunked"),
+        "{}",
+        raw.head
+    );
+    assert_eq!(raw.body_text(), "2\r\nok\r\n0\r\n\r\n", "{}", raw.head);
+    let (status, headers, body) = h2c_at(addr, "/hop").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!(headers["x-kept"], "2");
+    assert!(!headers.contains_key("x-hop"), "{headers:?}");
+
+    for path in ["/te-gzip", "/te-twice"] {
+        let r = at(&c, &base, path).await;
+        assert_eq!(r.status, 502, "{path}: {}", r.body);
+        let (status, _, _) = h2c_at(addr, path).await;
+        assert_eq!(status, 502, "{path} over h2c");
+    }
+    // A switch of protocols nobody asked for, or to another protocol than asked (Go:
+    // "backend tried to switch protocol"), on hyper's path (a body, an upgrade) and the
+    // fast path.
+    let post = crate::raw::exchange(
+        addr,
+        b"POST /switch HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc",
+    )
+    .await;
+    assert_eq!(post.status, 502, "{}", post.head);
+    let other = crate::raw::exchange(
+        addr,
+        b"GET /switch HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n",
+    )
+    .await;
+    assert_eq!(other.status, 502, "{}", other.head);
+    assert!(
+        !other.body_text().contains("RAW"),
+        "{:?}",
+        other.body_text()
+    );
+    let (status, _, _) = h2c_at(addr, "/switch").await;
+    assert_eq!(status, 502, "a switch over h2c");
+
+    // Nothing of the refused answers is left on the pooled connection.
     let r = at(&c, &base, "/ok").await;
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
 }

@@ -102,6 +102,10 @@ pub(crate) fn forward<'a>(
         }
         let span = ctx.trace.as_ref().and_then(|t| t.start(&mut req, target));
         let client_upgrade = ctx.upgrade.then(|| hyper::upgrade::on(&mut req));
+        // The protocol asked for, which a `101` must be a switch to (a clone, upgrades only).
+        let asked = client_upgrade
+            .as_ref()
+            .and_then(|_| req.headers().get(http::header::UPGRADE).cloned());
         // The exchange, as a block that ends in its result. Written out in both arms below:
         // without a timeout it runs in this future itself; a separate future would be moved
         // (all its bytes copied) into its `.await` every request.
@@ -174,6 +178,15 @@ pub(crate) fn forward<'a>(
                 .and_then(|r| r),
             None => exchange!(),
         };
+        // Before the span and the log see it: they record what the client gets.
+        let sent = sent.and_then(|mut resp| {
+            if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+                super::hop::check_switch(asked.as_ref(), resp.headers())?;
+            } else {
+                super::hop::settle(resp.headers_mut())?;
+            }
+            Ok(resp)
+        });
         if let Some(span) = span {
             match &sent {
                 Ok(resp) => span.finish(resp.status(), Some(resp.headers())),
@@ -201,7 +214,6 @@ pub(crate) fn forward<'a>(
             }
             return Ok(resp.map(|_| Body::Empty));
         }
-        strip_response_hop_by_hop(resp.headers_mut());
         Ok(resp)
     }
 }
@@ -250,21 +262,4 @@ fn set_target(
         .build()
         .map_err(|_| ProxyError::BadRequest("request target cannot be forwarded"))?;
     Ok(())
-}
-
-/// Removes hop-by-hop headers from an upstream response, in one pass over its headers.
-fn strip_response_hop_by_hop(headers: &mut http::HeaderMap) {
-    let hop: Vec<http::HeaderName> = headers
-        .keys()
-        .filter(|k| {
-            matches!(
-                k.as_str(),
-                "connection" | "keep-alive" | "proxy-connection" | "te" | "trailer" | "upgrade"
-            )
-        })
-        .cloned()
-        .collect();
-    for name in hop {
-        headers.remove(name);
-    }
 }
