@@ -83,6 +83,10 @@ fn script(path: &str, body: &[u8]) -> (Vec<&'static [u8]>, bool) {
             vec![b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\nRAW"],
             true,
         ),
+        "/unnamed" => (
+            vec![b"HTTP/1.1 599 Whatever\r\ncontent-length: 2\r\n\r\nok"],
+            false,
+        ),
         "/reason" => (
             vec![b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 2\r\n\r\nok"],
             false,
@@ -226,6 +230,14 @@ async fn backends_frame_responses_every_way_http_allows() {
         with_body.head.starts_with("HTTP/1.1 200 OK\r\n"),
         "{}",
         with_body.head
+    );
+
+    // A code without a text of its own: Go's "status code N".
+    let unnamed = crate::raw::exchange(addr, b"GET /unnamed HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert!(
+        unnamed.head.starts_with("HTTP/1.1 599 status code 599\r\n"),
+        "{}",
+        unnamed.head
     );
 
     // Two lengths: the backend's answer cannot be framed, so it is not forwarded.

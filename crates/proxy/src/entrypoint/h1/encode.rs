@@ -70,7 +70,14 @@ pub(super) fn encode(
         out.extend_from_slice(b"HTTP/1.1 ");
         out.extend_from_slice(status.as_str().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(status.canonical_reason().unwrap_or("<none>").as_bytes());
+        match status.canonical_reason() {
+            Some(reason) => out.extend_from_slice(reason.as_bytes()),
+            // Go's server (and so Traefik) for a code without a text; hyper wrote `<none>`.
+            None => {
+                out.extend_from_slice(b"status code ");
+                out.extend_from_slice(status.as_str().as_bytes());
+            }
+        }
         out.extend_from_slice(b"\r\n");
     }
     let chunkable = can_chunk(head_req, status);

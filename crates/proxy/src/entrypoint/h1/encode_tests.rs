@@ -166,7 +166,7 @@ fn reasons_are_canonical_and_dates_are_not_doubled() {
     let (h, _, _) = head(599, &[("date", "x")], false, BodyLen::None, true).expect("test value");
     assert_eq!(
         h,
-        "HTTP/1.1 599 <none>\r\ndate: x\r\ncontent-length: 0\r\n\r\n"
+        "HTTP/1.1 599 status code 599\r\ndate: x\r\ncontent-length: 0\r\n\r\n"
     );
 }
 
