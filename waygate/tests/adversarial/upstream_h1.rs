@@ -83,6 +83,13 @@ fn script(path: &str, body: &[u8]) -> (Vec<&'static [u8]>, bool) {
             vec![b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\nRAW"],
             true,
         ),
+        "/trailers" => (
+            vec![
+                b"HTTP/1.1 200 OK\r\ntrailer: x-trailer\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n",
+                b"0\r\nx-trailer: t\r\n\r\n",
+            ],
+            false,
+        ),
         "/unnamed" => (
             vec![b"HTTP/1.1 599 Whatever\r\ncontent-length: 2\r\n\r\nok"],
             false,
@@ -337,6 +344,25 @@ async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
     );
     let (status, _, _) = h2c_at(addr, "/switch").await;
     assert_eq!(status, 502, "a switch over h2c");
+
+    // A chunked body's trailers reach a client that accepts them, over HTTP/1.1 too (Go
+    // announces them again; the announcement used to be removed, and the trailers with it).
+    let trailers = crate::raw::exchange(
+        addr,
+        b"GET /trailers HTTP/1.1\r\nHost: t\r\nTE: trailers\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        trailers.header("trailer").as_deref(),
+        Some("x-trailer"),
+        "{}",
+        trailers.head
+    );
+    assert!(
+        trailers.body_text().ends_with("0\r\nx-trailer: t\r\n\r\n"),
+        "{:?}",
+        trailers.body_text()
+    );
 
     // Nothing of the refused answers is left on the pooled connection.
     let r = at(&c, &base, "/ok").await;

@@ -1,5 +1,6 @@
 //! An upstream response made fit for the client, as Go's reverse proxy (and so Traefik) makes
-//! it: its hop-by-hop fields removed, those its `Connection` field names included, and a
+//! it: its hop-by-hop fields removed, those its `Connection` field names included (a chunked
+//! body's `Trailer` announcement is kept, as Go announces the trailers again), and a
 //! `Transfer-Encoding` other than one `chunked` refused, as Go's transport refuses it
 //! ("unsupported transfer encoding": 502). The transfer coding is this hop's: the body was
 //! decoded by it, and the client's side frames the body again. Forwarded as it came, `gzip,
@@ -31,6 +32,7 @@ static HOP: [&HeaderName; 9] = [
     &PROXY_AUTHORIZATION,
 ];
 const CONNECTION_BIT: u16 = 1;
+const TRAILER_BIT: u16 = 1 << 4;
 const TRANSFER_ENCODING_BIT: u16 = 1 << 6;
 
 /// `name`'s bit, 0 when it is not hop-by-hop (one comparison of a length, mostly).
@@ -40,7 +42,7 @@ fn hop_bit(name: &HeaderName) -> u16 {
         "keep-alive" => 1 << 1,
         "proxy-connection" => 1 << 2,
         "te" => 1 << 3,
-        "trailer" => 1 << 4,
+        "trailer" => TRAILER_BIT,
         "upgrade" => 1 << 5,
         "transfer-encoding" => TRANSFER_ENCODING_BIT,
         "proxy-authenticate" => 1 << 7,
@@ -52,7 +54,7 @@ fn hop_bit(name: &HeaderName) -> u16 {
 /// Removes `headers`' hop-by-hop fields, in one pass over the names (a response rarely has
 /// more than `Connection`); refuses a transfer coding other than `chunked`.
 pub(super) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
-    let present = headers.keys().fold(0, |bits, name| bits | hop_bit(name));
+    let mut present = headers.keys().fold(0, |bits, name| bits | hop_bit(name));
     if present == 0 {
         return Ok(());
     }
@@ -70,6 +72,9 @@ pub(super) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
                 all.join(", ")
             )));
         }
+        // A chunked body's announced trailers are announced on to the client, as Go's
+        // proxy re-announces them (it drops `Trailer` from any other response).
+        present &= !TRAILER_BIT;
     }
     if present & CONNECTION_BIT != 0 {
         remove_listed(headers);
@@ -153,15 +158,28 @@ mod tests {
             ("upgrade", "h2c"),
             ("proxy-authenticate", "Basic"),
             ("proxy-authorization", "Basic eA=="),
-            ("transfer-encoding", "Chunked"),
+            ("content-length", "2"),
             ("content-type", "text/plain"),
             ("set-cookie", "a=1"),
             ("set-cookie", "b=2"),
         ]);
+        settle(&mut m).expect("nothing to refuse");
+        let mut left: Vec<_> = m.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["content-length", "content-type", "set-cookie"]);
+        assert_eq!(m.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn a_chunked_response_keeps_its_announced_trailers() {
+        let mut m = map(&[
+            ("transfer-encoding", "Chunked"),
+            ("trailer", "grpc-status"),
+            ("connection", "keep-alive"),
+        ]);
         settle(&mut m).expect("a lone chunked is accepted");
         let left: Vec<_> = m.keys().map(HeaderName::as_str).collect();
-        assert_eq!(left, ["content-type", "set-cookie"]);
-        assert_eq!(m.get_all("set-cookie").iter().count(), 2);
+        assert_eq!(left, ["trailer"]);
     }
 
     #[test]
