@@ -7,7 +7,7 @@
 //! chunked` reached an HTTP/2 client still gzipped with nothing saying so, and `chunked,
 //! chunked` told an HTTP/1.1 client to decode twice what was chunked once. A `101` is
 //! forwarded only as the switch the client asked for (Go: "backend tried to switch
-//! protocol"): before, one unasked reached an HTTP/1.1 client that had sent a plain POST.
+//! protocol"), else a 502.
 
 use http::header::{
     CONNECTION, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE,
