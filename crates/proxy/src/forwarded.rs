@@ -40,22 +40,6 @@ pub(crate) fn is_managed(name: &str) -> bool {
     )
 }
 
-/// Hop-by-hop headers never forwarded (RFC 9110 §7.6.1 plus the usual non-standard ones).
-fn is_hop_by_hop(name: &str) -> bool {
-    matches!(
-        name,
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-    )
-}
-
 /// An entry point's `forwardedHeaders` settings, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardedPolicy {
@@ -247,21 +231,8 @@ impl ForwardedPolicy {
     /// there. `connection`: false when the head is known to have no `Connection` field
     /// (the fast path noted none), which saves its lookup.
     pub fn strip_hop_by_hop(&self, headers: &mut HeaderMap, upgrade: bool, connection: bool) {
-        if let Some(connection) = connection.then(|| headers.get(CONNECTION)).flatten() {
-            let listed: Vec<HeaderName> = connection
-                .to_str()
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|t| t.trim().parse::<HeaderName>().ok())
-                .chain(headers.get_all(CONNECTION).iter().skip(1).flat_map(|v| {
-                    v.to_str()
-                        .unwrap_or_default()
-                        .split(',')
-                        .filter_map(|t| t.trim().parse::<HeaderName>().ok())
-                        .collect::<Vec<_>>()
-                }))
-                .collect();
-            for name in listed {
+        if connection {
+            for name in crate::tokens::connection_listed(headers) {
                 if !is_managed(name.as_str())
                     && !self.keep_connection.contains(&name)
                     && name != UPGRADE
@@ -277,7 +248,7 @@ impl ForwardedPolicy {
         };
         let hop: Vec<HeaderName> = headers
             .keys()
-            .filter(|k| is_hop_by_hop(k.as_str()))
+            .filter(|k| crate::hop::is_hop_by_hop(k.as_str()))
             .cloned()
             .collect();
         // `TE: trailers` goes on, as Go's reverse proxy keeps it (gRPC servers require it).

@@ -13,6 +13,7 @@ pub mod body;
 pub mod entrypoint;
 pub mod forwarded;
 mod handler;
+mod hop;
 pub mod hygiene;
 pub mod metrics;
 pub mod middleware;

@@ -6,7 +6,6 @@ mod failover;
 mod forward;
 mod grpc_health;
 pub mod health;
-mod hop;
 pub(crate) mod lb;
 mod mirror;
 mod tunnel;

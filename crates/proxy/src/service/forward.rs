@@ -181,9 +181,9 @@ pub(crate) fn forward<'a>(
         // Before the span and the log see it: they record what the client gets.
         let sent = sent.and_then(|mut resp| {
             if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
-                super::hop::check_switch(asked.as_ref(), resp.headers())?;
+                crate::hop::check_switch(asked.as_ref(), resp.headers())?;
             } else {
-                super::hop::settle(resp.headers_mut())?;
+                crate::hop::settle(resp.headers_mut())?;
             }
             Ok(resp)
         });

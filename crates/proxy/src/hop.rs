@@ -1,13 +1,14 @@
-//! An upstream response made fit for the client, as Go's reverse proxy (and so Traefik) makes
-//! it: its hop-by-hop fields removed, those its `Connection` field names included (a chunked
-//! body's `Trailer` announcement is kept, as Go announces the trailers again), and a
-//! `Transfer-Encoding` other than one `chunked` refused, as Go's transport refuses it
-//! ("unsupported transfer encoding": 502). The transfer coding is this hop's: the body was
-//! decoded by it, and the client's side frames the body again. Forwarded as it came, `gzip,
-//! chunked` reached an HTTP/2 client still gzipped with nothing saying so, and `chunked,
-//! chunked` told an HTTP/1.1 client to decode twice what was chunked once. A `101` is
-//! forwarded only as the switch the client asked for (Go: "backend tried to switch
-//! protocol"), else a 502.
+//! Hop-by-hop fields (Go's `hopHeaders`, [`is_hop_by_hop`], also what the request side's
+//! strip removes), and an upstream response made fit for the client as Go's reverse proxy
+//! (and so Traefik) makes it: its hop-by-hop fields removed, those its `Connection` names
+//! included (a chunked body's `Trailer` announcement is kept: Go announces the trailers
+//! again), and a `Transfer-Encoding` other than one `chunked` refused, as Go's transport
+//! refuses it ("unsupported transfer encoding": 502). The transfer coding is this hop's:
+//! the body was decoded by it, and the client's side frames the body again. Forwarded as
+//! it came, `gzip, chunked` reached an HTTP/2 client still gzipped with nothing saying so,
+//! and `chunked, chunked` told an HTTP/1.1 client to decode twice what was chunked once. A
+//! `101` is forwarded only as the switch the client asked for (Go: "backend tried to
+//! switch protocol"), else a 502.
 
 use http::header::{
     CONNECTION, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE,
@@ -35,9 +36,14 @@ const CONNECTION_BIT: u16 = 1;
 const TRAILER_BIT: u16 = 1 << 4;
 const TRANSFER_ENCODING_BIT: u16 = 1 << 6;
 
+/// Whether the field `name` (lowercase) is hop-by-hop.
+pub(crate) fn is_hop_by_hop(name: &str) -> bool {
+    hop_bit(name) != 0
+}
+
 /// `name`'s bit, 0 when it is not hop-by-hop (one comparison of a length, mostly).
-fn hop_bit(name: &HeaderName) -> u16 {
-    match name.as_str() {
+fn hop_bit(name: &str) -> u16 {
+    match name {
         "connection" => CONNECTION_BIT,
         "keep-alive" => 1 << 1,
         "proxy-connection" => 1 << 2,
@@ -53,8 +59,10 @@ fn hop_bit(name: &HeaderName) -> u16 {
 
 /// Removes `headers`' hop-by-hop fields, in one pass over the names (a response rarely has
 /// more than `Connection`); refuses a transfer coding other than `chunked`.
-pub(super) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
-    let mut present = headers.keys().fold(0, |bits, name| bits | hop_bit(name));
+pub(crate) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
+    let mut present = headers
+        .keys()
+        .fold(0, |bits, name| bits | hop_bit(name.as_str()));
     if present == 0 {
         return Ok(());
     }
@@ -77,7 +85,9 @@ pub(super) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
         present &= !TRAILER_BIT;
     }
     if present & CONNECTION_BIT != 0 {
-        remove_listed(headers);
+        for name in crate::tokens::connection_listed(headers) {
+            headers.remove(name);
+        }
     }
     for (i, name) in HOP.iter().enumerate() {
         if present & (1 << i) != 0 {
@@ -89,7 +99,7 @@ pub(super) fn settle(headers: &mut HeaderMap) -> Result<(), ProxyError> {
 
 /// A `101` from the backend is a switch to the protocol the client asked for (`asked`, its
 /// `Upgrade` field; `None` when it asked for none), else a 502.
-pub(super) fn check_switch(
+pub(crate) fn check_switch(
     asked: Option<&HeaderValue>,
     headers: &HeaderMap,
 ) -> Result<(), ProxyError> {
@@ -104,30 +114,6 @@ pub(super) fn check_switch(
                 .map(|v| String::from_utf8_lossy(v.as_bytes()))
                 .unwrap_or_default(),
         ))),
-    }
-}
-
-/// Removes the fields `Connection` names (`keep-alive` and `close`, the usual ones, are not
-/// looked up).
-fn remove_listed(headers: &mut HeaderMap) {
-    let mut listed: Vec<HeaderName> = Vec::new();
-    for value in headers.get_all(CONNECTION) {
-        for token in value.as_bytes().split(|&b| b == b',') {
-            let token = token.trim_ascii();
-            if token.is_empty()
-                || token.eq_ignore_ascii_case(b"keep-alive")
-                || token.eq_ignore_ascii_case(b"close")
-            {
-                continue;
-            }
-            // A token that is no field name names nothing to remove.
-            if let Ok(name) = HeaderName::from_bytes(token) {
-                listed.push(name);
-            }
-        }
-    }
-    for name in listed {
-        headers.remove(name);
     }
 }
 
