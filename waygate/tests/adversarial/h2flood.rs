@@ -7,9 +7,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -100,18 +97,8 @@ pub(crate) async fn assert_served(addr: SocketAddr) {
     .await;
     assert_eq!(r.status, 200, "HTTP/1.1 after the flood: {r:?}");
     assert!(r.body_text().starts_with("GET /after "), "{r:?}");
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (mut send, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
-            .await
-            .expect("h2c handshake");
-    tokio::spawn(conn);
-    let req = http::Request::get("http://t.test/after-h2")
-        .body(Empty::<Bytes>::new())
-        .expect("request");
-    let resp = send.send_request(req).await.expect("h2 response");
-    assert_eq!(resp.status(), 200, "h2c after the flood");
-    let _ = resp.into_body().collect().await;
+    let (status, _, _) = crate::raw::h2c_get(addr, "http://t.test/after-h2").await;
+    assert_eq!(status, 200, "h2c after the flood");
 }
 
 /// Writes `next()`'s batches until the peer closes, a write makes no progress for 1 s (the

@@ -41,6 +41,35 @@ pub(crate) async fn exchange(addr: SocketAddr, request: &[u8]) -> RawResp {
         .unwrap_or_default()
 }
 
+/// `GET uri` over h2c (prior knowledge) on a new connection: status, fields and body.
+pub(crate) async fn h2c_get(addr: SocketAddr, uri: &str) -> (u16, http::HeaderMap, String) {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .expect("h2c handshake");
+    tokio::spawn(conn);
+    let req = http::Request::get(uri)
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let resp = send.send_request(req).await.expect("h2 response");
+    let (parts, body) = resp.into_parts();
+    // A body that fails shows as what arrived of it (none): the callers assert on it.
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    (
+        parts.status.as_u16(),
+        parts.headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
 /// Reads one response from `s`; `None` on EOF or timeout before a status line.
 pub(crate) async fn read_response(s: &mut TcpStream, patience: Duration) -> Option<RawResp> {
     let mut buf = Vec::new();

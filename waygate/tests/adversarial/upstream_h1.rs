@@ -129,6 +129,13 @@ impl Scripted {
     }
 }
 
+/// Every path to the backend at `url`.
+fn routes_to(url: &str) -> String {
+    format!(
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{url}\"}}]\n"
+    )
+}
+
 /// `GET base+path` with `Host: t.test`.
 async fn at(c: &Client<HttpConnector, Full<Bytes>>, base: &str, path: &str) -> Resp {
     get(c, &format!("{base}{path}"), "t.test").await
@@ -157,11 +164,7 @@ async fn serve(mut stream: TcpStream) {
 #[tokio::test(flavor = "multi_thread")]
 async fn backends_frame_responses_every_way_http_allows() {
     let backend = Scripted::start().await;
-    let dynamic = format!(
-        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
-        backend.url
-    );
-    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let gw = Gw::start(LOCAL_EP, &routes_to(&backend.url));
     let base = gw.url("web");
     let c = client();
 
@@ -254,37 +257,10 @@ async fn backends_frame_responses_every_way_http_allows() {
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
 }
 
-/// `GET http://t.test{path}` over h2c on a fresh connection: status, fields, body.
-async fn h2c_at(addr: std::net::SocketAddr, path: &str) -> (u16, http::HeaderMap, String) {
-    use http_body_util::{BodyExt, Empty};
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (mut send, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
-            .await
-            .expect("h2c handshake");
-    tokio::spawn(conn);
-    let req = http::Request::get(format!("http://t.test{path}"))
-        .body(Empty::<Bytes>::new())
-        .expect("request");
-    let resp = send.send_request(req).await.expect("h2 response");
-    let (parts, body) = resp.into_parts();
-    let body = body.collect().await.expect("body").to_bytes();
-    (
-        parts.status.as_u16(),
-        parts.headers,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
     let backend = Scripted::start().await;
-    let dynamic = format!(
-        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers: [{{url: \"{}\"}}]\n",
-        backend.url
-    );
-    let gw = Gw::start(LOCAL_EP, &dynamic);
+    let gw = Gw::start(LOCAL_EP, &routes_to(&backend.url));
     let (base, addr) = (gw.url("web"), gw.addrs["web"]);
     let c = client();
 
@@ -311,7 +287,7 @@ async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
         raw.head
     );
     assert_eq!(raw.body_text(), "2\r\nok\r\n0\r\n\r\n", "{}", raw.head);
-    let (status, headers, body) = h2c_at(addr, "/hop").await;
+    let (status, headers, body) = crate::raw::h2c_get(addr, "http://t.test/hop").await;
     assert_eq!((status, body.as_str()), (200, "ok"));
     assert_eq!(headers["x-kept"], "2");
     assert!(!headers.contains_key("x-hop"), "{headers:?}");
@@ -319,7 +295,7 @@ async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
     for path in ["/te-gzip", "/te-twice"] {
         let r = at(&c, &base, path).await;
         assert_eq!(r.status, 502, "{path}: {}", r.body);
-        let (status, _, _) = h2c_at(addr, path).await;
+        let (status, _, _) = crate::raw::h2c_get(addr, &format!("http://t.test{path}")).await;
         assert_eq!(status, 502, "{path} over h2c");
     }
     // A switch of protocols nobody asked for, or to another protocol than asked (Go:
@@ -342,7 +318,7 @@ async fn hop_by_hop_fields_and_transfer_codings_stay_with_the_hop() {
         "{:?}",
         other.body_text()
     );
-    let (status, _, _) = h2c_at(addr, "/switch").await;
+    let (status, _, _) = crate::raw::h2c_get(addr, "http://t.test/switch").await;
     assert_eq!(status, 502, "a switch over h2c");
 
     // A chunked body's trailers reach a client that accepts them, over HTTP/1.1 too (Go
