@@ -64,8 +64,8 @@ def send(data, r):
 def alive():
     """The status line of a plain GET, retried (up to 5 s) until it is a 200: a backend that
     answers with more than it framed (a body after a 204, say) can have a pooled connection
-    hold bytes nobody asked for, and the request that meets them gets a 502, as from any
-    proxy. A gateway that is down or hung never answers 200."""
+    hold bytes nobody asked for, and the request that meets them gets a 502 (Go's
+    transport, by its code, does the same). A gateway that is down or hung never answers 200."""
     last = None
     for _ in range(50):
         try:
